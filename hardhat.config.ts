@@ -1,0 +1,42 @@
+import { createRequire } from "node:module";
+import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
+import { configVariable, defineConfig } from "hardhat/config";
+
+const require = createRequire(import.meta.url);
+
+/** solc-js from the npm `solc` package: compiling needs no download. */
+const SOLC_VERSION = "0.8.28";
+const SOLC_PATH = require.resolve("solc/soljson.js");
+
+/** Clique stops at Gray Glacier (Shanghai makes the chain post-merge): no PUSH0, no MCOPY. */
+const EVM_VERSION = "paris";
+
+const compiler = (runs: number) => ({
+  version: SOLC_VERSION,
+  path: SOLC_PATH,
+  settings: {
+    evmVersion: EVM_VERSION,
+    optimizer: { enabled: true, runs },
+  },
+});
+
+export default defineConfig({
+  plugins: [hardhatToolboxMochaEthers],
+  solidity: {
+    profiles: {
+      default: compiler(200),
+      production: compiler(10_000),
+    },
+  },
+  paths: {
+    tests: { mocha: "test", solidity: "test" },
+  },
+  networks: {
+    clique: {
+      type: "http",
+      chainType: "l1",
+      url: configVariable("GRIDSHARE_CLIQUE_URL"),
+      accounts: [configVariable("GRIDSHARE_OPERATOR_KEY")],
+    },
+  },
+});

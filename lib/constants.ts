@@ -1,0 +1,18 @@
+/** Rules fixed by SPEC.md, in one place. The Solidity twins live in contracts/libraries/GridConstants.sol. */
+
+/** SPEC 3: a period is 4 hours (the paper's "quarterly"), 6 a day. */
+export const PERIOD_SECONDS = 14_400;
+/** SPEC 3: a week is 42 periods. */
+export const PERIODS_PER_WEEK = 42;
+/** SPEC 3: meters and gateways keep raw data for 13 weeks. */
+export const RETENTION_WEEKS = 13;
+export const RETENTION_PERIODS = RETENTION_WEEKS * PERIODS_PER_WEEK;
+/** SPEC 2: a cluster has at most 3 neighbour nodes. */
+export const MAX_NEIGHBOURS = 3;
+/** SPEC 1: default meters per cluster (a deploy-time maximum may be larger). */
+export const DEFAULT_MAX_METERS_PER_CLUSTER = 4;
+/** SPEC 10: 18-decimal fixed point, 1e18 = 1.0. */
+export const FIXED_ONE = 10n ** 18n;
+/** SPEC 4: EIP-712 domain of every GridShare signature. */
+export const EIP712_NAME = "GridShare";
+export const EIP712_VERSION = "1";
