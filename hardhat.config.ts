@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
 import { configVariable, defineConfig } from "hardhat/config";
+import { gridShareTasks } from "./tasks/index.js";
 
 const require = createRequire(import.meta.url);
 
@@ -22,6 +23,7 @@ const compiler = (runs: number) => ({
 
 export default defineConfig({
   plugins: [hardhatToolboxMochaEthers],
+  tasks: gridShareTasks,
   solidity: {
     profiles: {
       default: compiler(200),
@@ -30,6 +32,12 @@ export default defineConfig({
   },
   paths: {
     tests: { mocha: "test", solidity: "test" },
+  },
+  test: {
+    solidity: {
+      fuzz: { runs: 1000 },
+      fsPermissions: { readFile: ["./test/vectors"] },
+    },
   },
   networks: {
     clique: {
