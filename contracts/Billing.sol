@@ -145,7 +145,8 @@ contract Billing {
         IBatchLedger.ReadingProof[] calldata proofs
     ) external returns (Bill memory bill) {
         Settlement memory s = _settlements[meter][week];
-        if (s.settled) revert AlreadySettled(meter, week, s.charge, s.credit, BillMath.net(s.charge, s.credit));
+        if (s.settled)
+            revert AlreadySettled(meter, week, s.charge, s.credit, BillMath.net(s.charge, s.credit));
         uint32 undecidedPeriod;
         IBatchLedger.BatchStatus undecidedStatus;
         (bill, undecidedPeriod, undecidedStatus) = _compute(meter, week, proofs);
@@ -207,7 +208,8 @@ contract Billing {
             }
             IBatchLedger.BatchStatus status = ledger.batchOf(clusterId, period).status;
             if (status == IBatchLedger.BatchStatus.Accepted) {
-                if (registry.isReadingAllowed(meter, clusterId, period)) revert IncompleteBill(meter, week, period);
+                if (registry.isReadingAllowed(meter, clusterId, period))
+                    revert IncompleteBill(meter, week, period);
             } else if (status != IBatchLedger.BatchStatus.Disputed) {
                 if (b.undecidedPeriods == 0) (undecidedPeriod, undecidedStatus) = (period, status);
                 ++b.undecidedPeriods;
@@ -221,10 +223,20 @@ contract Billing {
         (, IBatchLedger.Batch memory batch) = ledger.requireProvenReading(p);
         uint256 exportWh = p.reading.exportWh;
         // No export, nothing to share: skip the certificate look-up (same result, less gas).
-        uint256 allowed = exportWh == 0
-            ? 0
-            : BillMath.allowedExportWh(batch.psa, certificates.authorizedCapacityAt(b.meter, p.reading.period));
-        BillMath.Line memory l = BillMath.line(p.reading.importWh, exportWh, allowed, b.importRate, b.exportRate);
+        uint256 allowed =
+            exportWh == 0
+                ? 0
+                : BillMath.allowedExportWh(
+                    batch.psa,
+                    certificates.authorizedCapacityAt(b.meter, p.reading.period)
+                );
+        BillMath.Line memory l = BillMath.line(
+            p.reading.importWh,
+            exportWh,
+            allowed,
+            b.importRate,
+            b.exportRate
+        );
         b.charge += l.charge;
         b.credit += l.credit;
         b.importWh += p.reading.importWh;

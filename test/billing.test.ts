@@ -22,6 +22,7 @@ import { mes } from "../lib/mes.js";
 
 const PROSUMER = 2;
 const ACCEPTED = 2;
+const NONE = 0;
 const PENDING = 1;
 const DISPUTED = 3;
 const IMPORT_RATE = 250_000n; // 0.25 per kWh
@@ -41,6 +42,17 @@ interface Reading {
   peakLoadW: number;
   peakGenerationW: number;
 }
+/** A batch without totals in the given status (for undecided and disputed periods). */
+const batchWith = (status: number) => ({
+  status,
+  root: "0x0000000000000000",
+  leafCount: 0,
+  totalLoadWh: 0,
+  totalGenerationWh: 0,
+  psa: 0,
+  decidedAt: status === PENDING || status === NONE ? 0 : 1,
+  parentOverruled: false,
+});
 const proofOf = (reading: Reading) => ({ reading, signature: "0x", index: 0, proof: [] as string[] });
 
 type Connection = Awaited<ReturnType<typeof network.connect>>;
@@ -243,10 +255,7 @@ describe("Billing (SPEC 11) on a real week of Buildings 1-12", function () {
     // Another meter of the same cluster with half its periods omitted (their batch not decided by the
     // quorum: Disputed): the difference is what 21 proven readings cost over 21 batch look-ups.
     const half = f.meters[2]!;
-    const batch = await f.ledger.batchOf(1, f.first);
-    for (let i = 21; i < PERIODS_PER_WEEK; i++) {
-      await f.ledger.setBatch(1, f.first + i, { ...batch.toObject(), status: DISPUTED });
-    }
+    for (let i = 21; i < PERIODS_PER_WEEK; i++) await f.ledger.setBatch(1, f.first + i, batchWith(DISPUTED));
     const proofs = f.readings.get(half)!.slice(0, 21).map(proofOf);
     const g21 = (await (await f.billing.settle(half, f.week, proofs)).wait())!.gasUsed;
     console.log(
@@ -343,17 +352,7 @@ describe("Billing (SPEC 11) on a real week of Buildings 1-12", function () {
       )
         .to.throw(BillRefusedError)
         .with.property("code", "IncompleteBill");
-      const disputed = {
-        status: DISPUTED,
-        root: "0x0000000000000000",
-        leafCount: 0,
-        totalLoadWh: 0,
-        totalGenerationWh: 0,
-        psa: 0,
-        decidedAt: 1,
-        parentOverruled: false,
-      };
-      await f.ledger.setBatch(1, f.first + 17, disputed);
+      await f.ledger.setBatch(1, f.first + 17, batchWith(DISPUTED));
       const quoted = asBill(await f.billing.quote(m, f.week, omitted));
       const tsReadings = f.billReadings(m).filter((r) => r.period !== f.first + 17);
       expect(quoted).to.deep.equal(computeBill(m, f.week, tsReadings, f.tariff));
@@ -377,18 +376,8 @@ describe("Billing (SPEC 11) on a real week of Buildings 1-12", function () {
     it("settling while a batch of the week is undecided (the quote says so)", async () => {
       const m = f.meters[0]!;
       const rs = f.readings.get(m)!;
-      const pending = {
-        status: PENDING,
-        root: "0x0000000000000000",
-        leafCount: 0,
-        totalLoadWh: 0,
-        totalGenerationWh: 0,
-        psa: 0,
-        decidedAt: 0,
-        parentOverruled: false,
-      };
-      await f.ledger.setBatch(1, f.first + 40, pending);
-      await f.ledger.setBatch(1, f.first + 41, { ...pending, status: 0 });
+      await f.ledger.setBatch(1, f.first + 40, batchWith(PENDING));
+      await f.ledger.setBatch(1, f.first + 41, batchWith(NONE));
       const proofs = rs.slice(0, 40).map(proofOf);
       expect((await f.billing.quote(m, f.week, proofs)).undecidedPeriods).to.equal(2n);
       await expect(f.billing.settle(m, f.week, proofs))

@@ -3,7 +3,15 @@ import { readFileSync } from "node:fs";
 import { network } from "hardhat";
 import type { MesHarness } from "../types/ethers-contracts/index.js";
 import { FIXED_ONE } from "../lib/constants.js";
-import { clusterShares, decrementalFactor, deficitWh, mes, MesDomainError, psa, MAX_UINT256 } from "../lib/mes.js";
+import {
+  clusterShares,
+  decrementalFactor,
+  deficitWh,
+  mes,
+  MesDomainError,
+  psa,
+  MAX_UINT256,
+} from "../lib/mes.js";
 import { allowedExportWh } from "../lib/billing.js";
 import { SplitMix64 } from "../lib/prng.js";
 import { buildBillingVectors, buildMesVectors, edgeLoads, EDGE_CAPACITIES, MAX64 } from "./vectors/build.js";
@@ -48,7 +56,8 @@ describe("MES (SPEC 10): TS model", () => {
   });
 
   it("committed vectors are exactly what the TS model generates (regenerate: npx tsx scripts/mes-vectors.ts)", () => {
-    const file = (name: string) => JSON.parse(readFileSync(new URL(`./vectors/${name}`, import.meta.url), "utf8"));
+    const file = (name: string) =>
+      JSON.parse(readFileSync(new URL(`./vectors/${name}`, import.meta.url), "utf8"));
     expect(file("mes.json")).to.deep.equal(buildMesVectors());
     expect(file("billing.json")).to.deep.equal(buildBillingVectors());
   });
@@ -91,7 +100,14 @@ describe("MES (SPEC 10): TS and Solidity agree on 10,000 seeded cases", () => {
 
   it("MES and allowed export for one prosumer, 1,000 prosumers, and every edge capacity", async () => {
     const rnd = new SplitMix64(SEED + 1n);
-    const psas = [0n, 1n, FIXED_ONE - 1n, FIXED_ONE, psa(3n, 4n), ...Array.from({ length: 5 }, () => rnd.bits(59))];
+    const psas = [
+      0n,
+      1n,
+      FIXED_ONE - 1n,
+      FIXED_ONE,
+      psa(3n, 4n),
+      ...Array.from({ length: 5 }, () => rnd.bits(59)),
+    ];
     for (const p of psas) {
       for (const caps of [
         [4_000n],
@@ -102,7 +118,13 @@ describe("MES (SPEC 10): TS and Solidity agree on 10,000 seeded cases", () => {
         expect(mesW).to.deep.equal(caps.map((c) => mes(p, c)));
         expect(allowed).to.deep.equal(caps.map((c) => allowedExportWh(p, c)));
         const total = mesW.reduce((a, b) => a + b, 0n);
-        expect(total <= mes(p, caps.reduce((a, b) => a + b, 0n))).to.equal(true);
+        expect(
+          total <=
+            mes(
+              p,
+              caps.reduce((a, b) => a + b, 0n),
+            ),
+        ).to.equal(true);
       }
     }
   });

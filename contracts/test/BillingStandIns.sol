@@ -53,11 +53,13 @@ contract StandInBatchLedger {
     ) external view returns (uint32 clusterId, IBatchLedger.Batch memory batch) {
         clusterId = registry.meterInfo(p.reading.meter).clusterId;
         batch = _batches[clusterId][p.reading.period];
-        if (batch.status != IBatchLedger.BatchStatus.Accepted) revert BatchNotAccepted(clusterId, p.reading.period);
+        if (batch.status != IBatchLedger.BatchStatus.Accepted)
+            revert BatchNotAccepted(clusterId, p.reading.period);
         if (!registry.isReadingAllowed(p.reading.meter, clusterId, p.reading.period)) {
             revert ReadingNotAllowed(p.reading.meter, p.reading.period);
         }
-        if (!_proven[keccak256(abi.encode(p.reading))]) revert UnprovenReading(p.reading.meter, p.reading.period);
+        if (!_proven[keccak256(abi.encode(p.reading))])
+            revert UnprovenReading(p.reading.meter, p.reading.period);
     }
 }
 

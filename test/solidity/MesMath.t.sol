@@ -52,12 +52,21 @@ contract MesMathTest is Base {
         uint256 p = MesMath.psa(load, gen);
         uint256 m = MesMath.mes(p, capacity);
         assertLe(m, capacity, "MES <= capacity");
-        assertLe(BillMath.allowedExportWh(p, capacity), uint256(capacity) * BillMath.PERIOD_HOURS, "share <= cap*4h");
+        assertLe(
+            BillMath.allowedExportWh(p, capacity),
+            uint256(capacity) * BillMath.PERIOD_HOURS,
+            "share <= cap*4h"
+        );
         // Rounding PSA first never lets MES exceed the exact share L / G * capacity.
         if (gen > load) assertLe(m, (uint256(load) * capacity) / gen, "MES <= exact L/G * capacity");
     }
 
-    function testFuzzSumOfSharesWithinClusterShare(uint64 load, uint64 gen, uint256 seed, uint8 count) public pure {
+    function testFuzzSumOfSharesWithinClusterShare(
+        uint64 load,
+        uint64 gen,
+        uint256 seed,
+        uint8 count
+    ) public pure {
         uint256 n = bound(count, 1, MAX_PROSUMERS);
         uint256 p = MesMath.psa(load, gen);
         uint256 sumMes;
