@@ -19,6 +19,19 @@ import { mondayOnOrBefore } from "../lib/time.js";
 import { psa } from "../lib/mes.js";
 import { computeBill, checkComplete, BillRefusedError, type BillReading, type Bill } from "../lib/billing.js";
 import { mes } from "../lib/mes.js";
+import { writeFileSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import {
+  formatBill,
+  parseBillArgs,
+  quoteBill,
+  settleBill,
+  BillNotSettleableError,
+} from "../lib/ops/billing.js";
+import { formatMesView, readMesView, NoAcceptedBatchError } from "../lib/ops/mes.js";
+import { toJson } from "../lib/format/table.js";
+import { InvalidArgumentError, InvalidFileError } from "../lib/errors.js";
 
 const PROSUMER = 2;
 const ACCEPTED = 2;
@@ -437,5 +450,89 @@ describe("Billing (SPEC 11) on a real week of Buildings 1-12", function () {
       { importRate: IMPORT_RATE, exportRate: EXPORT_RATE, sourceWeek: 0, isFallback: false },
     );
     expect([b.charge, b.credit, b.net]).to.deep.equal([0n, 80_000_000n, -80_000_000n]);
+  });
+
+  describe("operator tasks' logic (lib/ops)", () => {
+    const proofsFile = (content: unknown) => {
+      const file = path.join(mkdtempSync(path.join(tmpdir(), "gridshare-bill-")), "proofs.json");
+      writeFileSync(file, typeof content === "string" ? content : toJson(content));
+      return file;
+    };
+
+    it("bill:quote reads a proofs file, quotes, and agrees with the TS twin; bill:settle settles once", async () => {
+      const m = f.meters[5]!;
+      const file = proofsFile(f.readings.get(m)!.map(proofOf));
+      const args = parseBillArgs({ meter: m, week: String(f.week), proofs: file });
+      const q = await quoteBill(f.billing, args);
+      expect(q.agrees).to.equal(true);
+      expect(q.bill).to.deep.equal(computeBill(m, f.week, f.billReadings(m), f.tariff));
+      expect(formatBill(q)).to.contain("TS twin agrees").and.contain("not settled");
+      const s = await settleBill(f.billing, args);
+      expect(s.gasUsed).to.be.greaterThan(0n);
+      await expect(settleBill(f.billing, args)).to.be.rejectedWith(BillNotSettleableError, "already settled");
+    });
+
+    it("bill:settle refuses before sending while batches are undecided", async () => {
+      const m = f.meters[0]!;
+      await f.ledger.setBatch(1, f.first + 41, batchWith(PENDING));
+      const file = proofsFile(f.readings.get(m)!.slice(0, 41).map(proofOf));
+      const args = parseBillArgs({ meter: m, week: String(f.week), proofs: file });
+      await expect(settleBill(f.billing, args)).to.be.rejectedWith(BillNotSettleableError, "undecided");
+    });
+
+    it("refuses bad arguments before any call", () => {
+      const m = f.meters[0]!;
+      const good = proofsFile([]);
+      expect(() => parseBillArgs({ meter: "0x12", week: "1", proofs: good })).to.throw(
+        InvalidArgumentError,
+        "--meter",
+      );
+      expect(() => parseBillArgs({ meter: m, week: "-1", proofs: good })).to.throw(
+        InvalidArgumentError,
+        "--week",
+      );
+      expect(() => parseBillArgs({ meter: m, week: "1.5", proofs: good })).to.throw(
+        InvalidArgumentError,
+        "--week",
+      );
+      expect(() => parseBillArgs({ meter: m, week: "1", proofs: "" })).to.throw(
+        InvalidArgumentError,
+        "--proofs",
+      );
+      expect(() => parseBillArgs({ meter: m, week: "1", proofs: "/nonexistent.json" })).to.throw(
+        InvalidArgumentError,
+      );
+      expect(() => parseBillArgs({ meter: m, week: "1", proofs: proofsFile("{") })).to.throw(
+        InvalidFileError,
+        "not JSON",
+      );
+      const bad = { ...proofOf(f.readings.get(m)![0]!), proof: ["0x12"] };
+      expect(() => parseBillArgs({ meter: m, week: "1", proofs: proofsFile([bad]) })).to.throw(
+        InvalidFileError,
+        "8-byte",
+      );
+      const big = proofOf({ ...f.readings.get(m)![0]!, importWh: 2n ** 64n });
+      expect(() => parseBillArgs({ meter: m, week: "1", proofs: proofsFile([big]) })).to.throw(
+        InvalidFileError,
+        "uint64",
+      );
+    });
+
+    it("mes:show shows the cluster-period and agrees with the chain", async () => {
+      // Find a curtailing period of cluster 1 in the real week.
+      const i = Array.from({ length: PERIODS_PER_WEEK }, (_, k) => k).find(
+        (k) => f.psaOf.get(`1:${f.first + k}`)! < FIXED_ONE,
+      )!;
+      const v = await readMesView(f.billing, 1, f.first + i);
+      expect(v.curtailing).to.equal(true);
+      expect(v.agrees).to.equal(true);
+      expect(v.psa + v.decrementalFactor).to.equal(FIXED_ONE);
+      expect(v.meters.map((x) => x.mesW)).to.deep.equal(
+        f.meters.slice(0, 4).map((m) => mes(v.psa, BigInt(loadBuilding(f.meters.indexOf(m) + 1).capacityW))),
+      );
+      expect(formatMesView(v)).to.contain("agree");
+      await expect(readMesView(f.billing, 1, f.first + 100)).to.be.rejectedWith(NoAcceptedBatchError);
+      await expect(readMesView(f.billing, 9, f.first)).to.be.rejectedWith(InvalidArgumentError, "--cluster");
+    });
   });
 });
