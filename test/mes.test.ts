@@ -14,6 +14,8 @@ import {
 } from "../lib/mes.js";
 import { allowedExportWh } from "../lib/billing.js";
 import { SplitMix64 } from "../lib/prng.js";
+import { analyseCluster } from "../lib/mes-analysis.js";
+import { loadBuilding } from "../lib/data/citylearn.js";
 import { buildBillingVectors, buildMesVectors, edgeLoads, EDGE_CAPACITIES, MAX64 } from "./vectors/build.js";
 
 const CASES = 10_000;
@@ -127,5 +129,23 @@ describe("MES (SPEC 10): TS and Solidity agree on 10,000 seeded cases", () => {
         ).to.equal(true);
       }
     }
+  });
+});
+
+describe("MES analysis on the real homes (docs/mes.md)", () => {
+  it("counts curtailing periods and curtailed export consistently for cluster 1-4", () => {
+    const profiles = [1, 2, 3, 4].map((b) => loadBuilding(b));
+    const a = analyseCluster(profiles);
+    let surplus = 0;
+    for (let i = 0; i < a.periods; i++) {
+      const l = profiles.reduce((s, p) => s + p.periods[i]!.loadWh, 0n);
+      const g = profiles.reduce((s, p) => s + p.periods[i]!.generationWh, 0n);
+      if (g > l) surplus++;
+    }
+    expect(a.curtailingPeriods).to.equal(surplus);
+    expect(a.curtailingPeriods).to.be.greaterThan(0);
+    expect(a.curtailedExportWh > 0n && a.curtailedExportWh < a.exportWh).to.equal(true);
+    expect(a.periodsWithCurtailedExport).to.be.at.most(a.curtailingPeriods);
+    expect(a.minPsa < FIXED_ONE).to.equal(true);
   });
 });
