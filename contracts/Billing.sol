@@ -230,18 +230,18 @@ contract Billing {
                     batch.psa,
                     certificates.authorizedCapacityAt(b.meter, p.reading.period)
                 );
-        BillMath.Line memory l = BillMath.line(
+        BillMath.Line memory ln = BillMath.line(
             p.reading.importWh,
             exportWh,
             allowed,
             b.importRate,
             b.exportRate
         );
-        b.charge += l.charge;
-        b.credit += l.credit;
+        b.charge += ln.charge;
+        b.credit += ln.credit;
         b.importWh += p.reading.importWh;
         b.exportWh += exportWh;
-        b.creditedExportWh += l.creditedExportWh;
+        b.creditedExportWh += ln.creditedExportWh;
     }
 
     function _checkOrder(

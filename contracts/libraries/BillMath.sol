@@ -38,10 +38,10 @@ library BillMath {
         uint256 allowedWh,
         uint256 importRate,
         uint256 exportRate
-    ) internal pure returns (Line memory l) {
-        l.creditedExportWh = Math.min(exportWh, allowedWh);
-        l.charge = importWh * importRate;
-        l.credit = l.creditedExportWh * exportRate;
+    ) internal pure returns (Line memory out) {
+        out.creditedExportWh = Math.min(exportWh, allowedWh);
+        out.charge = importWh * importRate;
+        out.credit = out.creditedExportWh * exportRate;
     }
 
     /// @dev Net amount due: positive is owed by the meter's owner, negative is owed to them.

@@ -5,9 +5,9 @@ import {IClusterRegistry} from "../interfaces/IClusterRegistry.sol";
 import {IBatchLedger} from "../interfaces/IBatchLedger.sol";
 import {ReadingLib} from "../libraries/ReadingLib.sol";
 
-// TEST-ONLY stand-ins for Billing's dependencies until the real BatchLedger, CapacityCertificates and
-// TariffSchedule land. They implement the interface functions Billing calls (ABI-compatible) without
-// inheriting the interfaces, so that interface growth on other branches does not break them.
+// TEST-ONLY stand-in for one of Billing's dependencies until the real contract lands. It implements the
+// interface functions Billing calls (ABI-compatible) without inheriting the interface, so that interface
+// growth on other branches does not break it.
 
 /// @dev Batches are set directly; a reading "proves" when the test registered its exact content for an
 /// accepted batch (signature and Merkle proof are the real ledger's job and are ignored here).
@@ -60,53 +60,5 @@ contract StandInBatchLedger {
         }
         if (!_proven[keccak256(abi.encode(p.reading))])
             revert UnprovenReading(p.reading.meter, p.reading.period);
-    }
-}
-
-/// @dev Capacity per meter, with an optional deauthorization period from which it is 0.
-contract StandInCapacityCertificates {
-    struct Cap {
-        uint64 capacityW;
-        uint32 deauthorizedFrom;
-    }
-    mapping(address meter => Cap) private _caps;
-
-    function setCapacity(address meter, uint64 capacityW, uint32 deauthorizedFrom) external {
-        _caps[meter] = Cap(capacityW, deauthorizedFrom);
-    }
-
-    function authorizedCapacityAt(address meter, uint32 period) external view returns (uint64) {
-        Cap memory c = _caps[meter];
-        return period >= c.deauthorizedFrom ? 0 : c.capacityW;
-    }
-
-    function toleranceBps() external pure returns (uint16) {
-        return 1000;
-    }
-}
-
-/// @dev Published weekly tariffs with the interface's fallback to the last earlier week.
-contract StandInTariffSchedule {
-    struct Rates {
-        uint64 importRate;
-        uint64 exportRate;
-        bool published;
-    }
-    mapping(uint32 week => Rates) private _rates;
-
-    error NoTariff(uint32 week);
-
-    function publish(uint32 week, uint64 importRate, uint64 exportRate) external {
-        _rates[week] = Rates(importRate, exportRate, true);
-    }
-
-    function tariffOf(
-        uint32 week
-    ) external view returns (uint64 importRate, uint64 exportRate, uint32 sourceWeek, bool isFallback) {
-        for (uint32 w = week; ; --w) {
-            Rates memory r = _rates[w];
-            if (r.published) return (r.importRate, r.exportRate, w, w != week);
-            if (w == 0) revert NoTariff(week);
-        }
     }
 }
