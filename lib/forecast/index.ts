@@ -18,6 +18,7 @@ export const FORECAST_METHODS = [
   "seasonal-mean",
   "holt-winters",
   "weekly-smoothing",
+  "ensemble",
 ] as const;
 export type ForecastMethod = (typeof FORECAST_METHODS)[number];
 
