@@ -71,9 +71,9 @@ function runHoltWinters(
   origins: readonly number[],
   onOrigin: (origin: number, forecast: Float64Array) => void,
 ): Float64Array {
-  // Initialise from the first two weeks: level = mean of week 1, trend = week-on-week change per period,
-  // weekly indices = mean deviation of each period of the week from its week's mean; daily indices start at
-  // 0 (the weekly indices already hold the daily shape, the daily ones learn how it drifts day by day).
+  // Initialise from the first two weeks: trend = week-on-week change per period; weekly indices = mean
+  // deviation of each period from its week's trend line; level = that line one period before the start.
+  // Daily indices start at 0 (the weekly indices hold the daily shape; the daily ones learn its drift).
   let m1 = 0,
     m2 = 0;
   for (let i = 0; i < HORIZON; i++) {
@@ -82,11 +82,15 @@ function runHoltWinters(
   }
   m1 /= HORIZON;
   m2 /= HORIZON;
-  const week = new Float64Array(HORIZON);
-  for (let i = 0; i < HORIZON; i++) week[i] = ((y[i] as number) - m1 + (y[i + HORIZON] as number) - m2) / 2;
-  const day = new Float64Array(PERIODS_PER_DAY);
-  let level = m1;
   let trend = (m2 - m1) / HORIZON;
+  const mid = (HORIZON - 1) / 2;
+  const week = new Float64Array(HORIZON);
+  for (let i = 0; i < HORIZON; i++) {
+    const line = (i - mid) * trend;
+    week[i] = ((y[i] as number) - m1 - line + (y[i + HORIZON] as number) - m2 - line) / 2;
+  }
+  const day = new Float64Array(PERIODS_PER_DAY);
+  let level = m1 - (mid + 1) * trend;
   const { alpha, beta, delta, omega } = p;
   const fc = new Float64Array(HORIZON);
   const forecastInto = (t: number): void => {
