@@ -74,6 +74,8 @@ export interface ReportAttack {
   expected: string;
   observed: string;
   held: boolean;
+  /** Why the scenario was not run (then `held` is meaningless and shown as skipped). */
+  skipped?: string;
 }
 
 export interface DemoReport {
@@ -93,4 +95,6 @@ export interface DemoReport {
   gas: ReportGas[];
   attacks: ReportAttack[];
   summary: Record<string, number | string>;
+  /** How to read the run (time mapping, stand-ins in use); shown under the summary. */
+  notes?: string[];
 }

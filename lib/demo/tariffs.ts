@@ -1,0 +1,68 @@
+/**
+ * The DGMD's weekly tariff step in the demo: forecast the whole grid's next week from the data weeks before
+ * it (lib/forecast), then publish. Publishing goes through `TariffPort` so that the on-chain TariffSchedule
+ * (feat/dgmd) plugs in; until it is deployed, `StandInTariffs` applies flat base rates off-chain.
+ */
+import { loadBuilding } from "../data/citylearn.js";
+import { aggregateSeries, forecastGridWeek } from "../forecast/index.js";
+import type { Tariff } from "../billing.js";
+
+export interface WeekForecast {
+  readonly week: number;
+  readonly loadWh: bigint;
+  readonly generationWh: bigint;
+  readonly loadMethod: string;
+  readonly generationMethod: string;
+}
+
+/** Forecast of all `buildings` for the week whose data starts at data period `untilDataPeriod`. */
+export function forecastWeek(
+  week: number,
+  buildings: readonly number[],
+  untilDataPeriod: number,
+): WeekForecast {
+  const profiles = buildings.map((b) => loadBuilding(b));
+  const f = forecastGridWeek({
+    loadHistory: aggregateSeries(profiles, "loadWh", untilDataPeriod),
+    generationHistory: aggregateSeries(profiles, "generationWh", untilDataPeriod),
+  });
+  return {
+    week,
+    loadWh: f.loadWh,
+    generationWh: f.generationWh,
+    loadMethod: f.loadMethod,
+    generationMethod: f.generationMethod,
+  };
+}
+
+export interface TariffPort {
+  /** Human-readable source, shown in the report. */
+  readonly source: string;
+  /** Publish week `f.week`'s forecast before the week starts. */
+  publish(f: WeekForecast): Promise<void>;
+  /** The tariff in force for a week (as billing applies it). */
+  tariffOf(week: number): Promise<Tariff>;
+}
+
+/** 0.25 per kWh imported, 0.08 per kWh exported (micro-units per kWh). */
+export const STAND_IN_IMPORT_RATE = 250_000n;
+export const STAND_IN_EXPORT_RATE = 80_000n;
+
+/** STAND-IN until TariffSchedule is deployed by the Ignition module: flat rates, forecasts recorded only. */
+export class StandInTariffs implements TariffPort {
+  readonly source = "stand-in flat rates (TariffSchedule not deployed)";
+  private readonly published = new Set<number>();
+
+  async publish(f: WeekForecast): Promise<void> {
+    this.published.add(f.week);
+  }
+
+  async tariffOf(week: number): Promise<Tariff> {
+    return {
+      importRate: STAND_IN_IMPORT_RATE,
+      exportRate: STAND_IN_EXPORT_RATE,
+      sourceWeek: week,
+      isFallback: !this.published.has(week),
+    };
+  }
+}
