@@ -19,11 +19,10 @@ import {GridConstants} from "./libraries/GridConstants.sol";
 /// intervals that reach beyond its start. The list grows by one per certificate, so scans stay short.
 contract CapacityCertificates is ICapacityCertificates, EIP712 {
     /// @notice EIP-712 type of a DGMD capacity certificate.
-    bytes32 public constant CERTIFICATE_TYPEHASH =
-        keccak256(
-            "Certificate(address meter,uint64 installedCapacityW,bytes32 infoCommitment,uint64 validFrom,"
-            "uint64 validUntil,bytes32 certId)"
-        );
+    bytes32 public constant CERTIFICATE_TYPEHASH = keccak256(
+        "Certificate(address meter,uint64 installedCapacityW,bytes32 infoCommitment,uint64 validFrom,"
+        "uint64 validUntil,bytes32 certId)"
+    );
 
     /// @notice SPEC 8: the tolerance lies within 10%..15% (basis points).
     uint16 public constant MIN_TOLERANCE_BPS = 1_000;
@@ -106,7 +105,11 @@ contract CapacityCertificates is ICapacityCertificates, EIP712 {
     error ZeroCertId();
     error ZeroCapacity(address meter);
     /// @dev The registry does not list `meter` as an active prosumer (unknown, consumer, tampered, replaced...).
-    error MeterNotEligible(address meter, IClusterRegistry.MeterKind kind, IClusterRegistry.MeterStatus status);
+    error MeterNotEligible(
+        address meter,
+        IClusterRegistry.MeterKind kind,
+        IClusterRegistry.MeterStatus status
+    );
     error UnknownCertificate(bytes32 certId);
     error NothingToRevoke(address meter, uint32 fromPeriod);
     error NotAReplacement(address meter);
@@ -116,7 +119,13 @@ contract CapacityCertificates is ICapacityCertificates, EIP712 {
     /// @dev The proven reading's meter held no authorization in its period: nothing to deauthorize.
     error NotAuthorizedAt(address meter, uint32 period);
     /// @dev The proven reading is within tolerance: `peak * 10000 <= capacity * (10000 + tolerance)`.
-    error NotOverCapacity(address meter, uint32 period, uint32 peakGenerationW, uint64 capacityW, uint16 toleranceBps);
+    error NotOverCapacity(
+        address meter,
+        uint32 period,
+        uint32 peakGenerationW,
+        uint64 capacityW,
+        uint16 toleranceBps
+    );
 
     modifier onlyDgmd() {
         if (!registry.isDgmd(msg.sender)) revert NotDgmd(msg.sender);
@@ -126,7 +135,11 @@ contract CapacityCertificates is ICapacityCertificates, EIP712 {
     /// @param registry_ The cluster registry (DGMD role, meters, clock).
     /// @param ledger_ The batch ledger that proves readings.
     /// @param toleranceBps_ Initial tolerance, 1000..1500.
-    constructor(IClusterRegistry registry_, IBatchLedger ledger_, uint16 toleranceBps_) EIP712("GridShare", "1") {
+    constructor(
+        IClusterRegistry registry_,
+        IBatchLedger ledger_,
+        uint16 toleranceBps_
+    ) EIP712("GridShare", "1") {
         if (address(registry_) == address(0) || address(ledger_) == address(0)) revert ZeroAddress();
         registry = registry_;
         ledger = ledger_;
@@ -183,7 +196,8 @@ contract CapacityCertificates is ICapacityCertificates, EIP712 {
         if (!rec.used) revert UnknownCertificate(certId);
         uint32 current = registry.currentPeriod();
         Authorization storage a = _authorizations[rec.meter][rec.index];
-        if (a.untilPeriod <= current || a.untilPeriod <= a.fromPeriod) revert NothingToRevoke(rec.meter, current);
+        if (a.untilPeriod <= current || a.untilPeriod <= a.fromPeriod)
+            revert NothingToRevoke(rec.meter, current);
         a.untilPeriod = uint32(Math.max(current, a.fromPeriod));
         emit CertificateRevoked(rec.meter, certId, current);
     }
@@ -305,13 +319,21 @@ contract CapacityCertificates is ICapacityCertificates, EIP712 {
 
     function _requireEligible(address meter) private view returns (IClusterRegistry.MeterInfo memory info) {
         info = registry.meterInfo(meter);
-        if (info.kind != IClusterRegistry.MeterKind.Prosumer || info.status != IClusterRegistry.MeterStatus.Active) {
+        if (
+            info.kind != IClusterRegistry.MeterKind.Prosumer ||
+            info.status != IClusterRegistry.MeterStatus.Active
+        ) {
             revert MeterNotEligible(meter, info.kind, info.status);
         }
     }
 
     /// @dev Cut earlier intervals at `from`, then append `[from, until)`; returns its index.
-    function _grant(address meter, uint64 capacityW, uint32 from, uint32 until) private returns (uint32 index) {
+    function _grant(
+        address meter,
+        uint64 capacityW,
+        uint32 from,
+        uint32 until
+    ) private returns (uint32 index) {
         _cut(meter, from);
         Authorization[] storage list = _authorizations[meter];
         index = uint32(list.length);

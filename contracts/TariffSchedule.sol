@@ -143,7 +143,13 @@ contract TariffSchedule is ITariffSchedule {
     function _setParams(TariffRule.Params memory p) private {
         TariffRule.requireValid(p);
         _params = p;
-        emit TariffParamsSet(p.baseImportRate, p.baseExportRate, p.floorRate, p.ceilingRate, p.sensitivityBps);
+        emit TariffParamsSet(
+            p.baseImportRate,
+            p.baseExportRate,
+            p.floorRate,
+            p.ceilingRate,
+            p.sensitivityBps
+        );
     }
 
     /// @dev Weeks are normally published in order (an append); an earlier future week shifts the tail.
