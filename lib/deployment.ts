@@ -1,53 +1,58 @@
 /**
- * Contract addresses for operator tasks: an explicit `--<name>` option wins; otherwise the Ignition deployment
- * file `ignition/deployments/chain-<id>/deployed_addresses.json` (keys like "GridShare#CapacityCertificates").
+ * Where the GridShare contracts of a chain live: an explicit address wins, then the environment
+ * (`GRIDSHARE_<NAME>`), then Ignition's deployment file for the chain id.
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { getAddress, isAddress } from "ethers";
-import { InvalidArgumentError, InvalidFileError, GridShareError } from "./errors.js";
+import { InvalidArgumentError, GridShareError } from "./errors.js";
 
-export const DEPLOYMENT_MODULE = "GridShare";
+export const CONTRACT_NAMES = [
+  "ClusterRegistry",
+  "BatchLedger",
+  "CapacityCertificates",
+  "TariffSchedule",
+  "Billing",
+] as const;
+export type ContractName = (typeof CONTRACT_NAMES)[number];
 
-export function deploymentFile(chainId: bigint, root = process.cwd()): string {
+/** The Ignition module id that deploys GridShare (ignition/modules/GridShare.ts). */
+export const IGNITION_MODULE_ID = "GridShare";
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+const ENV_KEYS: Record<ContractName, string> = {
+  ClusterRegistry: "GRIDSHARE_REGISTRY",
+  BatchLedger: "GRIDSHARE_LEDGER",
+  CapacityCertificates: "GRIDSHARE_CERTIFICATES",
+  TariffSchedule: "GRIDSHARE_TARIFFS",
+  Billing: "GRIDSHARE_BILLING",
+};
+
+export function deploymentFile(chainId: bigint, root = REPO_ROOT): string {
   return path.join(root, "ignition", "deployments", `chain-${chainId}`, "deployed_addresses.json");
 }
 
-/** Validate an address option (checksummed on return). */
-export function parseAddressOption(argument: string, value: string): string {
-  if (!isAddress(value)) throw new InvalidArgumentError(argument, `"${value}" is not an address`);
+/** Parse `value` as an address; `what` names the argument in the error. */
+export function parseAddress(what: string, value: string): string {
+  if (!isAddress(value))
+    throw new InvalidArgumentError(what, `"${value}" is not an address (0x followed by 40 hex digits)`);
   return getAddress(value);
 }
 
-/**
- * The address of `contractName`: `option` when given (validated), else the deployment file's
- * "GridShare#<contractName>" entry.
- */
-export function resolveContractAddress(
-  argument: string,
-  option: string,
-  contractName: string,
-  chainId: bigint,
-  root = process.cwd(),
-): string {
-  if (option !== "") return parseAddressOption(argument, option);
-  const file = deploymentFile(chainId, root);
-  if (!existsSync(file)) {
-    throw new GridShareError(
-      "NO_DEPLOYMENT",
-      `no --${argument} given and no deployment file ${file}: pass --${argument} <address> or deploy first`,
-    );
+export function resolveContract(name: ContractName, chainId: bigint, explicit?: string): string {
+  if (explicit) return parseAddress(name, explicit);
+  const fromEnv = process.env[ENV_KEYS[name]];
+  if (fromEnv) return parseAddress(ENV_KEYS[name], fromEnv);
+  const file = deploymentFile(chainId);
+  if (existsSync(file)) {
+    const deployed = JSON.parse(readFileSync(file, "utf8")) as Record<string, string>;
+    const found = deployed[`${IGNITION_MODULE_ID}#${name}`];
+    if (found) return parseAddress(file, found);
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, "utf8"));
-  } catch (e) {
-    throw new InvalidFileError(file, `malformed JSON (${(e as Error).message})`);
-  }
-  const key = `${DEPLOYMENT_MODULE}#${contractName}`;
-  const v = typeof json === "object" && json !== null ? (json as Record<string, unknown>)[key] : undefined;
-  if (typeof v !== "string" || !isAddress(v)) {
-    throw new InvalidFileError(file, `no address for "${key}": pass --${argument} <address>`);
-  }
-  return getAddress(v);
+  throw new GridShareError(
+    "NO_DEPLOYMENT",
+    `no ${name} address for chain ${chainId}: pass it explicitly, set ${ENV_KEYS[name]}, or deploy with Ignition first`,
+  );
 }

@@ -1,7 +1,9 @@
 import type { TaskDefinition } from "hardhat/types/tasks";
+import { gridTasks } from "./grid/index.js";
+import { demoTasks } from "./demo/index.js";
 
 /**
  * Every operator task, by area. Each area file exports its definitions; actions are lazy-loaded so the
  * CLI starts fast.
  */
-export const gridShareTasks: TaskDefinition[] = [];
+export const gridShareTasks: TaskDefinition[] = [...gridTasks, ...demoTasks];
