@@ -134,16 +134,12 @@ contract CapacityCertificates is ICapacityCertificates, EIP712 {
 
     /// @param registry_ The cluster registry (DGMD role, meters, clock).
     /// @param ledger_ The batch ledger that proves readings.
-    /// @param toleranceBps_ Initial tolerance, 1000..1500.
-    constructor(
-        IClusterRegistry registry_,
-        IBatchLedger ledger_,
-        uint16 toleranceBps_
-    ) EIP712("GridShare", "1") {
+    /// @dev The tolerance starts at the strictest value allowed, 10%; the DGMD may widen it to 15%.
+    constructor(IClusterRegistry registry_, IBatchLedger ledger_) EIP712("GridShare", "1") {
         if (address(registry_) == address(0) || address(ledger_) == address(0)) revert ZeroAddress();
         registry = registry_;
         ledger = ledger_;
-        _setTolerance(toleranceBps_);
+        _setTolerance(MIN_TOLERANCE_BPS);
     }
 
     // ---------------------------------------------------------- certificates

@@ -5,8 +5,9 @@ import {IBatchLedger} from "../interfaces/IBatchLedger.sol";
 import {IClusterRegistry} from "../interfaces/IClusterRegistry.sol";
 
 /// @dev Test-only stand-in for BatchLedger until it lands on main: a reading "is proven" when the test marked
-/// exactly that reading (all fields) as proven. Lets the certificate rules be tested on their own.
-contract MockBatchLedger is IBatchLedger {
+/// exactly that reading (all fields) as proven. Lets the certificate rules be tested on their own. Implements only
+/// the part of IBatchLedger that CapacityCertificates calls.
+contract MockBatchLedger {
     IClusterRegistry public immutable registry;
     mapping(bytes32 readingHash => bool) private _proven;
 
@@ -17,27 +18,17 @@ contract MockBatchLedger is IBatchLedger {
     }
 
     /// @notice Mark a reading as proven against an accepted batch.
-    function setProven(ReadingProof calldata p, bool proven) external {
+    function setProven(IBatchLedger.ReadingProof calldata p, bool proven) external {
         _proven[keccak256(abi.encode(p.reading))] = proven;
-    }
-
-    /// @notice Always None: the mock keeps no batches.
-    function batchOf(uint32, uint32) external pure returns (Batch memory b) {
-        return b;
-    }
-
-    /// @notice Always false: the mock keeps no batches.
-    function isAccepted(uint32, uint32) external pure returns (bool) {
-        return false;
     }
 
     /// @notice Reverts unless the reading was marked proven.
     function requireProvenReading(
-        ReadingProof calldata p
-    ) external view returns (uint32 clusterId, Batch memory batch) {
+        IBatchLedger.ReadingProof calldata p
+    ) external view returns (uint32 clusterId, IBatchLedger.Batch memory batch) {
         if (!_proven[keccak256(abi.encode(p.reading))])
             revert ReadingNotProven(p.reading.meter, p.reading.period);
         clusterId = registry.meterInfo(p.reading.meter).clusterId;
-        batch.status = BatchStatus.Accepted;
+        batch.status = IBatchLedger.BatchStatus.Accepted;
     }
 }
