@@ -298,6 +298,11 @@ contract CapacityCertificates is ICapacityCertificates, EIP712 {
         return (rec.meter, rec.infoCommitment, _authorizations[rec.meter][rec.index]);
     }
 
+    /// @notice Whether a certificate id was used already (ids are single-use, also after revocation).
+    function certIdUsed(bytes32 certId) external view returns (bool) {
+        return _certs[certId].used;
+    }
+
     /// @notice A meter's authorization intervals, oldest first (empty ones were superseded before starting).
     function authorizationsOf(address meter) external view returns (Authorization[] memory) {
         return _authorizations[meter];
