@@ -15,7 +15,6 @@ import {
 } from "../lib/certificates.js";
 import { encryptRecord, decryptRecord, recordCommitment, parseRecordKey } from "../lib/crypto/record.js";
 import { periodStart } from "../lib/time.js";
-import { MeterKind } from "./helpers/grid.js";
 
 const { ethers, networkHelpers } = await network.create();
 const dgmdFixture = () => deployDgmd(ethers, networkHelpers);
@@ -36,7 +35,7 @@ async function domainOf(f: DgmdFixture) {
 describe("CapacityCertificates: submission", () => {
   it("accepts a DGMD-signed certificate from anyone and authorizes the covered periods", async () => {
     const f = await load();
-    const meter = f.prosumers[0].address;
+    const meter = f.prosumerMeters[0].address;
     const cert = await makeCert(f, meter, 4000n);
     const sig = await sign(f, cert);
     const untilPeriod = (cert.validUntil - f.epoch + periodSeconds - 1n) / periodSeconds;
@@ -54,7 +53,7 @@ describe("CapacityCertificates: submission", () => {
 
   it("covers a future-dated window from the first period starting at validFrom", async () => {
     const f = await load();
-    const meter = f.prosumers[0].address;
+    const meter = f.prosumerMeters[0].address;
     const from = periodStart(f.startPeriod + 10, f.epoch) - 1n; // 1 s before period S+10 starts
     const until = periodStart(f.startPeriod + 20, f.epoch) + 1n; // 1 s into period S+20
     await certify(f, meter, 3000n, f.certs, { validFrom: from, validUntil: until });
@@ -66,7 +65,7 @@ describe("CapacityCertificates: submission", () => {
 
   it("refuses certificates not signed by the DGMD, or signed for another contract", async () => {
     const f = await load();
-    const cert = await makeCert(f, f.prosumers[0].address, 4000n);
+    const cert = await makeCert(f, f.prosumerMeters[0].address, 4000n);
     await expect(f.certs.submitCertificate(cert, await sign(f, cert, f.outsider)))
       .to.be.revertedWithCustomError(f.certs, "SignerNotDgmd")
       .withArgs(f.outsider.address);
@@ -91,7 +90,7 @@ describe("CapacityCertificates: submission", () => {
 
   it("refuses expired, malformed-window, zero-capacity and zero-id certificates", async () => {
     const f = await load();
-    const meter = f.prosumers[0].address;
+    const meter = f.prosumerMeters[0].address;
     const now = BigInt(await networkHelpers.time.latest());
     const expired = await makeCert(f, meter, 4000n, { validFrom: now - 1000n, validUntil: now });
     await expect(f.certs.submitCertificate(expired, await sign(f, expired)))
@@ -125,21 +124,21 @@ describe("CapacityCertificates: submission", () => {
         .withArgs(getAddress(meter), kind, status);
     }
     const [parent] = f.votersOf(1);
-    await f.registry.connect(parent).reportTamper(f.prosumers[0].address);
-    const tampered = await makeCert(f, f.prosumers[0].address, 4000n);
+    await f.registry.connect(parent).reportTamper(f.prosumerMeters[0].address);
+    const tampered = await makeCert(f, f.prosumerMeters[0].address, 4000n);
     await expect(f.certs.submitCertificate(tampered, await sign(f, tampered)))
       .to.be.revertedWithCustomError(f.certs, "MeterNotEligible")
-      .withArgs(f.prosumers[0].address, Kind.Prosumer, Status.Tampered);
-    await f.registry.replaceMeter(f.prosumers[0].address, Wallet.createRandom().address, "WP-1");
+      .withArgs(f.prosumerMeters[0].address, Kind.Prosumer, Status.Tampered);
+    await f.registry.replaceMeter(f.prosumerMeters[0].address, Wallet.createRandom().address, "WP-1");
     await expect(f.certs.submitCertificate(tampered, await sign(f, tampered)))
       .to.be.revertedWithCustomError(f.certs, "MeterNotEligible")
-      .withArgs(f.prosumers[0].address, Kind.Prosumer, Status.Replaced);
+      .withArgs(f.prosumerMeters[0].address, Kind.Prosumer, Status.Replaced);
   });
 
   it("uses each certId once, also after revocation", async () => {
     const f = await load();
-    const cert = await certify(f, f.prosumers[0].address, 4000n);
-    const again = { ...cert, meter: f.prosumers[1].address };
+    const cert = await certify(f, f.prosumerMeters[0].address, 4000n);
+    const again = { ...cert, meter: f.prosumerMeters[1].address };
     await expect(f.certs.submitCertificate(again, await sign(f, again)))
       .to.be.revertedWithCustomError(f.certs, "CertIdUsed")
       .withArgs(cert.certId);
@@ -151,7 +150,7 @@ describe("CapacityCertificates: submission", () => {
 
   it("a newer certificate supersedes the older from its first period on", async () => {
     const f = await load();
-    const meter = f.prosumers[0].address;
+    const meter = f.prosumerMeters[0].address;
     await certify(f, meter, 4000n);
     await f.warpToPeriod(f.startPeriod + 3);
     await certify(f, meter, 6000n);
@@ -164,7 +163,7 @@ describe("CapacityCertificates: submission", () => {
 describe("CapacityCertificates: revocation", () => {
   it("lets only the DGMD revoke, by certId or by meter, from the current period on", async () => {
     const f = await load();
-    const [a, b] = f.prosumers.map((w) => w.address);
+    const [a, b] = f.prosumerMeters.map((w) => w.address);
     const certA = await certify(f, a, 4000n);
     await certify(f, b, 3000n);
     await f.warpToPeriod(f.startPeriod + 2);
@@ -201,7 +200,7 @@ describe("CapacityCertificates: revocation", () => {
 describe("CapacityCertificates: replacement meters", () => {
   it("gives a replacement meter nothing until the DGMD re-confirms the old capacity", async () => {
     const f = await load();
-    const old = f.prosumers[0].address;
+    const old = f.prosumerMeters[0].address;
     const cert = await certify(f, old, 4000n);
     await f.warpToPeriod(f.startPeriod + 2);
     const fresh = Wallet.createRandom().address;
@@ -211,9 +210,9 @@ describe("CapacityCertificates: replacement meters", () => {
       f.certs,
       "NotDgmd",
     );
-    await expect(f.certs.connect(f.dgmd).reconfirmReplacement(f.prosumers[1].address))
+    await expect(f.certs.connect(f.dgmd).reconfirmReplacement(f.prosumerMeters[1].address))
       .to.be.revertedWithCustomError(f.certs, "NotAReplacement")
-      .withArgs(f.prosumers[1].address);
+      .withArgs(f.prosumerMeters[1].address);
     const [, , auth] = await f.certs.certificate(cert.certId);
     await expect(f.certs.connect(f.dgmd).reconfirmReplacement(fresh))
       .to.emit(f.certs, "ReplacementReconfirmed")
@@ -226,7 +225,7 @@ describe("CapacityCertificates: replacement meters", () => {
 
   it("refuses to re-confirm when the old meter held no certificate", async () => {
     const f = await load();
-    const old = f.prosumers[1].address;
+    const old = f.prosumerMeters[1].address;
     await f.warpToPeriod(f.startPeriod + 1);
     const fresh = Wallet.createRandom().address;
     await f.registry.replaceMeter(old, fresh, "WP-8");
@@ -290,21 +289,28 @@ describe("CapacityCertificates: over-capacity fraud proofs (real homes, mock led
     const d1 = sunniestPeriod(b1);
     const edge = maxPeakWithinTolerance(BigInt(b1.capacityW), 1000n);
     const upgraded = await signReading(
-      f.prosumers[0],
+      f.prosumerMeters[0],
       domain,
-      scaledReading(b4, d4, f.prosumers[0].address, period, 2n, 1n),
+      scaledReading(b4, d4, f.prosumerMeters[0].address, period, 2n, 1n),
     );
     const atEdge = await signReading(
-      f.prosumers[1],
+      f.prosumerMeters[1],
       domain,
-      scaledReading(b1, d1, f.prosumers[1].address, period, edge, BigInt(b1.periods[d1].peakGenerationW)),
+      scaledReading(
+        b1,
+        d1,
+        f.prosumerMeters[1].address,
+        period,
+        edge,
+        BigInt(b1.periods[d1].peakGenerationW),
+      ),
     );
     return { upgraded, atEdge, edge };
   }
 
   it("deauthorizes the upgraded home from the reading's period, keeps the edge home, until re-certified", async () => {
     const f = await load();
-    const [a, b] = f.prosumers.map((w) => w.address);
+    const [a, b] = f.prosumerMeters.map((w) => w.address);
     await certify(f, a, BigInt(b4.capacityW));
     await certify(f, b, BigInt(b1.capacityW));
     const period = f.startPeriod + 1;
@@ -348,14 +354,14 @@ describe("CapacityCertificates: over-capacity fraud proofs (real homes, mock led
 
   it("a wider tolerance lets the edge plus 5% through; a reading before any certificate proves nothing", async () => {
     const f = await load();
-    const b = f.prosumers[1].address;
+    const b = f.prosumerMeters[1].address;
     const { atEdge } = await readings(f, f.startPeriod - 1);
     await f.mock.setProven(proofArg(atEdge), true);
     await certify(f, b, BigInt(b1.capacityW));
     await expect(f.certs.proveOverCapacity(proofArg(atEdge)))
       .to.be.revertedWithCustomError(f.certs, "NotAuthorizedAt")
       .withArgs(b, f.startPeriod - 1);
-    const over = await signReading(f.prosumers[1], await domainOf(f), {
+    const over = await signReading(f.prosumerMeters[1], await domainOf(f), {
       ...atEdge.reading,
       period: f.startPeriod,
       peakGenerationW: 4401,
@@ -373,7 +379,7 @@ describe("CapacityCertificates: fraud proof through the real BatchLedger", () =>
     const f = await load();
     const b4 = loadBuilding(4);
     const meters = f.meters[0]; // cluster 1, sorted by address
-    const a = f.prosumers[0];
+    const a = f.prosumerMeters[0];
     await certify(f, a.address, BigInt(b4.capacityW), f.certsReal);
     const period = f.startPeriod;
     const domain = await domainOf(f);
@@ -383,7 +389,7 @@ describe("CapacityCertificates: fraud proof through the real BatchLedger", () =>
       const w = meters[i];
       const isUpgraded = w.address === a.address;
       const home = isUpgraded ? b4 : homes[i];
-      const consumer = !f.prosumers.some((p) => p.address === w.address);
+      const consumer = !f.prosumerMeters.some((p) => p.address === w.address);
       const r = scaledReading(
         home,
         sunniestPeriod(b4),
@@ -440,11 +446,11 @@ describe("personal-data records (AES-256-GCM)", () => {
 
   it("round-trips and commits to keccak256 of the blob, which the certificate carries on-chain", async () => {
     const f = await load();
-    const blob = encryptRecord(key, f.prosumers[0].address, data);
+    const blob = encryptRecord(key, f.prosumerMeters[0].address, data);
     expect(blob[0]).to.equal(1);
     expect(blob.length).to.equal(1 + 12 + 16 + Buffer.byteLength(JSON.stringify(data)));
-    expect(decryptRecord(key, f.prosumers[0].address, blob)).to.deep.equal(data);
-    const cert = await certify(f, f.prosumers[0].address, 5000n, f.certs, {
+    expect(decryptRecord(key, f.prosumerMeters[0].address, blob)).to.deep.equal(data);
+    const cert = await certify(f, f.prosumerMeters[0].address, 5000n, f.certs, {
       infoCommitment: recordCommitment(blob),
     });
     const [, onChain] = await f.certs.certificate(cert.certId);
@@ -507,6 +513,3 @@ describe("application files", () => {
     expect(() => readApplicationFile("/nonexistent/app.json", now)).to.throw(/file not found/);
   });
 });
-
-// Keep the enum import honest: the fixture's meters 0 and 1 are prosumers.
-void MeterKind;

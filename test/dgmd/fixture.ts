@@ -20,7 +20,7 @@ export interface DgmdFixture extends Grid {
   certsReal: CapacityCertificates;
   chainId: bigint;
   /** Cluster 1's prosumer meters (deployGrid makes meter indexes 0 and 1 prosumers). */
-  prosumers: Wallet[];
+  prosumerMeters: Wallet[];
   consumer: Wallet;
   /** The current period when the fixture is loaded (its first second). */
   startPeriod: number;
@@ -51,7 +51,7 @@ export async function deployDgmd(ethers: HardhatEthers, helpers: NetworkHelpers)
     certs,
     certsReal,
     chainId,
-    prosumers: [meterWallet(1, 0), meterWallet(1, 1)],
+    prosumerMeters: [meterWallet(1, 0), meterWallet(1, 1)],
     consumer: meterWallet(1, 2),
     startPeriod,
   };
