@@ -32,6 +32,22 @@ async function domainOf(f: DgmdFixture) {
   return gridDomain(f.chainId, await f.registry.getAddress());
 }
 
+describe("CapacityCertificates: deployment", () => {
+  it("refuses a zero registry or ledger", async () => {
+    const f = await load();
+    const factory = await ethers.getContractFactory("CapacityCertificates");
+    const zero = "0x0000000000000000000000000000000000000000";
+    await expect(factory.deploy(zero, await f.mock.getAddress())).to.be.revertedWithCustomError(
+      f.certs,
+      "ZeroAddress",
+    );
+    await expect(factory.deploy(await f.registry.getAddress(), zero)).to.be.revertedWithCustomError(
+      f.certs,
+      "ZeroAddress",
+    );
+  });
+});
+
 describe("CapacityCertificates: submission", () => {
   it("accepts a DGMD-signed certificate from anyone and authorizes the covered periods", async () => {
     const f = await load();

@@ -200,6 +200,20 @@ async function deploySchedule(): Promise<ScheduleFixture> {
 }
 
 describe("TariffSchedule", () => {
+  it("refuses a zero registry and invalid initial parameters at deployment", async () => {
+    const f = await deploySchedule();
+    const factory = await f.ethers.getContractFactory("TariffSchedule");
+    await expect(
+      factory.deploy("0x0000000000000000000000000000000000000000", asTuple(PARAMS)),
+    ).to.be.revertedWithCustomError(f.schedule, "ZeroAddress");
+    await expect(
+      factory.deploy(
+        await f.registry.getAddress(),
+        asTuple({ ...PARAMS, floorRate: PARAMS.ceilingRate + 1n }),
+      ),
+    ).to.be.revertedWithCustomError(f.schedule, "InvalidTariffParams");
+  });
+
   it("publishes a future week's forecast with the rule's rates, and only the DGMD may", async () => {
     const f = await deploySchedule();
     const week = (await f.schedule.currentWeek()) + 1n;

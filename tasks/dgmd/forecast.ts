@@ -9,7 +9,7 @@ import { readHistoryFile, seasonalNaive, type PeriodTotals, type WeekForecast } 
 
 const STATUS_ACCEPTED = 2n;
 
-/** Whole-grid totals of every accepted batch of `week` (unaccepted cluster-periods are missing). */
+/** Whole-grid totals per period of `week` from the accepted batches (unaccepted cluster-periods count 0). */
 async function historyFromLedger(s: Session, ledgerOption: string, week: number): Promise<PeriodTotals[]> {
   const address = resolveContract("BatchLedger", s.chainId, ledgerOption || undefined);
   const ledger = (await s.ethers.getContractAt("BatchLedger", address)) as unknown as BatchLedger;
@@ -19,14 +19,17 @@ async function historyFromLedger(s: Session, ledgerOption: string, week: number)
   for (let p = week * PERIODS_PER_WEEK; p < (week + 1) * PERIODS_PER_WEEK; p++) {
     let loadWh = 0n;
     let generationWh = 0n;
+    let accepted = 0;
     for (let c = 1; c <= clusters; c++) {
       const b = await ledger.batchOf(c, p);
       if (b.status === STATUS_ACCEPTED) {
         loadWh += b.totalLoadWh;
         generationWh += b.totalGenerationWh;
+        accepted++;
       }
     }
-    out.push({ period: p, loadWh, generationWh });
+    // A period without any accepted batch is unknown, not zero: the forecaster then refuses the week.
+    if (accepted > 0) out.push({ period: p, loadWh, generationWh });
   }
   return out;
 }

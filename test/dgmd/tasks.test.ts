@@ -49,6 +49,7 @@ describe("dgmd:* operator tasks", () => {
   let epoch: bigint;
   let meter: string;
   let dir: string;
+  let ledgerAddress: string;
   let blockNumber: () => Promise<number>;
   let setTime: (t: bigint) => Promise<void>;
   /** Options of the certificate tasks, and of the tariff tasks. */
@@ -72,6 +73,7 @@ describe("dgmd:* operator tasks", () => {
       4,
     ])) as unknown as ClusterRegistry;
     const ledger = await ethers.deployContract("BatchLedger", [await registry.getAddress()]);
+    ledgerAddress = await ledger.getAddress();
     certs = (await ethers.deployContract("CapacityCertificates", [
       await registry.getAddress(),
       await ledger.getAddress(),
@@ -217,6 +219,20 @@ describe("dgmd:* operator tasks", () => {
             ...onTariffs(),
           }),
         /entry 0: "loadWh" must be a whole number/,
+      ],
+      [
+        // No accepted batch last week: the ledger history is unknown, not zero.
+        () =>
+          failure("dgmd:forecast", {
+            week: "",
+            load: "",
+            generation: "",
+            history: "",
+            ledger: ledgerAddress,
+            publish: true,
+            ...onTariffs(),
+          }),
+        /no complete week \(42 periods\) of history/,
       ],
     ];
     for (const [attempt, message] of cases) expect((await attempt()).message).to.match(message);
