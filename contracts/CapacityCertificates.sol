@@ -73,7 +73,7 @@ contract CapacityCertificates is ICapacityCertificates, EIP712 {
         uint32 untilPeriod,
         address signer
     );
-    /// @notice A certificate (or all of a meter's) stops counting from `fromPeriod` on.
+    /// @notice A certificate (or all of a meter's: `certId` zero) stops counting from `fromPeriod` on.
     event CertificateRevoked(address indexed meter, bytes32 indexed certId, uint32 fromPeriod);
     /// @notice The DGMD carried the old meter's certified capacity over to its replacement.
     event ReplacementReconfirmed(
@@ -215,7 +215,9 @@ contract CapacityCertificates is ICapacityCertificates, EIP712 {
         if (oldMeter == address(0)) revert NotAReplacement(newMeter);
         if (_authorizations[newMeter].length != 0) revert AlreadyCertified(newMeter);
         // The old meter's last counted period is the one before it was retired.
-        uint32 lastPeriod = registry.meterInfo(oldMeter).untilPeriod - 1;
+        uint32 oldUntil = registry.meterInfo(oldMeter).untilPeriod;
+        if (oldUntil == 0) revert NothingToReconfirm(oldMeter, 0);
+        uint32 lastPeriod = oldUntil - 1;
         (Authorization memory old, bool found) = _authorizationAt(oldMeter, lastPeriod);
         if (!found) revert NothingToReconfirm(oldMeter, lastPeriod);
         uint32 from = registry.currentPeriod();
