@@ -32,7 +32,8 @@ contract NaiveReadingStore {
     error Unbalanced(address meter, uint32 period);
 
     /// @notice Store the sender's own reading for one period (one transaction per reading).
-    /// @dev Refused when the sender is not the reading's meter, the period is already stored, or the energy balance of SPEC 4 does not hold.
+    /// @dev Refused when the sender is not the reading's meter, the period is already stored, or the energy
+    /// balance of SPEC 4 does not hold.
     /// @param r The reading; `r.meter` must be `msg.sender`.
     function store(ReadingLib.Reading calldata r) external {
         if (r.meter != msg.sender) revert NotTheMeter(msg.sender, r.meter);
