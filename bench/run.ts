@@ -92,7 +92,7 @@ function pending(): Figure[] {
       "billing.perMeterWeek",
       "billing gas per meter-week",
       "gas",
-      "Billing.sol and BatchLedger.requireProvenReading not on main yet",
+      "BatchLedger.requireProvenReading still reverts ProofCheckUnavailable on main (needs Merkle64.sol); a stand-in ledger would leave out the proof check that dominates the cost",
     ),
     notMeasured(
       "off-chain",

@@ -85,7 +85,7 @@ describe("bench helpers", () => {
     expect(figureTable([f, n]))
       .to.match(/x0\.250/)
       .and.to.match(/not measured: no contract/);
-    expect(figureMarkdown([f, n]).split("\n")).to.have.length(4);
+    expect(figureMarkdown([f, n])).to.match(/- B: no contract/);
   });
 
   it("bounded loops stop at their count or their time budget; bad bounds are refused", () => {

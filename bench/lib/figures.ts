@@ -85,10 +85,15 @@ export function figureMarkdown(figures: readonly Figure[]): string {
   const esc = (s: string) => s.replace(/\|/g, "\\|");
   const lines = ["| group | figure | value | baseline | ratio |", "| --- | --- | ---: | --- | ---: |"];
   for (const f of figures) {
-    const value = f.notMeasured ? `not measured: ${esc(f.notMeasured)}` : `${fmt(f.value)} ${f.unit}`;
+    const value = f.notMeasured ? "not measured (below)" : `${fmt(f.value)} ${f.unit}`;
     const base = f.baseline ? `${fmt(f.baseline.value)} (${esc(f.baseline.label)})` : "";
     const ratio = f.ratio === undefined ? "" : `x${fmt(f.ratio)}`;
     lines.push(`| ${f.group} | ${esc(f.label)} | ${value} | ${base} | ${ratio} |`);
+  }
+  const missing = figures.filter((f) => f.notMeasured);
+  if (missing.length > 0) {
+    lines.push("", "Not measured in this run:", "");
+    for (const f of missing) lines.push(`- ${f.label}: ${f.notMeasured}`);
   }
   return lines.join("\n");
 }
