@@ -50,8 +50,10 @@ export interface DevnetOptions {
   signers: number;
   periodSeconds: number;
   operators: number;
-  /** Data folder of @ethereumjs/client's CLI script. */
+  /** Path of @ethereumjs/client's CLI script. */
   clientCli: string;
+  /** Added to the base ports, so a test devnet can run beside `chain:up`'s. */
+  portOffset?: number;
 }
 
 /** A devnet step failed; the nodes it started are stopped. */
@@ -67,6 +69,7 @@ export function planDevnet(
   now = Math.floor(Date.now() / 1000),
 ): DevnetState {
   const nodes: DevnetNode[] = [];
+  const offset = options.portOffset ?? 0;
   for (let i = 0; i < options.signers; i++) {
     const wallet = Wallet.createRandom();
     const dataDir = path.join(options.baseDir, `node${i}`);
@@ -77,9 +80,9 @@ export function planDevnet(
       dataDir,
       keyFile: path.join(dataDir, "signer.key"),
       logFile: path.join(dataDir, "node.log"),
-      p2pPort: P2P_BASE_PORT + i,
-      rpcPort: RPC_BASE_PORT + i,
-      rpcUrl: `http://127.0.0.1:${RPC_BASE_PORT + i}`,
+      p2pPort: P2P_BASE_PORT + offset + i,
+      rpcPort: RPC_BASE_PORT + offset + i,
+      rpcUrl: `http://127.0.0.1:${RPC_BASE_PORT + offset + i}`,
     });
   }
   const operatorKeys = Array.from({ length: options.operators }, () => Wallet.createRandom().privateKey);
