@@ -5,6 +5,7 @@
  * `after`, whatever failed. Named *.clique.ts so `npx hardhat test` (the default suite) skips it.
  */
 import { expect } from "chai";
+import { rmSync } from "node:fs";
 import path from "node:path";
 import { network } from "hardhat";
 import { batchDigest, type BatchHeader } from "../../lib/batch.js";
@@ -28,6 +29,7 @@ const PERIOD = 2;
 /** Ports 30410+/8610+: a devnet from `npm run chain:up` (30400+/8600+) may run beside it. */
 const PORT_OFFSET = 10;
 const START_TIMEOUT_MS = 60_000;
+const DEPLOYMENT_ID = "clique-devnet-test";
 /** IBatchLedger.BatchStatus.Accepted */
 const ACCEPTED = 2n;
 
@@ -51,6 +53,8 @@ describe("Clique devnet: 3 EthereumJS signers on loopback", function () {
 
   after(async function () {
     if (state !== undefined) await stopDevnet(state);
+    // Every run is a new chain: drop its Ignition journal, so the next run does not reconcile against it.
+    rmSync(path.join(ROOT, "ignition", "deployments", DEPLOYMENT_ID), { recursive: true, force: true });
   });
 
   function devnet(): DevnetState {
@@ -73,7 +77,7 @@ describe("Clique devnet: 3 EthereumJS signers on loopback", function () {
 
   it("deploys with Ignition and runs a batch period: proposal, votes, accepted decision", async function () {
     const s = devnet();
-    const connection = await network.connect({
+    const connection = await network.create({
       network: "clique",
       override: {
         url: s.nodes[0].rpcUrl,
@@ -86,6 +90,7 @@ describe("Clique devnet: 3 EthereumJS signers on loopback", function () {
     const epoch = mondayBefore(BigInt(latest.timestamp));
     const { registry, ledger } = await ignition.deploy(CliqueDevnet, {
       parameters: { CliqueDevnet: { epoch } },
+      deploymentId: DEPLOYMENT_ID,
     });
     const [, node0, node1, node2] = await ethers.getSigners();
     // Every node is a cluster parent; cluster 1 (node0) has neighbours node1 and node2: 3 voters.
