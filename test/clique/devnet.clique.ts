@@ -64,12 +64,13 @@ describe("Clique devnet: 3 EthereumJS signers on loopback", function () {
 
   it("peers all signers, agrees on one chain and seals in turn, signer recovered from the seal", async function () {
     const s = devnet();
-    const height = await waitForAgreement(s, SIGNERS * 2, START_TIMEOUT_MS);
+    const window = SIGNERS * 3;
+    const height = await waitForAgreement(s, window, START_TIMEOUT_MS);
     const url = s.nodes[0].rpcUrl;
-    const blocks = await recentSealers(url, height - SIGNERS * 2 + 1, height);
+    const blocks = await recentSealers(url, height - window + 1, height);
     const signerSet = new Set(s.nodes.map((n) => n.address));
     for (const b of blocks) expect(signerSet.has(b.sealer ?? "")).to.equal(true);
-    // Every signer sealed within 2N blocks (Clique forbids one signer sealing twice in N/2+1 blocks).
+    // Every signer sealed within 3N blocks (in turn when on time; out-of-turn blocks may win some slots).
     expect(new Set(blocks.map((b) => b.sealer)).size).to.equal(SIGNERS);
     // The header's miner field is 0x0 on Clique: the sealer only comes from the seal.
     expect((await blockHeader(url, height)).miner).to.equal(`0x${"00".repeat(20)}`);
@@ -133,10 +134,14 @@ describe("Clique devnet: 3 EthereumJS signers on loopback", function () {
     const url = s.nodes[0].rpcUrl;
     const from = Number((await blockHeader(url, "latest")).number);
     const target = from + 4;
-    await waitFor(`block ${target} with node2 stopped`, async () => {
-      const n = Number((await blockHeader(url, "latest")).number);
-      return n >= target ? n : undefined;
-    }, 60_000);
+    await waitFor(
+      `block ${target} with node2 stopped`,
+      async () => {
+        const n = Number((await blockHeader(url, "latest")).number);
+        return n >= target ? n : undefined;
+      },
+      60_000,
+    );
     const sealers = await recentSealers(url, from + 1, target);
     expect(sealers.every((b) => b.sealer !== s.nodes[2].address)).to.equal(true);
     expect(new Set(sealers.map((b) => b.sealer)).size).to.equal(2);
