@@ -142,7 +142,8 @@ export function nodeArgs(state: DevnetState, node: DevnetNode, bootnodes: readon
     `--unlock=${node.keyFile}`,
     "--discDns=false",
     "--discV4=false",
-    "--logFile=false",
+    // --logFile=false made the client write a rotating file literally named "false" in the cwd: keep its
+    // default (a debug log inside the data dir); stdout goes to node.log.
     `--logLevel=${process.env.GRIDSHARE_DEVNET_LOG ?? "info"}`,
     "--saveReceipts",
   ];
