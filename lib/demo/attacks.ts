@@ -26,6 +26,7 @@ export interface AttackPlan {
   readonly forgery: { readonly building: number; readonly period: number; readonly outsider: Wallet };
   /** The alarm is raised during `alarmPeriod`; the meter's reading for it is altered; replacement follows. */
   readonly tamper: { readonly building: number; readonly alarmPeriod: number; readonly workPermit: string };
+  readonly overCapacity: { readonly building: number; readonly period: number };
 }
 
 /**
@@ -38,6 +39,7 @@ export function planAttacks(
 ): AttackPlan {
   const week = PERIODS_PER_WEEK;
   const second = clusters[1] ?? clusters[0]!;
+  const last = clusters[clusters.length - 1]!;
   return {
     // Wednesday 08:00-12:00: high solar, the lie is in a period that matters.
     lyingParent: { clusterId: clusters[0]!.clusterId, period: week + 14 },
@@ -48,6 +50,8 @@ export function planAttacks(
     },
     // Thursday 12:00-16:00.
     tamper: { building: second.buildings[0]!, alarmPeriod: week + 21, workPermit: `WP-${seed}-001` },
+    // Friday 12:00-16:00, the last cluster's last home (not the tamper victim when there are 2 clusters).
+    overCapacity: { building: last.buildings[last.buildings.length - 1]!, period: week + 27 },
   };
 }
 
@@ -59,4 +63,20 @@ export function inflateLoad(h: BatchHeader): BatchHeader {
 /** A reading changed after it was signed (the meter's signature no longer matches). */
 export function alterReading(r: Reading): Reading {
   return { ...r, loadWh: r.loadWh + TAMPER_EXTRA_LOAD_WH, importWh: r.importWh + TAMPER_EXTRA_LOAD_WH };
+}
+
+/** Peak output the over-capacity prosumer reaches: 30% above its certificate (tolerance is at most 15%). */
+export const OVER_CAPACITY_BPS = 13_000n;
+
+/**
+ * The reading of a prosumer running undeclared extra panels: peak raised to 130% of the certified capacity and
+ * energy scaled with it; the extra generation is exported, so the meter's balance still holds.
+ */
+export function overCapacityReading(r: Reading, certifiedCapacityW: bigint): Reading {
+  const peak = (certifiedCapacityW * OVER_CAPACITY_BPS) / 10_000n;
+  const old = BigInt(r.peakGenerationW);
+  if (old >= peak || old === 0n) return { ...r, peakGenerationW: Number(peak > old ? peak : old) };
+  const generationWh = (r.generationWh * peak) / old;
+  const extra = generationWh - r.generationWh;
+  return { ...r, peakGenerationW: Number(peak), generationWh, exportWh: r.exportWh + extra };
 }

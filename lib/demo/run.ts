@@ -15,9 +15,13 @@ import { FIXED_ONE, PERIODS_PER_WEEK } from "../constants.js";
 import { loadBuilding } from "../data/citylearn.js";
 import { computeBill, type Bill, type BillReading } from "../billing.js";
 import { clusterShares } from "../mes.js";
+import { violatesTolerance } from "../certificates.js";
+import { settleBill } from "../ops/billing.js";
+import type { Billing, CapacityCertificates, TariffSchedule } from "../../types/ethers-contracts/index.js";
 import { leafHash, verifyProof } from "../merkle64.js";
 import { gridDomain, signReading, type SignedReading } from "../reading.js";
 import { periodStart } from "../time.js";
+import { GridShareError } from "../errors.js";
 import { renderReport } from "../report/html.js";
 import type {
   DemoReport,
@@ -34,8 +38,16 @@ import { Progress } from "./progress.js";
 import { collectGas, gasForReport, type KnownContract } from "./gas.js";
 import { InProcessNode, type NodePort, type NodeVerdict, type ReadingProof } from "./nodes.js";
 import { meterReading, meterSlots, replacementWallet, type MeterSlot } from "./meters.js";
-import { alterReading, inflateLoad, LIE_EXTRA_LOAD_WH, planAttacks, type AttackPlan } from "./attacks.js";
-import { forecastWeek, StandInTariffs, type TariffPort, type WeekForecast } from "./tariffs.js";
+import {
+  alterReading,
+  inflateLoad,
+  LIE_EXTRA_LOAD_WH,
+  overCapacityReading,
+  planAttacks,
+  type AttackPlan,
+} from "./attacks.js";
+import { forecastWeek, type WeekForecast } from "./tariffs.js";
+import { certifyProsumer, OnChainTariffs } from "./dgmd.js";
 import { summarise, type DemoSummary } from "./summary.js";
 
 const W = PERIODS_PER_WEEK;
@@ -80,7 +92,12 @@ class DemoRun {
   readonly bills: { slot: MeterSlot; meter: string; bill: Bill; settled: boolean }[] = [];
   readonly attack: AttackPlan;
   readonly verdicts = { forgery: [] as NodeVerdict[], tamper: [] as NodeVerdict[] };
-  mesComputed = 0;
+  /** Prosumer-periods in surplus whose MES was computed, and how many the chain's Billing.mesOf disagreed on. */
+  mes = { computed: 0, disagreements: 0 };
+  /** Whether BatchLedger proves readings on-chain (Billing settles and fraud proofs work only then). */
+  proofsOnChain = false;
+  overCapacity: { meter: string; period: number; proven: boolean; reason: string } | undefined;
+  readonly tariffs: OnChainTariffs;
   readonly dataOffset: number;
   readonly lastPeriod: number;
 
@@ -88,9 +105,12 @@ class DemoRun {
     readonly grid: GridSetup,
     readonly opts: DemoOptions,
     readonly progress: Progress,
-    readonly tariffs: TariffPort,
     readonly chainId: bigint,
+    readonly certificates: CapacityCertificates,
+    readonly billing: Billing,
+    schedule: TariffSchedule,
   ) {
+    this.tariffs = new OnChainTariffs(schedule, grid.dgmd);
     this.slots = meterSlots(grid.clusters);
     this.dataOffset = (opts.dataWeek - 1) * W;
     this.lastPeriod = W * (opts.weeks + 1) - 1;
@@ -129,6 +149,25 @@ class DemoRun {
   async votersOf(clusterId: number): Promise<NodePort[]> {
     const voters = await this.grid.registry.votersOf(clusterId);
     return voters.map((v) => this.nodes.find((n) => n.node.toLowerCase() === v.toLowerCase())!);
+  }
+
+  async certifyAll(): Promise<void> {
+    const now = BigInt(await this.helpers.time.latest());
+    for (const slot of this.slots) {
+      if (slot.kind === "prosumer")
+        await certifyProsumer(this.certificates, this.grid.dgmd, this.chainId, this.opts.seed, slot, now);
+    }
+  }
+
+  /** Whether the ledger checks reading proofs (it reverts ProofCheckUnavailable until Merkle64 is in). */
+  async probeProofs(proof: ReadingProof): Promise<boolean> {
+    try {
+      await this.grid.ledger.requireProvenReading(proofStruct(proof));
+      return true;
+    } catch (e) {
+      if (String((e as Error).message).includes("ProofCheckUnavailable")) return false;
+      throw e;
+    }
   }
 
   async publishTariff(week: number): Promise<void> {
@@ -173,8 +212,12 @@ class DemoRun {
       const parent = this.grid.nodes.find((n) => n.clusterId === slot.clusterId)!.signer;
       await (await registry.connect(parent).reportTamper(slot.wallet.address)).wait();
     }
+    const over = a && this.proofsOnChain ? a.overCapacity : undefined;
     for (const slot of this.slots) {
-      const reading = meterReading(slot, p, this.dataOffset);
+      let reading = meterReading(slot, p, this.dataOffset);
+      if (over && slot.building === over.building && p === over.period) {
+        reading = overCapacityReading(reading, BigInt(slot.capacityW));
+      }
       let signed = await signReading(slot.wallet, this.domain, reading);
       if (a && slot.building === a.tamper.building && p === a.tamper.alarmPeriod) {
         signed = { ...signed, reading: alterReading(signed.reading) };
@@ -198,10 +241,38 @@ class DemoRun {
       const slot = this.slotOf(a.tamper.building);
       const next = replacementWallet(this.opts.seed, slot.building, slot.history.length);
       await (await registry.replaceMeter(slot.wallet.address, next.address, a.tamper.workPermit)).wait();
+      // SPEC 7: the new meter inherits the certificate only once the DGMD re-confirms it.
+      if (slot.kind === "prosumer")
+        await (await this.certificates.connect(this.grid.dgmd).reconfirmReplacement(next.address)).wait();
       slot.wallet = next;
       slot.history.push(next);
     }
     await this.decide(p);
+    if (p === W) {
+      const first = this.slots[0]!;
+      const proof = await this.proofFor(first, first.wallet.address, p);
+      if (proof) this.proofsOnChain = await this.probeProofs(proof);
+    }
+    if (over && p === over.period + 1) await this.proveOverCapacity(over.building, over.period);
+  }
+
+  /** Anyone (here the utility) proves the over-capacity reading against its accepted batch. */
+  async proveOverCapacity(building: number, period: number): Promise<void> {
+    const slot = this.slotOf(building);
+    const proof = await this.proofFor(slot, slot.wallet.address, period);
+    const meter = slot.wallet.address;
+    if (!proof) {
+      this.overCapacity = { meter, period, proven: false, reason: "no accepted proof of the reading" };
+      return;
+    }
+    const tol = await this.certificates.toleranceBps();
+    const capacity = BigInt(slot.capacityW);
+    if (!violatesTolerance(BigInt(proof.reading.peakGenerationW), capacity, tol)) {
+      this.overCapacity = { meter, period, proven: false, reason: "the reading is within tolerance" };
+      return;
+    }
+    await (await this.certificates.proveOverCapacity(proofStruct(proof))).wait();
+    this.overCapacity = { meter, period, proven: true, reason: "" };
   }
 
   slotOf(building: number): MeterSlot {
@@ -253,26 +324,27 @@ class DemoRun {
     return undefined;
   }
 
-  /** Authorized capacity in W (stand-in until CapacityCertificates: the home's real PV capacity). */
-  capacityOf(slot: MeterSlot): bigint {
-    return slot.kind === "prosumer" ? BigInt(slot.capacityW) : 0n;
-  }
-
   /** Bill every meter of every home for grid week `week` (all its batches are decided by now). */
   async billWeek(week: number): Promise<void> {
     const tariff = await this.tariffs.tariffOf(week);
     for (const slot of this.slots) {
       for (const wallet of slot.history) {
         const readings: BillReading[] = [];
+        const proofs: ReadingProof[] = [];
         for (let p = week * W; p < (week + 1) * W; p++) {
           const proof = await this.proofFor(slot, wallet.address, p);
           if (!proof) continue;
+          proofs.push(proof);
           const batch = this.batches.get(`${slot.clusterId}:${p}`)!;
-          const capacityW = this.capacityOf(slot);
-          if (batch.totalGenerationWh > batch.totalLoadWh && capacityW > 0n) {
-            // SPEC 10: MES of this prosumer in a surplus period (what its paid export is capped by).
-            clusterShares(batch.totalLoadWh, batch.totalGenerationWh, [{ meter: wallet.address, capacityW }]);
-            this.mesComputed++;
+          const capacityW = await this.certificates.authorizedCapacityAt(wallet.address, p);
+          if (batch.totalGenerationWh > batch.totalLoadWh && slot.kind === "prosumer") {
+            // SPEC 10: MES of this prosumer in a surplus period (its paid export is capped by MES x 4 h),
+            // computed by lib/mes.ts and checked against Billing.mesOf on-chain.
+            const [share] = clusterShares(batch.totalLoadWh, batch.totalGenerationWh, [
+              { meter: wallet.address, capacityW },
+            ]).shares;
+            if (share!.mesW !== (await this.billing.mesOf(wallet.address, p))) this.mes.disagreements++;
+            this.mes.computed++;
           }
           readings.push({
             meter: proof.reading.meter,
@@ -284,8 +356,15 @@ class DemoRun {
           });
         }
         if (readings.length === 0) continue;
-        const bill = computeBill(readings[0]!.meter, week, readings, tariff);
-        this.bills.push({ slot, meter: wallet.address, bill, settled: false });
+        const meter = readings[0]!.meter;
+        if (this.proofsOnChain) {
+          // Billing quotes (cross-checked with lib/billing.ts by settleBill) and settles from the proofs.
+          const settled = await settleBill(this.billing, { meter, week, proofs: proofs.map(proofStruct) });
+          if (!settled.agrees) throw new BillMismatchError(meter, week);
+          this.bills.push({ slot, meter, bill: settled.bill, settled: true });
+        } else {
+          this.bills.push({ slot, meter, bill: computeBill(meter, week, readings, tariff), settled: false });
+        }
       }
     }
   }
@@ -293,6 +372,7 @@ class DemoRun {
   async run(): Promise<void> {
     const total = this.opts.weeks;
     await this.startNodes();
+    await this.certifyAll();
     await this.publishTariff(1);
     let accepted = 0;
     let overruled = 0;
@@ -390,14 +470,47 @@ async function observeAttacks(r: DemoRun): Promise<ReportAttack[]> {
       Number(after.leafCount) === size,
   });
 
-  out.push({
-    scenario: "over-capacity prosumer: output above certified capacity + tolerance",
-    expected: "a fraud proof deauthorizes it; its MES becomes 0",
-    observed: "not run",
-    held: false,
-    skipped: "needs CapacityCertificates and on-chain Merkle proofs in the Ignition module",
-  });
+  const oc = a.overCapacity;
+  const scenario = `over-capacity prosumer: building ${oc.building} reports a peak above its certificate + tolerance (period ${oc.period})`;
+  const expected =
+    "anyone proves it with the signed reading and its Merkle proof; the prosumer is deauthorized (MES 0)";
+  if (!r.proofsOnChain) {
+    out.push({
+      scenario,
+      expected,
+      observed: "not run",
+      held: false,
+      skipped: "BatchLedger does not prove readings on-chain yet (ProofCheckUnavailable)",
+    });
+  } else {
+    const x = r.overCapacity;
+    const meter = r.slotOf(oc.building).wallet.address;
+    const cap = await r.certificates.authorizedCapacityAt(meter, oc.period);
+    const events = await r.certificates.queryFilter(r.certificates.filters.ProsumerDeauthorized(meter));
+    out.push({
+      scenario,
+      expected,
+      observed: x?.proven
+        ? `deauthorized from period ${events[0]?.args.fromPeriod ?? "?"}; authorized capacity now ${cap} W`
+        : `not proven: ${x?.reason ?? "the scenario did not run"}`,
+      held: x?.proven === true && cap === 0n && events.length === 1,
+    });
+  }
   return out;
+}
+
+/** The contract's ReadingProof struct from a node's proof. */
+function proofStruct(p: ReadingProof) {
+  return { reading: p.reading, signature: p.signature, index: p.index, proof: [...p.proof] };
+}
+
+export class BillMismatchError extends GridShareError {
+  constructor(meter: string, week: number) {
+    super(
+      "BILL_MISMATCH",
+      `Billing's bill of ${meter} for week ${week} differs from lib/billing.ts: the twins disagree, report this`,
+    );
+  }
 }
 
 const short = (a: string) => `${a.slice(0, 8)}…${a.slice(-4)}`;
@@ -449,6 +562,17 @@ async function eventRows(r: DemoRun, fromBlock: number): Promise<ReportEvent[]> 
       kind: "meter replaced",
       subject: e.args.oldMeter,
       detail: `by ${e.args.newMeter} under work permit ${e.args.workPermit}`,
+    });
+  }
+  for (const e of await r.certificates.queryFilter(
+    r.certificates.filters.ProsumerDeauthorized(),
+    fromBlock,
+  )) {
+    out.push({
+      period: Number(e.args.fromPeriod),
+      kind: "prosumer deauthorized",
+      subject: e.args.meter,
+      detail: `peak ${e.args.peakGenerationW} W over certified ${e.args.installedCapacityW} W + ${Number(e.args.toleranceBps) / 100}% (proven by ${e.args.prover})`,
     });
   }
   for (const x of r.refusals.values()) {
@@ -544,7 +668,17 @@ export async function runDemo(
   progress.step(
     `deployed by ${grid.deployer}; ${grid.clusters.length} clusters, ${opts.buildings.length} meters registered, neighbours assigned`,
   );
-  const run = new DemoRun(grid, opts, progress, new StandInTariffs(), chainId);
+  const at = <T>(name: string) =>
+    ethers.getContractAt(name, grid.contracts[name]!, grid.utility) as unknown as Promise<T>;
+  const run = new DemoRun(
+    grid,
+    opts,
+    progress,
+    chainId,
+    await at<CapacityCertificates>("CapacityCertificates"),
+    await at<Billing>("Billing"),
+    await at<TariffSchedule>("TariffSchedule"),
+  );
   await run.run();
 
   progress.step("collecting votes, events and gas for the report");
@@ -584,12 +718,15 @@ export async function runDemo(
     summary: {},
     notes: [
       `Grid week 0 commissions the grid; data weeks ${opts.dataWeek}..${opts.dataWeek + opts.weeks - 1} (week 0 = Monday 2016-08-01) play in grid weeks 1..${opts.weeks}.`,
-      `Tariffs: ${run.tariffs.source}. Capacities: the homes' real PV capacity (stand-in until CapacityCertificates is deployed).`,
-      "Nodes: in-process stand-in until the meter gateways (lib/gateway) are on main. Bills are quoted off-chain with lib/billing.ts until Billing can prove readings on-chain.",
+      `Tariffs: ${run.tariffs.source}; the forecast for week w uses the data before week w's data week. Capacities: DGMD certificates of each home's real PV capacity.`,
+      "Nodes: in-process stand-in until the meter gateways (lib/gateway) are on main.",
+      run.proofsOnChain
+        ? "Bills: quoted and settled by the Billing contract from proven readings (cross-checked with lib/billing.ts)."
+        : "Bills: quoted off-chain with lib/billing.ts (on-chain tariffs, certificates and PSA): BatchLedger cannot prove readings on-chain yet.",
     ],
   };
   const file = path.resolve(opts.reportPath);
-  const summary = summarise(report, run.mesComputed, file, Date.now() - started);
+  const summary = summarise(report, run.mes, file, Date.now() - started);
   report.summary = summary.cards;
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, renderReport(report));

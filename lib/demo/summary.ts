@@ -14,7 +14,7 @@ const round = (v: number, places: number) => Math.round(v * 10 ** places) / 10 *
 
 export function summarise(
   report: DemoReport,
-  mesComputed: number,
+  mes: { computed: number; disagreements: number },
   reportPath: string,
   elapsedMs: number,
 ): DemoSummary {
@@ -34,7 +34,8 @@ export function summarise(
     "readings refused": report.events.filter((e) => e.kind === "reading refused").length,
     "surplus cluster-periods": surplus,
     "lowest PSA": round(minPsa, 3),
-    "MES computed (prosumer-periods)": mesComputed,
+    "MES computed (prosumer-periods)": mes.computed,
+    "MES disagreeing with chain": mes.disagreements,
     "export curtailed (kWh)": round(report.bills.reduce((s, b) => s + b.curtailedWh, 0) / 1000, 1),
     "bills (settled)": `${report.bills.length} (${report.bills.filter((b) => b.settled).length})`,
     "net billed (currency)": round(

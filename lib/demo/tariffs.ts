@@ -1,7 +1,6 @@
 /**
  * The DGMD's weekly tariff step in the demo: forecast the whole grid's next week from the data weeks before
- * it (lib/forecast), then publish. Publishing goes through `TariffPort` so that the on-chain TariffSchedule
- * (feat/dgmd) plugs in; until it is deployed, `StandInTariffs` applies flat base rates off-chain.
+ * it (lib/forecast), then publish through a `TariffPort` (the TariffSchedule contract: dgmd.ts).
  */
 import { loadBuilding } from "../data/citylearn.js";
 import { aggregateSeries, forecastGridWeek } from "../forecast/index.js";
@@ -42,27 +41,4 @@ export interface TariffPort {
   publish(f: WeekForecast): Promise<void>;
   /** The tariff in force for a week (as billing applies it). */
   tariffOf(week: number): Promise<Tariff>;
-}
-
-/** 0.25 per kWh imported, 0.08 per kWh exported (micro-units per kWh). */
-export const STAND_IN_IMPORT_RATE = 250_000n;
-export const STAND_IN_EXPORT_RATE = 80_000n;
-
-/** STAND-IN until TariffSchedule is deployed by the Ignition module: flat rates, forecasts recorded only. */
-export class StandInTariffs implements TariffPort {
-  readonly source = "stand-in flat rates (TariffSchedule not deployed)";
-  private readonly published = new Set<number>();
-
-  async publish(f: WeekForecast): Promise<void> {
-    this.published.add(f.week);
-  }
-
-  async tariffOf(week: number): Promise<Tariff> {
-    return {
-      importRate: STAND_IN_IMPORT_RATE,
-      exportRate: STAND_IN_EXPORT_RATE,
-      sourceWeek: week,
-      isFallback: !this.published.has(week),
-    };
-  }
 }
