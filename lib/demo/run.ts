@@ -639,6 +639,9 @@ function billRows(r: DemoRun): ReportBill[] {
     net: Number(bill.net) / NANO_PER_UNIT,
     settled,
     curtailedWh: Number(bill.curtailedExportWh),
+    importWh: Number(bill.importWh),
+    exportWh: Number(bill.exportWh),
+    readings: bill.readings,
   }));
 }
 

@@ -47,6 +47,11 @@ export interface ReportBill {
   net: number;
   settled: boolean;
   curtailedWh: number;
+  /** Energy billed (Wh), when known. */
+  importWh?: number;
+  exportWh?: number;
+  /** Readings billed (periods in which the meter counted). */
+  readings?: number;
 }
 
 export interface ReportVoter {
