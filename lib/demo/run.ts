@@ -55,6 +55,7 @@ const W = PERIODS_PER_WEEK;
 const ACT_OFFSET_S = 60n;
 const BATCH_STATUS = ["none", "pending", "accepted", "disputed"] as const;
 const ACCEPTED = 2n;
+const DISPUTED = 3n;
 const METER_STATUS_TAMPERED = 2n;
 const NANO_PER_UNIT = 1e9;
 
@@ -284,7 +285,7 @@ class DemoRun {
     for (const c of this.grid.clusters) {
       const prev = `${c.clusterId}:${p - 1}`;
       const open = this.batches.get(prev);
-      if (p - 1 >= W && open && open.status !== ACCEPTED && open.status !== 3n) {
+      if (p - 1 >= W && open && open.status !== ACCEPTED && open.status !== DISPUTED) {
         await (await this.grid.ledger.finalize(c.clusterId, p - 1)).wait();
         this.batches.set(prev, await this.readBatch(c.clusterId, p - 1));
       }
@@ -423,17 +424,23 @@ async function observeAttacks(r: DemoRun): Promise<ReportAttack[]> {
   const liarFaults = await ledger.queryFilter(
     ledger.filters.FaultRecorded(liar.parent, lie.clusterId, lie.period),
   );
+  // With 2+ neighbours they outvote the parent; with one (2 voters, 2 needed) nobody has a majority.
+  const voters = (await registry.votersOf(lie.clusterId)).length;
+  const outvoted = voters >= 3;
   out.push({
-    scenario: `lying parent: cluster ${lie.clusterId}'s parent proposes load +${LIE_EXTRA_LOAD_WH} Wh in period ${lie.period}`,
-    expected: "neighbours outvote it; honest totals accepted; parent overruled with a fault",
+    scenario: `lying parent: cluster ${lie.clusterId}'s parent proposes load +${LIE_EXTRA_LOAD_WH} Wh in period ${lie.period} (${voters} voters)`,
+    expected: outvoted
+      ? "neighbours outvote it; honest totals accepted; parent overruled with a fault"
+      : "no digest reaches 2 of 2: the batch is Disputed and nothing of it counts (no fault without a winner)",
     observed:
       `batch ${BATCH_STATUS[Number(lb.status)]}, load ${lb.totalLoadWh} Wh (data: ${honestLoad}), ` +
       `parent overruled: ${lb.parentOverruled ? "yes" : "no"}, fault recorded: ${liarFaults.length}`,
-    held:
-      lb.status === ACCEPTED &&
-      lb.parentOverruled &&
-      lb.totalLoadWh === honestLoad &&
-      liarFaults.length === 1,
+    held: outvoted
+      ? lb.status === ACCEPTED &&
+        lb.parentOverruled &&
+        lb.totalLoadWh === honestLoad &&
+        liarFaults.length === 1
+      : lb.status === DISPUTED && liarFaults.length === 0,
   });
 
   const fv = r.verdicts.forgery;
