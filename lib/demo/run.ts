@@ -56,7 +56,7 @@ const ACT_OFFSET_S = 60n;
 const BATCH_STATUS = ["none", "pending", "accepted", "disputed"] as const;
 const ACCEPTED = 2n;
 const DISPUTED = 3n;
-const METER_STATUS_TAMPERED = 2n;
+const METER_STATUS = ["none", "active", "tampered", "replaced", "removed"] as const;
 const NANO_PER_UNIT = 1e9;
 
 export interface DemoOutcome {
@@ -459,15 +459,17 @@ async function observeAttacks(r: DemoRun): Promise<ReportAttack[]> {
   const after = r.batches.get(`${slot.clusterId}:${t.alarmPeriod + 1}`)!;
   const size = r.grid.clusters.find((c) => c.clusterId === slot.clusterId)!.meters.length;
   const tv = r.verdicts.tamper;
+  const alarms = await registry.queryFilter(registry.filters.TamperAlarm(undefined, old.address));
   out.push({
     scenario: `tampered meter: building ${t.building}'s seal breaks in period ${t.alarmPeriod}; its altered reading is sent`,
     expected:
       "alarm marks it Tampered from that period; altered reading refused; replacement counts from the next period",
     observed:
-      `status ${info.status === METER_STATUS_TAMPERED ? "Replaced after Tampered" : Number(info.status)}, ` +
+      `tamper alarms: ${alarms.length}, status now ${METER_STATUS[Number(info.status)]}, ` +
       `counts until period ${info.untilPeriod}; altered reading refused by ${tv.filter((v) => !v.ok).length}/${tv.length} node(s); ` +
       `batch ${t.alarmPeriod}: ${atAlarm.leafCount} leaves, batch ${t.alarmPeriod + 1}: ${after.leafCount} leaves (replacement ${short(slot.wallet.address)})`,
     held:
+      alarms.length === 1 &&
       Number(info.untilPeriod) === t.alarmPeriod &&
       info.replacedBy.toLowerCase() === slot.wallet.address.toLowerCase() &&
       tv.length > 0 &&
