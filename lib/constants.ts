@@ -16,3 +16,11 @@ export const FIXED_ONE = 10n ** 18n;
 /** SPEC 4: EIP-712 domain of every GridShare signature. */
 export const EIP712_NAME = "GridShare";
 export const EIP712_VERSION = "1";
+/** SPEC 4: a period's energy cannot exceed its peak average power held for the whole period. */
+export const PERIOD_HOURS = PERIOD_SECONDS / 3_600;
+/**
+ * Largest power (W) any GridShare meter may report, load or generation. A GridShare meter sits on a
+ * low-voltage connection; 250 kW is above any household or small-business service (3 x 250 A at 400 V
+ * is 173 kVA), so a larger peak is a faulty or forged reading, not a real one.
+ */
+export const MAX_METER_POWER_W = 250_000;

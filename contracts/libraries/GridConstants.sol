@@ -21,4 +21,8 @@ library GridConstants {
     uint256 internal constant DAYS_PER_WEEK = 7;
     /// @dev "Until forever": a meter's validity ends at this period when it was never retired.
     uint32 internal constant OPEN_END = type(uint32).max;
+    /// @dev SPEC 4: hours in a period; a period's energy is at most its peak power for this long.
+    uint256 internal constant PERIOD_HOURS = 4;
+    /// @dev Largest power (W) a meter may report (low-voltage connection); twin of lib/constants.ts.
+    uint32 internal constant MAX_METER_POWER_W = 250_000;
 }
