@@ -114,6 +114,12 @@ export class EthersChainView implements ChainView {
     return out;
   }
 
+  async decision(clusterId: number, period: number): Promise<{ status: "none" | "pending" | "accepted" | "disputed"; digest: string | null }> {
+    const t = (await this.ledger.getFunction("votesOf")(clusterId, period)) as { status: bigint; candidates: string[]; winner: bigint };
+    const status = (["none", "pending", "accepted", "disputed"] as const)[Number(t.status)] ?? "none";
+    return { status, digest: status === "accepted" ? (t.candidates[Number(t.winner)] ?? null) : null };
+  }
+
   async hasVoted(clusterId: number, period: number, node: string): Promise<boolean> {
     const t = (await this.ledger.getFunction("votesOf")(clusterId, period)) as { voterCount: bigint; votedMask: bigint };
     if (t.voterCount === 0n) return false;

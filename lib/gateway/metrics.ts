@@ -13,6 +13,7 @@ const HELP: Record<CounterName, string> = {
   batches_proposed: "Batch proposals confirmed on chain (as parent)",
   votes_cast: "Batch votes confirmed on chain (as neighbour)",
   tamper_reports: "reportTamper transactions confirmed on chain",
+  actions_superseded: "Proposals/votes not sent: the batch was already accepted with the same digest",
   tx_sent: "Transactions mined successfully",
   tx_retries: "Outbox actions deferred after a transient error",
   tx_reverted: "Transactions mined but reverted",

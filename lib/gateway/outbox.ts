@@ -161,7 +161,7 @@ export class Outbox {
     return { processed, open: this.o.store.openOutbox(limit).length };
   }
 
-  private finish(row: OutboxRow, status: "confirmed" | "reverted" | "rejected", note: string | null): void {
+  private finish(row: OutboxRow, status: "confirmed" | "superseded" | "reverted" | "rejected", note: string | null): void {
     this.o.store.finish(row.id, status, note, this.o.clock());
     this.o.onStep?.("final", row);
   }
@@ -170,6 +170,19 @@ export class Outbox {
     if (await this.effectDone(row)) {
       this.finish(row, "confirmed", "effect already on chain");
       return;
+    }
+    if (row.kind !== "reportTamper") {
+      const d = await this.o.chain.decision(row.clusterId, row.period);
+      if (d.status === "accepted" && d.digest === row.target) {
+        // Decided with our digest before we were needed: a transaction would only cost gas.
+        this.finish(row, "superseded", "batch already accepted with this digest");
+        return;
+      }
+      if (row.kind === "propose" && d.status !== "none" && d.status !== "pending") {
+        this.finish(row, "rejected", `batch already ${d.status} with digest ${d.digest}, ours is ${row.target}`);
+        return;
+      }
+      // A neighbour whose digest lost still votes it: its dissent goes on record (SPEC 6).
     }
     const { to, data } = callOf(row, this.o.ledger, this.o.registry);
     const from = this.o.wallet.address;

@@ -67,6 +67,7 @@ export const COUNTERS = [
   "batches_proposed",
   "votes_cast",
   "tamper_reports",
+  "actions_superseded",
   "tx_sent",
   "tx_retries",
   "tx_reverted",
@@ -77,9 +78,10 @@ export type OutboxKind = "propose" | "vote" | "reportTamper";
 /**
  * pending: intent recorded, nothing signed. signed: nonce, raw tx and hash recorded before broadcast.
  * confirmed: mined and succeeded, or the chain already shows the effect. reverted: mined and failed.
+ * superseded: not sent, the batch was already accepted with this very digest (the others were faster).
  * rejected: refused before sending (the call would revert for a reason waiting cannot fix).
  */
-export type OutboxStatus = "pending" | "signed" | "confirmed" | "reverted" | "rejected";
+export type OutboxStatus = "pending" | "signed" | "confirmed" | "superseded" | "reverted" | "rejected";
 
 export interface OutboxRow {
   readonly id: number;
@@ -530,7 +532,7 @@ export class GatewayStore {
   }
 
   /** Final state; bumps the matching counter once (the status guard makes it idempotent). */
-  finish(id: number, status: "confirmed" | "reverted" | "rejected", note: string | null, now: number): void {
+  finish(id: number, status: "confirmed" | "superseded" | "reverted" | "rejected", note: string | null, now: number): void {
     this.db.transaction(() => {
       const row = this.db.prepare("SELECT * FROM outbox WHERE id = ?").get(id) as OutboxDbRow | undefined;
       if (!row || (row.status !== "pending" && row.status !== "signed")) return;
@@ -540,6 +542,7 @@ export class GatewayStore {
         else if (row.kind === "vote") this.bump("votes_cast");
         else this.bump("tamper_reports");
       } else if (status === "reverted") this.bump("tx_reverted");
+      else if (status === "superseded") this.bump("actions_superseded");
     })();
   }
 
@@ -569,7 +572,7 @@ export class GatewayStore {
     return this.db.transaction(() => {
       const anchored = `(
         EXISTS (SELECT 1 FROM outbox o WHERE o.cluster_id = readings.cluster_id AND o.period = readings.period
-                AND o.kind IN ('propose','vote') AND o.status IN ('confirmed','reverted','rejected'))
+                AND o.kind IN ('propose','vote') AND o.status IN ('confirmed','superseded','reverted','rejected'))
         OR (NOT EXISTS (SELECT 1 FROM batches b WHERE b.cluster_id = readings.cluster_id AND b.period = readings.period)
             AND EXISTS (SELECT 1 FROM cursors c WHERE c.cluster_id = readings.cluster_id AND c.next_period > readings.period)))`;
       const n = this.db.prepare(`DELETE FROM readings WHERE period < ? AND ${anchored}`).run(beforePeriod).changes;

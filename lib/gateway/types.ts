@@ -65,6 +65,8 @@ export interface ChainView {
   metersOf(clusterId: number): Promise<string[]>;
   /** Clusters this node votes for: the one it parents and those it is a neighbour of. */
   servedClusters(node: string): Promise<ServedCluster[]>;
+  /** The ledger's decision of a cluster-period: status, and the winning digest once accepted. */
+  decision(clusterId: number, period: number): Promise<{ status: "none" | "pending" | "accepted" | "disputed"; digest: string | null }>;
   /** Whether `node` already voted (or proposed) for a cluster-period on the ledger. */
   hasVoted(clusterId: number, period: number, node: string): Promise<boolean>;
 }
