@@ -5,7 +5,8 @@
  */
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import { getAddress, isAddress } from "ethers";
-import { readingToJson } from "../reading.js";
+import { GridShareError } from "../errors.js";
+import { readingToJson, signedReadingFromJson } from "../reading.js";
 import type { Gateway } from "./gateway.js";
 import { MAX_BULK_READINGS, type Verdict } from "./ingest.js";
 
@@ -62,6 +63,16 @@ function bulkStatus(vs: readonly Verdict[]): number {
   return vs.every((v) => v.status === first) ? first : 422;
 }
 
+function schemaReason(body: unknown, fallback: string): string {
+  if (typeof body !== "object" || body === null) return "expected one signed reading object or an array of them";
+  try {
+    signedReadingFromJson(body);
+  } catch (e) {
+    if (e instanceof GridShareError) return e.message;
+  }
+  return fallback;
+}
+
 export function buildServer(gw: Gateway, opts: ServerOptions = {}): FastifyInstance {
   const app = Fastify({
     logger: opts.logger ?? false,
@@ -69,6 +80,9 @@ export function buildServer(gw: Gateway, opts: ServerOptions = {}): FastifyInsta
     // Strict: a string "5" is not a number, unknown fields are errors, nothing is filled in.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
   });
+
+  // Only JSON is a reading: without this, fastify would parse text/plain into a string.
+  app.removeContentTypeParser("text/plain");
 
   app.setErrorHandler((err: FastifyError, _req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
@@ -95,8 +109,9 @@ export function buildServer(gw: Gateway, opts: ServerOptions = {}): FastifyInsta
         return reply.status(400).send({ error: "EMPTY_BULK", reason: "the array holds no reading" });
       }
       if (!Array.isArray(body)) {
-        // A single reading failed the schema: quarantine it with the validator's reason.
-        const reason = `reading JSON does not match the schema: ${req.validationError.message}`;
+        // A single reading failed the schema: quarantine it with the strict parser's precise reason
+        // (the validator's oneOf message names both alternatives and helps nobody).
+        const reason = `reading JSON does not match the schema: ${schemaReason(body, req.validationError.message)}`;
         gw.store.quarantine({ meter: null, period: null, clusterId: null, code: "SCHEMA_INVALID", reason, body: JSON.stringify(body) ?? "" }, Date.now());
         return reply.status(400).send({ error: "SCHEMA_INVALID", reason });
       }
