@@ -7,7 +7,11 @@ import { buildBatch, getProof } from "../merkle64.js";
 import type { SignedReading } from "../reading.js";
 import type { BatchBuilder, BuiltBatch } from "./types.js";
 
-export const buildClusterBatch: BatchBuilder = (clusterId, period, readings: readonly SignedReading[]): BuiltBatch => {
+export const buildClusterBatch: BatchBuilder = (
+  clusterId,
+  period,
+  readings: readonly SignedReading[],
+): BuiltBatch => {
   const b = buildBatch(readings);
   let load = 0n;
   let gen = 0n;

@@ -3,9 +3,17 @@
  * ledger (vote state). Human-readable ABIs so the gateway runs without compile artifacts.
  */
 import { Contract, Interface, getAddress, type Provider } from "ethers";
-import type { BatchHeader, ChainView, MeterKindName, MeterRecord, MeterStatusName, ServedCluster } from "./types.js";
+import type {
+  BatchHeader,
+  ChainView,
+  MeterKindName,
+  MeterRecord,
+  MeterStatusName,
+  ServedCluster,
+} from "./types.js";
 
-const HEADER_TUPLE = "(uint32 clusterId, uint32 period, bytes8 root, uint32 leafCount, uint64 totalLoadWh, uint64 totalGenerationWh)";
+const HEADER_TUPLE =
+  "(uint32 clusterId, uint32 period, bytes8 root, uint32 leafCount, uint64 totalLoadWh, uint64 totalGenerationWh)";
 
 export const REGISTRY_ABI = [
   "function epoch() view returns (uint64)",
@@ -114,14 +122,24 @@ export class EthersChainView implements ChainView {
     return out;
   }
 
-  async decision(clusterId: number, period: number): Promise<{ status: "none" | "pending" | "accepted" | "disputed"; digest: string | null }> {
-    const t = (await this.ledger.getFunction("votesOf")(clusterId, period)) as { status: bigint; candidates: string[]; winner: bigint };
+  async decision(
+    clusterId: number,
+    period: number,
+  ): Promise<{ status: "none" | "pending" | "accepted" | "disputed"; digest: string | null }> {
+    const t = (await this.ledger.getFunction("votesOf")(clusterId, period)) as {
+      status: bigint;
+      candidates: string[];
+      winner: bigint;
+    };
     const status = (["none", "pending", "accepted", "disputed"] as const)[Number(t.status)] ?? "none";
     return { status, digest: status === "accepted" ? (t.candidates[Number(t.winner)] ?? null) : null };
   }
 
   async hasVoted(clusterId: number, period: number, node: string): Promise<boolean> {
-    const t = (await this.ledger.getFunction("votesOf")(clusterId, period)) as { voterCount: bigint; votedMask: bigint };
+    const t = (await this.ledger.getFunction("votesOf")(clusterId, period)) as {
+      voterCount: bigint;
+      votedMask: bigint;
+    };
     if (t.voterCount === 0n) return false;
     // Slots follow votersOf order (snapshotted at the first vote; the utility does not reorder mid-period).
     const voters = (await this.registry.getFunction("votersOf")(clusterId)) as string[];

@@ -24,7 +24,12 @@ export interface GatewayConfig {
   readonly graceSeconds?: number;
   readonly startPeriod?: number;
   /** Outbox tuning (backoff, receipt polling); tests shorten it. */
-  readonly outbox?: Partial<Pick<OutboxOptions, "baseBackoffMs" | "maxBackoffMs" | "receiptPolls" | "receiptPollMs" | "broadcastAttempts" | "onStep">>;
+  readonly outbox?: Partial<
+    Pick<
+      OutboxOptions,
+      "baseBackoffMs" | "maxBackoffMs" | "receiptPolls" | "receiptPollMs" | "broadcastAttempts" | "onStep"
+    >
+  >;
   /** Override the chain view (tests, fault injection). */
   readonly chain?: ChainView;
 }
@@ -75,7 +80,14 @@ export class Gateway {
         startPeriod: cfg.startPeriod,
       });
       await scheduler.refresh();
-      const outbox = new Outbox({ store, chain, wallet, ledger: cfg.ledger, registry: cfg.registry, ...cfg.outbox });
+      const outbox = new Outbox({
+        store,
+        chain,
+        wallet,
+        ledger: cfg.ledger,
+        registry: cfg.registry,
+        ...cfg.outbox,
+      });
       return new Gateway(store, chain, gridDomain(chainId, cfg.registry), scheduler, outbox, wallet);
     } catch (e) {
       store.close();
@@ -84,7 +96,12 @@ export class Gateway {
   }
 
   private get ctx(): IngestContext {
-    return { store: this.store, chain: this.chain, domain: this.domain, served: () => this.scheduler.servedClusters() };
+    return {
+      store: this.store,
+      chain: this.chain,
+      domain: this.domain,
+      served: () => this.scheduler.servedClusters(),
+    };
   }
 
   /** Verify and store one reading (object) or many (array). */
@@ -131,8 +148,16 @@ export class Gateway {
 
   metrics(): string {
     const gauges: Gauge[] = [
-      { name: "readings_stored", help: "Readings currently held (after pruning)", value: this.store.countReadings() },
-      { name: "outbox_open", help: "On-chain actions not yet final", value: this.store.openOutbox(1000).length },
+      {
+        name: "readings_stored",
+        help: "Readings currently held (after pruning)",
+        value: this.store.countReadings(),
+      },
+      {
+        name: "outbox_open",
+        help: "On-chain actions not yet final",
+        value: this.store.openOutbox(1000).length,
+      },
       { name: "up", help: "1 when the last tick reached the chain", value: this.lastError === null ? 1 : 0 },
     ];
     for (const [clusterId, role] of this.scheduler.servedClusters()) {

@@ -10,15 +10,33 @@
 import type { TypedDataDomain } from "ethers";
 import { RETENTION_PERIODS } from "../constants.js";
 import { GridShareError } from "../errors.js";
-import { checkReading, signedReadingFromJson, verifyReadingSignature, type SignedReading } from "../reading.js";
+import {
+  checkReading,
+  signedReadingFromJson,
+  verifyReadingSignature,
+  type SignedReading,
+} from "../reading.js";
 import { periodAt } from "../time.js";
 import type { GatewayStore } from "./store.js";
 import type { ChainView, Role } from "./types.js";
 
 /** How the HTTP layer should answer; `status` is an HTTP status code. */
 export type Verdict =
-  | { readonly ok: true; readonly status: 200 | 202; readonly result: "accepted" | "duplicate" | "late"; readonly meter: string; readonly period: number }
-  | { readonly ok: false; readonly status: 400 | 403 | 409 | 422; readonly code: string; readonly reason: string; readonly meter?: string; readonly period?: number };
+  | {
+      readonly ok: true;
+      readonly status: 200 | 202;
+      readonly result: "accepted" | "duplicate" | "late";
+      readonly meter: string;
+      readonly period: number;
+    }
+  | {
+      readonly ok: false;
+      readonly status: 400 | 403 | 409 | 422;
+      readonly code: string;
+      readonly reason: string;
+      readonly meter?: string;
+      readonly period?: number;
+    };
 
 /** HTTP status per refusal code: shape errors are 400, identity 403, conflicts 409, the rest 422. */
 const STATUS_OF: Record<string, 400 | 403 | 409 | 422> = {
@@ -74,7 +92,10 @@ function hints(item: unknown): { meter: string | null; period: number | null } {
 }
 
 /** Chain checks: throws a MeterRefusedError unless this node serves the meter's cluster for `period`. */
-async function checkMeter(ctx: IngestContext, signed: SignedReading): Promise<{ clusterId: number; kind: "consumer" | "prosumer" }> {
+async function checkMeter(
+  ctx: IngestContext,
+  signed: SignedReading,
+): Promise<{ clusterId: number; kind: "consumer" | "prosumer" }> {
   const { meter, period } = signed.reading;
   const info = await ctx.chain.meterInfo(meter);
   if (info.status === "none" || info.kind === "none") {
@@ -144,11 +165,20 @@ export async function ingestOne(ctx: IngestContext, item: unknown, current: numb
       };
     }
     if (outcome.kind === "duplicate") return { ok: true, status: 200, result: "duplicate", meter, period };
-    return { ok: true, status: outcome.late ? 202 : 200, result: outcome.late ? "late" : "accepted", meter, period };
+    return {
+      ok: true,
+      status: outcome.late ? 202 : 200,
+      result: outcome.late ? "late" : "accepted",
+      meter,
+      period,
+    };
   } catch (e) {
     if (!(e instanceof GridShareError)) throw e;
     const h = signed ? { meter: signed.reading.meter, period: signed.reading.period } : hints(item);
-    ctx.store.quarantine({ meter: h.meter, period: h.period, clusterId, code: e.code, reason: e.message, body }, now);
+    ctx.store.quarantine(
+      { meter: h.meter, period: h.period, clusterId, code: e.code, reason: e.message, body },
+      now,
+    );
     return {
       ok: false,
       status: STATUS_OF[e.code] ?? 422,

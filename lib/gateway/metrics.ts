@@ -28,12 +28,17 @@ export interface Gauge {
 
 function labelText(labels?: Readonly<Record<string, string | number>>): string {
   if (!labels || Object.keys(labels).length === 0) return "";
-  const parts = Object.entries(labels).map(([k, v]) => `${k}="${String(v).replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`);
+  const parts = Object.entries(labels).map(
+    ([k, v]) => `${k}="${String(v).replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`,
+  );
   return `{${parts.join(",")}}`;
 }
 
 /** Render counters (as `gridshare_gateway_<name>_total`) and gauges. */
-export function renderMetrics(counters: Readonly<Record<CounterName, number>>, gauges: readonly Gauge[]): string {
+export function renderMetrics(
+  counters: Readonly<Record<CounterName, number>>,
+  gauges: readonly Gauge[],
+): string {
   const lines: string[] = [];
   for (const [name, value] of Object.entries(counters) as [CounterName, number][]) {
     const m = `gridshare_gateway_${name}_total`;

@@ -86,7 +86,8 @@ export function classifyRevert(e: unknown): { name: string; detail: string } | u
     for (const iface of [ledgerInterface, registryInterface]) {
       try {
         const parsed = iface.parseError(data);
-        if (parsed) return { name: parsed.name, detail: `${parsed.name}(${parsed.args.map(String).join(", ")})` };
+        if (parsed)
+          return { name: parsed.name, detail: `${parsed.name}(${parsed.args.map(String).join(", ")})` };
       } catch {
         // not this interface's error
       }
@@ -161,7 +162,11 @@ export class Outbox {
     return { processed, open: this.o.store.openOutbox(limit).length };
   }
 
-  private finish(row: OutboxRow, status: "confirmed" | "superseded" | "reverted" | "rejected", note: string | null): void {
+  private finish(
+    row: OutboxRow,
+    status: "confirmed" | "superseded" | "reverted" | "rejected",
+    note: string | null,
+  ): void {
     this.o.store.finish(row.id, status, note, this.o.clock());
     this.o.onStep?.("final", row);
   }
@@ -179,7 +184,11 @@ export class Outbox {
         return;
       }
       if (row.kind === "propose" && d.status !== "none" && d.status !== "pending") {
-        this.finish(row, "rejected", `batch already ${d.status} with digest ${d.digest}, ours is ${row.target}`);
+        this.finish(
+          row,
+          "rejected",
+          `batch already ${d.status} with digest ${d.digest}, ours is ${row.target}`,
+        );
         return;
       }
       // A neighbour whose digest lost still votes it: its dissent goes on record (SPEC 6).
@@ -214,7 +223,8 @@ export class Outbox {
 
   /** A row signed before (maybe by a process that died): settle it without ever signing a second tx. */
   private async reconcile(row: OutboxRow): Promise<void> {
-    if (!row.txHash || row.rawTx === null || row.nonce === null) throw new OutboxError(`outbox row ${row.id} is signed without a transaction`);
+    if (!row.txHash || row.rawTx === null || row.nonce === null)
+      throw new OutboxError(`outbox row ${row.id} is signed without a transaction`);
     const receipt = await this.provider.getTransactionReceipt(row.txHash);
     if (receipt) {
       this.settle(row, receipt.status === 1);
@@ -223,8 +233,14 @@ export class Outbox {
     const mined = await this.provider.getTransactionCount(this.o.wallet.address, "latest");
     if (mined > row.nonce) {
       // Our nonce was used, but not by this transaction: check the effect, else sign again.
-      if (await this.effectDone(row)) this.finish(row, "confirmed", "effect on chain (nonce used by another tx)");
-      else this.o.store.resetToPending(row.id, `nonce ${row.nonce} was used by another transaction`, this.o.clock());
+      if (await this.effectDone(row))
+        this.finish(row, "confirmed", "effect on chain (nonce used by another tx)");
+      else
+        this.o.store.resetToPending(
+          row.id,
+          `nonce ${row.nonce} was used by another transaction`,
+          this.o.clock(),
+        );
       return;
     }
     await this.broadcastAndSettle(row);
@@ -247,7 +263,12 @@ export class Outbox {
       } catch (e) {
         const msg = errorText(e).toLowerCase();
         // The node already has it (our earlier broadcast) or already mined its nonce: reconcile below.
-        if (msg.includes("already known") || msg.includes("known transaction") || msg.includes("nonce too low")) break;
+        if (
+          msg.includes("already known") ||
+          msg.includes("known transaction") ||
+          msg.includes("nonce too low")
+        )
+          break;
         if (attempt + 1 >= this.o.broadcastAttempts) throw e;
         await this.o.sleep(this.o.baseBackoffMs * 2 ** attempt);
       }

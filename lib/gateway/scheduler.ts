@@ -35,7 +35,10 @@ export interface TickResult {
 
 export class GraceError extends GridShareError {
   constructor(grace: number) {
-    super("INVALID_GRACE", `grace ${grace} s must be 0..${PERIOD_SECONDS / 2} s: the vote must land within the next period`);
+    super(
+      "INVALID_GRACE",
+      `grace ${grace} s must be 0..${PERIOD_SECONDS / 2} s: the vote must land within the next period`,
+    );
   }
 }
 
@@ -45,7 +48,8 @@ export class Scheduler {
 
   constructor(private readonly o: SchedulerOptions) {
     this.grace = o.graceSeconds ?? DEFAULT_GRACE_SECONDS;
-    if (!Number.isInteger(this.grace) || this.grace < 0 || this.grace > PERIOD_SECONDS / 2) throw new GraceError(this.grace);
+    if (!Number.isInteger(this.grace) || this.grace < 0 || this.grace > PERIOD_SECONDS / 2)
+      throw new GraceError(this.grace);
   }
 
   /** Clusters this node serves and its role in each (as of the last refresh). */
@@ -103,7 +107,14 @@ export class Scheduler {
     // A compromised meter found by a crashed process may lack its report: INSERT OR IGNORE re-adds it.
     for (const c of this.o.store.compromisedMeters()) {
       if (this.served.get(c.clusterId) === "parent") {
-        this.o.store.enqueue("reportTamper", c.clusterId, c.period, c.meter, JSON.stringify({ meter: c.meter }), wall);
+        this.o.store.enqueue(
+          "reportTamper",
+          c.clusterId,
+          c.period,
+          c.meter,
+          JSON.stringify({ meter: c.meter }),
+          wall,
+        );
       }
     }
     const pruned = this.o.store.prune(current - RETENTION_PERIODS);

@@ -19,7 +19,16 @@ const DECIMAL_U64 = "^(0|[1-9][0-9]{0,19})$";
 const readingSchema = {
   type: "object",
   additionalProperties: false,
-  required: ["meter", "period", "importWh", "exportWh", "loadWh", "generationWh", "peakLoadW", "peakGenerationW"],
+  required: [
+    "meter",
+    "period",
+    "importWh",
+    "exportWh",
+    "loadWh",
+    "generationWh",
+    "peakLoadW",
+    "peakGenerationW",
+  ],
   properties: {
     meter: { type: "string", pattern: "^0x[0-9a-fA-F]{40}$" },
     period: { type: "integer", minimum: 0, maximum: UINT32_MAX },
@@ -52,7 +61,12 @@ export interface ServerOptions {
 function verdictJson(v: Verdict): Record<string, unknown> {
   return v.ok
     ? { result: v.result, meter: v.meter, period: v.period }
-    : { error: v.code, reason: v.reason, ...(v.meter ? { meter: v.meter } : {}), ...(v.period !== undefined ? { period: v.period } : {}) };
+    : {
+        error: v.code,
+        reason: v.reason,
+        ...(v.meter ? { meter: v.meter } : {}),
+        ...(v.period !== undefined ? { period: v.period } : {}),
+      };
 }
 
 /** Status of a bulk answer: 200 when every item was taken, 207 when mixed, else the items' common 4xx. */
@@ -64,7 +78,8 @@ function bulkStatus(vs: readonly Verdict[]): number {
 }
 
 function schemaReason(body: unknown, fallback: string): string {
-  if (typeof body !== "object" || body === null) return "expected one signed reading object or an array of them";
+  if (typeof body !== "object" || body === null)
+    return "expected one signed reading object or an array of them";
   try {
     signedReadingFromJson(body);
   } catch (e) {
@@ -78,7 +93,9 @@ export function buildServer(gw: Gateway, opts: ServerOptions = {}): FastifyInsta
     logger: opts.logger ?? false,
     bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT,
     // Strict: a string "5" is not a number, unknown fields are errors, nothing is filled in.
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
+    ajv: {
+      customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false },
+    },
   });
 
   // Only JSON is a reading: without this, fastify would parse text/plain into a string.
@@ -103,7 +120,12 @@ export function buildServer(gw: Gateway, opts: ServerOptions = {}): FastifyInsta
     const body: unknown = req.body;
     if (req.validationError) {
       if (Array.isArray(body) && body.length > MAX_BULK_READINGS) {
-        return reply.status(413).send({ error: "TOO_MANY_READINGS", reason: `${body.length} readings in one request: at most ${MAX_BULK_READINGS}` });
+        return reply
+          .status(413)
+          .send({
+            error: "TOO_MANY_READINGS",
+            reason: `${body.length} readings in one request: at most ${MAX_BULK_READINGS}`,
+          });
       }
       if (Array.isArray(body) && body.length === 0) {
         return reply.status(400).send({ error: "EMPTY_BULK", reason: "the array holds no reading" });
@@ -112,7 +134,17 @@ export function buildServer(gw: Gateway, opts: ServerOptions = {}): FastifyInsta
         // A single reading failed the schema: quarantine it with the strict parser's precise reason
         // (the validator's oneOf message names both alternatives and helps nobody).
         const reason = `reading JSON does not match the schema: ${schemaReason(body, req.validationError.message)}`;
-        gw.store.quarantine({ meter: null, period: null, clusterId: null, code: "SCHEMA_INVALID", reason, body: JSON.stringify(body) ?? "" }, Date.now());
+        gw.store.quarantine(
+          {
+            meter: null,
+            period: null,
+            clusterId: null,
+            code: "SCHEMA_INVALID",
+            reason,
+            body: JSON.stringify(body) ?? "",
+          },
+          Date.now(),
+        );
         return reply.status(400).send({ error: "SCHEMA_INVALID", reason });
       }
       // A bulk upload with some bad items: judge each on its own so the valid ones are kept.
@@ -128,10 +160,15 @@ export function buildServer(gw: Gateway, opts: ServerOptions = {}): FastifyInsta
   app.get<{ Params: { meter: string; period: string } }>("/proof/:meter/:period", async (req, reply) => {
     const { meter, period } = req.params;
     if (!isAddress(meter) || !/^(0|[1-9][0-9]{0,9})$/.test(period)) {
-      return reply.status(400).send({ error: "BAD_REQUEST", reason: "use /proof/<meter address>/<period number>" });
+      return reply
+        .status(400)
+        .send({ error: "BAD_REQUEST", reason: "use /proof/<meter address>/<period number>" });
     }
     const p = gw.proofFor(getAddress(meter), Number(period));
-    if (!p) return reply.status(404).send({ error: "NO_PROOF", reason: `no batched reading of ${meter} for period ${period} here` });
+    if (!p)
+      return reply
+        .status(404)
+        .send({ error: "NO_PROOF", reason: `no batched reading of ${meter} for period ${period} here` });
     return { reading: readingToJson(p.reading), signature: p.signature, index: p.index, proof: p.proof };
   });
 
@@ -157,7 +194,10 @@ export interface Service {
  * Listen on `host:port` and tick every `tickMs` (one tick at a time; the next starts after the previous
  * ends). `port` 0 picks a free port.
  */
-export async function startService(gw: Gateway, o: { host?: string; port?: number; tickMs?: number } & ServerOptions = {}): Promise<Service> {
+export async function startService(
+  gw: Gateway,
+  o: { host?: string; port?: number; tickMs?: number } & ServerOptions = {},
+): Promise<Service> {
   const app = buildServer(gw, o);
   const url = await app.listen({ host: o.host ?? "127.0.0.1", port: o.port ?? 0 });
   let stopped = false;

@@ -238,12 +238,15 @@ export class GatewayStore {
   // ------------------------------------------------------------------------------------------ meta
 
   getMeta(key: string): string | undefined {
-    const r = this.db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined;
+    const r = this.db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as
+      { value: string } | undefined;
     return r?.value;
   }
 
   setMeta(key: string, value: string): void {
-    this.db.prepare("INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(key, value);
+    this.db
+      .prepare("INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+      .run(key, value);
   }
 
   /**
@@ -270,7 +273,10 @@ export class GatewayStore {
   }
 
   counters(): Record<CounterName, number> {
-    const rows = this.db.prepare("SELECT name, value FROM counters").all() as { name: CounterName; value: number }[];
+    const rows = this.db.prepare("SELECT name, value FROM counters").all() as {
+      name: CounterName;
+      value: number;
+    }[];
     const out = Object.fromEntries(COUNTERS.map((c) => [c, 0])) as Record<CounterName, number>;
     for (const r of rows) out[r.name] = r.value;
     return out;
@@ -280,8 +286,7 @@ export class GatewayStore {
 
   getReading(meter: string, period: number): SignedReading | undefined {
     const r = this.db.prepare("SELECT * FROM readings WHERE meter = ? AND period = ?").get(meter, period) as
-      | ReadingRow
-      | undefined;
+      ReadingRow | undefined;
     return r ? rowToSigned(r) : undefined;
   }
 
@@ -307,7 +312,14 @@ export class GatewayStore {
       const { meter, period } = signed.reading;
       if (this.isCompromised(meter, period)) {
         this.quarantineInTx(
-          { meter, period, clusterId, code: "COMPROMISED_METER", reason: compromisedReason(meter, period), body },
+          {
+            meter,
+            period,
+            clusterId,
+            code: "COMPROMISED_METER",
+            reason: compromisedReason(meter, period),
+            body,
+          },
           now,
         );
         return { kind: "compromised", firstAlarm: false };
@@ -321,7 +333,8 @@ export class GatewayStore {
         // Two different meter-signed readings: the key is compromised. Neither may be trusted; the first
         // is withdrawn unless it is already committed in a built batch (then it stays provable).
         const committed =
-          this.db.prepare("SELECT 1 FROM batch_leaves WHERE meter = ? AND period = ?").get(meter, period) !== undefined;
+          this.db.prepare("SELECT 1 FROM batch_leaves WHERE meter = ? AND period = ?").get(meter, period) !==
+          undefined;
         if (!committed) {
           this.db.prepare("DELETE FROM readings WHERE meter = ? AND period = ?").run(meter, period);
           this.bump("readings_withdrawn");
@@ -334,13 +347,22 @@ export class GatewayStore {
             code: "COMPROMISED_METER",
             reason:
               compromisedReason(meter, period) +
-              (committed ? " (first reading, already in a built batch: kept there)" : " (first reading, withdrawn)"),
+              (committed
+                ? " (first reading, already in a built batch: kept there)"
+                : " (first reading, withdrawn)"),
             body: JSON.stringify(signedToPlain(existing)),
           },
           now,
         );
         this.quarantineInTx(
-          { meter, period, clusterId, code: "COMPROMISED_METER", reason: compromisedReason(meter, period), body },
+          {
+            meter,
+            period,
+            clusterId,
+            code: "COMPROMISED_METER",
+            reason: compromisedReason(meter, period),
+            body,
+          },
           now,
         );
         this.db.prepare("INSERT INTO compromised VALUES (?, ?, ?, ?)").run(meter, period, clusterId, now);
@@ -372,12 +394,17 @@ export class GatewayStore {
   }
 
   isCompromised(meter: string, period: number): boolean {
-    return this.db.prepare("SELECT 1 FROM compromised WHERE meter = ? AND period = ?").get(meter, period) !== undefined;
+    return (
+      this.db.prepare("SELECT 1 FROM compromised WHERE meter = ? AND period = ?").get(meter, period) !==
+      undefined
+    );
   }
 
   compromisedMeters(): { meter: string; period: number; clusterId: number }[] {
     return (
-      this.db.prepare("SELECT meter, period, cluster_id FROM compromised ORDER BY detected_at, meter").all() as {
+      this.db
+        .prepare("SELECT meter, period, cluster_id FROM compromised ORDER BY detected_at, meter")
+        .all() as {
         meter: string;
         period: number;
         cluster_id: number;
@@ -393,22 +420,48 @@ export class GatewayStore {
 
   private quarantineInTx(rec: QuarantineRecord, now: number): void {
     this.db
-      .prepare("INSERT INTO quarantine (meter, period, cluster_id, code, reason, body, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
-      .run(rec.meter, rec.period, rec.clusterId, rec.code, rec.reason, rec.body.slice(0, MAX_QUARANTINE_BODY), now);
+      .prepare(
+        "INSERT INTO quarantine (meter, period, cluster_id, code, reason, body, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      )
+      .run(
+        rec.meter,
+        rec.period,
+        rec.clusterId,
+        rec.code,
+        rec.reason,
+        rec.body.slice(0, MAX_QUARANTINE_BODY),
+        now,
+      );
     this.bump("readings_quarantined");
   }
 
   quarantined(): QuarantineRecord[] {
     const rows = this.db
       .prepare("SELECT meter, period, cluster_id, code, reason, body FROM quarantine ORDER BY id")
-      .all() as { meter: string | null; period: number | null; cluster_id: number | null; code: string; reason: string; body: string }[];
-    return rows.map((r) => ({ meter: r.meter, period: r.period, clusterId: r.cluster_id, code: r.code, reason: r.reason, body: r.body }));
+      .all() as {
+      meter: string | null;
+      period: number | null;
+      cluster_id: number | null;
+      code: string;
+      reason: string;
+      body: string;
+    }[];
+    return rows.map((r) => ({
+      meter: r.meter,
+      period: r.period,
+      clusterId: r.cluster_id,
+      code: r.code,
+      reason: r.reason,
+      body: r.body,
+    }));
   }
 
   // --------------------------------------------------------------------------------------- batches
 
   getBatch(clusterId: number, period: number): StoredBatch | undefined {
-    const r = this.db.prepare("SELECT * FROM batches WHERE cluster_id = ? AND period = ?").get(clusterId, period) as
+    const r = this.db
+      .prepare("SELECT * FROM batches WHERE cluster_id = ? AND period = ?")
+      .get(clusterId, period) as
       | {
           cluster_id: number;
           period: number;
@@ -440,8 +493,7 @@ export class GatewayStore {
   /** The next period to close for a cluster, or undefined when the cluster was never seen. */
   cursor(clusterId: number): number | undefined {
     const r = this.db.prepare("SELECT next_period FROM cursors WHERE cluster_id = ?").get(clusterId) as
-      | { next_period: number }
-      | undefined;
+      { next_period: number } | undefined;
     return r?.next_period;
   }
 
@@ -458,7 +510,9 @@ export class GatewayStore {
     this.db.transaction(() => {
       const at = this.cursor(clusterId);
       if (at !== period) {
-        throw new StoreError(`cluster ${clusterId}: cannot close period ${period}, the next open period is ${at}`);
+        throw new StoreError(
+          `cluster ${clusterId}: cannot close period ${period}, the next open period is ${at}`,
+        );
       }
       if (built) {
         const h = built.header;
@@ -467,10 +521,28 @@ export class GatewayStore {
         }
         this.db
           .prepare("INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-          .run(clusterId, period, role, h.root, h.leafCount, h.totalLoadWh.toString(), h.totalGenerationWh.toString(), built.digest, now);
+          .run(
+            clusterId,
+            period,
+            role,
+            h.root,
+            h.leafCount,
+            h.totalLoadWh.toString(),
+            h.totalGenerationWh.toString(),
+            built.digest,
+            now,
+          );
         const leaf = this.db.prepare("INSERT INTO batch_leaves VALUES (?, ?, ?, ?, ?)");
-        for (const l of built.leaves) leaf.run(clusterId, period, l.index, l.signed.reading.meter, JSON.stringify(l.proof));
-        this.enqueueInTx(role === "parent" ? "propose" : "vote", clusterId, period, built.digest, headerToJson(h), now);
+        for (const l of built.leaves)
+          leaf.run(clusterId, period, l.index, l.signed.reading.meter, JSON.stringify(l.proof));
+        this.enqueueInTx(
+          role === "parent" ? "propose" : "vote",
+          clusterId,
+          period,
+          built.digest,
+          headerToJson(h),
+          now,
+        );
         this.bump("batches_built");
       } else {
         this.bump("batches_empty");
@@ -487,16 +559,35 @@ export class GatewayStore {
     if (!l) return undefined;
     const s = this.getReading(meter, period);
     if (!s) return undefined;
-    return { reading: s.reading, signature: s.signature, index: l.leaf_index, proof: JSON.parse(l.proof) as string[] };
+    return {
+      reading: s.reading,
+      signature: s.signature,
+      index: l.leaf_index,
+      proof: JSON.parse(l.proof) as string[],
+    };
   }
 
   // ---------------------------------------------------------------------------------------- outbox
 
-  enqueue(kind: OutboxKind, clusterId: number, period: number, target: string, payload: string, now: number): void {
+  enqueue(
+    kind: OutboxKind,
+    clusterId: number,
+    period: number,
+    target: string,
+    payload: string,
+    now: number,
+  ): void {
     this.db.transaction(() => this.enqueueInTx(kind, clusterId, period, target, payload, now))();
   }
 
-  private enqueueInTx(kind: OutboxKind, clusterId: number, period: number, target: string, payload: string, now: number): void {
+  private enqueueInTx(
+    kind: OutboxKind,
+    clusterId: number,
+    period: number,
+    target: string,
+    payload: string,
+    now: number,
+  ): void {
     this.db
       .prepare(
         "INSERT OR IGNORE INTO outbox (kind, cluster_id, period, target, payload, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)",
@@ -507,7 +598,9 @@ export class GatewayStore {
   /** Rows still to act on (pending or signed), oldest first. */
   openOutbox(limit: number): OutboxRow[] {
     return (
-      this.db.prepare("SELECT * FROM outbox WHERE status IN ('pending', 'signed') ORDER BY id LIMIT ?").all(limit) as OutboxDbRow[]
+      this.db
+        .prepare("SELECT * FROM outbox WHERE status IN ('pending', 'signed') ORDER BY id LIMIT ?")
+        .all(limit) as OutboxDbRow[]
     ).map(outboxFromDb);
   }
 
@@ -519,7 +612,9 @@ export class GatewayStore {
   markSigned(id: number, nonce: number, rawTx: string, txHash: string, now: number): void {
     this.db.transaction(() => {
       this.db
-        .prepare("UPDATE outbox SET status = 'signed', nonce = ?, raw_tx = ?, tx_hash = ?, updated_at = ? WHERE id = ? AND status = 'pending'")
+        .prepare(
+          "UPDATE outbox SET status = 'signed', nonce = ?, raw_tx = ?, tx_hash = ?, updated_at = ? WHERE id = ? AND status = 'pending'",
+        )
         .run(nonce, rawTx, txHash, now, id);
       const next = Number(this.getMeta("next_nonce") ?? "0");
       if (nonce + 1 > next) this.setMeta("next_nonce", String(nonce + 1));
@@ -532,11 +627,18 @@ export class GatewayStore {
   }
 
   /** Final state; bumps the matching counter once (the status guard makes it idempotent). */
-  finish(id: number, status: "confirmed" | "superseded" | "reverted" | "rejected", note: string | null, now: number): void {
+  finish(
+    id: number,
+    status: "confirmed" | "superseded" | "reverted" | "rejected",
+    note: string | null,
+    now: number,
+  ): void {
     this.db.transaction(() => {
       const row = this.db.prepare("SELECT * FROM outbox WHERE id = ?").get(id) as OutboxDbRow | undefined;
       if (!row || (row.status !== "pending" && row.status !== "signed")) return;
-      this.db.prepare("UPDATE outbox SET status = ?, last_error = ?, updated_at = ? WHERE id = ?").run(status, note, now, id);
+      this.db
+        .prepare("UPDATE outbox SET status = ?, last_error = ?, updated_at = ? WHERE id = ?")
+        .run(status, note, now, id);
       if (status === "confirmed") {
         if (row.kind === "propose") this.bump("batches_proposed");
         else if (row.kind === "vote") this.bump("votes_cast");
@@ -549,14 +651,18 @@ export class GatewayStore {
   /** Back to pending (the signed tx was dropped or its nonce taken): it will be re-signed. */
   resetToPending(id: number, note: string, now: number): void {
     this.db
-      .prepare("UPDATE outbox SET status = 'pending', nonce = NULL, raw_tx = NULL, tx_hash = NULL, last_error = ?, updated_at = ? WHERE id = ?")
+      .prepare(
+        "UPDATE outbox SET status = 'pending', nonce = NULL, raw_tx = NULL, tx_hash = NULL, last_error = ?, updated_at = ? WHERE id = ?",
+      )
       .run(note, now, id);
   }
 
   /** A transient failure: try again no earlier than `notBefore` (ms since 1970). */
   deferOutbox(id: number, error: string, notBefore: number, now: number): void {
     this.db
-      .prepare("UPDATE outbox SET attempts = attempts + 1, last_error = ?, not_before = ?, updated_at = ? WHERE id = ?")
+      .prepare(
+        "UPDATE outbox SET attempts = attempts + 1, last_error = ?, not_before = ?, updated_at = ? WHERE id = ?",
+      )
       .run(error, notBefore, now, id);
     this.bump("tx_retries");
   }
@@ -575,7 +681,9 @@ export class GatewayStore {
                 AND o.kind IN ('propose','vote') AND o.status IN ('confirmed','superseded','reverted','rejected'))
         OR (NOT EXISTS (SELECT 1 FROM batches b WHERE b.cluster_id = readings.cluster_id AND b.period = readings.period)
             AND EXISTS (SELECT 1 FROM cursors c WHERE c.cluster_id = readings.cluster_id AND c.next_period > readings.period)))`;
-      const n = this.db.prepare(`DELETE FROM readings WHERE period < ? AND ${anchored}`).run(beforePeriod).changes;
+      const n = this.db
+        .prepare(`DELETE FROM readings WHERE period < ? AND ${anchored}`)
+        .run(beforePeriod).changes;
       this.db
         .prepare(
           `DELETE FROM batch_leaves WHERE period < ? AND NOT EXISTS (SELECT 1 FROM readings r WHERE r.meter = batch_leaves.meter AND r.period = batch_leaves.period)`,
@@ -608,11 +716,22 @@ function signedToPlain(s: SignedReading): unknown {
 
 /** Header as JSON (energies as decimal strings) for the outbox payload. */
 export function headerToJson(h: BatchHeader): string {
-  return JSON.stringify({ ...h, totalLoadWh: h.totalLoadWh.toString(), totalGenerationWh: h.totalGenerationWh.toString() });
+  return JSON.stringify({
+    ...h,
+    totalLoadWh: h.totalLoadWh.toString(),
+    totalGenerationWh: h.totalGenerationWh.toString(),
+  });
 }
 
 export function headerFromJson(s: string): BatchHeader {
-  const o = JSON.parse(s) as { clusterId: number; period: number; root: string; leafCount: number; totalLoadWh: string; totalGenerationWh: string };
+  const o = JSON.parse(s) as {
+    clusterId: number;
+    period: number;
+    root: string;
+    leafCount: number;
+    totalLoadWh: string;
+    totalGenerationWh: string;
+  };
   return { ...o, totalLoadWh: BigInt(o.totalLoadWh), totalGenerationWh: BigInt(o.totalGenerationWh) };
 }
 

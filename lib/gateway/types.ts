@@ -28,11 +28,19 @@ export interface BuiltBatch {
   /** keccak256(abi.encode(header)): what the nodes vote on. */
   readonly digest: string;
   /** Leaves in tree order (meter ascending) with their proofs. */
-  readonly leaves: readonly { readonly signed: SignedReading; readonly index: number; readonly proof: readonly string[] }[];
+  readonly leaves: readonly {
+    readonly signed: SignedReading;
+    readonly index: number;
+    readonly proof: readonly string[];
+  }[];
 }
 
 /** Builds a batch (lib/batch.ts + lib/merkle64.ts in production; see batching.ts). */
-export type BatchBuilder = (clusterId: number, period: number, readings: readonly SignedReading[]) => BuiltBatch;
+export type BatchBuilder = (
+  clusterId: number,
+  period: number,
+  readings: readonly SignedReading[],
+) => BuiltBatch;
 
 export type MeterKindName = "none" | "consumer" | "prosumer";
 export type MeterStatusName = "none" | "active" | "tampered" | "replaced" | "removed";
@@ -66,7 +74,10 @@ export interface ChainView {
   /** Clusters this node votes for: the one it parents and those it is a neighbour of. */
   servedClusters(node: string): Promise<ServedCluster[]>;
   /** The ledger's decision of a cluster-period: status, and the winning digest once accepted. */
-  decision(clusterId: number, period: number): Promise<{ status: "none" | "pending" | "accepted" | "disputed"; digest: string | null }>;
+  decision(
+    clusterId: number,
+    period: number,
+  ): Promise<{ status: "none" | "pending" | "accepted" | "disputed"; digest: string | null }>;
   /** Whether `node` already voted (or proposed) for a cluster-period on the ledger. */
   hasVoted(clusterId: number, period: number, node: string): Promise<boolean>;
 }

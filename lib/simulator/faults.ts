@@ -23,11 +23,18 @@ export function lyingBuilder(build: BatchBuilder, extraLoadWh: bigint): BatchBui
 /** The reading altered after signing: its signature no longer matches (a meter tampered in transit). */
 export function alteredAfterSigning(s: SignedReading, extraLoadWh = 1000n): SignedReading {
   const r = s.reading;
-  return { signature: s.signature, reading: { ...r, loadWh: r.loadWh + extraLoadWh, importWh: r.importWh + extraLoadWh } };
+  return {
+    signature: s.signature,
+    reading: { ...r, loadWh: r.loadWh + extraLoadWh, importWh: r.importWh + extraLoadWh },
+  };
 }
 
 /** A second, different, validly signed reading for the same meter-period: the key is compromised. */
-export function conflictingReading(fleet: MeterFleet, m: FleetMeter, original: Reading): Promise<SignedReading> {
+export function conflictingReading(
+  fleet: MeterFleet,
+  m: FleetMeter,
+  original: Reading,
+): Promise<SignedReading> {
   return fleet.sign(m, { ...original, loadWh: original.loadWh + 1n, importWh: original.importWh + 1n });
 }
 
@@ -52,7 +59,10 @@ export function malformedPosts(valid: Record<string, unknown>): MalformedPost[] 
     { name: "energy as number", body: { ...valid, reading: { ...reading, loadWh: 1234 } } },
     { name: "period as string", body: { ...valid, reading: { ...reading, period: String(reading.period) } } },
     { name: "negative energy", body: { ...valid, reading: { ...reading, importWh: "-5" } } },
-    { name: "energy above uint64", body: { ...valid, reading: { ...reading, exportWh: "18446744073709551616" } } },
+    {
+      name: "energy above uint64",
+      body: { ...valid, reading: { ...reading, exportWh: "18446744073709551616" } },
+    },
     { name: "unknown field", body: { ...valid, extra: true } },
     { name: "missing signature", body: { reading } },
     { name: "short signature", body: { ...valid, signature: "0x1234" } },

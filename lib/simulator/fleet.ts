@@ -17,7 +17,10 @@ export interface FleetMeter {
 
 export class NoDataError extends GridShareError {
   constructor(building: number, dataIndex: number) {
-    super("NO_DATA", `building ${building} has no data period ${dataIndex}: choose a grid period inside the data year`);
+    super(
+      "NO_DATA",
+      `building ${building} has no data period ${dataIndex}: choose a grid period inside the data year`,
+    );
   }
 }
 
@@ -71,7 +74,11 @@ export class MeterFleet {
 }
 
 /** POST a JSON body (an object, an array, or a raw string sent as is) to `<base>/readings`. */
-export async function postReadings(base: string, body: unknown, contentType = "application/json"): Promise<PostResult> {
+export async function postReadings(
+  base: string,
+  body: unknown,
+  contentType = "application/json",
+): Promise<PostResult> {
   const url = `${base.replace(/\/$/, "")}/readings`;
   const res = await fetch(url, {
     method: "POST",

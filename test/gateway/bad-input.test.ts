@@ -54,7 +54,12 @@ describe("gateway bad input over HTTP", function () {
     return JSON.stringify(tables.map((t) => db.prepare(`SELECT * FROM ${t}`).all()));
   }
 
-  async function expectRefused(body: unknown, status: number, error: RegExp, contentType?: string): Promise<void> {
+  async function expectRefused(
+    body: unknown,
+    status: number,
+    error: RegExp,
+    contentType?: string,
+  ): Promise<void> {
     const r = await postReadings(url, body, contentType);
     expect(r.status, JSON.stringify(r.body)).to.equal(status);
     const b = r.body as { error: string; reason: string };
@@ -64,7 +69,9 @@ describe("gateway bad input over HTTP", function () {
 
   it("answers every malformed post with a 4xx and a reason, changing nothing but the quarantine", async () => {
     const m = grid.fleet.meters[0];
-    const valid = signedReadingToJson(await grid.fleet.sign(m, grid.fleet.reading(m, 0))) as unknown as Record<string, unknown>;
+    const valid = signedReadingToJson(
+      await grid.fleet.sign(m, grid.fleet.reading(m, 0)),
+    ) as unknown as Record<string, unknown>;
     const before = snapshot();
     const cases: [string, number, RegExp][] = [
       ["not JSON", 400, /INVALID_JSON/],
@@ -85,7 +92,8 @@ describe("gateway bad input over HTTP", function () {
     ];
     const posts = malformedPosts(valid);
     expect(posts.map((p) => p.name)).to.deep.equal(cases.map((c) => c[0]));
-    for (const [i, p] of posts.entries()) await expectRefused(p.body, cases[i][1], cases[i][2], p.contentType);
+    for (const [i, p] of posts.entries())
+      await expectRefused(p.body, cases[i][1], cases[i][2], p.contentType);
     expect(snapshot()).to.equal(before);
     expect(gw.store.countReadings()).to.equal(0);
   });
@@ -98,9 +106,21 @@ describe("gateway bad input over HTTP", function () {
     const stranger = new Wallet(keccak256(toUtf8Bytes("not a meter")));
     const strangerReading = { ...grid.fleet.reading(m, 0), meter: stranger.address };
     await expectRefused(signedReadingToJson(alteredAfterSigning(good)), 422, /SIGNATURE_MISMATCH/);
-    await expectRefused(signedReadingToJson(await grid.fleet.sign({ ...m, wallet: stranger }, strangerReading)), 403, /UNKNOWN_METER/);
-    await expectRefused(signedReadingToJson(await grid.fleet.sign(m, grid.fleet.reading(m, 1))), 422, /FUTURE_PERIOD/);
-    await expectRefused(signedReadingToJson(await grid.fleet.sign(m, grid.fleet.reading(m, 40))), 422, /FUTURE_PERIOD/);
+    await expectRefused(
+      signedReadingToJson(await grid.fleet.sign({ ...m, wallet: stranger }, strangerReading)),
+      403,
+      /UNKNOWN_METER/,
+    );
+    await expectRefused(
+      signedReadingToJson(await grid.fleet.sign(m, grid.fleet.reading(m, 1))),
+      422,
+      /FUTURE_PERIOD/,
+    );
+    await expectRefused(
+      signedReadingToJson(await grid.fleet.sign(m, grid.fleet.reading(m, 40))),
+      422,
+      /FUTURE_PERIOD/,
+    );
     await expectRefused(
       signedReadingToJson(await grid.fleet.sign(m, { ...grid.fleet.reading(m, 0), importWh: 0n })),
       422,
@@ -114,7 +134,11 @@ describe("gateway bad input over HTTP", function () {
     const before = snapshot();
     const q0 = gw.store.quarantined().length;
     await expectRefused(JSON.stringify({ pad: "x".repeat(70 * 1024) }), 413, /BODY_TOO_LARGE/);
-    await expectRefused(Array.from({ length: MAX_BULK_READINGS + 1 }, () => 0), 413, /TOO_MANY_READINGS/);
+    await expectRefused(
+      Array.from({ length: MAX_BULK_READINGS + 1 }, () => 0),
+      413,
+      /TOO_MANY_READINGS/,
+    );
     expect(snapshot()).to.equal(before);
     expect(gw.store.quarantined().length).to.equal(q0);
   });
@@ -126,7 +150,11 @@ describe("gateway bad input over HTTP", function () {
     const r = await postReadings(url, [good, bad, { nonsense: true }]);
     expect(r.status).to.equal(207);
     const results = (r.body as { results: { result?: string; error?: string }[] }).results;
-    expect(results.map((x) => x.result ?? x.error)).to.deep.equal(["accepted", "SIGNATURE_MISMATCH", "MALFORMED_READING"]);
+    expect(results.map((x) => x.result ?? x.error)).to.deep.equal([
+      "accepted",
+      "SIGNATURE_MISMATCH",
+      "MALFORMED_READING",
+    ]);
     expect(gw.store.countReadings()).to.equal(1);
     const health = await fetch(`${url}/health`);
     expect(health.status).to.equal(200);

@@ -37,7 +37,15 @@ export class FakeChain implements ChainView {
     this.meters.set(a, { ...m, status: "tampered", untilPeriod: atPeriod });
   }
   async meterInfo(meter: string): Promise<MeterRecord> {
-    return this.meters.get(getAddress(meter)) ?? { clusterId: 0, kind: "none", status: "none", fromPeriod: 0, untilPeriod: 0 };
+    return (
+      this.meters.get(getAddress(meter)) ?? {
+        clusterId: 0,
+        kind: "none",
+        status: "none",
+        fromPeriod: 0,
+        untilPeriod: 0,
+      }
+    );
   }
   async isReadingAllowed(meter: string, clusterId: number, period: number): Promise<boolean> {
     const m = this.meters.get(getAddress(meter));

@@ -46,7 +46,12 @@ export async function deployTestGrid(
   const [utility, dgmd] = await ethers.getSigners();
   const epoch = nextMonday(BigInt(await helpers.time.latest()));
   await helpers.time.increaseTo(epoch);
-  const registry = (await ethers.deployContract("ClusterRegistry", [utility.address, dgmd.address, epoch, per])) as unknown as ClusterRegistry;
+  const registry = (await ethers.deployContract("ClusterRegistry", [
+    utility.address,
+    dgmd.address,
+    epoch,
+    per,
+  ])) as unknown as ClusterRegistry;
   const registryAddress = await registry.getAddress();
   const ledger = (await ethers.deployContract("BatchLedger", [registryAddress])) as unknown as BatchLedger;
   const ledgerAddress = await ledger.getAddress();
@@ -61,7 +66,13 @@ export async function deployTestGrid(
   const voters: number[][] = [];
   for (let c = 0; c < clusterCount; c++) {
     const nb = [...Array(clusterCount).keys()].filter((j) => j !== c).slice(0, MAX_NEIGHBOURS);
-    if (nb.length > 0) await (await registry.setNeighbours(c + 1, nb.map((j) => nodes[j]))).wait();
+    if (nb.length > 0)
+      await (
+        await registry.setNeighbours(
+          c + 1,
+          nb.map((j) => nodes[j]),
+        )
+      ).wait();
     voters.push([c, ...nb]);
   }
   const meters: FleetMeter[] = [];
@@ -95,7 +106,15 @@ export function asProvider(p: unknown): Provider {
 }
 
 /** A fresh temporary directory, removed by the returned cleanup. */
-export function tempDir(prefix: string): { dir: string; file: (name: string) => string; cleanup: () => void } {
+export function tempDir(prefix: string): {
+  dir: string;
+  file: (name: string) => string;
+  cleanup: () => void;
+} {
   const dir = mkdtempSync(path.join(tmpdir(), `gridshare-${prefix}-`));
-  return { dir, file: (n) => path.join(dir, n), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    dir,
+    file: (n) => path.join(dir, n),
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }

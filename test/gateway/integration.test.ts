@@ -26,7 +26,11 @@ interface Running {
   url: string;
 }
 
-async function startGateways(grid: TestGrid, dir: ReturnType<typeof tempDir>, liar?: number): Promise<Running[]> {
+async function startGateways(
+  grid: TestGrid,
+  dir: ReturnType<typeof tempDir>,
+  liar?: number,
+): Promise<Running[]> {
   const out: Running[] = [];
   for (const [i, key] of grid.nodeKeys.entries()) {
     const gw = await Gateway.open({
@@ -71,7 +75,9 @@ describe("gateway integration: a week of Buildings 1-12 in 3 clusters", function
 
   before(async () => {
     dir = tempDir("integration");
-    grid = await deployTestGrid(ethers, networkHelpers, { buildings: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12] });
+    grid = await deployTestGrid(ethers, networkHelpers, {
+      buildings: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+    });
     gws = await startGateways(grid, dir);
   });
 
@@ -115,15 +121,21 @@ describe("gateway integration: a week of Buildings 1-12 in 3 clusters", function
     }
     for (const [i, g] of gws.entries()) {
       const c = g.gw.store.counters();
-      expect(c.readings_accepted, `node ${i}`).to.equal(PERIODS_PER_WEEK * 4 * grid.voters.filter((v) => v.includes(i)).length);
+      expect(c.readings_accepted, `node ${i}`).to.equal(
+        PERIODS_PER_WEEK * 4 * grid.voters.filter((v) => v.includes(i)).length,
+      );
       // Each node acts 3 times a period (1 proposal, 2 votes); an action is skipped only when the batch
       // was already accepted with the same digest.
       expect(c.batches_proposed + c.votes_cast + c.actions_superseded).to.equal(PERIODS_PER_WEEK * 3);
-      expect(g.gw.store.outbox().every((r) => r.status === "confirmed" || r.status === "superseded")).to.equal(true);
+      expect(
+        g.gw.store.outbox().every((r) => r.status === "confirmed" || r.status === "superseded"),
+      ).to.equal(true);
       expect(c.readings_quarantined).to.equal(0);
       expect(c.tx_reverted).to.equal(0);
       // One transaction per proposal or vote sent, none twice.
-      expect(await ethers.provider.getTransactionCount(grid.nodes[i])).to.equal(c.batches_proposed + c.votes_cast);
+      expect(await ethers.provider.getTransactionCount(grid.nodes[i])).to.equal(
+        c.batches_proposed + c.votes_cast,
+      );
     }
   });
 
@@ -136,7 +148,13 @@ describe("gateway integration: a week of Buildings 1-12 in 3 clusters", function
           const b = await grid.ledger.batchOf(m.clusterId, p);
           expect(proof!.reading).to.deep.equal(grid.fleet.reading(m, p));
           expect(
-            verifyProof({ leaf: leafHash({ reading: proof!.reading, signature: proof!.signature }), index: proof!.index, proof: [...proof!.proof], leafCount: Number(b.leafCount), root: b.root }),
+            verifyProof({
+              leaf: leafHash({ reading: proof!.reading, signature: proof!.signature }),
+              index: proof!.index,
+              proof: [...proof!.proof],
+              leafCount: Number(b.leafCount),
+              root: b.root,
+            }),
           ).to.equal(true);
         }
       }
@@ -144,7 +162,10 @@ describe("gateway integration: a week of Buildings 1-12 in 3 clusters", function
   });
 
   it("exposes health and Prometheus counters over HTTP", async () => {
-    const health = (await (await fetch(`${gws[0].url}/health`)).json()) as { status: string; served: unknown[] };
+    const health = (await (await fetch(`${gws[0].url}/health`)).json()) as {
+      status: string;
+      served: unknown[];
+    };
     expect(health.status).to.equal("ok");
     expect(health.served).to.have.length(3);
     const text = await (await fetch(`${gws[0].url}/metrics`)).text();

@@ -45,15 +45,27 @@ describe("gateway logic (no HTTP)", function () {
     chain.addMeter(7, otherCluster);
     chain.served = [{ clusterId: 1, role }];
     const served = new Map<number, Role>([[1, role]]);
-    const scheduler = new Scheduler({ store, chain, node: NODE, build: buildClusterBatch, graceSeconds: grace, startPeriod: 0 });
+    const scheduler = new Scheduler({
+      store,
+      chain,
+      node: NODE,
+      build: buildClusterBatch,
+      graceSeconds: grace,
+      startPeriod: 0,
+    });
     const ctx: IngestContext = { store, chain, domain, served: () => served };
     return { store, chain, ctx, scheduler, served, file };
   }
 
   async function post(e: Env, s: SignedReading | unknown): Promise<Verdict> {
-    const body = typeof s === "object" && s !== null && "signature" in s && "reading" in s && typeof (s as SignedReading).reading.loadWh === "bigint"
-      ? signedReadingToJson(s as SignedReading)
-      : s;
+    const body =
+      typeof s === "object" &&
+      s !== null &&
+      "signature" in s &&
+      "reading" in s &&
+      typeof (s as SignedReading).reading.loadWh === "bigint"
+        ? signedReadingToJson(s as SignedReading)
+        : s;
     const [v] = await ingest(e.ctx, body);
     return v as Verdict;
   }
@@ -68,8 +80,15 @@ describe("gateway logic (no HTTP)", function () {
       expect(await post(e, s)).to.include({ ok: true, status: 200, result: "accepted" });
       expect(await post(e, s)).to.include({ ok: true, status: 200, result: "duplicate" });
       expect(e.store.countReadings()).to.equal(1);
-      expect(e.store.getReading(meters[0].address, 0)).to.deep.equal({ reading: s.reading, signature: s.signature });
-      expect(e.store.counters()).to.include({ readings_accepted: 1, readings_duplicate: 1, readings_quarantined: 0 });
+      expect(e.store.getReading(meters[0].address, 0)).to.deep.equal({
+        reading: s.reading,
+        signature: s.signature,
+      });
+      expect(e.store.counters()).to.include({
+        readings_accepted: 1,
+        readings_duplicate: 1,
+        readings_quarantined: 0,
+      });
     });
 
     it("a different signed reading for the same meter-period quarantines both and raises a tamper report (parent)", async () => {
@@ -83,7 +102,9 @@ describe("gateway logic (no HTTP)", function () {
       const q = e.store.quarantined();
       expect(q.map((x) => x.code)).to.deep.equal(["COMPROMISED_METER", "COMPROMISED_METER"]);
       expect(e.store.isCompromised(getAddress(meters[0].address), 0)).to.equal(true);
-      expect(e.store.outbox().map((r) => [r.kind, r.target])).to.deep.equal([["reportTamper", getAddress(meters[0].address)]]);
+      expect(e.store.outbox().map((r) => [r.kind, r.target])).to.deep.equal([
+        ["reportTamper", getAddress(meters[0].address)],
+      ]);
       // Even the first reading, sent again, is refused now.
       expect(await post(e, first)).to.include({ status: 409, code: "COMPROMISED_METER" });
       expect(e.store.counters()).to.include({ meters_compromised: 1, readings_withdrawn: 1 });
@@ -93,24 +114,56 @@ describe("gateway logic (no HTTP)", function () {
       const e = env("neighbour");
       e.chain.at(1, 60);
       await post(e, await sign(meters[0], reading(meters[0], 0)));
-      expect(await post(e, await sign(meters[0], reading(meters[0], 0, 2100n)))).to.include({ code: "COMPROMISED_METER" });
+      expect(await post(e, await sign(meters[0], reading(meters[0], 0, 2100n)))).to.include({
+        code: "COMPROMISED_METER",
+      });
       expect(e.store.outbox()).to.deep.equal([]);
     });
 
     const refusals: [string, (e: Env) => Promise<unknown>, number, string][] = [
-      ["a period that has not ended", async () => sign(meters[0], reading(meters[0], 1)), 422, "FUTURE_PERIOD"],
-      ["a period far in the future", async () => sign(meters[0], reading(meters[0], 5000)), 422, "FUTURE_PERIOD"],
-      ["a signature by another key", async () => ({ ...(await sign(stranger, reading(meters[0], 0))) }), 422, "SIGNATURE_MISMATCH"],
-      ["a reading altered after signing", async () => alteredAfterSigning(await sign(meters[0], reading(meters[0], 0))), 422, "SIGNATURE_MISMATCH"],
+      [
+        "a period that has not ended",
+        async () => sign(meters[0], reading(meters[0], 1)),
+        422,
+        "FUTURE_PERIOD",
+      ],
+      [
+        "a period far in the future",
+        async () => sign(meters[0], reading(meters[0], 5000)),
+        422,
+        "FUTURE_PERIOD",
+      ],
+      [
+        "a signature by another key",
+        async () => ({ ...(await sign(stranger, reading(meters[0], 0))) }),
+        422,
+        "SIGNATURE_MISMATCH",
+      ],
+      [
+        "a reading altered after signing",
+        async () => alteredAfterSigning(await sign(meters[0], reading(meters[0], 0))),
+        422,
+        "SIGNATURE_MISMATCH",
+      ],
       ["an unknown meter", async () => sign(stranger, reading(stranger, 0)), 403, "UNKNOWN_METER"],
-      ["a meter of a cluster this node does not serve", async () => sign(otherCluster, reading(otherCluster, 0)), 403, "CLUSTER_NOT_SERVED"],
+      [
+        "a meter of a cluster this node does not serve",
+        async () => sign(otherCluster, reading(otherCluster, 0)),
+        403,
+        "CLUSTER_NOT_SERVED",
+      ],
       [
         "an unbalanced (but signed) reading",
         async () => sign(meters[0], { ...reading(meters[0], 0), importWh: 1n }),
         422,
         "BALANCE_VIOLATION",
       ],
-      ["a malformed object", async () => ({ reading: { meter: 5 }, signature: "0x" }), 400, "MALFORMED_READING"],
+      [
+        "a malformed object",
+        async () => ({ reading: { meter: 5 }, signature: "0x" }),
+        400,
+        "MALFORMED_READING",
+      ],
       ["a string", async () => "hello", 400, "MALFORMED_READING"],
     ];
     for (const [name, make, status, code] of refusals) {
@@ -119,7 +172,9 @@ describe("gateway logic (no HTTP)", function () {
         e.chain.at(1, 60);
         const v = await post(e, await make(e));
         expect(v).to.include({ ok: false, status, code });
-        expect((v as { reason: string }).reason).to.be.a("string").and.not.equal("");
+        expect((v as { reason: string }).reason)
+          .to.be.a("string")
+          .and.not.equal("");
         expect(e.store.countReadings()).to.equal(0);
         expect(e.store.quarantined().map((q) => q.code)).to.deep.equal([code]);
       });
@@ -128,7 +183,10 @@ describe("gateway logic (no HTTP)", function () {
     it("refuses a period older than the retention window", async () => {
       const e = env();
       e.chain.at(RETENTION_PERIODS + 5);
-      expect(await post(e, await sign(meters[0], reading(meters[0], 4)))).to.include({ status: 422, code: "OUTSIDE_RETENTION" });
+      expect(await post(e, await sign(meters[0], reading(meters[0], 4)))).to.include({
+        status: 422,
+        code: "OUTSIDE_RETENTION",
+      });
       expect(await post(e, await sign(meters[0], reading(meters[0], 5)))).to.include({ ok: true });
     });
 
@@ -136,8 +194,14 @@ describe("gateway logic (no HTTP)", function () {
       const e = env();
       e.chain.at(3, 60);
       e.chain.tamper(meters[1], 2);
-      expect(await post(e, await sign(meters[1], reading(meters[1], 2)))).to.include({ status: 403, code: "METER_NOT_ALLOWED" });
-      expect(await post(e, await sign(meters[1], reading(meters[1], 1)))).to.include({ ok: true, result: "accepted" });
+      expect(await post(e, await sign(meters[1], reading(meters[1], 2)))).to.include({
+        status: 403,
+        code: "METER_NOT_ALLOWED",
+      });
+      expect(await post(e, await sign(meters[1], reading(meters[1], 1)))).to.include({
+        ok: true,
+        result: "accepted",
+      });
     });
 
     it("judges each item of a bulk array on its own: the valid ones are kept", async () => {
@@ -156,7 +220,10 @@ describe("gateway logic (no HTTP)", function () {
     async function fill(e: Env, period: number, which = meters): Promise<SignedReading[]> {
       const out: SignedReading[] = [];
       for (const [i, m] of which.entries()) {
-        const s = await sign(m, reading(m, period, 1000n + BigInt(i) * 100n + BigInt(period), BigInt(i) * 50n));
+        const s = await sign(
+          m,
+          reading(m, period, 1000n + BigInt(i) * 100n + BigInt(period), BigInt(i) * 50n),
+        );
         const v = await post(e, s);
         expect(v.ok, JSON.stringify(v)).to.equal(true);
         out.push(s);
@@ -174,7 +241,9 @@ describe("gateway logic (no HTTP)", function () {
       expect(b.header.leafCount).to.equal(3);
       expect(b.header.totalLoadWh).to.equal(signed.reduce((a, s) => a + s.reading.loadWh, 0n));
       expect(b.header.totalGenerationWh).to.equal(signed.reduce((a, s) => a + s.reading.generationWh, 0n));
-      expect(e.store.outbox().map((o) => [o.kind, o.period, o.target])).to.deep.equal([["propose", 0, b.digest]]);
+      expect(e.store.outbox().map((o) => [o.kind, o.period, o.target])).to.deep.equal([
+        ["propose", 0, b.digest],
+      ]);
       expect(e.store.cursor(1)).to.equal(1);
       // Ticking again changes nothing: a period closes once.
       expect((await e.scheduler.tick()).closed).to.deep.equal([]);
@@ -214,7 +283,13 @@ describe("gateway logic (no HTTP)", function () {
       await fill(e, 3);
       e.chain.at(5, 60);
       const r = await e.scheduler.tick();
-      expect(r.closed.map((c) => [c.period, c.leafCount])).to.deep.equal([[0, 3], [1, 3], [2, 0], [3, 3], [4, 0]]);
+      expect(r.closed.map((c) => [c.period, c.leafCount])).to.deep.equal([
+        [0, 3],
+        [1, 3],
+        [2, 0],
+        [3, 3],
+        [4, 0],
+      ]);
       expect(e.store.outbox().map((o) => o.period)).to.deep.equal([0, 1, 3]);
       expect(e.store.counters()).to.include({ batches_built: 3, batches_empty: 2 });
     });
@@ -222,14 +297,29 @@ describe("gateway logic (no HTTP)", function () {
     it("the store refuses to close any period but the next one", () => {
       const e = env();
       e.store.initCursor(1, "parent", 0);
-      expect(() => e.store.closePeriod(1, 1, "parent", null, 0)).to.throw(StoreError, /next open period is 0/);
+      expect(() => e.store.closePeriod(1, 1, "parent", null, 0)).to.throw(
+        StoreError,
+        /next open period is 0/,
+      );
       e.store.closePeriod(1, 0, "parent", null, 0);
-      expect(() => e.store.closePeriod(1, 0, "parent", null, 0)).to.throw(StoreError, /next open period is 1/);
+      expect(() => e.store.closePeriod(1, 0, "parent", null, 0)).to.throw(
+        StoreError,
+        /next open period is 1/,
+      );
     });
 
     it("refuses a grace that would miss the voting window", () => {
       const e = env();
-      expect(() => new Scheduler({ store: e.store, chain: e.chain, node: NODE, build: buildClusterBatch, graceSeconds: PERIOD_SECONDS })).to.throw(GraceError);
+      expect(
+        () =>
+          new Scheduler({
+            store: e.store,
+            chain: e.chain,
+            node: NODE,
+            build: buildClusterBatch,
+            graceSeconds: PERIOD_SECONDS,
+          }),
+      ).to.throw(GraceError);
     });
 
     it("proofFor returns IBatchLedger.ReadingProof that verifies against the batch root", async () => {
@@ -242,7 +332,15 @@ describe("gateway logic (no HTTP)", function () {
         const p = e.store.proofFor(s.reading.meter, 0)!;
         expect(p.reading).to.deep.equal(s.reading);
         expect(p.signature).to.equal(s.signature);
-        expect(verifyProof({ root: b.header.root, leafCount: b.header.leafCount, index: p.index, leaf: leafHash(s), proof: p.proof })).to.equal(true);
+        expect(
+          verifyProof({
+            root: b.header.root,
+            leafCount: b.header.leafCount,
+            index: p.index,
+            leaf: leafHash(s),
+            proof: p.proof,
+          }),
+        ).to.equal(true);
       }
       expect(e.store.proofFor(getAddress(stranger.address), 0)).to.equal(undefined);
     });
@@ -267,7 +365,10 @@ describe("gateway logic (no HTTP)", function () {
       const e = env();
       e.store.bindIdentity({ chainId: "1", node: NODE });
       e.store.bindIdentity({ chainId: "1", node: NODE });
-      expect(() => e.store.bindIdentity({ chainId: "2", node: NODE })).to.throw(StoreError, /belongs to chainId 1/);
+      expect(() => e.store.bindIdentity({ chainId: "2", node: NODE })).to.throw(
+        StoreError,
+        /belongs to chainId 1/,
+      );
     });
 
     it("prunes raw data older than 13 weeks only once its batch is anchored", async () => {
@@ -289,7 +390,9 @@ describe("gateway logic (no HTTP)", function () {
     it("renders counters and labelled gauges in Prometheus text format", () => {
       const e = env();
       e.store.bump("readings_accepted", 3);
-      const text = renderMetrics(e.store.counters(), [{ name: "next_period", help: "h", value: 7, labels: { cluster: 1, role: "parent" } }]);
+      const text = renderMetrics(e.store.counters(), [
+        { name: "next_period", help: "h", value: 7, labels: { cluster: 1, role: "parent" } },
+      ]);
       expect(text).to.match(/^# TYPE gridshare_gateway_readings_accepted_total counter$/m);
       expect(text).to.match(/^gridshare_gateway_readings_accepted_total 3$/m);
       expect(text).to.match(/^gridshare_gateway_next_period\{cluster="1",role="parent"\} 7$/m);
