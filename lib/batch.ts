@@ -1,6 +1,8 @@
 import { AbiCoder, keccak256 } from "ethers";
 import { MAX_NEIGHBOURS } from "./constants.js";
 import { GridShareError } from "./errors.js";
+import { buildBatch as buildMerkleBatch, type Merkle64Batch } from "./merkle64.js";
+import type { SignedReading } from "./reading.js";
 
 /** SPEC 6 batch header: what the parent proposes and the neighbours vote on. Twin of IBatchLedger.BatchHeader. */
 export interface BatchHeader {
@@ -69,4 +71,53 @@ export function majority(voterCount: number): number {
     );
   }
   return Math.floor(voterCount / 2) + 1;
+}
+
+/** A cluster-period batch ready to propose or vote: its header and the 64-bit Merkle tree behind it. */
+export interface BuiltBatch<T extends SignedReading = SignedReading> extends Merkle64Batch<T> {
+  readonly header: BatchHeader;
+}
+
+/** A reading handed to `buildBatch` belongs to another period; nothing was built. */
+export class WrongBatchPeriodError extends GridShareError {
+  constructor(meter: string, period: number, batchPeriod: number) {
+    super(
+      "WRONG_BATCH_PERIOD",
+      `reading of meter ${meter} is for period ${period}, not the batch's period ${batchPeriod}: ` +
+        "build one batch per cluster-period",
+    );
+  }
+}
+
+/**
+ * SPEC 5/6: the header a node computes from its copy of a cluster-period's signed readings: leaves sorted by
+ * meter, 64-bit root over them, totals as sums of `loadWh` and `generationWh`. The caller passes only readings
+ * it accepted (valid signature, allowed meter); this function checks that they are all of `period`.
+ */
+export function buildBatch<T extends SignedReading>(
+  clusterId: number,
+  period: number,
+  signed: readonly T[],
+): BuiltBatch<T> {
+  for (const s of signed) {
+    if (s.reading.period !== period)
+      throw new WrongBatchPeriodError(s.reading.meter, s.reading.period, period);
+  }
+  const merkle = buildMerkleBatch(signed);
+  let totalLoadWh = 0n;
+  let totalGenerationWh = 0n;
+  for (const s of merkle.readings) {
+    totalLoadWh += s.reading.loadWh;
+    totalGenerationWh += s.reading.generationWh;
+  }
+  const header: BatchHeader = {
+    clusterId,
+    period,
+    root: merkle.tree.root,
+    leafCount: merkle.tree.leafCount,
+    totalLoadWh,
+    totalGenerationWh,
+  };
+  validateHeader(header);
+  return { ...merkle, header };
 }

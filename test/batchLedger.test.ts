@@ -1,10 +1,19 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import { GridShareError } from "../lib/errors.js";
-import { batchDigest, InvalidBatchHeaderError, majority, type BatchHeader } from "../lib/batch.js";
+import {
+  batchDigest,
+  buildBatch,
+  InvalidBatchHeaderError,
+  majority,
+  WrongBatchPeriodError,
+  type BatchHeader,
+} from "../lib/batch.js";
+import { buildTree, leafHash } from "../lib/merkle64.js";
 import { FIXED_ONE } from "../lib/constants.js";
 import { BatchStatus, deployGrid, type Grid } from "./helpers/grid.js";
 import { header } from "./helpers/batches.js";
+import { signedReadings } from "./helpers/readings.js";
 
 const { ethers, networkHelpers } = await network.create();
 
@@ -59,6 +68,31 @@ describe("lib/batch", () => {
     expect([1, 2, 3, 4].map(majority)).to.deep.equal([1, 2, 2, 3]);
     for (const n of [1, 2, 3, 4]) expect(await grid.ledger.majority(n)).to.equal(BigInt(majority(n)));
     for (const bad of [0, 5, 2.5]) expect(() => majority(bad)).to.throw(GridShareError, /voter count/);
+  });
+});
+
+describe("lib/batch buildBatch", () => {
+  it("header = (cluster, period, root over meter-sorted leaves, count, sums of load and generation)", async () => {
+    const { grid, p } = await openGrid();
+    const signed = await signedReadings(grid, 1, p);
+    const shuffled = [signed[2], signed[0], signed[3], signed[1]];
+    const built = buildBatch(1, p, shuffled);
+    const sorted = [...signed].sort((a, b) => (BigInt(a.reading.meter) < BigInt(b.reading.meter) ? -1 : 1));
+    expect(built.readings.map((s) => s.reading.meter)).to.deep.equal(sorted.map((s) => s.reading.meter));
+    expect(built.header.root).to.equal(buildTree(sorted.map(leafHash)).root);
+    expect(built.header.leafCount).to.equal(4);
+    expect(built.header.totalLoadWh).to.equal(signed.reduce((a, s) => a + s.reading.loadWh, 0n));
+    expect(built.header.totalGenerationWh).to.equal(signed.reduce((a, s) => a + s.reading.generationWh, 0n));
+    expect(built.header.totalGenerationWh).to.be.greaterThan(0n, "real sunny period has generation");
+    expect(built.tree.root).to.equal(built.header.root);
+    expect(buildBatch(1, p, signed).header).to.deep.equal(built.header, "order of input does not matter");
+  });
+
+  it("refuses a reading of another period", async () => {
+    const { grid, p } = await openGrid();
+    const signed = await signedReadings(grid, 1, p);
+    const other = (await signedReadings(grid, 2, p + 1))[0];
+    expect(() => buildBatch(1, p, [...signed.slice(1), other])).to.throw(WrongBatchPeriodError, /period/);
   });
 });
 

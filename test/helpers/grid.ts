@@ -52,7 +52,10 @@ export interface Grid {
   clusterIds: number[];
   /** meters[c] are the meter wallets of cluster c + 1, sorted by address. */
   meters: Wallet[][];
+  /** Prosumer meter addresses (the others are consumers). */
+  prosumers: Set<string>;
   epoch: bigint;
+  chainId: bigint;
   /** Move the chain clock to the first second of `period` (the next block is mined at that time). */
   warpToPeriod(period: number): Promise<void>;
   /** The period of the latest block. */
@@ -109,12 +112,14 @@ export async function deployGrid(
     }
   }
   const meters: Wallet[][] = [];
+  const prosumers = new Set<string>();
   for (const clusterId of clusterIds) {
     const list: Wallet[] = [];
     for (let m = 0; m < metersPerCluster; m++) {
       const w = meterWallet(clusterId, m);
       const kind = m < metersPerCluster / 2 ? MeterKind.Prosumer : MeterKind.Consumer;
       await registry.addMeter(clusterId, w.address, kind);
+      if (kind === MeterKind.Prosumer) prosumers.add(w.address);
       list.push(w);
     }
     list.sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : 1));
@@ -130,7 +135,9 @@ export async function deployGrid(
     outsider,
     clusterIds,
     meters,
+    prosumers,
     epoch,
+    chainId: (await ethers.provider.getNetwork()).chainId,
     async warpToPeriod(period: number) {
       await helpers.time.setNextBlockTimestamp(periodStart(period, epoch));
       await helpers.mine();
