@@ -1,9 +1,9 @@
 /**
- * The production batch builder: lib/merkle64.ts's tree and proofs, lib/batch.ts's digest. Totals are the
- * sums over the readings given (the scheduler passes only readings of meters allowed for the period).
+ * The production batch builder: lib/batch.ts builds the header and tree (SPEC 5/6), lib/merkle64.ts gives
+ * the proofs, lib/batch.ts the digest. The scheduler passes only readings of meters allowed for the period.
  */
-import { batchDigest, type BatchHeader } from "../batch.js";
-import { buildBatch, getProof } from "../merkle64.js";
+import { batchDigest, buildBatch } from "../batch.js";
+import { getProof } from "../merkle64.js";
 import type { SignedReading } from "../reading.js";
 import type { BatchBuilder, BuiltBatch } from "./types.js";
 
@@ -12,24 +12,10 @@ export const buildClusterBatch: BatchBuilder = (
   period,
   readings: readonly SignedReading[],
 ): BuiltBatch => {
-  const b = buildBatch(readings);
-  let load = 0n;
-  let gen = 0n;
-  for (const s of b.readings) {
-    load += s.reading.loadWh;
-    gen += s.reading.generationWh;
-  }
-  const header: BatchHeader = {
-    clusterId,
-    period,
-    root: b.tree.root,
-    leafCount: b.readings.length,
-    totalLoadWh: load,
-    totalGenerationWh: gen,
-  };
+  const b = buildBatch(clusterId, period, readings);
   return {
-    header,
-    digest: batchDigest(header),
+    header: b.header,
+    digest: batchDigest(b.header),
     leaves: b.readings.map((signed, index) => ({ signed, index, proof: getProof(b.tree, index) })),
   };
 };

@@ -120,12 +120,10 @@ export function buildServer(gw: Gateway, opts: ServerOptions = {}): FastifyInsta
     const body: unknown = req.body;
     if (req.validationError) {
       if (Array.isArray(body) && body.length > MAX_BULK_READINGS) {
-        return reply
-          .status(413)
-          .send({
-            error: "TOO_MANY_READINGS",
-            reason: `${body.length} readings in one request: at most ${MAX_BULK_READINGS}`,
-          });
+        return reply.status(413).send({
+          error: "TOO_MANY_READINGS",
+          reason: `${body.length} readings in one request: at most ${MAX_BULK_READINGS}`,
+        });
       }
       if (Array.isArray(body) && body.length === 0) {
         return reply.status(400).send({ error: "EMPTY_BULK", reason: "the array holds no reading" });

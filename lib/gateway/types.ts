@@ -4,15 +4,9 @@
  */
 import type { Reading, SignedReading } from "../reading.js";
 
-/** SPEC 6 batch header (IBatchLedger.BatchHeader). Hashes are `0x` hex, energies Wh. */
-export interface BatchHeader {
-  readonly clusterId: number;
-  readonly period: number;
-  readonly root: string;
-  readonly leafCount: number;
-  readonly totalLoadWh: bigint;
-  readonly totalGenerationWh: bigint;
-}
+/** SPEC 6 batch header: lib/batch.ts's, the one definition. */
+export type { BatchHeader } from "../batch.js";
+import type { BatchHeader } from "../batch.js";
 
 /** IBatchLedger.ReadingProof: a meter-signed reading with its 64-bit Merkle proof. */
 export interface ReadingProof {

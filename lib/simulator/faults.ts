@@ -11,10 +11,14 @@ import type { Reading, SignedReading } from "../reading.js";
 import type { BatchBuilder } from "../gateway/types.js";
 import type { FleetMeter, MeterFleet } from "./fleet.js";
 
-/** A parent that proposes altered totals (SPEC 12: parent-node intervention). */
-export function lyingBuilder(build: BatchBuilder, extraLoadWh: bigint): BatchBuilder {
+/**
+ * A parent that proposes altered totals (SPEC 12: parent-node intervention). With `onlyCluster` it lies
+ * only about that cluster (its own) and stays honest where it is a neighbour.
+ */
+export function lyingBuilder(build: BatchBuilder, extraLoadWh: bigint, onlyCluster?: number): BatchBuilder {
   return (clusterId, period, readings) => {
     const honest = build(clusterId, period, readings);
+    if (onlyCluster !== undefined && clusterId !== onlyCluster) return honest;
     const header = { ...honest.header, totalLoadWh: honest.header.totalLoadWh + extraLoadWh };
     return { ...honest, header, digest: batchDigest(header) };
   };

@@ -217,6 +217,18 @@ describe("gateway crash safety (child process, kill -9)", function () {
       await node1.tick();
       expect(await node0Done(p), `period ${p} settled`).to.equal(true);
     }
+    // One more life: a restart reconciles whatever the last kill left signed but unrecorded.
+    const last = start(undefined);
+    const lastUrl = await last.url;
+    const until = Date.now() + SETTLE_TIMEOUT_MS;
+    let open = -1;
+    while (Date.now() < until) {
+      open = ((await (await fetch(`${lastUrl}/health`)).json()) as { openOutbox: number }).openOutbox;
+      if (open === 0) break;
+      await sleep(50);
+    }
+    await kill(last);
+    expect(open).to.equal(0);
     expect(kills).to.be.at.least(20);
     // The outbox steps were really hit: some lives died inside the send protocol.
     expect(selfKills).to.be.at.least(PERIODS);

@@ -13,7 +13,6 @@ import { buildClusterBatch } from "../../lib/gateway/batching.js";
 import { Gateway } from "../../lib/gateway/gateway.js";
 import { buildServer } from "../../lib/gateway/server.js";
 import { sendReading } from "../../lib/simulator/fleet.js";
-import { lyingBuilder } from "../../lib/simulator/faults.js";
 import { asProvider, deployTestGrid, tempDir, type TestGrid } from "./helpers.js";
 
 const { ethers, networkHelpers } = await network.create();
@@ -26,11 +25,7 @@ interface Running {
   url: string;
 }
 
-async function startGateways(
-  grid: TestGrid,
-  dir: ReturnType<typeof tempDir>,
-  liar?: number,
-): Promise<Running[]> {
+async function startGateways(grid: TestGrid, dir: ReturnType<typeof tempDir>): Promise<Running[]> {
   const out: Running[] = [];
   for (const [i, key] of grid.nodeKeys.entries()) {
     const gw = await Gateway.open({
@@ -39,7 +34,7 @@ async function startGateways(
       nodeKey: key,
       registry: grid.registryAddress,
       ledger: grid.ledgerAddress,
-      build: i === liar ? lyingBuilder(buildClusterBatch, 5_000n) : buildClusterBatch,
+      build: buildClusterBatch,
       graceSeconds: GRACE,
       startPeriod: 0,
       outbox: { baseBackoffMs: 1, receiptPollMs: 1, receiptPolls: 3 },
