@@ -13,7 +13,6 @@
  */
 import { keccak256, toUtf8Bytes, Wallet } from "ethers";
 import { PERIODS_PER_WEEK } from "../constants.js";
-import type { BatchHeader } from "../batch.js";
 import type { Reading } from "../reading.js";
 
 /** Load (Wh) the lying parent adds to its cluster's total. */
@@ -53,16 +52,6 @@ export function planAttacks(
     // Friday 12:00-16:00, the last cluster's last home (not the tamper victim when there are 2 clusters).
     overCapacity: { building: last.buildings[last.buildings.length - 1]!, period: week + 27 },
   };
-}
-
-/** The lying parent's header: same root, inflated load. */
-export function inflateLoad(h: BatchHeader): BatchHeader {
-  return { ...h, totalLoadWh: h.totalLoadWh + LIE_EXTRA_LOAD_WH };
-}
-
-/** A reading changed after it was signed (the meter's signature no longer matches). */
-export function alterReading(r: Reading): Reading {
-  return { ...r, loadWh: r.loadWh + TAMPER_EXTRA_LOAD_WH, importWh: r.importWh + TAMPER_EXTRA_LOAD_WH };
 }
 
 /** Peak output the over-capacity prosumer reaches: 30% above its certificate (tolerance is at most 15%). */

@@ -1,13 +1,11 @@
 /**
- * The demo's smart meters: one per home, playing its real data time-shifted onto the grid clock
- * (grid period p plays data period p + dataOffset) and signing each reading with its own key.
- * A replaced meter (after a tamper alarm) gets a new key; the home's data goes on.
+ * The demo's homes and the meter installed in each: lib/simulator's MeterFleet plays the home's real data
+ * time-shifted onto the grid clock and signs with the meter's key. A replaced meter (after a tamper alarm)
+ * gets a new key; the home's data goes on.
  */
-import { getAddress, keccak256, toUtf8Bytes, Wallet, type TypedDataDomain } from "ethers";
-import { loadBuilding } from "../data/citylearn.js";
-import { GridShareError } from "../errors.js";
-import { signReading, type Reading, type SignedReading } from "../reading.js";
+import { keccak256, toUtf8Bytes, Wallet } from "ethers";
 import type { DemoMeter } from "../topology/demo-grid.js";
+import type { FleetMeter } from "../simulator/fleet.js";
 
 export interface MeterSlot {
   readonly building: number;
@@ -18,12 +16,6 @@ export interface MeterSlot {
   wallet: Wallet;
   /** Every key this home's meter had, oldest first. */
   readonly history: Wallet[];
-}
-
-export class NoDataError extends GridShareError {
-  constructor(building: number, index: number) {
-    super("NO_DATA", `building ${building} has no data period ${index}: choose an earlier --data-week`);
-  }
 }
 
 export function meterSlots(
@@ -48,28 +40,7 @@ export function replacementWallet(seed: string, building: number, generation: nu
   );
 }
 
-/** What the home's meter registers for a grid period (a consumer meter measures no generation). */
-export function meterReading(slot: MeterSlot, period: number, dataOffset: number): Reading {
-  const index = period + dataOffset;
-  const p = loadBuilding(slot.building).periods[index];
-  if (!p) throw new NoDataError(slot.building, index);
-  const consumer = slot.kind === "consumer";
-  return {
-    meter: getAddress(slot.wallet.address),
-    period,
-    importWh: consumer ? p.loadWh : p.importWh,
-    exportWh: consumer ? 0n : p.exportWh,
-    loadWh: p.loadWh,
-    generationWh: consumer ? 0n : p.generationWh,
-    peakLoadW: p.peakLoadW,
-    peakGenerationW: consumer ? 0 : p.peakGenerationW,
-  };
-}
-
-export function signMeterReading(
-  slot: MeterSlot,
-  domain: TypedDataDomain,
-  reading: Reading,
-): Promise<SignedReading> {
-  return signReading(slot.wallet, domain, reading);
+/** The simulator's view of the meter currently installed in a home. */
+export function fleetMeter(slot: MeterSlot): FleetMeter {
+  return { building: slot.building, wallet: slot.wallet, clusterId: slot.clusterId, kind: slot.kind };
 }

@@ -36,12 +36,15 @@ import { setupGrid, type GridSetup } from "./setup.js";
 import type { DemoOptions } from "./options.js";
 import { Progress } from "./progress.js";
 import { collectGas, gasForReport, type KnownContract } from "./gas.js";
-import { InProcessNode, type NodePort, type NodeVerdict, type ReadingProof } from "./nodes.js";
-import { meterReading, meterSlots, replacementWallet, type MeterSlot } from "./meters.js";
+import { DemoGateways, type NodeVerdict } from "./gateways.js";
+import type { ReadingProof } from "../gateway/types.js";
+import { buildClusterBatch } from "../gateway/batching.js";
+import { MeterFleet } from "../simulator/fleet.js";
+import { alteredAfterSigning, lyingBuilder } from "../simulator/faults.js";
+import { fleetMeter, meterSlots, replacementWallet, type MeterSlot } from "./meters.js";
 import {
-  alterReading,
-  inflateLoad,
   LIE_EXTRA_LOAD_WH,
+  TAMPER_EXTRA_LOAD_WH,
   overCapacityReading,
   planAttacks,
   type AttackPlan,
@@ -86,7 +89,10 @@ interface Refusal {
 
 class DemoRun {
   readonly slots: MeterSlot[];
-  readonly nodes: InProcessNode[] = [];
+  gateways: DemoGateways | undefined;
+  /** Each gateway's counters, read before the gateways stop. */
+  gatewayCounters: { node: string; counters: Record<string, number> }[] = [];
+  readonly fleet: MeterFleet;
   readonly batches = new Map<string, ChainBatch>();
   readonly refusals = new Map<string, Refusal>();
   readonly forecasts: WeekForecast[] = [];
@@ -112,6 +118,11 @@ class DemoRun {
     schedule: TariffSchedule,
   ) {
     this.tariffs = new OnChainTariffs(schedule, grid.dgmd);
+    this.fleet = new MeterFleet(
+      meterSlots(grid.clusters).map(fleetMeter),
+      gridDomain(chainId, grid.contracts.ClusterRegistry!),
+      (opts.dataWeek - 1) * W,
+    );
     this.slots = meterSlots(grid.clusters);
     this.dataOffset = (opts.dataWeek - 1) * W;
     this.lastPeriod = W * (opts.weeks + 1) - 1;
@@ -129,27 +140,21 @@ class DemoRun {
     return this.grid.connection.networkHelpers;
   }
 
-  async startNodes(): Promise<void> {
+  /** Start every node's gateway; the lying parent's gateway gets a batch builder that inflates one period. */
+  async startGateways(): Promise<void> {
     const lie = this.opts.attacks ? this.attack.lyingParent : undefined;
-    for (const n of this.grid.nodes) {
-      const isLiar = lie !== undefined && n.clusterId === lie.clusterId;
-      const node = new InProcessNode(
-        n.signer,
-        this.grid.registry,
-        this.grid.ledger,
-        this.domain,
-        W,
-        (c, p) => (isLiar && c === lie.clusterId && p === lie.period ? inflateLoad : undefined),
-      );
-      await node.refresh();
-      this.nodes.push(node);
-    }
+    const liar = lie && this.grid.clusters.find((c) => c.clusterId === lie.clusterId)!.parent;
+    const lying = lie && lyingBuilder(buildClusterBatch, LIE_EXTRA_LOAD_WH, lie.clusterId);
+    this.gateways = await DemoGateways.start(this.grid, W, (node) =>
+      node === liar && lying && lie
+        ? (c, p, readings) => (p === lie.period ? lying : buildClusterBatch)(c, p, readings)
+        : buildClusterBatch,
+    );
   }
 
-  /** Parent first, then neighbours: the nodes that vote for a cluster. */
-  async votersOf(clusterId: number): Promise<NodePort[]> {
-    const voters = await this.grid.registry.votersOf(clusterId);
-    return voters.map((v) => this.nodes.find((n) => n.node.toLowerCase() === v.toLowerCase())!);
+  get nodes(): DemoGateways {
+    if (!this.gateways) throw new GridShareError("NOT_STARTED", "the gateways are not started");
+    return this.gateways;
   }
 
   async certifyAll(): Promise<void> {
@@ -181,24 +186,21 @@ class DemoRun {
     await this.helpers.time.increaseTo(periodStart(period, this.grid.epoch) + ACT_OFFSET_S);
   }
 
-  /** Deliver one signed reading to every voter of its cluster; refusals are recorded. */
+  /** A meter sends one signed reading to its cluster's gateways; refusals are recorded. */
   async deliver(slot: MeterSlot, signed: SignedReading): Promise<NodeVerdict[]> {
-    const out: NodeVerdict[] = [];
-    for (const node of await this.votersOf(slot.clusterId)) {
-      const [v] = await node.ingest([signed]);
-      out.push(v!);
-      if (!v!.ok) {
-        const key = `${v!.period}:${v!.meter}:${v!.code}`;
-        const r = this.refusals.get(key) ?? {
-          period: v!.period,
-          meter: v!.meter,
-          code: v!.code ?? "REFUSED",
-          reason: v!.reason ?? "",
-          nodes: 0,
-        };
-        r.nodes++;
-        this.refusals.set(key, r);
-      }
+    const out = await this.nodes.send(slot.clusterId, signed);
+    for (const v of out) {
+      if (v.ok) continue;
+      const key = `${v.period}:${v.meter}:${v.code}`;
+      const r = this.refusals.get(key) ?? {
+        period: v.period,
+        meter: v.meter,
+        code: v.code ?? "REFUSED",
+        reason: v.reason ?? "",
+        nodes: 0,
+      };
+      r.nodes++;
+      this.refusals.set(key, r);
     }
     return out;
   }
@@ -214,29 +216,9 @@ class DemoRun {
       await (await registry.connect(parent).reportTamper(slot.wallet.address)).wait();
     }
     const over = a && this.proofsOnChain ? a.overCapacity : undefined;
-    for (const slot of this.slots) {
-      let reading = meterReading(slot, p, this.dataOffset);
-      if (over && slot.building === over.building && p === over.period) {
-        reading = overCapacityReading(reading, BigInt(slot.capacityW));
-      }
-      let signed = await signReading(slot.wallet, this.domain, reading);
-      if (a && slot.building === a.tamper.building && p === a.tamper.alarmPeriod) {
-        signed = { ...signed, reading: alterReading(signed.reading) };
-        this.verdicts.tamper.push(...(await this.deliver(slot, signed)));
-        continue;
-      }
-      await this.deliver(slot, signed);
-      if (a && slot.building === a.forgery.building && p === a.forgery.period) {
-        const forged = await signReading(a.forgery.outsider, this.domain, {
-          ...reading,
-          exportWh: reading.exportWh + 2_000n,
-          generationWh: reading.generationWh + 2_000n,
-          peakGenerationW: reading.peakGenerationW + 500,
-        });
-        this.verdicts.forgery.push(...(await this.deliver(slot, forged)));
-      }
-    }
-    for (const node of this.nodes) await node.tick();
+    // Meters post at the same time, as real meters do at the end of a period.
+    await Promise.all(this.slots.map((slot) => this.meterSends(slot, p, a, over)));
+    await this.nodes.tick();
     // The utility replaces the tampered meter under a work permit; the new key counts from the next period.
     if (a && p === a.tamper.alarmPeriod) {
       const slot = this.slotOf(a.tamper.building);
@@ -276,6 +258,36 @@ class DemoRun {
     this.overCapacity = { meter, period, proven: true, reason: "" };
   }
 
+  /** One home's meter signs its reading of period p and sends it (faults injected where planned). */
+  async meterSends(
+    slot: MeterSlot,
+    p: number,
+    a: AttackPlan | undefined,
+    over: AttackPlan["overCapacity"] | undefined,
+  ): Promise<void> {
+    const meter = fleetMeter(slot);
+    let reading = this.fleet.reading(meter, p);
+    if (over && slot.building === over.building && p === over.period) {
+      reading = overCapacityReading(reading, BigInt(slot.capacityW));
+    }
+    let signed = await this.fleet.sign(meter, reading);
+    if (a && slot.building === a.tamper.building && p === a.tamper.alarmPeriod) {
+      signed = alteredAfterSigning(signed, TAMPER_EXTRA_LOAD_WH);
+      this.verdicts.tamper.push(...(await this.deliver(slot, signed)));
+      return;
+    }
+    await this.deliver(slot, signed);
+    if (a && slot.building === a.forgery.building && p === a.forgery.period) {
+      const forged = await signReading(a.forgery.outsider, this.domain, {
+        ...reading,
+        exportWh: reading.exportWh + 2_000n,
+        generationWh: reading.generationWh + 2_000n,
+        peakGenerationW: reading.peakGenerationW + 500,
+      });
+      this.verdicts.forgery.push(...(await this.deliver(slot, forged)));
+    }
+  }
+
   slotOf(building: number): MeterSlot {
     return this.slots.find((s) => s.building === building)!;
   }
@@ -310,9 +322,7 @@ class DemoRun {
   async proofFor(slot: MeterSlot, meter: string, period: number): Promise<ReadingProof | undefined> {
     const batch = this.batches.get(`${slot.clusterId}:${period}`);
     if (!batch || batch.status !== ACCEPTED) return undefined;
-    for (const node of await this.votersOf(slot.clusterId)) {
-      const proof = node.proofFor(meter, period);
-      if (!proof) continue;
+    for (const proof of this.nodes.proofsOf(slot.clusterId, meter, period)) {
       const ok = verifyProof({
         root: batch.root,
         leafCount: Number(batch.leafCount),
@@ -372,7 +382,7 @@ class DemoRun {
 
   async run(): Promise<void> {
     const total = this.opts.weeks;
-    await this.startNodes();
+    await this.startGateways();
     await this.certifyAll();
     await this.publishTariff(1);
     let accepted = 0;
@@ -534,8 +544,16 @@ async function voterRows(r: DemoRun, fromBlock: number): Promise<ReportVoter[]> 
       proposals: proposals.filter((e) => e.args.parent === n.signer.address).length,
       votes: votes.filter((e) => e.args.voter === n.signer.address).length,
       faults: Number(await ledger.faults(n.signer.address)),
+      ...gatewayCounts(r, n.signer.address),
     })),
   );
+}
+
+function gatewayCounts(r: DemoRun, node: string): Pick<ReportVoter, "readingsAccepted" | "readingsRefused"> {
+  const c = r.gatewayCounters.find((g) => g.node === node)?.counters;
+  return c
+    ? { readingsAccepted: c.readings_accepted ?? 0, readingsRefused: c.readings_quarantined ?? 0 }
+    : {};
 }
 
 async function eventRows(r: DemoRun, fromBlock: number): Promise<ReportEvent[]> {
@@ -691,7 +709,12 @@ export async function runDemo(
     await at<Billing>("Billing"),
     await at<TariffSchedule>("TariffSchedule"),
   );
-  await run.run();
+  try {
+    await run.run();
+    run.gatewayCounters = run.nodes.counters();
+  } finally {
+    await run.gateways?.close();
+  }
 
   progress.step("collecting votes, events and gas for the report");
   const toBlock = await ethers.provider.getBlockNumber();
@@ -731,7 +754,7 @@ export async function runDemo(
     notes: [
       `Grid week 0 commissions the grid; data weeks ${opts.dataWeek}..${opts.dataWeek + opts.weeks - 1} (week 0 = Monday 2016-08-01) play in grid weeks 1..${opts.weeks}.`,
       `Tariffs: ${run.tariffs.source}; the forecast for week w uses the data before week w's data week. Capacities: DGMD certificates of each home's real PV capacity.`,
-      "Nodes: in-process stand-in until the meter gateways (lib/gateway) are on main.",
+      "Nodes: one lib/gateway gateway per node (SQLite store, scheduler, outbox, HTTP on a loopback port); meters post their signed readings to their cluster's parent and neighbour gateways over HTTP.",
       run.proofsOnChain
         ? "Bills: quoted and settled by the Billing contract from proven readings (cross-checked with lib/billing.ts)."
         : "Bills: quoted off-chain with lib/billing.ts (on-chain tariffs, certificates and PSA): BatchLedger cannot prove readings on-chain yet.",

@@ -201,8 +201,15 @@ ${table(
 ${table("batches", ["cluster", "period", "status", "parent overruled", "load Wh", "generation Wh", "PSA"], batchRows)}</section>
 <section><h2>Votes and faults</h2>${table(
     "voters",
-    ["node", "proposals", "votes", "faults"],
-    r.voters.map((v) => [v.node, v.proposals, v.votes, v.faults]),
+    ["node", "proposals", "votes", "faults", "readings accepted (gateway)", "readings quarantined"],
+    r.voters.map((v) => [
+      v.node,
+      v.proposals,
+      v.votes,
+      v.faults,
+      v.readingsAccepted ?? "",
+      v.readingsRefused ?? "",
+    ]),
   )}</section>
 <section><h2>Alarms and refusals</h2>${table(
     "events",

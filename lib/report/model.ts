@@ -59,6 +59,9 @@ export interface ReportVoter {
   proposals: number;
   votes: number;
   faults: number;
+  /** The node's gateway: readings it accepted and quarantined (when known). */
+  readingsAccepted?: number;
+  readingsRefused?: number;
 }
 
 export interface ReportEvent {

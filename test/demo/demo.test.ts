@@ -223,6 +223,12 @@ describe("npm run demo: one week of Buildings 1-12", function () {
     expect(gas["CapacityCertificates.submitCertificate"]?.count).to.equal(12);
     expect(gas["deploy ClusterRegistry"]?.count).to.equal(1);
     for (const g of r.gas) expect(g.totalGas, g.operation).to.be.greaterThan(0);
+    // Every meter posts to its cluster's 3 gateways: all readings accepted but the tampered one; the forged
+    // and the tampered readings quarantined by each.
+    const sum = (f: (v: (typeof r.voters)[number]) => number | undefined) =>
+      r.voters.reduce((s, v) => s + (f(v) ?? 0), 0);
+    expect(sum((v) => v.readingsAccepted)).to.equal((12 * W - 1) * 3);
+    expect(sum((v) => v.readingsRefused)).to.equal(2 * 3);
   });
 
   it("writes a report that renders in a real browser with no console error", async () => {

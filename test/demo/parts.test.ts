@@ -4,14 +4,11 @@ import { Interface, Wallet, getAddress } from "ethers";
 import { parseDemoArgs, DEFAULT_DATA_WEEK, type DemoArgs } from "../../lib/demo/options.js";
 import { Progress, statusLine, type WeekStatus } from "../../lib/demo/progress.js";
 import { operationOf, type KnownContract } from "../../lib/demo/gas.js";
-import {
-  alterReading,
-  inflateLoad,
-  LIE_EXTRA_LOAD_WH,
-  overCapacityReading,
-  planAttacks,
-} from "../../lib/demo/attacks.js";
-import { meterReading, NoDataError, type MeterSlot } from "../../lib/demo/meters.js";
+import { overCapacityReading, planAttacks } from "../../lib/demo/attacks.js";
+import { fleetMeter, meterSlots, replacementWallet, type MeterSlot } from "../../lib/demo/meters.js";
+import { MeterFleet } from "../../lib/simulator/fleet.js";
+import { gridDomain } from "../../lib/reading.js";
+import { demoClusters } from "../../lib/topology/demo-grid.js";
 import { violatesTolerance, MAX_TOLERANCE_BPS } from "../../lib/certificates.js";
 import { checkReading } from "../../lib/reading.js";
 import { loadBuilding } from "../../lib/data/citylearn.js";
@@ -143,36 +140,33 @@ describe("demo faults and meters", () => {
   // Data week 38, Friday 12:00-16:00: the home generates.
   const period = 38 * 42 + 27;
 
-  it("plays the home's data under its meter's key", () => {
-    const r = meterReading(slot, period, 0);
-    const d = loadBuilding(4).periods[period]!;
-    expect(r).to.deep.equal({
-      meter: slot.wallet.address,
-      period,
-      importWh: d.importWh,
-      exportWh: d.exportWh,
-      loadWh: d.loadWh,
-      generationWh: d.generationWh,
-      peakLoadW: d.peakLoadW,
-      peakGenerationW: d.peakGenerationW,
-    });
-    expect(() => checkReading(r, { kind: "prosumer" })).to.not.throw();
-  });
+  const fleet = new MeterFleet([fleetMeter(slot)], gridDomain(31337n, "0x" + "11".repeat(20)));
+  const meterReading = (s: MeterSlot, p: number) => fleet.reading(fleetMeter(s), p);
 
-  it("a consumer meter measures no generation, and the balance still holds", () => {
-    const r = meterReading({ ...slot, kind: "consumer" }, period, 0);
-    expect(r.generationWh).to.equal(0n);
-    expect(r.exportWh).to.equal(0n);
-    expect(r.importWh).to.equal(r.loadWh);
-    expect(() => checkReading(r, { kind: "consumer" })).to.not.throw();
-  });
-
-  it("refuses a period past the data", () => {
-    expect(() => meterReading(slot, 2_189, 0)).to.throw(NoDataError);
+  it("plays each home under its meter's key; a replacement gets a new, seed-derived key", () => {
+    const slots = meterSlots(
+      demoClusters([1, 2, 3, 4, 5, 6, 7, 8], "s").map((c, i) => ({ clusterId: i + 1, meters: c.meters })),
+    );
+    expect(slots.map((x) => [x.building, x.clusterId])).to.deep.equal([
+      [1, 1],
+      [2, 1],
+      [3, 1],
+      [4, 1],
+      [5, 2],
+      [6, 2],
+      [7, 2],
+      [8, 2],
+    ]);
+    expect(slots.every((x) => x.history.length === 1 && x.history[0] === x.wallet)).to.equal(true);
+    const r1 = replacementWallet("s", 5, 1);
+    expect(r1.address).to.equal(replacementWallet("s", 5, 1).address);
+    expect(r1.address).to.not.equal(replacementWallet("s", 5, 2).address);
+    expect(r1.address).to.not.equal(slots[4]!.wallet.address);
+    expect(fleetMeter({ ...slots[4]!, wallet: r1 }).wallet.address).to.equal(r1.address);
   });
 
   it("the over-capacity reading is balanced, plausible and over any allowed tolerance", () => {
-    const honest = meterReading(slot, period, 0);
+    const honest = meterReading(slot, period);
     const r = overCapacityReading(honest, BigInt(slot.capacityW));
     expect(r.generationWh).to.be.greaterThan(honest.generationWh);
     expect(() => checkReading(r, { kind: "prosumer" })).to.not.throw();
@@ -180,22 +174,6 @@ describe("demo faults and meters", () => {
       violatesTolerance(BigInt(r.peakGenerationW), BigInt(slot.capacityW), BigInt(MAX_TOLERANCE_BPS)),
     ).to.equal(true);
     expect(violatesTolerance(BigInt(honest.peakGenerationW), BigInt(slot.capacityW), 1_000n)).to.equal(false);
-  });
-
-  it("the lying parent inflates only the load; the tampered reading differs from what was signed", () => {
-    const h = {
-      clusterId: 1,
-      period: 5,
-      root: "0x" + "00".repeat(8),
-      leafCount: 4,
-      totalLoadWh: 10n,
-      totalGenerationWh: 7n,
-    };
-    expect(inflateLoad(h)).to.deep.equal({ ...h, totalLoadWh: 10n + LIE_EXTRA_LOAD_WH });
-    const honest = meterReading(slot, period, 0);
-    const altered = alterReading(honest);
-    expect(altered.loadWh).to.not.equal(honest.loadWh);
-    expect(altered.loadWh + altered.exportWh).to.equal(altered.generationWh + altered.importWh);
   });
 
   it("plans every attack inside the first played week, on distinct homes", () => {
