@@ -1,0 +1,43 @@
+/** What the chain itself says about signatures: its EIP-712 domain and a signed tamper alarm. */
+import { getAddress, Signature, type TypedDataDomain, type Wallet } from "ethers";
+import type { Grid } from "../../test/helpers/grid.js";
+
+/** The EIP-712 domain as the deployed registry reports it (EIP-5267), not as the scenario assumes it. */
+export async function chainDomain(grid: Grid): Promise<TypedDataDomain> {
+  const d = await grid.registry.eip712Domain();
+  return {
+    name: d.name,
+    version: d.version,
+    chainId: d.chainId,
+    verifyingContract: getAddress(d.verifyingContract),
+  };
+}
+
+export const TAMPER_ALARM_TYPES = {
+  TamperAlarm: [
+    { name: "meter", type: "address" },
+    { name: "detectedAt", type: "uint64" },
+  ],
+};
+
+/** The meter's own EIP-712 tamper alarm signature (canonical, low-s). */
+export async function signTamperAlarm(
+  grid: Grid,
+  signer: Wallet,
+  meter: string,
+  detectedAt: bigint,
+): Promise<string> {
+  const raw = await signer.signTypedData(await chainDomain(grid), TAMPER_ALARM_TYPES, { meter, detectedAt });
+  return Signature.from(raw).serialized;
+}
+
+/** secp256k1 group order: `(r, n - s, v ^ 1)` is the malleable twin of `(r, s, v)`. */
+export const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+
+/** The high-s variant of a canonical 65-byte signature: same signer, different bytes. */
+export function highS(sig: string): string {
+  const s = Signature.from(sig);
+  const flippedS = SECP256K1_N - BigInt(s.s);
+  const v = s.v === 27 ? 28 : 27;
+  return "0x" + s.r.slice(2) + flippedS.toString(16).padStart(64, "0") + v.toString(16);
+}

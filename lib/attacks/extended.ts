@@ -1,0 +1,2 @@
+import type { Scenario } from "./types.js";
+export const EXTENDED_SCENARIOS: readonly Scenario[] = [];
