@@ -2,15 +2,25 @@
 import { getAddress, Signature, type TypedDataDomain, type Wallet } from "ethers";
 import type { Grid } from "../../test/helpers/grid.js";
 
-/** The EIP-712 domain as the deployed registry reports it (EIP-5267), not as the scenario assumes it. */
-export async function chainDomain(grid: Grid): Promise<TypedDataDomain> {
-  const d = await grid.registry.eip712Domain();
+/** What an EIP-5267 contract reports as its EIP-712 domain. */
+interface Eip5267 {
+  eip712Domain(): Promise<{ name: string; version: string; chainId: bigint; verifyingContract: string }>;
+}
+
+/** The EIP-712 domain as a deployed contract reports it (EIP-5267), not as the scenario assumes it. */
+export async function domainOf(contract: Eip5267): Promise<TypedDataDomain> {
+  const d = await contract.eip712Domain();
   return {
     name: d.name,
     version: d.version,
     chainId: d.chainId,
     verifyingContract: getAddress(d.verifyingContract),
   };
+}
+
+/** The grid registry's domain: the one meters sign readings and tamper alarms under. */
+export function chainDomain(grid: Grid): Promise<TypedDataDomain> {
+  return domainOf(grid.registry);
 }
 
 export const TAMPER_ALARM_TYPES = {
