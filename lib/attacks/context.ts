@@ -2,6 +2,7 @@
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 import type { NetworkHelpers } from "@nomicfoundation/hardhat-network-helpers/types";
 import { DEFAULT_NEIGHBOURS, deployGrid, type Grid } from "../../test/helpers/grid.js";
+import { runMajorityExperiment, type MajorityExperiment } from "./majority.js";
 import type { AttackContext, Configuration } from "./types.js";
 
 /** GridShare's default topology, and the same five clusters with no neighbour assigned (parent alone). */
@@ -18,7 +19,14 @@ export function attackContext(
   config: Configuration,
   ethers: HardhatEthers,
   helpers: NetworkHelpers,
+  majority?: () => Promise<MajorityExperiment>,
 ): AttackContext {
   const fixture = (): Promise<Grid> => deployGrid(ethers, helpers, { neighbours: NEIGHBOURS_OF[config] });
-  return { config, ethers, helpers, grid: () => helpers.loadFixture(fixture) };
+  return { config, ethers, helpers, grid: () => helpers.loadFixture(fixture), majority };
+}
+
+/** The devnet experiment run once however often it is asked for (both configurations share layer 2). */
+export function memoizedMajority(): () => Promise<MajorityExperiment> {
+  let result: Promise<MajorityExperiment> | undefined;
+  return () => (result ??= runMajorityExperiment());
 }

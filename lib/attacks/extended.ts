@@ -12,6 +12,12 @@ import { readingFor } from "../../test/helpers/readings.js";
 import type { Grid } from "../../test/helpers/grid.js";
 import { chainDomain, domainOf, highS, signTamperAlarm } from "./chain.js";
 import { attempt, checkVerdict, honestBatch, openPeriod, txObservation, type TxVerdict } from "./mount.js";
+import {
+  forgedCertificate,
+  replayAfterRevocation,
+  tariffAfterWeekStart,
+  toleranceOutOfRange,
+} from "./dgmd.js";
 import { notMounted } from "./paper-classes.js";
 import type { AttackContext, Observation, Scenario } from "./types.js";
 
@@ -338,38 +344,34 @@ export const EXTENDED_SCENARIOS: readonly Scenario[] = [
   {
     id: "X11",
     attackClass: "extended",
-    title: "capacity certificate signed by a non-DGMD key",
+    title: "capacity certificate signed by a non-DGMD key (an outsider, a node)",
     paperColumn: "-",
-    expected: GRIDSHARE("refused: certificate not signed by the DGMD"),
-    pending: "CapacityCertificates (feat/dgmd) is not on main yet",
-    run: notMounted,
+    expected: GRIDSHARE("refused: SignerNotDgmd"),
+    run: forgedCertificate,
   },
   {
     id: "X12",
     attackClass: "extended",
     title: "capacity certificate replayed after revocation",
     paperColumn: "-",
-    expected: GRIDSHARE("refused: certificate revoked"),
-    pending: "CapacityCertificates (feat/dgmd) is not on main yet",
-    run: notMounted,
+    expected: GRIDSHARE("refused: CertIdUsed"),
+    run: replayAfterRevocation,
   },
   {
     id: "X13",
     attackClass: "extended",
-    title: "tolerance set outside 10%..15%",
+    title: "tolerance set outside 10%..15% (999 and 1501 bps), and set by the utility",
     paperColumn: "-",
-    expected: GRIDSHARE("refused: tolerance out of range"),
-    pending: "CapacityCertificates (feat/dgmd) is not on main yet",
-    run: notMounted,
+    expected: GRIDSHARE("refused: ToleranceOutOfRange + ToleranceOutOfRange + NotDgmd"),
+    run: toleranceOutOfRange,
   },
   {
     id: "X14",
     attackClass: "extended",
     title: "tariff changed after its week started",
     paperColumn: "-",
-    expected: GRIDSHARE("refused: week started"),
-    pending: "TariffSchedule (feat/dgmd) is not on main yet",
-    run: notMounted,
+    expected: GRIDSHARE("refused: WeekAlreadyStarted"),
+    run: tariffAfterWeekStart,
   },
   {
     id: "X15",

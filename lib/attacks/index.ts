@@ -5,6 +5,6 @@ import type { Scenario } from "./types.js";
 
 export const CATALOGUE: readonly Scenario[] = [...PAPER_SCENARIOS, ...EXTENDED_SCENARIOS];
 
-export { attackContext, NEIGHBOURS_OF } from "./context.js";
+export { attackContext, memoizedMajority, NEIGHBOURS_OF } from "./context.js";
 export { efficiency, renderMatrix, runCatalogue, runScenario, scenariosFor } from "./runner.js";
 export * from "./types.js";

@@ -8,6 +8,7 @@ import { buildTree, treeNode } from "../merkle64.js";
 import { signReading, verifyReadingSignature } from "../reading.js";
 import { readingFor } from "../../test/helpers/readings.js";
 import { chainDomain, signTamperAlarm } from "./chain.js";
+import { forgedCertificate } from "./dgmd.js";
 import {
   ACCEPTED_HONEST,
   ACCEPTED_WRONG,
@@ -133,11 +134,10 @@ export const PAPER_SCENARIOS: readonly Scenario[] = [
   {
     id: "F5",
     attackClass: "forgery",
-    title: "capacity certificate signed by an outsider key",
+    title: "capacity certificate signed by an outsider key (and by a node key)",
     paperColumn: "N",
-    expected: BOTH("refused: certificate not signed by the DGMD"),
-    pending: "CapacityCertificates (feat/dgmd) is not on main yet",
-    run: notMounted,
+    expected: BOTH("refused: SignerNotDgmd"),
+    run: forgedCertificate,
   },
   {
     id: "F6",
@@ -284,20 +284,20 @@ export const PAPER_SCENARIOS: readonly Scenario[] = [
   {
     id: "M1",
     attackClass: "majority",
-    title: "Clique, 1 of 3 signers colludes: cannot seal alone nor censor for long",
+    title: "Clique, 1 of 3 signers colludes: alone it cannot extend the chain",
     paperColumn: "Y",
-    expected: BOTH("prevented: honest signers seal in turn"),
-    pending: "the Clique devnet (lib/clique, feat/clique) is not on main yet",
-    run: notMounted,
+    expected: BOTH("prevented: a lone signer cannot extend the chain"),
+    needsDevnet: true,
+    run: async (ctx) => (await devnetExperiment(ctx)).minority,
   },
   {
     id: "M2",
     attackClass: "majority",
-    title: "Clique, 2 of 3 signers collude: keep sealing without the honest one and censor its transaction",
+    title: "Clique, 2 of 3 signers collude: they keep sealing without the honest signer",
     paperColumn: "Y",
-    expected: BOTH("succeeded: majority censors"),
-    pending: "the Clique devnet (lib/clique, feat/clique) is not on main yet",
-    run: notMounted,
+    expected: BOTH("succeeded: majority seals without the honest signer"),
+    needsDevnet: true,
+    run: async (ctx) => (await devnetExperiment(ctx)).majority,
   },
   // ------------------------------------------------------ 5. false neighbour intervention
   {
@@ -351,6 +351,11 @@ export const PAPER_SCENARIOS: readonly Scenario[] = [
     },
   },
 ];
+
+function devnetExperiment(ctx: AttackContext) {
+  if (ctx.majority === undefined) throw new Error("scenario needs the Clique devnet");
+  return ctx.majority();
+}
 
 function notApplicable(): Observation {
   return {

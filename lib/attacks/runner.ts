@@ -35,6 +35,8 @@ export const PAPER_COLUMN_OF: Record<Configuration, "proposed" | "blockchain"> =
   parentOnly: "blockchain",
 };
 
+export const NO_DEVNET = "needs the Clique devnet: `npm run attacks` starts one";
+
 /** Run one scenario in one configuration; a thrown error is reported as "error", never as a pass. */
 export async function runScenario(s: Scenario, ctx: AttackContext): Promise<ScenarioResult> {
   const expected = s.expected[ctx.config];
@@ -50,8 +52,9 @@ export async function runScenario(s: Scenario, ctx: AttackContext): Promise<Scen
         : PAPER_TABLE_I[s.attackClass][PAPER_COLUMN_OF[ctx.config]],
     expected,
   };
-  if (s.pending !== undefined) {
-    return { ...base, observed: null, attackSucceeded: null, detail: s.pending, verdict: "not run" };
+  const notRun = s.pending ?? (s.needsDevnet && ctx.majority === undefined ? NO_DEVNET : undefined);
+  if (notRun !== undefined) {
+    return { ...base, observed: null, attackSucceeded: null, detail: notRun, verdict: "not run" };
   }
   try {
     const o = await s.run(ctx);

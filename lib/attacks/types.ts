@@ -5,6 +5,7 @@
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 import type { NetworkHelpers } from "@nomicfoundation/hardhat-network-helpers/types";
 import type { Grid } from "../../test/helpers/grid.js";
+import type { MajorityExperiment } from "./majority.js";
 
 /** The paper's five attack classes (section V, Table I rows). */
 export const ATTACK_CLASSES = ["forgery", "tampering", "parent", "majority", "neighbour"] as const;
@@ -46,6 +47,11 @@ export interface AttackContext {
   readonly helpers: NetworkHelpers;
   /** A fresh grid of this configuration (state reverted to the fixture each call). */
   grid(): Promise<Grid>;
+  /**
+   * The layer-2 experiment on a real Clique devnet, memoized (one devnet for both configurations: layer 2 does
+   * not depend on neighbours). Absent where no devnet may be started (`npm test`).
+   */
+  readonly majority?: () => Promise<MajorityExperiment>;
 }
 
 export interface Scenario {
@@ -56,6 +62,8 @@ export interface Scenario {
   readonly paperColumn: PaperRating;
   /** Expected outcome per configuration; a configuration absent here is not run for this scenario. */
   readonly expected: Partial<Record<Configuration, string>>;
+  /** The scenario needs the Clique devnet (`ctx.majority`); without it, it is reported "not run". */
+  readonly needsDevnet?: boolean;
   /** Set when the scenario cannot be mounted yet: reported "not run", never passed. */
   readonly pending?: string;
   run(ctx: AttackContext): Promise<Observation>;
