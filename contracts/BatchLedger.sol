@@ -156,6 +156,8 @@ contract BatchLedger is IBatchLedger {
             revert VotingStillOpen(clusterId, period, current);
         }
         t.status = BatchStatus.Disputed;
+        // Time by design: decision timestamp, recorded only.
+        // solhint-disable-next-line not-rely-on-time
         t.decidedAt = uint40(block.timestamp);
         _tallies[key] = t;
         emit BatchDisputed(clusterId, period);
@@ -298,6 +300,8 @@ contract BatchLedger is IBatchLedger {
     ) private {
         t.status = BatchStatus.Accepted;
         t.winner = uint8(k);
+        // Time by design: decision timestamp, recorded only.
+        // solhint-disable-next-line not-rely-on-time
         t.decidedAt = uint40(block.timestamp);
         t.root = h.root;
         t.leafCount = h.leafCount;
