@@ -44,7 +44,8 @@ contract ClusterRegistry is IClusterRegistry, AccessControl, EIP712 {
     }
 
     mapping(address node => Node) private _nodes;
-    uint32 private _nodeCount;
+    address[] private _nodeList;
+    mapping(address node => uint256) private _nodeIndex;
     /// @dev Cluster ids run from 1; index 0 is unused so that 0 means "none".
     Cluster[] private _clusters;
     mapping(address meter => MeterInfo) private _meters;
@@ -131,7 +132,8 @@ contract ClusterRegistry is IClusterRegistry, AccessControl, EIP712 {
         if (node == address(0)) revert ZeroAddress();
         if (_nodes[node].registered) revert NodeAlreadyRegistered(node);
         _nodes[node] = Node({registered: true, x: x, y: y, clusterId: 0, neighbourOfCount: 0});
-        _nodeCount++;
+        _nodeIndex[node] = _nodeList.length;
+        _nodeList.push(node);
         emit NodeAdded(node, x, y);
     }
 
@@ -142,7 +144,12 @@ contract ClusterRegistry is IClusterRegistry, AccessControl, EIP712 {
         if (n.clusterId != 0) revert NodeStillParent(node, n.clusterId);
         if (n.neighbourOfCount != 0) revert NodeStillNeighbour(node, n.neighbourOfCount);
         delete _nodes[node];
-        _nodeCount--;
+        uint256 i = _nodeIndex[node];
+        address last = _nodeList[_nodeList.length - 1];
+        _nodeList[i] = last;
+        _nodeIndex[last] = i;
+        _nodeList.pop();
+        delete _nodeIndex[node];
         emit NodeRemoved(node);
     }
 
@@ -342,9 +349,9 @@ contract ClusterRegistry is IClusterRegistry, AccessControl, EIP712 {
         return uint32(_clusters.length - 1);
     }
 
-    /// @notice Number of registered nodes.
-    function nodeCount() external view returns (uint32) {
-        return _nodeCount;
+    /// @notice Every registered node (unordered).
+    function nodes() external view returns (address[] memory) {
+        return _nodeList;
     }
 
     /// @notice A node's record.

@@ -25,3 +25,13 @@ export function weekOfPeriod(period: number): number {
 export function firstPeriodOfWeek(week: number): number {
   return week * PERIODS_PER_WEEK;
 }
+
+const DAY_SECONDS = 86_400n;
+/** 1970-01-01 was a Thursday: day `d` is a Monday when `(d + 3) % 7 == 0`. */
+const MONDAY_OFFSET = 3n;
+
+/** The latest Monday 00:00 UTC at or before `timestamp`: a valid grid epoch (SPEC 3). */
+export function mondayOnOrBefore(timestamp: bigint | number): bigint {
+  const day = BigInt(timestamp) / DAY_SECONDS;
+  return (day - ((day + MONDAY_OFFSET) % 7n)) * DAY_SECONDS;
+}

@@ -45,6 +45,58 @@ interface IBatchLedger {
         bytes8[] proof;
     }
 
+    /// @dev The voting record of one cluster-period (see BatchLedger for the rules).
+    struct VoteTally {
+        BatchStatus status;
+        /// Voters (parent + assigned neighbours) snapshotted at the first vote; 0 before any vote.
+        uint8 voterCount;
+        /// Bit i set when voter slot i voted (slot 0 = parent, 1.. = neighbours in assignment order).
+        uint8 votedMask;
+        /// Candidate digests in order of first appearance (usually one).
+        bytes32[] candidates;
+        /// Votes per candidate, same order as `candidates`.
+        uint8[] counts;
+        /// Candidate index each voter slot voted for (meaningful only where `votedMask` has the bit).
+        uint8[] choiceOf;
+        /// Index of the accepted candidate (meaningful only when Accepted).
+        uint8 winner;
+        bool parentOverruled;
+    }
+
+    event BatchProposed(
+        uint32 indexed clusterId,
+        uint32 indexed period,
+        address indexed parent,
+        bytes32 digest
+    );
+    event VoteCast(uint32 indexed clusterId, uint32 indexed period, address indexed voter, bytes32 digest);
+    event BatchAccepted(
+        uint32 indexed clusterId,
+        uint32 indexed period,
+        bytes32 digest,
+        bool parentOverruled
+    );
+    event BatchDisputed(uint32 indexed clusterId, uint32 indexed period);
+    event FaultRecorded(address indexed node, uint32 indexed clusterId, uint32 indexed period);
+
+    /// @notice The parent proposes its cluster's batch header for a past period (counts as the parent's vote).
+    function propose(BatchHeader calldata header) external;
+
+    /// @notice An assigned neighbour votes for the header it computed itself (the parent's or its own).
+    function vote(BatchHeader calldata header) external;
+
+    /// @notice Propose or vote for several batches at once, each as the sender's role in that cluster.
+    function submitMany(BatchHeader[] calldata headers) external;
+
+    /// @notice Mark a batch without a majority Disputed once its window closed (or no digest can win any more).
+    function finalize(uint32 clusterId, uint32 period) external;
+
+    /// @notice Faults recorded against a node (votes for digests that lost).
+    function faults(address node) external view returns (uint32);
+
+    /// @notice The voting record of a cluster-period.
+    function votesOf(uint32 clusterId, uint32 period) external view returns (VoteTally memory);
+
     /// @notice The registry this ledger reads topology and meters from.
     function registry() external view returns (IClusterRegistry);
 
