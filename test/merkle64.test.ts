@@ -1,5 +1,8 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { expect } from "chai";
-import { concat, dataSlice, id, keccak256, solidityPacked, Wallet } from "ethers";
+import { concat, dataSlice, id, keccak256, solidityPacked, TypedDataEncoder, Wallet } from "ethers";
 import { loadBuilding } from "../lib/data/citylearn.js";
 import {
   buildBatch,
@@ -18,10 +21,16 @@ import {
   type Merkle64Tree,
 } from "../lib/merkle64.js";
 import {
+  checkReading,
   encodeReadingFields,
   gridDomain,
+  READING_TYPES,
+  readingDigest,
+  signedReadingFromJson,
   signReading,
+  verifyReadingSignature,
   type Reading,
+  type ReadingJson,
   type SignedReading,
 } from "../lib/reading.js";
 
@@ -262,6 +271,65 @@ function signedOf(b: number, period: number): Promise<SignedReading> {
   const w = wallet(b);
   return signReading(w, domain, readingOf(b, period, w));
 }
+
+// ------------------------------------------------------------------------- committed vectors (TS side)
+
+interface VectorFile {
+  chainId: number;
+  registry: string;
+  domainSeparator: string;
+  readings: (ReadingJson & { signature: string; structHash: string; digest: string; leaf: string })[];
+  clusterRoot: string;
+  trees: {
+    leafCount: number;
+    root: string;
+    leaves: string[];
+    proofCount: number;
+    proofs: { index: number; proof: string[] }[];
+  }[];
+}
+
+describe("merkle64: committed vectors (test/vectors/merkle64.json) match the TS implementation", () => {
+  const file = path.join(path.dirname(fileURLToPath(import.meta.url)), "vectors", "merkle64.json");
+  const v = JSON.parse(readFileSync(file, "utf8")) as VectorFile;
+
+  it("readings: digest, signer, leaf and the Buildings 1-12 cluster root", () => {
+    const dom = gridDomain(BigInt(v.chainId), v.registry);
+    expect(TypedDataEncoder.hashDomain(dom)).to.equal(v.domainSeparator);
+    const signed = v.readings.map(({ signature, structHash, digest, leaf, ...reading }) => {
+      const s = signedReadingFromJson({ reading, signature });
+      expect(readingDigest(dom, s.reading)).to.equal(digest);
+      expect(TypedDataEncoder.hashStruct("Reading", READING_TYPES, s.reading)).to.equal(structHash);
+      expect(() => verifyReadingSignature(dom, s)).not.to.throw();
+      checkReading(s.reading, { kind: "prosumer" });
+      expect(leafHash(s)).to.equal(leaf);
+      return s;
+    });
+    expect(v.readings.map((r) => r.meter)).to.have.length(12);
+    expect(buildBatch(signed).tree.root).to.equal(v.clusterRoot);
+  });
+
+  it("40 trees: roots from leaves, every stored proof equals getProof and verifies", () => {
+    expect(v.trees).to.have.length(40);
+    for (const t of v.trees) {
+      const tree = buildTree(t.leaves);
+      expect(tree.root, `n=${t.leafCount}`).to.equal(t.root);
+      expect(t.proofs).to.have.length(t.proofCount);
+      for (const p of t.proofs) {
+        expect(getProof(tree, p.index)).to.deep.equal(p.proof);
+        expect(
+          verifyProof({
+            root: t.root,
+            leafCount: t.leafCount,
+            index: p.index,
+            leaf: t.leaves[p.index]!,
+            proof: p.proof,
+          }),
+        ).to.equal(true);
+      }
+    }
+  });
+});
 
 // ------------------------------------------------------------------------------ TS == Solidity (SPEC 5)
 
