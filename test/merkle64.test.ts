@@ -531,3 +531,32 @@ describe("merkle64: TS == Solidity over 1,000 random trees", function () {
     expect(rejectedOnBoth).to.be.greaterThan(5 * TREE_COUNT);
   });
 });
+
+describe("merkle64: verify gas", () => {
+  it("costs a fixed amount per level, under 450 gas a level, and beats the plain-Solidity verifier", async () => {
+    const { network } = await import("hardhat");
+    const { ethers } = await network.connect();
+    const harness = await ethers.deployContract("Merkle64Harness");
+    const rows: { depth: number; asm: bigint; plain: bigint }[] = [];
+    for (let depth = 2; depth <= 12; depth++) {
+      const n = 2 ** depth;
+      const t = buildTree(leavesOf(n, `gas${depth}`));
+      const c = claim(t, n - 1);
+      const [okA, asm] = (await harness.verifyGas(c.proof, c.root, n, c.index, c.leaf, false)) as [
+        boolean,
+        bigint,
+      ];
+      const [okP, plain] = (await harness.verifyGas(c.proof, c.root, n, c.index, c.leaf, true)) as [
+        boolean,
+        bigint,
+      ];
+      expect(okA && okP).to.equal(true);
+      expect(asm < plain).to.equal(true);
+      rows.push({ depth, asm, plain });
+    }
+    const perLevel = rows[1]!.asm - rows[0]!.asm;
+    expect(perLevel <= 450n).to.equal(true);
+    rows.forEach((r, k) => expect(r.asm).to.equal(rows[0]!.asm + BigInt(k) * perLevel));
+    if (process.env.MERKLE_REPORT === "1") console.table(rows);
+  });
+});
