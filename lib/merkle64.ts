@@ -116,7 +116,11 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 const STATE32 = new Uint32Array(50);
 const STATE8 = new Uint8Array(STATE32.buffer);
 
-/** bytes8(keccak256(input)) into out[outOff..+8) for input.length < 136. */
+/** `bytes8(keccak256(input))` into `out[outOff..+8)` without allocating (one permutation when input < 136 bytes). */
+export function h64Into(input: Uint8Array, out: Uint8Array, outOff = 0): void {
+  short64Into(input, out, outOff);
+}
+
 function short64Into(input: Uint8Array, out: Uint8Array, outOff: number): void {
   if (!LITTLE_ENDIAN || input.length >= KECCAK_RATE) {
     out.set(keccak_256(input).subarray(0, HASH64_BYTES), outOff);
