@@ -123,12 +123,11 @@ library Merkle64 {
                 }
                 idx := shr(1, idx)
             }
-            if and(ok, eq(p, end)) {
+            // Every sibling must be used: a longer proof is refused too.
+            ok := and(ok, eq(p, end))
+            if ok {
                 mstore(0x00, or(ROOT_PREFIX_WORD, or(shl(216, count), shr(40, h))))
                 ok := eq(and(keccak256(0x00, ROOT_INPUT_BYTES), HASH64_MASK), and(root, HASH64_MASK))
-            }
-            if iszero(eq(p, end)) {
-                ok := 0
             }
         }
     }
