@@ -36,7 +36,7 @@ export default defineConfig({
   test: {
     solidity: {
       fuzz: { runs: 1000 },
-      fsPermissions: { readFile: ["./test/vectors"] },
+      fsPermissions: { readFile: ["./test/vectors"], readDirectory: ["./test/vectors"] },
     },
   },
   networks: {

@@ -1,9 +1,10 @@
 import type { TaskDefinition } from "hardhat/types/tasks";
 import { gridTasks } from "./grid/index.js";
 import { demoTasks } from "./demo/index.js";
+import { mesTasks } from "./mes/index.js";
 
 /**
  * Every operator task, by area. Each area file exports its definitions; actions are lazy-loaded so the
  * CLI starts fast.
  */
-export const gridShareTasks: TaskDefinition[] = [...gridTasks, ...demoTasks];
+export const gridShareTasks: TaskDefinition[] = [...gridTasks, ...demoTasks, ...mesTasks];

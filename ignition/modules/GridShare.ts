@@ -11,6 +11,7 @@ export default buildModule("GridShare", (m) => {
   const maxMetersPerCluster = m.getParameter<number>("maxMetersPerCluster", 4);
 
   const registry = m.contract("ClusterRegistry", [utility, dgmd, epoch, maxMetersPerCluster]);
+  const ledger = m.contract("BatchLedger", [registry]);
 
-  return { registry };
+  return { registry, ledger };
 });

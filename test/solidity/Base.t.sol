@@ -17,6 +17,14 @@ interface Vm {
     function readFile(string calldata path) external view returns (string memory);
     function parseJson(string calldata json, string calldata key) external pure returns (bytes memory);
     function toString(uint256 value) external pure returns (string memory);
+    function parseJsonUintArray(
+        string calldata json,
+        string calldata key
+    ) external pure returns (uint256[] memory);
+    function parseJsonIntArray(
+        string calldata json,
+        string calldata key
+    ) external pure returns (int256[] memory);
 }
 
 /// @dev Minimal assertion base (forge-std is not on the npm registry in a current version).
