@@ -45,6 +45,9 @@ export default defineConfig({
       chainType: "l1",
       url: configVariable("GRIDSHARE_CLIQUE_URL"),
       accounts: [configVariable("GRIDSHARE_OPERATOR_KEY")],
+      // The EthereumJS devnet's eth_estimateGas returns the gas used, not the limit a call needs (no
+      // binary search): calls into another contract run out of gas (63/64 rule) without a margin.
+      gasMultiplier: 1.3,
     },
   },
 });

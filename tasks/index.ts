@@ -2,9 +2,10 @@ import type { TaskDefinition } from "hardhat/types/tasks";
 import { gridTasks } from "./grid/index.js";
 import { demoTasks } from "./demo/index.js";
 import { mesTasks } from "./mes/index.js";
+import { dgmdTasks } from "./dgmd/index.js";
 
 /**
  * Every operator task, by area. Each area file exports its definitions; actions are lazy-loaded so the
  * CLI starts fast.
  */
-export const gridShareTasks: TaskDefinition[] = [...gridTasks, ...demoTasks, ...mesTasks];
+export const gridShareTasks: TaskDefinition[] = [...gridTasks, ...demoTasks, ...mesTasks, ...dgmdTasks];

@@ -1,0 +1,112 @@
+/**
+ * `npm run bench` (= `hardhat run bench/run.ts`): every figure of issue 8 beside its baseline, measured in one
+ * run; writes bench/results/bench-<time>.json + latest.json and prints a compact table.
+ *
+ * Environment:
+ * - GRIDSHARE_BENCH_QUICK=1: tiny sizes (seconds; for checking the harness, not for numbers).
+ * - GRIDSHARE_BENCH_DOCS=1: also replace the results section of docs/benchmarks.md.
+ */
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { network } from "hardhat";
+import { benchAnchoring, DEFAULT_ANCHORING } from "./anchoring.js";
+import { benchOffchain, DEFAULT_OFFCHAIN } from "./offchain.js";
+import { figureTable, notMeasured, type Figure } from "./lib/figures.js";
+import {
+  gitCommit,
+  machine,
+  resultsMarkdown,
+  updateDocs,
+  writeResults,
+  type BenchResults,
+} from "./lib/results.js";
+import { scaleModel, scaleTable, type ScaleModel } from "./scale.js";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const quick = process.env.GRIDSHARE_BENCH_QUICK === "1";
+const started = new Date();
+const loadStart = os.loadavg()[0] ?? 0;
+const log = (s: string) =>
+  console.log(`[bench ${((Date.now() - started.getTime()) / 1000).toFixed(0)}s] ${s}`);
+
+const figures: Figure[] = [];
+
+log("anchoring, votes, MES decision gas (in-process network)");
+const gasCtx = await network.create();
+figures.push(
+  ...(await benchAnchoring(gasCtx, quick ? { sizes: [4, 16], naiveSampleMax: 8 } : DEFAULT_ANCHORING)),
+);
+
+log("off-chain hashing and verification");
+figures.push(
+  ...(await benchOffchain(
+    quick ? { treeLeaves: 256, rounds: 1, roundMs: 100, readings: 8 } : DEFAULT_OFFCHAIN,
+  )),
+);
+
+figures.push(...pending());
+
+let scale: ScaleModel | null = null;
+try {
+  scale = scaleModel(figures);
+} catch (e) {
+  log(`scale model skipped: ${(e as Error).message}`);
+}
+
+const results: BenchResults = {
+  meta: {
+    startedAt: started.toISOString(),
+    durationS: (Date.now() - started.getTime()) / 1000,
+    ...machine(),
+    loadAverage: { start: loadStart, end: os.loadavg()[0] ?? 0 },
+    commit: gitCommit(ROOT),
+    quick,
+  },
+  figures,
+  scale,
+};
+const file = writeResults(path.join(ROOT, "bench", "results"), results);
+console.log("\n" + figureTable(figures));
+if (scale) console.log("\n" + scaleTable(scale));
+console.log(`\nresults: ${path.relative(ROOT, file)} (and bench/results/latest.json)`);
+if (process.env.GRIDSHARE_BENCH_DOCS === "1") {
+  updateDocs(path.join(ROOT, "docs", "benchmarks.md"), results);
+  console.log("docs/benchmarks.md updated");
+} else if (process.env.GRIDSHARE_BENCH_MARKDOWN === "1") {
+  console.log("\n" + resultsMarkdown(results));
+}
+
+/** Figures whose code has not reached main yet. */
+function pending(): Figure[] {
+  return [
+    notMeasured(
+      "merkle",
+      "merkle64.verify.depth*",
+      "Merkle64 proof verification gas, depths 2..12",
+      "gas",
+      "contracts/libraries/Merkle64.sol not on main yet",
+    ),
+    notMeasured(
+      "mes",
+      "billing.perMeterWeek",
+      "billing gas per meter-week",
+      "gas",
+      "BatchLedger.requireProvenReading still reverts ProofCheckUnavailable on main (needs Merkle64.sol); a stand-in ledger would leave out the proof check that dominates the cost",
+    ),
+    notMeasured(
+      "off-chain",
+      "gateway.ingest.readingsPerSecond",
+      "gateway ingest end to end (HTTP + verify + SQLite)",
+      "readings/s",
+      "lib/gateway not on main yet",
+    ),
+    notMeasured(
+      "chain",
+      "clique.*",
+      "Clique devnet tx/block, tx/s, batches per block",
+      "tx/s",
+      "lib/clique devnet tooling not on main yet",
+    ),
+  ];
+}

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {IClusterRegistry} from "./interfaces/IClusterRegistry.sol";
+import {ITariffSchedule} from "./interfaces/ITariffSchedule.sol";
+import {GridConstants} from "./libraries/GridConstants.sol";
+import {TariffRule} from "./libraries/TariffRule.sol";
+
+/// @title TariffSchedule
+/// @notice SPEC 9: the DGMD publishes a whole-grid forecast `(week, forecastLoadWh, forecastGenerationWh)` before
+/// the week starts; the rates follow from it by {TariffRule} under the DGMD-set parameters in force at
+/// publication. A week can be republished until it starts; from then on it is frozen. Rates are micro-currency
+/// units per kWh (RATE_DECIMALS = 6).
+contract TariffSchedule is ITariffSchedule {
+    /// @dev One published week: forecast and the rates derived from it (one storage slot).
+    struct Tariff {
+        uint64 forecastLoadWh;
+        uint64 forecastGenerationWh;
+        uint64 importRate;
+        uint64 exportRate;
+    }
+
+    /// @notice The registry holding the DGMD role and the grid clock.
+    IClusterRegistry public immutable registry;
+
+    TariffRule.Params private _params;
+    mapping(uint32 week => Tariff) private _tariffs;
+    /// @dev Published weeks, ascending, each once: the fallback lookup is a binary search.
+    uint32[] private _publishedWeeks;
+    mapping(uint32 week => bool) private _isPublished;
+
+    event TariffParamsSet(
+        uint64 baseImportRate,
+        uint64 baseExportRate,
+        uint64 floorRate,
+        uint64 ceilingRate,
+        uint16 sensitivityBps
+    );
+    /// @notice A week's tariff was published (or republished before it started).
+    event TariffPublished(
+        uint32 indexed week,
+        uint64 forecastLoadWh,
+        uint64 forecastGenerationWh,
+        uint64 importRate,
+        uint64 exportRate,
+        int256 gapBps,
+        bool republished
+    );
+
+    error ZeroAddress();
+    error NotDgmd(address caller);
+    /// @dev The week has started (or is past): its tariff is frozen.
+    error WeekAlreadyStarted(uint32 week, uint32 currentWeek);
+    /// @dev No tariff was published for `week` nor any week before it.
+    error NoTariff(uint32 week);
+
+    modifier onlyDgmd() {
+        if (!registry.isDgmd(msg.sender)) revert NotDgmd(msg.sender);
+        _;
+    }
+
+    /// @param registry_ The cluster registry (DGMD role, clock).
+    /// @param params_ Initial rule parameters (see {TariffRule.Params}).
+    constructor(IClusterRegistry registry_, TariffRule.Params memory params_) {
+        if (address(registry_) == address(0)) revert ZeroAddress();
+        registry = registry_;
+        _setParams(params_);
+    }
+
+    /// @notice Change the rule's parameters for weeks published from now on (published weeks keep their rates).
+    /// DGMD only.
+    /// @param newParams New parameters; refused unless floor <= ceiling, export base <= import base,
+    /// sensitivity <= 100%.
+    function setParams(TariffRule.Params calldata newParams) external onlyDgmd {
+        _setParams(newParams);
+    }
+
+    /// @notice Publish (or republish) the whole-grid forecast of a future week; the rates follow by {TariffRule}.
+    /// DGMD only; refused once the week has started.
+    /// @param week The week (period / 42) to publish; must be later than the current week.
+    /// @param forecastLoadWh Forecast total load of the grid over the week.
+    /// @param forecastGenerationWh Forecast total prosumer generation over the week.
+    function publish(uint32 week, uint64 forecastLoadWh, uint64 forecastGenerationWh) external onlyDgmd {
+        uint32 current = currentWeek();
+        if (week <= current) revert WeekAlreadyStarted(week, current);
+        TariffRule.Params memory p = _params;
+        (uint64 importRate, uint64 exportRate) = TariffRule.rates(p, forecastLoadWh, forecastGenerationWh);
+        bool republished = _isPublished[week];
+        _tariffs[week] = Tariff(forecastLoadWh, forecastGenerationWh, importRate, exportRate);
+        if (!republished) {
+            _isPublished[week] = true;
+            _insertWeek(week);
+        }
+        emit TariffPublished(
+            week,
+            forecastLoadWh,
+            forecastGenerationWh,
+            importRate,
+            exportRate,
+            TariffRule.gapBps(forecastLoadWh, forecastGenerationWh),
+            republished
+        );
+    }
+
+    /// @inheritdoc ITariffSchedule
+    function tariffOf(
+        uint32 week
+    ) external view returns (uint64 importRate, uint64 exportRate, uint32 sourceWeek, bool isFallback) {
+        sourceWeek = _sourceWeek(week);
+        Tariff storage t = _tariffs[sourceWeek];
+        return (t.importRate, t.exportRate, sourceWeek, sourceWeek != week);
+    }
+
+    /// @notice The forecast and rates published for exactly `week` (zeros and false when none).
+    function publishedTariff(uint32 week) external view returns (Tariff memory tariff, bool published) {
+        return (_tariffs[week], _isPublished[week]);
+    }
+
+    /// @notice Every published week, ascending (for history tables).
+    function publishedWeeks() external view returns (uint32[] memory) {
+        return _publishedWeeks;
+    }
+
+    /// @notice The rule's current parameters.
+    function params() external view returns (TariffRule.Params memory) {
+        return _params;
+    }
+
+    /// @notice The rates the current parameters give for a forecast (what {publish} would store).
+    function quote(
+        uint64 forecastLoadWh,
+        uint64 forecastGenerationWh
+    ) external view returns (uint64 importRate, uint64 exportRate, int256 gapBps) {
+        (importRate, exportRate) = TariffRule.rates(_params, forecastLoadWh, forecastGenerationWh);
+        gapBps = TariffRule.gapBps(forecastLoadWh, forecastGenerationWh);
+    }
+
+    /// @notice The week containing the current block (SPEC 3: period / 42).
+    function currentWeek() public view returns (uint32) {
+        return uint32(registry.currentPeriod() / GridConstants.PERIODS_PER_WEEK);
+    }
+
+    function _setParams(TariffRule.Params memory p) private {
+        TariffRule.requireValid(p);
+        _params = p;
+        emit TariffParamsSet(
+            p.baseImportRate,
+            p.baseExportRate,
+            p.floorRate,
+            p.ceilingRate,
+            p.sensitivityBps
+        );
+    }
+
+    /// @dev Weeks are normally published in order (an append); an earlier future week shifts the tail.
+    function _insertWeek(uint32 week) private {
+        uint32[] storage list = _publishedWeeks;
+        list.push(week);
+        uint256 i = list.length - 1;
+        while (i > 0 && list[i - 1] > week) {
+            list[i] = list[i - 1];
+            i--;
+        }
+        list[i] = week;
+    }
+
+    /// @dev The last published week <= `week`.
+    function _sourceWeek(uint32 week) private view returns (uint32) {
+        if (_isPublished[week]) return week;
+        uint32[] storage list = _publishedWeeks;
+        // Binary search for the number of published weeks <= `week`.
+        uint256 lo = 0;
+        uint256 hi = list.length;
+        while (lo < hi) {
+            uint256 mid = (lo + hi) / 2;
+            if (list[mid] <= week) lo = mid + 1;
+            else hi = mid;
+        }
+        if (lo == 0) revert NoTariff(week);
+        return list[lo - 1];
+    }
+}

@@ -1,0 +1,13 @@
+import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+
+/**
+ * Registry + ledger only: what the Clique devnet test needs to run one batch period. The full
+ * deployment is ignition/modules/GridShare.ts. Parameters: epoch (a Monday 00:00 UTC).
+ */
+export default buildModule("CliqueDevnet", (m) => {
+  const utility = m.getAccount(0);
+  const epoch = m.getParameter<bigint>("epoch");
+  const registry = m.contract("ClusterRegistry", [utility, utility, epoch, 4]);
+  const ledger = m.contract("BatchLedger", [registry]);
+  return { registry, ledger };
+});

@@ -1,0 +1,16 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** Repository root, devnet folder and the EthereumJS CLI (patched at install by patch-package). */
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const DEVNET_DIR = process.env.GRIDSHARE_DEVNET_DIR ?? path.join(ROOT, ".devnet");
+export const CLIENT_CLI = path.join(ROOT, "node_modules/@ethereumjs/client/dist/esm/bin/cli.js");
+
+/** Integer from the environment, or the default. */
+export function envInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name}=${raw}: expected a positive integer`);
+  return value;
+}

@@ -1,0 +1,177 @@
+/**
+ * The benchmark harness: the naive baseline contract behaves as its docs say, and the bench modules run on tiny
+ * sizes and return well-formed figures. Behaviour only: no timing is asserted.
+ */
+import { expect } from "chai";
+import { network } from "hardhat";
+import type { NaiveReadingStore } from "../types/ethers-contracts/index.js";
+import { benchAnchoring } from "../bench/anchoring.js";
+import { benchOffchain } from "../bench/offchain.js";
+import {
+  BenchInputError,
+  figure,
+  figureMarkdown,
+  figureTable,
+  notMeasured,
+  type Figure,
+} from "../bench/lib/figures.js";
+import { calldataCost, spreadSample } from "../bench/lib/gas.js";
+import { interleaved, median, opsPerSecond } from "../bench/lib/timing.js";
+import { benchMeter, buildingFor, realReading } from "../bench/lib/readings.js";
+import { scaleModel } from "../bench/scale.js";
+
+const ctx = await network.create();
+const { ethers, networkHelpers } = ctx;
+
+async function deployStore(): Promise<NaiveReadingStore> {
+  return (await ethers.deployContract("NaiveReadingStore")) as unknown as NaiveReadingStore;
+}
+
+describe("NaiveReadingStore (baseline)", () => {
+  it("stores every field of the sender's own reading, once", async () => {
+    const store = await networkHelpers.loadFixture(deployStore);
+    const meter = benchMeter(0).connect(ethers.provider);
+    await networkHelpers.setBalance(meter.address, 10n ** 18n);
+    const r = realReading(0, 4, 7);
+    await expect(store.connect(meter).store(r))
+      .to.emit(store, "ReadingStored")
+      .withArgs(r.meter, r.period, r.loadWh, r.generationWh);
+    const got = await store.readingOf(r.meter, r.period);
+    expect([got.meter, got.period, got.importWh, got.exportWh, got.loadWh, got.generationWh]).to.deep.equal([
+      r.meter,
+      BigInt(r.period),
+      r.importWh,
+      r.exportWh,
+      r.loadWh,
+      r.generationWh,
+    ]);
+    expect([got.peakLoadW, got.peakGenerationW]).to.deep.equal([
+      BigInt(r.peakLoadW),
+      BigInt(r.peakGenerationW),
+    ]);
+    await expect(store.connect(meter).store(r))
+      .to.be.revertedWithCustomError(store, "AlreadyStored")
+      .withArgs(r.meter, r.period);
+  });
+
+  it("refuses a reading sent by another key, and an unbalanced one", async () => {
+    const store = await networkHelpers.loadFixture(deployStore);
+    const [other] = await ethers.getSigners();
+    const r = realReading(1, 4, 7);
+    await expect(store.connect(other).store(r))
+      .to.be.revertedWithCustomError(store, "NotTheMeter")
+      .withArgs(other.address, r.meter);
+    const meter = benchMeter(1).connect(ethers.provider);
+    await networkHelpers.setBalance(meter.address, 10n ** 18n);
+    await expect(store.connect(meter).store({ ...r, importWh: r.importWh + 1n }))
+      .to.be.revertedWithCustomError(store, "Unbalanced")
+      .withArgs(r.meter, r.period);
+  });
+});
+
+describe("bench helpers", () => {
+  it("figures carry value / baseline as their ratio; not-measured figures carry a reason", () => {
+    const f = figure({
+      group: "g",
+      id: "a",
+      label: "A",
+      value: 50,
+      unit: "gas",
+      baseline: { label: "b", value: 200 },
+    });
+    expect(f.ratio).to.equal(0.25);
+    const n = notMeasured("g", "b", "B", "gas", "no contract");
+    expect(n.value).to.equal(null);
+    expect(figureTable([f, n]))
+      .to.match(/x0\.250/)
+      .and.to.match(/not measured: no contract/);
+    expect(figureMarkdown([f, n])).to.match(/- B: no contract/);
+  });
+
+  it("bounded loops stop at their count or their time budget; bad bounds are refused", () => {
+    let calls = 0;
+    opsPerSecond(() => calls++, { maxOps: 10, maxMs: 60_000, batch: 3 });
+    expect(calls).to.equal(10);
+    let slow = 0;
+    opsPerSecond(
+      () => {
+        slow++;
+        const until = Date.now() + 2;
+        while (Date.now() < until);
+      },
+      { maxOps: 1_000_000, maxMs: 20, batch: 1 },
+    );
+    expect(slow).to.be.below(1_000_000);
+    expect(() => opsPerSecond(() => 0, { maxOps: 0, maxMs: 1 })).to.throw(BenchInputError);
+    expect(median([3, 1, 2])).to.equal(2);
+    expect(median([4, 1, 2, 3])).to.equal(2.5);
+    expect(() => median([])).to.throw(BenchInputError);
+    const order: string[] = [];
+    interleaved(
+      2,
+      () => (order.push("s"), 1),
+      () => (order.push("b"), 2),
+    );
+    expect(order).to.deep.equal(["b", "s", "b", "s"]);
+  });
+
+  it("calldata cost counts 16 per non-zero and 4 per zero byte; samples spread evenly", () => {
+    expect(calldataCost("0x00ff0001")).to.deep.equal({ bytes: 4, gas: 4 + 16 + 4 + 16 });
+    expect(spreadSample(3, 5)).to.deep.equal([0, 1, 2]);
+    expect(spreadSample(10, 5)).to.deep.equal([0, 2, 4, 6, 8]);
+  });
+
+  it("small clusters replay Buildings 1-12; larger ones cycle all 17 with distinct meters", () => {
+    expect([0, 3].map((i) => buildingFor(i, 4))).to.deep.equal([1, 4]);
+    expect([0, 16, 17, 63].map((i) => buildingFor(i, 64))).to.deep.equal([1, 17, 1, 13]);
+    expect(benchMeter(0).address).to.not.equal(benchMeter(17).address);
+    const r = realReading(2, 4, 9);
+    expect(r.loadWh + r.exportWh).to.equal(r.generationWh + r.importWh);
+  });
+});
+
+describe("bench modules on tiny sizes", () => {
+  let anchoring: Figure[] = [];
+
+  it("anchoring: per-reading gas falls with cluster size and sits beside the naive baseline", async () => {
+    anchoring = await benchAnchoring(ctx, { sizes: [2, 8], naiveSampleMax: 2 });
+    const small = anchoring.find((f) => f.id === "anchor.perReading.n2");
+    const large = anchoring.find((f) => f.id === "anchor.perReading.n8");
+    expect(small?.baseline?.value).to.be.greaterThan(0);
+    expect(large?.value).to.be.lessThan(small?.value ?? 0);
+    for (const k of [1, 2, 3, 4]) expect(anchoring.some((f) => f.id === `submitMany.k${k}`)).to.equal(true);
+    const mes = anchoring.filter((f) => f.group === "mes");
+    expect(mes.map((f) => f.id)).to.deep.equal(["mes.decision.n2", "mes.decision.n8"]);
+    for (const f of anchoring) expect(f.value).to.be.a("number").and.greaterThan(0);
+  });
+
+  it("scale model: gas grows with meters, per-node cores do not", () => {
+    const rate = figure({ group: "g", id: "verify.eip712.core1", label: "v", value: 100, unit: "/s" });
+    const m = scaleModel([...anchoring, rate], {
+      meterCounts: [1_000, 10_000],
+      clusterSizes: [8],
+      blockGasLimit: 30_000_000,
+      blockPeriodS: 5,
+      arrivalWindowS: 600,
+      copiesPerReading: 4,
+    });
+    expect(m.rows).to.have.length(2);
+    const [a, b] = m.rows;
+    expect(Math.round((b!.gasPerDay / a!.gasPerDay) * 1e6)).to.equal(10_000_000);
+    expect(b!.coresPerNode).to.equal(a!.coresPerNode);
+    expect(a!.nodes).to.equal(125);
+    expect(() => scaleModel(anchoring)).to.throw(BenchInputError, /rate/);
+  });
+
+  it("off-chain: every figure is a positive rate beside a positive baseline", async () => {
+    const f = await benchOffchain({ treeLeaves: 16, rounds: 1, roundMs: 20, readings: 2 });
+    expect(f.map((x) => x.id)).to.include.members(["merkle.build.leavesPerSecond", "verify.eip712.core2"]);
+    for (const x of f) {
+      expect(x.value).to.be.greaterThan(0);
+      expect(x.baseline?.value).to.be.greaterThan(0);
+    }
+    await expect(benchOffchain({ treeLeaves: 1, rounds: 1, roundMs: 1, readings: 1 })).to.be.rejectedWith(
+      BenchInputError,
+    );
+  });
+});

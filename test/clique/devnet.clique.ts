@@ -1,0 +1,153 @@
+/**
+ * npm run test:clique — a real 3-signer Clique network (patched EthereumJS client) on 127.0.0.1:
+ * the nodes peer and agree, Ignition deploys the paris build, one batch period is proposed, voted and
+ * decided, and the chain keeps sealing with one signer stopped. Everything started here is stopped in
+ * `after`, whatever failed. Named *.clique.ts so `npx hardhat test` (the default suite) skips it.
+ */
+import { expect } from "chai";
+import { rmSync } from "node:fs";
+import path from "node:path";
+import { network } from "hardhat";
+import { batchDigest, type BatchHeader } from "../../lib/batch.js";
+import { PERIOD_SECONDS } from "../../lib/constants.js";
+import {
+  blockHeader,
+  recentSealers,
+  startDevnet,
+  stopDevnet,
+  stopNode,
+  waitForAgreement,
+  type DevnetState,
+} from "../../lib/clique/devnet.js";
+import { waitFor } from "../../lib/clique/rpc.js";
+import CliqueDevnet from "../../ignition/modules/CliqueDevnet.js";
+import { mondayBefore } from "../helpers/grid.js";
+import { CLIENT_CLI, ROOT } from "../../scripts/devnet/config.js";
+
+const SIGNERS = 3;
+const PERIOD = 2;
+/** Ports 30410+/8610+: a devnet from `npm run chain:up` (30400+/8600+) may run beside it. */
+const PORT_OFFSET = 10;
+const START_TIMEOUT_MS = 60_000;
+const DEPLOYMENT_ID = "clique-devnet-test";
+/** IBatchLedger.BatchStatus.Accepted */
+const ACCEPTED = 2n;
+
+// Real nodes take minutes: this suite runs with `npm run test:clique`, not in the default `npm test`.
+const describeDevnet = process.env.GRIDSHARE_DEVNET === "1" ? describe : describe.skip;
+
+describeDevnet("Clique devnet: 3 EthereumJS signers on loopback", function () {
+  this.timeout(170_000);
+  let state: DevnetState | undefined;
+
+  before(async function () {
+    state = await startDevnet(
+      {
+        baseDir: path.join(ROOT, ".devnet", "test"),
+        signers: SIGNERS,
+        periodSeconds: PERIOD,
+        operators: 1,
+        clientCli: CLIENT_CLI,
+        portOffset: PORT_OFFSET,
+      },
+      START_TIMEOUT_MS,
+    );
+  });
+
+  after(async function () {
+    if (state !== undefined) await stopDevnet(state);
+    // Every run is a new chain: drop its Ignition journal, so the next run does not reconcile against it.
+    rmSync(path.join(ROOT, "ignition", "deployments", DEPLOYMENT_ID), { recursive: true, force: true });
+  });
+
+  function devnet(): DevnetState {
+    if (state === undefined) throw new Error("devnet not started");
+    return state;
+  }
+
+  it("peers all signers, agrees on one chain and seals in turn, signer recovered from the seal", async function () {
+    const s = devnet();
+    const window = SIGNERS * 3;
+    const height = await waitForAgreement(s, window, START_TIMEOUT_MS);
+    const url = s.nodes[0].rpcUrl;
+    const blocks = await recentSealers(url, height - window + 1, height);
+    const signerSet = new Set(s.nodes.map((n) => n.address));
+    for (const b of blocks) expect(signerSet.has(b.sealer ?? "")).to.equal(true);
+    // Every signer sealed within 3N blocks (in turn when on time; out-of-turn blocks may win some slots).
+    expect(new Set(blocks.map((b) => b.sealer)).size).to.equal(SIGNERS);
+    // The header's miner field is 0x0 on Clique: the sealer only comes from the seal.
+    expect((await blockHeader(url, height)).miner).to.equal(`0x${"00".repeat(20)}`);
+  });
+
+  it("deploys with Ignition and runs a batch period: proposal, votes, accepted decision", async function () {
+    const s = devnet();
+    const connection = await network.create({
+      network: "clique",
+      override: {
+        url: s.nodes[0].rpcUrl,
+        // operator (utility), then the three signers, which are also the grid's nodes
+        accounts: [s.operatorKeys[0], ...s.nodes.map((n) => n.privateKey)],
+      },
+    });
+    const { ethers, ignition } = connection;
+    const latest = await blockHeader(s.nodes[0].rpcUrl, "latest");
+    const epoch = mondayBefore(BigInt(latest.timestamp));
+    const { registry, ledger } = await ignition.deploy(CliqueDevnet, {
+      parameters: { CliqueDevnet: { epoch } },
+      deploymentId: DEPLOYMENT_ID,
+    });
+    const [, node0, node1, node2] = await ethers.getSigners();
+    // Every node is a cluster parent; cluster 1 (node0) has neighbours node1 and node2: 3 voters.
+    for (const [i, node] of [node0, node1, node2].entries()) {
+      await (await registry.addNode(node.address, i * 1000, 0)).wait();
+      await (await registry.createCluster(node.address, i * 1000, 0)).wait();
+    }
+    await (await registry.setNeighbours(1, [node1.address, node2.address])).wait();
+
+    const now = BigInt((await blockHeader(s.nodes[0].rpcUrl, "latest")).timestamp);
+    const period = Number((now - epoch) / BigInt(PERIOD_SECONDS)) - 1;
+    const header: BatchHeader = {
+      clusterId: 1,
+      period,
+      root: "0x0123456789abcdef",
+      leafCount: 4,
+      totalLoadWh: 5_200n,
+      totalGenerationWh: 3_100n,
+    };
+    await (await ledger.connect(node0).getFunction("propose")(header)).wait();
+    await (await ledger.connect(node1).getFunction("vote")(header)).wait();
+    // 2 of 3 is a strict majority: accepted with the proposed digest.
+    const batch = await ledger.getFunction("batchOf")(1, period);
+    expect(batch.status).to.equal(ACCEPTED);
+    expect(batch.root).to.equal(header.root);
+    expect(batch.totalLoadWh).to.equal(header.totalLoadWh);
+    expect(batch.parentOverruled).to.equal(false);
+    // The last neighbour still votes after the decision; all three voted for the proposed digest.
+    await (await ledger.connect(node2).getFunction("vote")(header)).wait();
+    const tally = await ledger.getFunction("votesOf")(1, period);
+    expect(tally.voterCount).to.equal(3n);
+    expect(tally.candidates).to.deep.equal([batchDigest(header)]);
+    expect(tally.counts).to.deep.equal([3n]);
+    await connection.close();
+  });
+
+  it("keeps sealing with one of three signers stopped", async function () {
+    const s = devnet();
+    await stopNode(s.nodes[2]);
+    const url = s.nodes[0].rpcUrl;
+    const from = Number((await blockHeader(url, "latest")).number);
+    const target = from + 4;
+    await waitFor(
+      `block ${target} with node2 stopped`,
+      async () => {
+        const n = Number((await blockHeader(url, "latest")).number);
+        return n >= target ? n : undefined;
+      },
+      60_000,
+    );
+    const sealers = await recentSealers(url, from + 1, target);
+    expect(sealers.every((b) => b.sealer !== s.nodes[2].address)).to.equal(true);
+    expect(new Set(sealers.map((b) => b.sealer)).size).to.equal(2);
+    await waitForAgreement(s, target, 30_000);
+  });
+});
