@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {IBatchLedger} from "./interfaces/IBatchLedger.sol";
 import {IClusterRegistry} from "./interfaces/IClusterRegistry.sol";
 import {GridConstants} from "./libraries/GridConstants.sol";
+import {Merkle64} from "./libraries/Merkle64.sol";
 import {MesMath} from "./libraries/MesMath.sol";
+import {ReadingLib} from "./libraries/ReadingLib.sol";
 
 /// @title BatchLedger
 /// @notice Double authentication of 64-bit Merkle batches (SPEC 5, 6). For each cluster-period the parent node
@@ -106,7 +109,12 @@ contract BatchLedger is IBatchLedger {
     error BatchAlreadyDecided(uint32 clusterId, uint32 period, BatchStatus status);
     error VotingStillOpen(uint32 clusterId, uint32 period, uint32 currentPeriod);
     error UnknownCluster(uint32 clusterId);
-    error ProofCheckUnavailable();
+    error UnknownMeter(address meter);
+    error BatchNotAccepted(uint32 clusterId, uint32 period, BatchStatus status);
+    error ReadingNotAllowed(address meter, uint32 clusterId, uint32 period);
+    error InvalidReadingSignature(address meter, address signer);
+    error UnbalancedReading(address meter, uint32 period);
+    error InvalidMerkleProof(uint32 clusterId, uint32 period, uint32 index);
 
     /// @param registry_ The ClusterRegistry holding topology, meters and the clock.
     constructor(IClusterRegistry registry_) {
@@ -226,8 +234,30 @@ contract BatchLedger is IBatchLedger {
     }
 
     /// @inheritdoc IBatchLedger
-    function requireProvenReading(ReadingProof calldata) external pure returns (uint32, Batch memory) {
-        revert ProofCheckUnavailable();
+    /// @dev Checks, in order: the meter is known; its batch (the meter's cluster, the reading's period) is
+    /// accepted; the registry allows the meter's reading for that period (readings of a tampered, replaced or
+    /// removed meter stop counting from the alarm's period on); the EIP-712 signature recovers to the meter
+    /// (OpenZeppelin ECDSA refuses malformed and high-s signatures); the energy balance holds; the 64-bit
+    /// Merkle proof leads from the reading's leaf to the accepted root. Each failure has its own error.
+    function requireProvenReading(
+        ReadingProof calldata p
+    ) external view returns (uint32 clusterId, Batch memory batch) {
+        ReadingLib.Reading calldata r = p.reading;
+        IClusterRegistry reg = registry;
+        clusterId = reg.meterInfo(r.meter).clusterId;
+        if (clusterId == 0) revert UnknownMeter(r.meter);
+        batch = batchOf(clusterId, r.period);
+        if (batch.status != BatchStatus.Accepted) revert BatchNotAccepted(clusterId, r.period, batch.status);
+        if (!reg.isReadingAllowed(r.meter, clusterId, r.period)) {
+            revert ReadingNotAllowed(r.meter, clusterId, r.period);
+        }
+        address signer = ECDSA.recover(reg.hashTypedData(ReadingLib.hashStruct(r)), p.signature);
+        if (signer != r.meter) revert InvalidReadingSignature(r.meter, signer);
+        if (!ReadingLib.isBalanced(r)) revert UnbalancedReading(r.meter, r.period);
+        bytes8 leaf = ReadingLib.leaf(r, p.signature);
+        if (!Merkle64.verify(p.proof, batch.root, batch.leafCount, p.index, leaf)) {
+            revert InvalidMerkleProof(clusterId, r.period, p.index);
+        }
     }
 
     // ----------------------------------------------------------- internal

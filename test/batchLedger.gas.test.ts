@@ -7,6 +7,9 @@ import { network } from "hardhat";
 import type { ContractTransactionResponse } from "ethers";
 import { deployGrid, type Grid } from "./helpers/grid.js";
 import { header } from "./helpers/batches.js";
+import { signedReadings } from "./helpers/readings.js";
+import { buildBatch } from "../lib/batch.js";
+import { getProof } from "../lib/merkle64.js";
 
 const { ethers, networkHelpers } = await network.create();
 
@@ -88,6 +91,22 @@ describe("BatchLedger gas", () => {
     const a = await gasOf(grid.ledger.connect(grid.nodes[0]).vote(small));
     const b = await gasOf(grid.ledger.connect(grid.nodes[0]).vote(large));
     expect(a).to.equal(b);
+  });
+
+  it("requireProvenReading of a 4-leaf batch (view; gas as if sent in a transaction)", async () => {
+    const { grid, p } = await openGrid();
+    const batch = buildBatch(1, p, await signedReadings(grid, 1, p));
+    const [parent, n1, n2] = grid.votersOf(1);
+    await grid.ledger.connect(parent).propose(batch.header);
+    await grid.ledger.connect(n1).vote(batch.header);
+    await grid.ledger.connect(n2).vote(batch.header);
+    const s = batch.readings[0];
+    const arg = { reading: s.reading, signature: s.signature, index: 0, proof: getProof(batch.tree, 0) };
+    const gas = record(
+      "requireProvenReading (4 leaves, incl. 21k base)",
+      await grid.ledger.requireProvenReading.estimateGas(arg),
+    );
+    expect(gas).to.be.lessThan(60_000n);
   });
 
   for (const n of [1, 5, 16]) {
