@@ -19,6 +19,7 @@ import { demoClusters } from "../../lib/topology/demo-grid.js";
 import { checkReportInBrowser } from "../../lib/report/browser.js";
 import type {
   BatchLedger,
+  Billing,
   CapacityCertificates,
   TariffSchedule,
 } from "../../types/ethers-contracts/index.js";
@@ -34,6 +35,7 @@ describe("npm run demo: one week of Buildings 1-12", function () {
   let ledger: BatchLedger;
   let certificates: CapacityCertificates;
   let tariffs: TariffSchedule;
+  let billing: Billing;
   let epoch: bigint;
   const dataOffset = (DATA_WEEK - 1) * W;
   const layout = demoClusters([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], SEED);
@@ -62,6 +64,7 @@ describe("npm run demo: one week of Buildings 1-12", function () {
       c.CapacityCertificates!,
     )) as unknown as CapacityCertificates;
     tariffs = (await ethers.getContractAt("TariffSchedule", c.TariffSchedule!)) as unknown as TariffSchedule;
+    billing = (await ethers.getContractAt("Billing", c.Billing!)) as unknown as Billing;
     epoch = BigInt(await (await ethers.getContractAt("ClusterRegistry", c.ClusterRegistry!)).epoch());
   });
 
@@ -195,18 +198,42 @@ describe("npm run demo: one week of Buildings 1-12", function () {
       expect(nano(bill.charge), where).to.equal(charge);
       expect(nano(bill.credit), where).to.equal(credit);
       expect(nano(bill.net), where).to.equal(charge - credit);
+      // Settled on-chain by Billing from the proven readings, with the same amounts.
+      expect(bill.settled, where).to.equal(true);
+      const settled = await billing.settlementOf(bill.meter, 1);
+      expect(settled.settled, where).to.equal(true);
+      expect(settled.charge, where).to.equal(charge);
+      expect(settled.credit, where).to.equal(credit);
+      expect(Number(settled.readings), where).to.equal(readings);
     }
     expect(bills.reduce((s, b) => s + b.curtailedWh, 0)).to.be.greaterThan(0);
   });
 
   it("shows how the system answered each injected attack, and every one that ran held", async () => {
-    const run = outcome.report.attacks.filter((a) => !a.skipped);
-    expect(run.length).to.be.greaterThanOrEqual(3);
-    for (const a of run) expect(a.held, `${a.scenario}: ${a.observed}`).to.equal(true);
+    const attacksRun = outcome.report.attacks;
+    expect(attacksRun).to.have.length(4);
+    for (const a of attacksRun) {
+      expect(a.skipped, a.scenario).to.equal(undefined);
+      expect(a.held, `${a.scenario}: ${a.observed}`).to.equal(true);
+    }
+    // The over-capacity prosumer is deauthorized from the proven period on: no MES, no paid export.
+    const over = layout[2]!.meters.find((m) => m.building === attacks.overCapacity.building)!;
+    expect(
+      await certificates.authorizedCapacityAt(over.wallet.address, attacks.overCapacity.period - 1),
+    ).to.equal(BigInt(over.capacityW));
+    expect(
+      await certificates.authorizedCapacityAt(over.wallet.address, attacks.overCapacity.period),
+    ).to.equal(0n);
     const liar = outcome.report.clusters[attacks.lyingParent.clusterId - 1]!.parent;
     expect(await ledger.faults(liar)).to.equal(1n);
     const kinds = outcome.report.events.map((e) => e.kind);
-    expect(kinds).to.include.members(["fault", "tamper alarm", "meter replaced", "reading refused"]);
+    expect(kinds).to.include.members([
+      "fault",
+      "tamper alarm",
+      "meter replaced",
+      "reading refused",
+      "prosumer deauthorized",
+    ]);
   });
 
   it("counts votes and gas from the chain", async () => {
@@ -222,6 +249,8 @@ describe("npm run demo: one week of Buildings 1-12", function () {
     expect(gas["TariffSchedule.publish"]?.count).to.equal(1);
     expect(gas["CapacityCertificates.submitCertificate"]?.count).to.equal(12);
     expect(gas["deploy ClusterRegistry"]?.count).to.equal(1);
+    expect(gas["Billing.settle"]?.count).to.equal(r.bills.length);
+    expect(gas["CapacityCertificates.proveOverCapacity"]?.count).to.equal(1);
     for (const g of r.gas) expect(g.totalGas, g.operation).to.be.greaterThan(0);
     // Every meter posts to its cluster's 3 gateways: all readings accepted but the tampered one; the forged
     // and the tampered readings quarantined by each.
