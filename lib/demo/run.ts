@@ -13,7 +13,7 @@ import path from "node:path";
 import type { NetworkConnection } from "hardhat/types/network";
 import { FIXED_ONE, PERIODS_PER_WEEK } from "../constants.js";
 import { loadBuilding } from "../data/citylearn.js";
-import { computeBill, type Bill, type BillReading } from "../billing.js";
+import type { Bill } from "../billing.js";
 import { clusterShares } from "../mes.js";
 import { violatesTolerance } from "../certificates.js";
 import { settleBill } from "../ops/billing.js";
@@ -101,8 +101,6 @@ class DemoRun {
   readonly verdicts = { forgery: [] as NodeVerdict[], tamper: [] as NodeVerdict[] };
   /** Prosumer-periods in surplus whose MES was computed, and how many the chain's Billing.mesOf disagreed on. */
   mes = { computed: 0, disagreements: 0 };
-  /** Whether BatchLedger proves readings on-chain (Billing settles and fraud proofs work only then). */
-  proofsOnChain = false;
   overCapacity: { meter: string; period: number; proven: boolean; reason: string } | undefined;
   readonly tariffs: OnChainTariffs;
   readonly dataOffset: number;
@@ -165,17 +163,6 @@ class DemoRun {
     }
   }
 
-  /** Whether the ledger checks reading proofs (it reverts ProofCheckUnavailable until Merkle64 is in). */
-  async probeProofs(proof: ReadingProof): Promise<boolean> {
-    try {
-      await this.grid.ledger.requireProvenReading(proofStruct(proof));
-      return true;
-    } catch (e) {
-      if (String((e as Error).message).includes("ProofCheckUnavailable")) return false;
-      throw e;
-    }
-  }
-
   async publishTariff(week: number): Promise<void> {
     const f = forecastWeek(week, this.opts.buildings, week * W + this.dataOffset);
     await this.tariffs.publish(f);
@@ -215,7 +202,7 @@ class DemoRun {
       const parent = this.grid.nodes.find((n) => n.clusterId === slot.clusterId)!.signer;
       await (await registry.connect(parent).reportTamper(slot.wallet.address)).wait();
     }
-    const over = a && this.proofsOnChain ? a.overCapacity : undefined;
+    const over = a?.overCapacity;
     // Meters post at the same time, as real meters do at the end of a period.
     await Promise.all(this.slots.map((slot) => this.meterSends(slot, p, a, over)));
     await this.nodes.tick();
@@ -231,11 +218,6 @@ class DemoRun {
       slot.history.push(next);
     }
     await this.decide(p);
-    if (p === W) {
-      const first = this.slots[0]!;
-      const proof = await this.proofFor(first, first.wallet.address, p);
-      if (proof) this.proofsOnChain = await this.probeProofs(proof);
-    }
     if (over && p === over.period + 1) await this.proveOverCapacity(over.building, over.period);
   }
 
@@ -335,47 +317,34 @@ class DemoRun {
     return undefined;
   }
 
-  /** Bill every meter of every home for grid week `week` (all its batches are decided by now). */
+  /**
+   * Bill every meter of every home for grid week `week` (all its batches are decided by now): the MES of each
+   * surplus period is computed with lib/mes.ts and compared with Billing.mesOf; the bill is quoted on-chain from
+   * the readings' proofs, cross-checked with lib/billing.ts (settleBill), and settled.
+   */
   async billWeek(week: number): Promise<void> {
-    const tariff = await this.tariffs.tariffOf(week);
     for (const slot of this.slots) {
       for (const wallet of slot.history) {
-        const readings: BillReading[] = [];
         const proofs: ReadingProof[] = [];
         for (let p = week * W; p < (week + 1) * W; p++) {
           const proof = await this.proofFor(slot, wallet.address, p);
           if (!proof) continue;
           proofs.push(proof);
           const batch = this.batches.get(`${slot.clusterId}:${p}`)!;
-          const capacityW = await this.certificates.authorizedCapacityAt(wallet.address, p);
           if (batch.totalGenerationWh > batch.totalLoadWh && slot.kind === "prosumer") {
-            // SPEC 10: MES of this prosumer in a surplus period (its paid export is capped by MES x 4 h),
-            // computed by lib/mes.ts and checked against Billing.mesOf on-chain.
+            const capacityW = await this.certificates.authorizedCapacityAt(wallet.address, p);
             const [share] = clusterShares(batch.totalLoadWh, batch.totalGenerationWh, [
               { meter: wallet.address, capacityW },
             ]).shares;
             if (share!.mesW !== (await this.billing.mesOf(wallet.address, p))) this.mes.disagreements++;
             this.mes.computed++;
           }
-          readings.push({
-            meter: proof.reading.meter,
-            period: p,
-            importWh: proof.reading.importWh,
-            exportWh: proof.reading.exportWh,
-            psa: batch.psa,
-            capacityW,
-          });
         }
-        if (readings.length === 0) continue;
-        const meter = readings[0]!.meter;
-        if (this.proofsOnChain) {
-          // Billing quotes (cross-checked with lib/billing.ts by settleBill) and settles from the proofs.
-          const settled = await settleBill(this.billing, { meter, week, proofs: proofs.map(proofStruct) });
-          if (!settled.agrees) throw new BillMismatchError(meter, week);
-          this.bills.push({ slot, meter, bill: settled.bill, settled: true });
-        } else {
-          this.bills.push({ slot, meter, bill: computeBill(meter, week, readings, tariff), settled: false });
-        }
+        if (proofs.length === 0) continue;
+        const meter = proofs[0]!.reading.meter;
+        const settled = await settleBill(this.billing, { meter, week, proofs: proofs.map(proofStruct) });
+        if (!settled.agrees) throw new BillMismatchError(meter, week);
+        this.bills.push({ slot, meter, bill: settled.bill, settled: true });
       }
     }
   }
@@ -493,28 +462,18 @@ async function observeAttacks(r: DemoRun): Promise<ReportAttack[]> {
   const scenario = `over-capacity prosumer: building ${oc.building} reports a peak above its certificate + tolerance (period ${oc.period})`;
   const expected =
     "anyone proves it with the signed reading and its Merkle proof; the prosumer is deauthorized (MES 0)";
-  if (!r.proofsOnChain) {
-    out.push({
-      scenario,
-      expected,
-      observed: "not run",
-      held: false,
-      skipped: "BatchLedger does not prove readings on-chain yet (ProofCheckUnavailable)",
-    });
-  } else {
-    const x = r.overCapacity;
-    const meter = r.slotOf(oc.building).wallet.address;
-    const cap = await r.certificates.authorizedCapacityAt(meter, oc.period);
-    const events = await r.certificates.queryFilter(r.certificates.filters.ProsumerDeauthorized(meter));
-    out.push({
-      scenario,
-      expected,
-      observed: x?.proven
-        ? `deauthorized from period ${events[0]?.args.fromPeriod ?? "?"}; authorized capacity now ${cap} W`
-        : `not proven: ${x?.reason ?? "the scenario did not run"}`,
-      held: x?.proven === true && cap === 0n && events.length === 1,
-    });
-  }
+  const x = r.overCapacity;
+  const meter = r.slotOf(oc.building).wallet.address;
+  const cap = await r.certificates.authorizedCapacityAt(meter, oc.period);
+  const events = await r.certificates.queryFilter(r.certificates.filters.ProsumerDeauthorized(meter));
+  out.push({
+    scenario,
+    expected,
+    observed: x?.proven
+      ? `deauthorized from period ${events[0]?.args.fromPeriod ?? "?"}; authorized capacity now ${cap} W`
+      : `not proven: ${x?.reason ?? "the scenario did not run"}`,
+    held: x?.proven === true && cap === 0n && events.length === 1,
+  });
   return out;
 }
 
@@ -755,9 +714,7 @@ export async function runDemo(
       `Grid week 0 commissions the grid; data weeks ${opts.dataWeek}..${opts.dataWeek + opts.weeks - 1} (week 0 = Monday 2016-08-01) play in grid weeks 1..${opts.weeks}.`,
       `Tariffs: ${run.tariffs.source}; the forecast for week w uses the data before week w's data week. Capacities: DGMD certificates of each home's real PV capacity.`,
       "Nodes: one lib/gateway gateway per node (SQLite store, scheduler, outbox, HTTP on a loopback port); meters post their signed readings to their cluster's parent and neighbour gateways over HTTP.",
-      run.proofsOnChain
-        ? "Bills: quoted and settled by the Billing contract from proven readings (cross-checked with lib/billing.ts)."
-        : "Bills: quoted off-chain with lib/billing.ts (on-chain tariffs, certificates and PSA): BatchLedger cannot prove readings on-chain yet.",
+      "Bills: quoted and settled by the Billing contract from the readings' Merkle proofs (each quote cross-checked with lib/billing.ts); MES of every surplus period computed with lib/mes.ts and compared with Billing.mesOf.",
     ],
   };
   const file = path.resolve(opts.reportPath);
