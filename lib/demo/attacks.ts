@@ -3,13 +3,14 @@
  * faults are invented on purpose (the real data has none); everything else stays real data.
  *
  * - lying parent: cluster 1's parent proposes inflated load totals for one period; its neighbours vote for
- *   the header they computed, outvote it, and the parent is recorded overruled with a fault.
+ *   the header they computed, outvote it, and the parent is recorded overruled with a fault (with a single
+ *   neighbour, 2 of 2 cannot be reached and the batch is Disputed).
  * - forged reading: an outsider key signs a reading in the name of a registered meter; every node refuses it.
  * - tampered meter: the seal of cluster 2's first meter breaks; its parent raises the tamper alarm, the meter
  *   stops counting from that period, the altered reading it then sends is refused, and the utility replaces it
  *   with a new key that counts from the next period.
  * - over-capacity prosumer: a prosumer's output exceeds its certified capacity + tolerance; anyone proves it
- *   on-chain and the prosumer is deauthorized (MES 0). Needs CapacityCertificates and on-chain Merkle proofs.
+ *   on-chain with the signed reading and its Merkle proof, and the prosumer is deauthorized (MES 0).
  */
 import { keccak256, toUtf8Bytes, Wallet } from "ethers";
 import { PERIODS_PER_WEEK } from "../constants.js";
