@@ -21,6 +21,7 @@ import {
   type Merkle64Tree,
 } from "../lib/merkle64.js";
 import {
+  readingFromEnergy,
   checkReading,
   encodeReadingFields,
   gridDomain,
@@ -255,16 +256,7 @@ const wallet = (b: number): Wallet => new Wallet(id(`gridshare-test-meter-${b}`)
 
 function readingOf(b: number, period: number, w: Wallet): Reading {
   const p = loadBuilding(b).periods[period]!;
-  return {
-    meter: w.address,
-    period,
-    importWh: p.importWh,
-    exportWh: p.exportWh,
-    loadWh: p.loadWh,
-    generationWh: p.generationWh,
-    peakLoadW: p.peakLoadW,
-    peakGenerationW: p.peakGenerationW,
-  };
+  return readingFromEnergy(w.address, period, p);
 }
 
 function signedOf(b: number, period: number): Promise<SignedReading> {
