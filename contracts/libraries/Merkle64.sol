@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+// Assembly hashes in scratch space (no allocation per level); every assembly path is fuzzed against plain Solidity.
+/* solhint-disable no-inline-assembly */
+
 /// @title Merkle64
 /// @notice SPEC 5's 64-bit Merkle batch: `H64(x) = bytes8(keccak256(x))`, leaf `H64(0x00 || data)`, node
 /// `H64(0x01 || left || right)`, root `H64(0x02 || uint32 leafCount || top)`. Positional tree; an odd last
