@@ -10,6 +10,7 @@ import path from "node:path";
 import { FIXED_ONE, PERIODS_PER_WEEK } from "../../lib/constants.js";
 import { loadBuilding } from "../../lib/data/citylearn.js";
 import { periodStart } from "../../lib/time.js";
+import { readingFromEnergy } from "../../lib/reading.js";
 import { allowedExportWh } from "../../lib/billing.js";
 import { runDemo, type DemoOutcome } from "../../lib/demo/run.js";
 import { Progress } from "../../lib/demo/progress.js";
@@ -87,7 +88,7 @@ describe("npm run demo: one week of Buildings 1-12", function () {
         period === attacks.overCapacity.period
       ) {
         g = overCapacityReading(
-          { meter: m.wallet.address, period, ...p, peakGenerationW: p.peakGenerationW },
+          readingFromEnergy(m.wallet.address, period, p),
           BigInt(m.capacityW),
         ).generationWh;
       }
@@ -177,7 +178,7 @@ describe("npm run demo: one week of Buildings 1-12", function () {
         ) {
           d = {
             ...d,
-            ...overCapacityReading({ meter: bill.meter, period: p, ...d }, BigInt(slot.capacityW)),
+            ...overCapacityReading(readingFromEnergy(bill.meter, p, d), BigInt(slot.capacityW)),
           };
         }
         const cap = await certificates.authorizedCapacityAt(bill.meter, p);
