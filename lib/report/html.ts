@@ -45,7 +45,7 @@ h2{font-size:17px;margin:4px 0 10px}table{border-collapse:collapse;width:100%;fo
 th,td{padding:4px 8px;border-bottom:1px solid #e5e8ec;text-align:left}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .cards{display:flex;flex-wrap:wrap;gap:10px}.card{background:#eef3f8;border-radius:6px;padding:8px 12px;min-width:130px}
 .card b{display:block;font-size:18px}.plots{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:12px}
-figure{margin:0}figcaption{font-weight:600;margin-bottom:4px}svg{width:100%;height:auto;background:#fbfcfd;border:1px solid #e5e8ec}
+figure{margin:0}.plots figure:only-child{max-width:640px}figcaption{font-weight:600;margin-bottom:4px}svg{width:100%;height:auto;background:#fbfcfd;border:1px solid #e5e8ec}
 .legend span{display:inline-block;margin-right:12px;font-size:12px}.legend i{display:inline-block;width:10px;height:10px;margin-right:4px;border-radius:2px}
 .ok{color:#11703a}.bad{color:#b3261e}
 `;
