@@ -12,6 +12,8 @@ import { fileURLToPath } from "node:url";
 import { network } from "hardhat";
 import { benchAnchoring, DEFAULT_ANCHORING } from "./anchoring.js";
 import { benchOffchain, DEFAULT_OFFCHAIN } from "./offchain.js";
+import { benchMerkle, DEFAULT_MERKLE } from "./merkle.js";
+import { benchBilling, DEFAULT_BILLING } from "./billing.js";
 import { figureTable, notMeasured, type Figure } from "./lib/figures.js";
 import {
   gitCommit,
@@ -37,6 +39,12 @@ const gasCtx = await network.create();
 figures.push(
   ...(await benchAnchoring(gasCtx, quick ? { sizes: [4, 16], naiveSampleMax: 8 } : DEFAULT_ANCHORING)),
 );
+
+log("Merkle proof verification gas (Merkle64 vs OpenZeppelin)");
+figures.push(...(await benchMerkle(gasCtx, quick ? { depths: [2, 4] } : DEFAULT_MERKLE)));
+
+log("billing gas per meter-week (real ledger, real votes)");
+figures.push(...(await benchBilling(await network.create(), quick ? { periods: 3 } : DEFAULT_BILLING)));
 
 log("off-chain hashing and verification");
 figures.push(
