@@ -102,4 +102,3 @@ if (process.env.GRIDSHARE_BENCH_DOCS === "1") {
 } else if (process.env.GRIDSHARE_BENCH_MARKDOWN === "1") {
   console.log("\n" + resultsMarkdown(results));
 }
-
