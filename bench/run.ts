@@ -12,7 +12,11 @@ import { fileURLToPath } from "node:url";
 import { network } from "hardhat";
 import { benchAnchoring, DEFAULT_ANCHORING } from "./anchoring.js";
 import { benchOffchain, DEFAULT_OFFCHAIN } from "./offchain.js";
-import { figureTable, notMeasured, type Figure } from "./lib/figures.js";
+import { benchMerkle, DEFAULT_MERKLE } from "./merkle.js";
+import { benchBilling, DEFAULT_BILLING } from "./billing.js";
+import { benchGateway, DEFAULT_GATEWAY } from "./gateway.js";
+import { chainFigures } from "./chain.js";
+import { figureTable, type Figure } from "./lib/figures.js";
 import {
   gitCommit,
   machine,
@@ -30,6 +34,13 @@ const loadStart = os.loadavg()[0] ?? 0;
 const log = (s: string) =>
   console.log(`[bench ${((Date.now() - started.getTime()) / 1000).toFixed(0)}s] ${s}`);
 
+/**
+ * Why the live devnet figures are not in `npm run bench`: a 3-signer @ethereumjs/client devnet shares this
+ * 2-core machine with the benchmark's own load, and lib/clique is still being stabilised (feat/clique).
+ */
+const LIVE_DEVNET_REASON =
+  "live devnet run not part of npm run bench yet: lib/clique's devnet was being stabilised on feat/clique when this was written; block capacity is computed above from measured gas";
+
 const figures: Figure[] = [];
 
 log("anchoring, votes, MES decision gas (in-process network)");
@@ -38,6 +49,12 @@ figures.push(
   ...(await benchAnchoring(gasCtx, quick ? { sizes: [4, 16], naiveSampleMax: 8 } : DEFAULT_ANCHORING)),
 );
 
+log("Merkle proof verification gas (Merkle64 vs OpenZeppelin)");
+figures.push(...(await benchMerkle(gasCtx, quick ? { depths: [2, 4] } : DEFAULT_MERKLE)));
+
+log("billing gas per meter-week (real ledger, real votes)");
+figures.push(...(await benchBilling(await network.create(), quick ? { periods: 3 } : DEFAULT_BILLING)));
+
 log("off-chain hashing and verification");
 figures.push(
   ...(await benchOffchain(
@@ -45,7 +62,16 @@ figures.push(
   )),
 );
 
-figures.push(...pending());
+log("gateway ingest end to end (HTTP + verify + SQLite) on loopback");
+figures.push(
+  ...(await benchGateway(
+    quick
+      ? { meters: 8, periodsPerRound: 1, rounds: 1, roundMs: 1000, concurrency: 2, bulkSize: 4 }
+      : DEFAULT_GATEWAY,
+  )),
+);
+
+figures.push(...chainFigures(figures, LIVE_DEVNET_REASON));
 
 let scale: ScaleModel | null = null;
 try {
@@ -75,38 +101,4 @@ if (process.env.GRIDSHARE_BENCH_DOCS === "1") {
   console.log("docs/benchmarks.md updated");
 } else if (process.env.GRIDSHARE_BENCH_MARKDOWN === "1") {
   console.log("\n" + resultsMarkdown(results));
-}
-
-/** Figures whose code has not reached main yet. */
-function pending(): Figure[] {
-  return [
-    notMeasured(
-      "merkle",
-      "merkle64.verify.depth*",
-      "Merkle64 proof verification gas, depths 2..12",
-      "gas",
-      "contracts/libraries/Merkle64.sol not on main yet",
-    ),
-    notMeasured(
-      "mes",
-      "billing.perMeterWeek",
-      "billing gas per meter-week",
-      "gas",
-      "BatchLedger.requireProvenReading still reverts ProofCheckUnavailable on main (needs Merkle64.sol); a stand-in ledger would leave out the proof check that dominates the cost",
-    ),
-    notMeasured(
-      "off-chain",
-      "gateway.ingest.readingsPerSecond",
-      "gateway ingest end to end (HTTP + verify + SQLite)",
-      "readings/s",
-      "lib/gateway not on main yet",
-    ),
-    notMeasured(
-      "chain",
-      "clique.*",
-      "Clique devnet tx/block, tx/s, batches per block",
-      "tx/s",
-      "lib/clique devnet tooling not on main yet",
-    ),
-  ];
 }

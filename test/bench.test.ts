@@ -19,6 +19,12 @@ import { calldataCost, spreadSample } from "../bench/lib/gas.js";
 import { interleaved, median, opsPerSecond } from "../bench/lib/timing.js";
 import { benchMeter, buildingFor, realReading } from "../bench/lib/readings.js";
 import { scaleModel } from "../bench/scale.js";
+import { benchMerkle, merkleGasByDepth, ozTree } from "../bench/merkle.js";
+import { benchBilling } from "../bench/billing.js";
+import { gatewayRates } from "../bench/gateway.js";
+import { chainFigures, perBlock } from "../bench/chain.js";
+import { DEFAULT_GAS_LIMIT } from "../lib/clique/genesis.js";
+import type { MerkleProofBench } from "../types/ethers-contracts/index.js";
 
 const ctx = await network.create();
 const { ethers, networkHelpers } = ctx;
@@ -173,5 +179,72 @@ describe("bench modules on tiny sizes", () => {
     await expect(benchOffchain({ treeLeaves: 1, rounds: 1, roundMs: 1, readings: 1 })).to.be.rejectedWith(
       BenchInputError,
     );
+  });
+
+  it("merkle: both verifiers accept their proofs, refuse a wrong leaf, and cost more with depth", async () => {
+    const bench = (await ethers.deployContract("MerkleProofBench")) as unknown as MerkleProofBench;
+    const rows = await merkleGasByDepth(bench, [2, 3]);
+    expect(rows.map((r) => r.depth)).to.deep.equal([2, 3]);
+    expect(rows[1]!.merkle64Gas).to.be.greaterThan(rows[0]!.merkle64Gas);
+    expect(rows[1]!.ozGas).to.be.greaterThan(rows[0]!.ozGas);
+    const leaves = ["0x01", "0x02", "0x03", "0x04"].map((x) => ethers.zeroPadValue(x, 32));
+    const oz = ozTree(leaves, 1);
+    expect((await bench.openZeppelin(oz.proof, oz.root, leaves[1]!))[0]).to.equal(true);
+    expect((await bench.openZeppelin(oz.proof, oz.root, leaves[2]!))[0]).to.equal(false);
+    expect(() => ozTree(leaves.slice(0, 3), 0)).to.throw(BenchInputError, /power of 2/);
+    await expect(merkleGasByDepth(bench, [0])).to.be.rejectedWith(BenchInputError, /depth/);
+    const f = await benchMerkle(ctx, { depths: [2] });
+    const abi = f.find((x) => x.id === "merkle64.calldata.bytes.depth2")!;
+    const packed = f.find((x) => x.id === "merkle64.calldata.packed.depth2")!;
+    expect(abi.value! - packed.value!).to.equal(2 * 24);
+    expect(packed.limit?.value).to.equal(2 * 24 * 4);
+  });
+
+  it("billing: proving readings on the real ledger costs more than the stand-in without the check", async () => {
+    const f = await benchBilling(await network.create(), { periods: 2 });
+    const week = f.find((x) => x.id === "billing.perMeterWeek")!;
+    expect(week.value).to.be.greaterThan(week.baseline!.value);
+    expect(f.find((x) => x.id === "billing.proofPerReading")!.value).to.be.greaterThan(0);
+    await expect(benchBilling(ctx, { periods: 0 })).to.be.rejectedWith(BenchInputError, /periods/);
+  });
+
+  it("gateway: every reading posted is verified and stored once; bad sizes are refused", async () => {
+    const o = { meters: 3, periodsPerRound: 1, rounds: 1, roundMs: 30_000, concurrency: 2, bulkSize: 2 };
+    const r = await gatewayRates(o);
+    // One round of single posts and one of bulk posts, each on its own period.
+    expect(r.stored).to.equal(2 * o.meters);
+    expect(r.single).to.be.greaterThan(0);
+    expect(r.bulk).to.be.greaterThan(0);
+    await expect(gatewayRates({ ...o, meters: 0 })).to.be.rejectedWith(BenchInputError);
+  });
+
+  it("chain: transactions per block are the genesis gas limit over the measured gas", () => {
+    const limit = Number(DEFAULT_GAS_LIMIT);
+    const propose = figure({
+      group: "votes",
+      id: "vote.propose",
+      label: "p",
+      value: limit / 800,
+      unit: "gas",
+    });
+    const f = chainFigures([propose], "no devnet");
+    expect(f.find((x) => x.id === "clique.fit.vote.propose")?.value).to.equal(800);
+    expect(f.find((x) => x.id === "clique.live")?.notMeasured).to.equal("no devnet");
+    expect(f.some((x) => x.id === "clique.fit.vote.open")).to.equal(false);
+    expect(perBlock(1000, 300)).to.equal(3);
+  });
+
+  it("scale model sizes gateways by the ingest rate when it is measured", () => {
+    const n8 = anchoring.filter((f) => f.id === "anchor.perReading.n8");
+    const verify = figure({ group: "g", id: "verify.eip712.core1", label: "v", value: 100, unit: "/s" });
+    const ingest = figure({
+      group: "g",
+      id: "gateway.ingest.readingsPerSecond",
+      label: "i",
+      value: 50,
+      unit: "/s",
+    });
+    const m = scaleModel([...n8, verify, ingest]);
+    expect(m.perCoreRate).to.deep.equal({ value: 50, source: "gateway.ingest.readingsPerSecond" });
   });
 });

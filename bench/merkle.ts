@@ -1,0 +1,151 @@
+/**
+ * Merkle proof verification gas (issue 8): GridShare's 64-bit Merkle64.verify beside OpenZeppelin 5.3's 256-bit
+ * MerkleProof.verifyCalldata at the same depths, execution gas measured with gasleft() around the library call
+ * (contracts/bench/MerkleProofBench.sol), plus the calldata each proof costs: ABI pads every bytes8 to a 32-byte
+ * word, so the 64-bit proof's calldata is the same size as the 256-bit one unless it is packed.
+ */
+import { randomBytes } from "node:crypto";
+import { concat, hexlify, keccak256 } from "ethers";
+import type { MerkleProofBench } from "../types/ethers-contracts/index.js";
+import { buildTree, getProof, HASH64_BYTES } from "../lib/merkle64.js";
+import { BenchInputError, figure, type Figure } from "./lib/figures.js";
+import { CALLDATA_ZERO_GAS, calldataCost, type GasContext } from "./lib/gas.js";
+
+export interface MerkleOptions {
+  /** Tree depths (a full tree of 2^depth leaves; the proof has `depth` siblings). */
+  readonly depths: readonly number[];
+}
+
+export const DEFAULT_MERKLE: MerkleOptions = { depths: [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12] };
+
+/** ABI word: every dynamic-array element of a bytes8[] or bytes32[] takes one. */
+const ABI_WORD_BYTES = 32;
+const OZ_HASH_BYTES = 32;
+
+/** One depth's measurement. */
+export interface MerkleDepthGas {
+  depth: number;
+  merkle64Gas: number;
+  ozGas: number;
+  /** Whole call data (selector + ABI arguments) of each verifier call, bytes and gas (EIP-2028). */
+  merkle64Calldata: { bytes: number; gas: number };
+  ozCalldata: { bytes: number; gas: number };
+}
+
+/** OpenZeppelin's sorted-pair (commutative) keccak256 tree: the root and the proof of leaf `index`. */
+export function ozTree(leaves: readonly string[], index: number): { root: string; proof: string[] } {
+  if (leaves.length === 0 || (leaves.length & (leaves.length - 1)) !== 0)
+    throw new BenchInputError(
+      `OpenZeppelin bench trees are full: ${leaves.length} leaves is not a power of 2`,
+    );
+  const proof: string[] = [];
+  let level = [...leaves];
+  let idx = index;
+  while (level.length > 1) {
+    proof.push(level[idx ^ 1] as string);
+    const next: string[] = [];
+    for (let i = 0; i < level.length; i += 2) {
+      const a = level[i] as string;
+      const b = level[i + 1] as string;
+      next.push(keccak256(BigInt(a) < BigInt(b) ? concat([a, b]) : concat([b, a])));
+    }
+    level = next;
+    idx >>= 1;
+  }
+  return { root: level[0] as string, proof };
+}
+
+/** Execution gas of both verifiers at each depth, on a last-leaf proof (every level has a sibling). */
+export async function merkleGasByDepth(
+  bench: MerkleProofBench,
+  depths: readonly number[],
+): Promise<MerkleDepthGas[]> {
+  const out: MerkleDepthGas[] = [];
+  for (const depth of depths) {
+    if (!Number.isInteger(depth) || depth < 1 || depth > 20)
+      throw new BenchInputError(`depth must be 1..20, got ${depth}`);
+    const n = 1 << depth;
+    const index = n - 1;
+    const tree = buildTree(new Uint8Array(randomBytes(n * HASH64_BYTES)));
+    const leaf64 = hexlify(tree.levels[0]!.subarray(index * HASH64_BYTES, (index + 1) * HASH64_BYTES));
+    const args64: [string[], string, number, number, string] = [
+      getProof(tree, index),
+      tree.root,
+      n,
+      index,
+      leaf64,
+    ];
+    const [ok64, g64] = await bench.merkle64(...args64);
+    const leaves = Array.from({ length: n }, () => hexlify(randomBytes(OZ_HASH_BYTES)));
+    const oz = ozTree(leaves, index);
+    const argsOz: [string[], string, string] = [oz.proof, oz.root, leaves[index] as string];
+    const [okOz, gOz] = await bench.openZeppelin(...argsOz);
+    if (!ok64 || !okOz) throw new BenchInputError(`depth ${depth}: a bench proof did not verify`);
+    out.push({
+      depth,
+      merkle64Gas: Number(g64),
+      ozGas: Number(gOz),
+      merkle64Calldata: calldataCost(bench.interface.encodeFunctionData("merkle64", args64)),
+      ozCalldata: calldataCost(bench.interface.encodeFunctionData("openZeppelin", argsOz)),
+    });
+  }
+  return out;
+}
+
+export async function benchMerkle(ctx: GasContext, opts: MerkleOptions = DEFAULT_MERKLE): Promise<Figure[]> {
+  const bench = (await ctx.ethers.deployContract("MerkleProofBench")) as unknown as MerkleProofBench;
+  const rows = await merkleGasByDepth(bench, opts.depths);
+  const out: Figure[] = [];
+  for (const r of rows) {
+    out.push(
+      figure({
+        group: "merkle",
+        id: `merkle64.verify.depth${r.depth}`,
+        label: `Merkle64 proof verification gas, depth ${r.depth}`,
+        value: r.merkle64Gas,
+        unit: "gas",
+        baseline: { label: "OpenZeppelin MerkleProof.verifyCalldata, 256-bit", value: r.ozGas },
+      }),
+    );
+  }
+  const deepest = rows[rows.length - 1];
+  if (deepest) {
+    const d = deepest.depth;
+    // Packing drops each sibling's 24 zero padding bytes (and nothing else: the header words stay).
+    const padding = d * (ABI_WORD_BYTES - HASH64_BYTES);
+    const m = deepest.merkle64Calldata;
+    out.push(
+      figure({
+        group: "merkle",
+        id: `merkle64.calldata.bytes.depth${d}`,
+        label: `proof call data, depth ${d}: Merkle64 ABI bytes8[] (32-byte word per sibling)`,
+        value: m.bytes,
+        unit: "bytes",
+        baseline: { label: "OpenZeppelin bytes32[] call", value: deepest.ozCalldata.bytes },
+        note: "whole call: selector, root, leaf(, count, index) and the proof array",
+      }),
+      figure({
+        group: "merkle",
+        id: `merkle64.calldata.gas.depth${d}`,
+        label: `proof call data gas, depth ${d}: Merkle64 ABI (padding is zero bytes, 4 gas)`,
+        value: m.gas,
+        unit: "gas",
+        baseline: { label: "OpenZeppelin bytes32[] call", value: deepest.ozCalldata.gas },
+      }),
+      figure({
+        group: "merkle",
+        id: `merkle64.calldata.packed.depth${d}`,
+        label: `proof call data, depth ${d}: Merkle64 packed (8 bytes per sibling)`,
+        value: m.bytes - padding,
+        unit: "bytes",
+        baseline: { label: "ABI bytes8[]", value: m.bytes },
+        limit: {
+          label: "gas packing would save",
+          value: padding * CALLDATA_ZERO_GAS,
+          computed: `${d} x 24 zero bytes x 4 gas`,
+        },
+      }),
+    );
+  }
+  return out;
+}
