@@ -18,6 +18,7 @@ import {
   toleranceOutOfRange,
 } from "./dgmd.js";
 import { notMounted } from "./paper-classes.js";
+import { gatewayFlood } from "./gateway-flood.js";
 import { innerNodeAsLeaf, otherLeafCount, PROOF_REFUSED } from "./proofs.js";
 import { extremeBilling, settleTwice } from "./settlement.js";
 import type { AttackContext, Observation, Scenario } from "./types.js";
@@ -369,9 +370,10 @@ export const EXTENDED_SCENARIOS: readonly Scenario[] = [
     attackClass: "extended",
     title: "gateway flooded with malformed posts (bounded, loopback)",
     paperColumn: "-",
-    expected: GRIDSHARE("refused all, gateway still serves"),
-    pending: "the gateway (lib/gateway, feat/gateway) is not on main yet",
-    run: notMounted,
+    expected: GRIDSHARE(
+      "refused all 144 hostile posts (4xx), healthy, DB unchanged but quarantine, 4 of 4 valid readings taken",
+    ),
+    run: gatewayFlood,
   },
   {
     id: "X20",
