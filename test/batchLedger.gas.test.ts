@@ -1,6 +1,7 @@
 /**
- * Gas of the batch vote. Gas is deterministic, so the bounds below are regression guards, not timings.
- * `GRIDSHARE_GAS_REPORT=1 npx hardhat test mocha test/batchLedger.gas.test.ts` prints the table.
+ * Gas behaviour of the batch vote: what must hold whatever the numbers (decision gas independent of the batch
+ * size; several batches decided in one transaction). The numbers themselves are benchmarks (`npm run bench`,
+ * docs/benchmarks.md); `GRIDSHARE_GAS_REPORT=1 npx hardhat test mocha test/batchLedger.gas.test.ts` prints them.
  */
 import { expect } from "chai";
 import { network } from "hardhat";
@@ -50,23 +51,15 @@ describe("BatchLedger gas", () => {
   it("single votes on a 4-voter cluster: proposal, votes, deciding vote, late vote", async () => {
     const { grid, p } = await openGrid();
     const [parent, n1, n2, n3] = grid.votersOf(1);
-    const first = record(
-      "propose (first vote of a batch)",
-      await gasOf(grid.ledger.connect(parent).propose(header(1, p))),
-    );
-    const second = record(
-      "vote, same digest, not deciding",
-      await gasOf(grid.ledger.connect(n1).vote(header(1, p))),
-    );
-    const decide = record("vote, deciding (3 of 4)", await gasOf(grid.ledger.connect(n2).vote(header(1, p))));
-    const late = record(
+    record("propose (first vote of a batch)", await gasOf(grid.ledger.connect(parent).propose(header(1, p))));
+    record("vote, same digest, not deciding", await gasOf(grid.ledger.connect(n1).vote(header(1, p))));
+    record("vote, deciding (3 of 4)", await gasOf(grid.ledger.connect(n2).vote(header(1, p))));
+    record(
       "late vote after decision, other digest (fault)",
       await gasOf(grid.ledger.connect(n3).vote(header(1, p, 1))),
     );
-    expect(first).to.be.lessThan(110_000n);
-    expect(second).to.be.lessThan(60_000n);
-    expect(decide).to.be.lessThan(90_000n);
-    expect(late).to.be.lessThan(110_000n); // stores the new losing digest and a first fault
+    expect(await grid.ledger.isAccepted(1, p)).to.equal(true);
+    expect(await grid.ledger.faults(n3.address)).to.equal(1n);
   });
 
   it("overruling the parent: deciding vote that also charges the parent's fault", async () => {
@@ -75,11 +68,11 @@ describe("BatchLedger gas", () => {
     await grid.ledger.connect(parent).propose(header(1, p, 9));
     record("vote, new candidate digest", await gasOf(grid.ledger.connect(n1).vote(header(1, p))));
     await grid.ledger.connect(n2).vote(header(1, p));
-    const decide = record(
+    record(
       "vote, deciding + parent overruled + 1 fault",
       await gasOf(grid.ledger.connect(n3).vote(header(1, p))),
     );
-    expect(decide).to.be.lessThan(120_000n);
+    expect((await grid.ledger.batchOf(1, p)).parentOverruled).to.equal(true);
   });
 
   it("decision gas does not depend on the batch size", async () => {
@@ -102,11 +95,13 @@ describe("BatchLedger gas", () => {
     await grid.ledger.connect(n2).vote(batch.header);
     const s = batch.readings[0];
     const arg = { reading: s.reading, signature: s.signature, index: 0, proof: getProof(batch.tree, 0) };
-    const gas = record(
+    record(
       "requireProvenReading (4 leaves, incl. 21k base)",
       await grid.ledger.requireProvenReading.estimateGas(arg),
     );
-    expect(gas).to.be.lessThan(60_000n);
+    const [clusterId, accepted] = await grid.ledger.requireProvenReading(arg);
+    expect(clusterId).to.equal(1n);
+    expect(accepted.root).to.equal(batch.header.root);
   });
 
   for (const n of [1, 5, 16]) {
@@ -128,8 +123,6 @@ describe("BatchLedger gas", () => {
       record(`submitMany ${n} x deciding vote (total)`, deciding);
       record(`submitMany ${n} x deciding vote (per header)`, deciding / BigInt(n));
       for (const c of clusters) expect(await grid.ledger.isAccepted(c, q)).to.equal(true);
-      expect(firstVotes / BigInt(n)).to.be.lessThan(110_000n);
-      expect(deciding / BigInt(n)).to.be.lessThan(90_000n);
     });
   }
 });

@@ -12,6 +12,7 @@ import { id, TypedDataEncoder, Wallet } from "ethers";
 import { loadBuilding } from "../../lib/data/citylearn.js";
 import { buildBatch, getProof, type Merkle64Batch } from "../../lib/merkle64.js";
 import {
+  readingFromEnergy,
   gridDomain,
   readingDigest,
   readingStructHash,
@@ -43,16 +44,7 @@ async function main(): Promise<void> {
   const domain = gridDomain(VECTOR_CHAIN_ID, VECTOR_REGISTRY);
   const readingOf = (w: Wallet, building: number, period: number): Reading => {
     const p = loadBuilding(building).periods[period]!;
-    return {
-      meter: w.address,
-      period,
-      importWh: p.importWh,
-      exportWh: p.exportWh,
-      loadWh: p.loadWh,
-      generationWh: p.generationWh,
-      peakLoadW: p.peakLoadW,
-      peakGenerationW: p.peakGenerationW,
-    };
+    return readingFromEnergy(w.address, period, p);
   };
   // Buildings 1-12 as one cluster-period (Monday 2016-08-08 12:00-16:00, period 45): the realistic batch.
   const cluster: SignedReading[] = [];
