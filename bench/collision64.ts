@@ -28,7 +28,11 @@ const SECONDS_PER_YEAR = 365.25 * 86_400;
  * The input mimics a node hash `0x01 || left || right` (17 bytes, one keccak block): the attacker varies
  * 8 free bytes from a trial-specific start. Returns evaluations until two inputs share the top `bits` bits.
  */
-function birthday(bits: number, trial: number, deadline: number): { evaluations: number; found: boolean } {
+export function birthday(
+  bits: number,
+  trial: number,
+  deadline: number,
+): { evaluations: number; found: boolean } {
   const input = new Uint8Array(17);
   input[0] = 0x01;
   const view = new DataView(input.buffer);
@@ -133,4 +137,5 @@ function main(): void {
   process.stdout.write(JSON.stringify(report.extrapolation) + `\nwrote ${file}\n`);
 }
 
-main();
+// Run only as a script: lib/attacks (X20) imports `birthday` with its own small budget.
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main();

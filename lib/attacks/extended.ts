@@ -5,7 +5,6 @@
  */
 import { Wallet } from "ethers";
 import { buildBatch, type BatchHeader } from "../batch.js";
-import { buildTree, getProof, treeNode, verifyProof } from "../merkle64.js";
 import { psa } from "../mes.js";
 import { checkReading, signReading, verifyReadingSignature, type SignedReading } from "../reading.js";
 import { readingFor } from "../../test/helpers/readings.js";
@@ -18,7 +17,10 @@ import {
   tariffAfterWeekStart,
   toleranceOutOfRange,
 } from "./dgmd.js";
-import { notMounted } from "./paper-classes.js";
+import { collisionCost } from "./collision.js";
+import { gatewayFlood } from "./gateway-flood.js";
+import { innerNodeAsLeaf, otherLeafCount, PROOF_REFUSED } from "./proofs.js";
+import { extremeBilling, settleTwice } from "./settlement.js";
 import type { AttackContext, Observation, Scenario } from "./types.js";
 
 const TARGET = 1;
@@ -26,7 +28,6 @@ const TARGET = 1;
 const PAIR = 2;
 const UINT64_MAX = 2n ** 64n - 1n;
 const FIXED_ONE = 10n ** 18n;
-const PROOF_REFUSED = "refused: proof does not verify";
 
 const GRIDSHARE = (expected: string) => ({ gridshare: expected });
 
@@ -37,13 +38,6 @@ function refusedBoth(a: string, b: string): Observation {
 
 function verdictName(v: TxVerdict): string {
   return v.ok ? "accepted" : `refused: ${v.error}`;
-}
-
-/** The four meter-signed readings of the target cluster in a fresh open period, and their tree. */
-async function targetTree(grid: Grid) {
-  const b = await honestBatch(grid, TARGET);
-  const built = buildBatch(TARGET, b.p, b.readings);
-  return { ...b, tree: built.tree, leaves: built.leaves };
 }
 
 /** Outsider, a node (a parent) and the DGMD call every utility-only function of the registry. */
@@ -244,55 +238,18 @@ export const EXTENDED_SCENARIOS: readonly Scenario[] = [
   {
     id: "X06",
     attackClass: "extended",
-    title: "inner node presented as a leaf (TS verifier; on-chain needs Merkle64.sol)",
+    title: "inner node presented as a leaf (TS verifier, Merkle64.sol, BatchLedger.requireProvenReading)",
     paperColumn: "-",
-    expected: GRIDSHARE(PROOF_REFUSED),
-    async run(ctx) {
-      const grid = await ctx.grid();
-      const { tree } = await targetTree(grid);
-      const inner = treeNode(tree, 1, 0);
-      const sibling = treeNode(tree, 1, 1);
-      // Same root, the inner node as leaf 0 of the real count, or of a 2-leaf tree (one level up).
-      const claims = [
-        { root: tree.root, leafCount: tree.leafCount, index: 0, leaf: inner, proof: [sibling] },
-        { root: tree.root, leafCount: 2, index: 0, leaf: inner, proof: [sibling] },
-      ];
-      const accepted = claims.filter((c) => verifyProof(c)).length;
-      return {
-        outcome: accepted === 0 ? PROOF_REFUSED : `accepted ${accepted} of ${claims.length}`,
-        attackSucceeded: accepted > 0,
-      };
-    },
+    expected: GRIDSHARE(`${PROOF_REFUSED} (TS, Merkle64) + InvalidMerkleProof (ledger)`),
+    run: innerNodeAsLeaf,
   },
   {
     id: "X07",
     attackClass: "extended",
-    title: "valid leaf and path, proof claims another leaf count (TS verifier)",
+    title: "valid leaf and path, proof shaped for another leaf count (TS, Merkle64.sol, ledger)",
     paperColumn: "-",
-    expected: GRIDSHARE(PROOF_REFUSED),
-    async run(ctx) {
-      const grid = await ctx.grid();
-      const { tree, leaves } = await targetTree(grid);
-      const index = 2;
-      const proof = getProof(tree, index);
-      const honestOk = verifyProof({
-        root: tree.root,
-        leafCount: tree.leafCount,
-        index,
-        leaf: leaves[index],
-        proof,
-      });
-      if (!honestOk) throw new Error("scenario bug: the honest proof does not verify");
-      const lies = [tree.leafCount - 1, tree.leafCount + 1, tree.leafCount * 2];
-      const accepted = lies.filter((leafCount) =>
-        verifyProof({ root: tree.root, leafCount, index, leaf: leaves[index], proof }),
-      );
-      return {
-        outcome: accepted.length === 0 ? PROOF_REFUSED : `accepted with counts ${accepted.join(",")}`,
-        attackSucceeded: accepted.length > 0,
-        detail: `honest count ${tree.leafCount} verifies; claimed ${lies.join(",")}`,
-      };
-    },
+    expected: GRIDSHARE(`${PROOF_REFUSED} (TS, Merkle64) + InvalidMerkleProof (ledger)`),
+    run: otherLeafCount,
   },
   {
     id: "X08",
@@ -387,8 +344,7 @@ export const EXTENDED_SCENARIOS: readonly Scenario[] = [
     title: "settlement of one meter-week twice",
     paperColumn: "-",
     expected: GRIDSHARE("refused: AlreadySettled"),
-    pending: "BatchLedger.requireProvenReading is a stub until Merkle64.sol (feat/merkle) lands",
-    run: notMounted,
+    run: settleTwice,
   },
   {
     id: "X17",
@@ -401,30 +357,35 @@ export const EXTENDED_SCENARIOS: readonly Scenario[] = [
   {
     id: "X18",
     attackClass: "extended",
-    title: "extreme readings and rates in on-chain billing",
+    title: "uint64-top reading (balanced, meter-signed, accepted) and uint64 capacity billed on-chain",
     paperColumn: "-",
-    expected: GRIDSHARE("no overflow: bill equal to the TS twin"),
-    pending:
-      "Billing needs proven readings: BatchLedger.requireProvenReading is a stub until feat/merkle lands",
-    run: notMounted,
+    expected: GRIDSHARE(
+      "no overflow: default rates: quote = twin, settle recorded; " +
+        "uint64-max rates: quote = twin, settle refused SafeCastOverflowedUintDowncast",
+    ),
+    run: extremeBilling,
   },
   {
     id: "X19",
     attackClass: "extended",
     title: "gateway flooded with malformed posts (bounded, loopback)",
     paperColumn: "-",
-    expected: GRIDSHARE("refused all, gateway still serves"),
-    pending: "the gateway (lib/gateway, feat/gateway) is not on main yet",
-    run: notMounted,
+    expected: GRIDSHARE(
+      "refused all 144 hostile posts (4xx), healthy, DB unchanged but quarantine, 4 of 4 valid readings taken",
+    ),
+    run: gatewayFlood,
   },
   {
     id: "X20",
     attackClass: "extended",
-    title: "64-bit collision: time to find one on free inputs, extrapolated",
+    title:
+      "64-bit collision: free inputs, and two meter-signed readings with one leaf (measured, extrapolated)",
     paperColumn: "-",
-    expected: GRIDSHARE("measured"),
-    pending: "bench/collision64.ts (feat/merkle) is not on main yet",
-    run: notMounted,
+    expected: GRIDSHARE(
+      "free-input 64-bit birthday: > 1 h, < 10 years (one thread); " +
+        "meter-key equivocation: collision at 16 bits, 64 bits < 10 years (one thread)",
+    ),
+    run: collisionCost,
   },
   {
     id: "X21",

@@ -33,6 +33,19 @@ function revertData(e: RevertLike): string | undefined {
   return undefined;
 }
 
+/** Name a revert with the given ABIs; anything else (a network failure, a scenario bug) is rethrown. */
+function decodeRevert(e: unknown, abis: readonly Interface[]): TxVerdict {
+  const data = revertData(e as RevertLike);
+  if (data !== undefined) {
+    for (const abi of abis) {
+      const parsed = abi.parseError(data);
+      if (parsed) return { ok: false, error: parsed.name, args: parsed.args.map(String).join(", ") };
+    }
+    if (data === "0x") return { ok: false, error: "revert without reason", args: "" };
+  }
+  throw e;
+}
+
 /**
  * Send `send()` and decode a revert with the given ABIs. Anything that is not a decodable revert (a network
  * failure, a bug in the scenario) is rethrown: a scenario must not pass on an error it did not mean to provoke.
@@ -46,15 +59,17 @@ export async function attempt(
     await tx.wait();
     return { ok: true };
   } catch (e) {
-    const data = revertData(e as RevertLike);
-    if (data !== undefined) {
-      for (const abi of abis) {
-        const parsed = abi.parseError(data);
-        if (parsed) return { ok: false, error: parsed.name, args: parsed.args.map(String).join(", ") };
-      }
-      if (data === "0x") return { ok: false, error: "revert without reason", args: "" };
-    }
-    throw e;
+    return decodeRevert(e, abis);
+  }
+}
+
+/** `attempt` for a view call: returning at all means the contract accepted the input. */
+export async function attemptCall(call: () => Promise<unknown>, ...abis: Interface[]): Promise<TxVerdict> {
+  try {
+    await call();
+    return { ok: true };
+  } catch (e) {
+    return decodeRevert(e, abis);
   }
 }
 
