@@ -34,6 +34,8 @@ export interface GridSetup {
   nodes: DemoNode[];
   clusters: (DemoCluster & { clusterId: number; parent: string })[];
   registry: ClusterRegistry;
+  /** Addresses of the other contracts the Ignition module deployed. */
+  addresses: { ledger: string; certificates: string; tariffs: string; billing: string };
   epoch: bigint;
   /** SPEC 2: the node whose cluster has the most meters deploys (here: it is the Ignition deployer). */
   deployer: string;
@@ -72,7 +74,7 @@ export async function setupGrid(
     meterCount: c.meters.length,
   }));
   const deployer = genesisDeployer(sites) ?? utility.address;
-  const { registry } = await ignition.deploy(GridShareModule, {
+  const { registry, ledger, certificates, tariffs, billing } = await ignition.deploy(GridShareModule, {
     defaultSender: deployer,
     parameters: {
       GridShare: {
@@ -106,6 +108,12 @@ export async function setupGrid(
     nodes: nodeSigners.map((signer, i) => ({ signer, clusterId: i + 1 })),
     clusters,
     registry: reg,
+    addresses: {
+      ledger: await ledger.getAddress(),
+      certificates: await certificates.getAddress(),
+      tariffs: await tariffs.getAddress(),
+      billing: await billing.getAddress(),
+    },
     epoch,
     deployer,
   };
