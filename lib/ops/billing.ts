@@ -112,7 +112,7 @@ export interface BillRequest {
   source: ProofSource;
 }
 
-/** `--gateway`: an http(s) base URL without query or fragment (`http://127.0.0.1:8545`-style). */
+/** `--gateway`: an http(s) base URL without query or fragment (e.g. `http://127.0.0.1:8080`). */
 export function parseGatewayUrl(value: string): URL {
   let url: URL;
   try {
@@ -151,13 +151,15 @@ export function parseBillArgs(args: {
   return { meter, week, source: { kind: "file", file: args.proofs, proofs: readProofsFile(args.proofs) } };
 }
 
+const UINT32_MAX = 0xffffffff;
+/** A gateway that does not answer within this time is reported unreachable rather than waited on forever. */
+const GATEWAY_TIMEOUT_MS = 10_000;
+
 /** A week whose last period does not fit uint32 cannot be billed (the contract's WeekOutOfRange). */
 function checkBillableWeek(week: number): void {
   if (firstPeriodOfWeek(week) + PERIODS_PER_WEEK - 1 > UINT32_MAX)
     throw new InvalidArgumentError("week", `${week} is beyond the last week of the period range`);
 }
-
-const UINT32_MAX = 0xffffffff;
 
 /** The gateway could not be asked, or answered something that is not a proof of what was asked. */
 export class GatewayProofError extends GridShareError {
@@ -169,6 +171,8 @@ export class GatewayProofError extends GridShareError {
 /** A fetch-compatible function (tests may pass their own). */
 export type FetchFn = (url: string) => Promise<Response>;
 
+const fetchWithTimeout: FetchFn = (url) => fetch(url, { signal: AbortSignal.timeout(GATEWAY_TIMEOUT_MS) });
+
 /**
  * Ask a gateway for a meter's proof of each period of the week (`GET /proof/:meter/:period`). A 404
  * `NO_PROOF` means the gateway holds no batched reading for that period: the period is left out (the
@@ -179,7 +183,7 @@ export async function fetchWeekProofs(
   gateway: URL,
   meter: string,
   week: number,
-  fetchFn: FetchFn = fetch,
+  fetchFn: FetchFn = fetchWithTimeout,
 ): Promise<ReadingProof[]> {
   const first = firstPeriodOfWeek(week);
   const base = gateway.href.replace(/\/$/, "");
@@ -217,7 +221,10 @@ export async function fetchWeekProofs(
 }
 
 /** The proofs of a checked request: from its file, or fetched from its gateway. */
-export async function resolveBillArgs(req: BillRequest, fetchFn: FetchFn = fetch): Promise<BillArgs> {
+export async function resolveBillArgs(
+  req: BillRequest,
+  fetchFn: FetchFn = fetchWithTimeout,
+): Promise<BillArgs> {
   const proofs =
     req.source.kind === "file"
       ? req.source.proofs
