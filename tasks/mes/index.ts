@@ -13,7 +13,13 @@ const billOptions = (t: ReturnType<typeof task>) =>
     .addOption({ name: "week", description: "Week number (period / 42)", defaultValue: "" })
     .addOption({
       name: "proofs",
-      description: "JSON file of the meter-week's reading proofs",
+      description: "JSON file of the meter-week's reading proofs (or use --gateway)",
+      defaultValue: "",
+    })
+    .addOption({
+      name: "gateway",
+      description:
+        "Gateway base URL to fetch the proofs from (GET /proof/:meter/:period), e.g. http://127.0.0.1:8080",
       defaultValue: "",
     })
     .addFlag({ name: "json", description: "Machine-readable JSON" })

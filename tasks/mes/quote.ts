@@ -1,15 +1,16 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import type { Billing } from "../../types/ethers-contracts/index.js";
-import { formatBill, parseBillArgs, quoteBill } from "../../lib/ops/billing.js";
+import { formatBill, parseBillArgs, quoteBill, resolveBillArgs } from "../../lib/ops/billing.js";
 import { toJson } from "../../lib/format/table.js";
 import { connectContract } from "../connect.js";
 
 export default async function (
-  args: { meter: string; week: string; proofs: string; json: boolean; billing: string },
+  args: { meter: string; week: string; proofs: string; gateway: string; json: boolean; billing: string },
   hre: HardhatRuntimeEnvironment,
 ) {
-  const bill = parseBillArgs(args);
+  // Every argument is checked before the chain or the gateway is contacted.
+  const request = parseBillArgs(args);
   const billing = await connectContract<Billing>(hre, "Billing", args.billing);
-  const quote = await quoteBill(billing, bill);
+  const quote = await quoteBill(billing, await resolveBillArgs(request));
   console.log(args.json ? toJson(quote) : formatBill(quote));
 }

@@ -1,16 +1,17 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import type { Billing } from "../../types/ethers-contracts/index.js";
-import { formatBill, parseBillArgs, settleBill } from "../../lib/ops/billing.js";
+import { formatBill, parseBillArgs, resolveBillArgs, settleBill } from "../../lib/ops/billing.js";
 import { toJson } from "../../lib/format/table.js";
 import { connectContract } from "../connect.js";
 
 export default async function (
-  args: { meter: string; week: string; proofs: string; json: boolean; billing: string },
+  args: { meter: string; week: string; proofs: string; gateway: string; json: boolean; billing: string },
   hre: HardhatRuntimeEnvironment,
 ) {
-  const bill = parseBillArgs(args);
+  // Every argument is checked before the chain or the gateway is contacted.
+  const request = parseBillArgs(args);
   const billing = await connectContract<Billing>(hre, "Billing", args.billing);
-  const settled = await settleBill(billing, bill);
+  const settled = await settleBill(billing, await resolveBillArgs(request));
   console.log(
     args.json
       ? toJson(settled)
