@@ -158,7 +158,11 @@ contract CapacityCertificates is ICapacityCertificates, EIP712 {
         if (cert.validFrom >= cert.validUntil) {
             revert InvalidValidityWindow(cert.certId, cert.validFrom, cert.validUntil);
         }
+        // Time by design: certificate validity is wall time (SPEC 8).
+        // solhint-disable-next-line not-rely-on-time
         if (cert.validUntil <= block.timestamp) {
+            // Time by design: certificate validity is wall time (SPEC 8).
+            // solhint-disable-next-line not-rely-on-time
             revert CertificateExpired(cert.certId, cert.validUntil, block.timestamp);
         }
         if (cert.installedCapacityW == 0) revert ZeroCapacity(cert.meter);

@@ -274,6 +274,8 @@ contract ClusterRegistry is IClusterRegistry, AccessControl, EIP712 {
     function reportTamper(address meter) external {
         MeterInfo storage m = _requireMeter(meter);
         if (_clusters[m.clusterId].parent != msg.sender) revert NotParentOfMeter(msg.sender, meter);
+        // Time by design: the period clock is block time (SPEC 3).
+        // solhint-disable-next-line not-rely-on-time
         _markTampered(meter, uint64(block.timestamp), msg.sender);
     }
 
@@ -306,7 +308,10 @@ contract ClusterRegistry is IClusterRegistry, AccessControl, EIP712 {
 
     /// @inheritdoc IClusterRegistry
     function currentPeriod() public view returns (uint32) {
+        // Time by design: the period clock is block time (SPEC 3).
+        // solhint-disable-next-line not-rely-on-time
         if (block.timestamp < epoch) revert BeforeEpoch(block.timestamp, epoch);
+        // solhint-disable-next-line not-rely-on-time
         return uint32((block.timestamp - epoch) / GridConstants.PERIOD_SECONDS);
     }
 
@@ -436,6 +441,8 @@ contract ClusterRegistry is IClusterRegistry, AccessControl, EIP712 {
     function _markTampered(address meter, uint64 detectedAt, address reporter) private {
         MeterInfo storage m = _requireMeter(meter);
         if (m.status != MeterStatus.Active) revert MeterNotActive(meter, m.status);
+        // Time by design: the period clock is block time (SPEC 3).
+        // solhint-disable-next-line not-rely-on-time
         if (detectedAt > block.timestamp) revert AlarmInFuture(detectedAt, block.timestamp);
         uint32 at = _retire(m, MeterStatus.Tampered);
         emit TamperAlarm(m.clusterId, meter, reporter, detectedAt, at);

@@ -11,7 +11,7 @@
  *
  * Hashes cross the API as `0x` + 16 hex digits; trees keep each level packed in one Uint8Array.
  */
-import { keccak_256 } from "@noble/hashes/sha3.js";
+import { keccak_256, keccakP } from "@noble/hashes/sha3.js";
 import { GridShareError } from "./errors.js";
 import { SIGNATURE_BYTES, writeReadingFields, type SignedReading } from "./reading.js";
 
@@ -80,7 +80,9 @@ function parseHash(what: string, h: unknown, out: Uint8Array, off: number): void
 
 /** `bytes8(keccak256(bytes))` as hex. */
 export function h64(bytes: Uint8Array): string {
-  return toHex8(keccak_256(bytes), 0);
+  const out = new Uint8Array(HASH64_BYTES);
+  short64Into(bytes, out, 0);
+  return toHex8(out, 0);
 }
 
 /** SPEC 5 leaf of a signed reading (does not check the signature: see lib/reading.ts). */
@@ -103,6 +105,36 @@ function leafHashBytes(signed: SignedReading): Uint8Array {
   return keccak_256(buf);
 }
 
+/**
+ * Fast path for short inputs (nodes: 17 bytes, roots: 13 bytes): one Keccak-f[1600] permutation on a reused
+ * state instead of a new hasher per call (~5x faster in this module's benchmark). Keccak lanes are
+ * little-endian, so a byte view over the Uint32 state is the sponge's byte order on little-endian hosts;
+ * elsewhere the generic keccak_256 is used. Pinned to keccak_256 by the tests.
+ */
+const KECCAK_RATE = 136;
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+const STATE32 = new Uint32Array(50);
+const STATE8 = new Uint8Array(STATE32.buffer);
+
+/** `bytes8(keccak256(input))` into `out[outOff..+8)` without allocating (one permutation when input < 136 bytes). */
+export function h64Into(input: Uint8Array, out: Uint8Array, outOff = 0): void {
+  short64Into(input, out, outOff);
+}
+
+function short64Into(input: Uint8Array, out: Uint8Array, outOff: number): void {
+  if (!LITTLE_ENDIAN || input.length >= KECCAK_RATE) {
+    out.set(keccak_256(input).subarray(0, HASH64_BYTES), outOff);
+    return;
+  }
+  STATE32.fill(0);
+  STATE8.set(input, 0);
+  // keccak256 padding (pad10*1 with the 0x01 domain byte) within the single block.
+  STATE8[input.length]! ^= 0x01;
+  STATE8[KECCAK_RATE - 1]! ^= 0x80;
+  keccakP(STATE32, 24);
+  for (let i = 0; i < HASH64_BYTES; i++) out[outOff + i] = STATE8[i]!;
+}
+
 /** Reused 17-byte input of node hashing: the module is synchronous, so sharing it is safe. */
 const NODE_BUF = new Uint8Array(1 + 2 * HASH64_BYTES);
 NODE_BUF[0] = NODE_PREFIX;
@@ -120,23 +152,29 @@ function nodeInto(
 ): void {
   NODE_BUF.set(src.subarray(lOff, lOff + HASH64_BYTES), 1);
   NODE_BUF.set(rSrc.subarray(rOff, rOff + HASH64_BYTES), 1 + HASH64_BYTES);
-  out.set(keccak_256(NODE_BUF).subarray(0, HASH64_BYTES), outOff);
+  short64Into(NODE_BUF, out, outOff);
 }
 
 /** Inner node `H64(0x01 || left || right)`. */
 export function nodeHash(left: string, right: string): string {
   parseHash("left", left, NODE_BUF, 1);
   parseHash("right", right, NODE_BUF, 1 + HASH64_BYTES);
-  return toHex8(keccak_256(NODE_BUF), 0);
+  const out = new Uint8Array(HASH64_BYTES);
+  short64Into(NODE_BUF, out, 0);
+  return toHex8(out, 0);
 }
 
+const ROOT_OUT = new Uint8Array(HASH64_BYTES);
+
+/** Root hash into a shared 8-byte buffer (copy it before the next call). */
 function rootInto(count: number, top: Uint8Array, topOff: number): Uint8Array {
   ROOT_BUF[1] = (count >>> 24) & 0xff;
   ROOT_BUF[2] = (count >>> 16) & 0xff;
   ROOT_BUF[3] = (count >>> 8) & 0xff;
   ROOT_BUF[4] = count & 0xff;
   ROOT_BUF.set(top.subarray(topOff, topOff + HASH64_BYTES), 5);
-  return keccak_256(ROOT_BUF);
+  short64Into(ROOT_BUF, ROOT_OUT, 0);
+  return ROOT_OUT;
 }
 
 function checkCount(count: number): void {

@@ -23,6 +23,7 @@ import {
 } from "ethers";
 import { EIP712_NAME, EIP712_VERSION, MAX_METER_POWER_W, PERIOD_HOURS } from "./constants.js";
 import { GridShareError } from "./errors.js";
+import type { PeriodEnergy } from "./data/citylearn.js";
 
 /** One meter's reading for one 4-hour period (SPEC 4), in Wh and W. */
 export interface Reading {
@@ -347,6 +348,20 @@ export interface ReadingJson {
 export interface SignedReadingJson {
   reading: ReadingJson;
   signature: string;
+}
+
+/** The reading a meter signs for `period` from a measured period's energies (lib/data). */
+export function readingFromEnergy(meter: string, period: number, e: PeriodEnergy): Reading {
+  return {
+    meter,
+    period,
+    importWh: e.importWh,
+    exportWh: e.exportWh,
+    loadWh: e.loadWh,
+    generationWh: e.generationWh,
+    peakLoadW: e.peakLoadW,
+    peakGenerationW: e.peakGenerationW,
+  };
 }
 
 export function readingToJson(r: Reading): ReadingJson {

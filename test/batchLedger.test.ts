@@ -220,6 +220,22 @@ describe("BatchLedger", () => {
       await grid.ledger.connect(grid.nodes[0]).vote(header(2, p, 1));
       expect(await grid.ledger.isAccepted(2, p)).to.equal(true);
     });
+
+    it("neighbours reassigned mid-vote: no fault is charged to a node for another node's vote", async () => {
+      const { grid, p } = await openGrid();
+      // cluster 3: voters [node2, node0, node1]; node0 (slot 1) votes a losing digest, then is replaced.
+      await grid.ledger.connect(grid.nodes[0]).vote(header(3, p, 7));
+      await grid.registry.setNeighbours(3, [grid.nodes[4].address, grid.nodes[1].address]);
+      await expect(grid.ledger.connect(grid.nodes[4]).vote(header(3, p)))
+        .to.be.revertedWithCustomError(grid.ledger, "AlreadyVoted")
+        .withArgs(3, p, grid.nodes[4].address);
+      await grid.ledger.connect(grid.nodes[2]).propose(header(3, p));
+      await expect(grid.ledger.connect(grid.nodes[1]).vote(header(3, p)))
+        .to.emit(grid.ledger, "BatchAccepted")
+        .and.not.to.emit(grid.ledger, "FaultRecorded");
+      expect(await grid.ledger.faults(grid.nodes[4].address)).to.equal(0n);
+      expect(await grid.ledger.faults(grid.nodes[0].address)).to.equal(0n);
+    });
   });
 
   describe("majority", () => {

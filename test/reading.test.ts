@@ -3,6 +3,7 @@ import { AbiCoder, getAddress, Signature, toBeHex, TypedDataEncoder, Wallet, id 
 import { loadBuilding } from "../lib/data/citylearn.js";
 import { GridShareError } from "../lib/errors.js";
 import {
+  readingFromEnergy,
   assertCanonicalSignature,
   BalanceViolationError,
   checkReading,
@@ -37,17 +38,7 @@ function meterWallet(building: number): Wallet {
 }
 
 function readingOf(building: number, period: number): Reading {
-  const p = loadBuilding(building).periods[period]!;
-  return {
-    meter: meterWallet(building).address,
-    period,
-    importWh: p.importWh,
-    exportWh: p.exportWh,
-    loadWh: p.loadWh,
-    generationWh: p.generationWh,
-    peakLoadW: p.peakLoadW,
-    peakGenerationW: p.peakGenerationW,
-  };
+  return readingFromEnergy(meterWallet(building).address, period, loadBuilding(building).periods[period]!);
 }
 
 /** A consumer meter's reading derived from a building's load alone (no PV behind the meter). */

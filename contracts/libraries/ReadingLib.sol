@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
+import {Merkle64} from "./Merkle64.sol";
+
 /// @title ReadingLib
 /// @notice SPEC 4 meter readings: the struct, its EIP-712 type hash, the 64-bit Merkle leaf and the energy
-/// balance. Twin of lib/reading.ts.
+/// balance. Twin of lib/reading.ts; pinned to it by test/vectors/merkle64.json.
 library ReadingLib {
     /// @dev One meter's signed reading for one 4-hour period.
     struct Reading {
@@ -21,4 +25,85 @@ library ReadingLib {
         "Reading(address meter,uint32 period,uint64 importWh,uint64 exportWh,uint64 loadWh,uint64 generationWh,"
         "uint32 peakLoadW,uint32 peakGenerationW)"
     );
+
+    /// @dev SPEC 5: signatures are exactly `r || s || v`.
+    uint256 internal constant SIGNATURE_LENGTH = 65;
+
+    /// @dev A leaf was asked for with a signature that is not 65 bytes.
+    error InvalidSignatureLength(uint256 length);
+
+    /// @notice EIP-712 `hashStruct` of a reading.
+    /// @param r The reading.
+    /// @return The struct hash `keccak256(abi.encode(READING_TYPEHASH, fields...))`.
+    function hashStruct(Reading calldata r) internal pure returns (bytes32) {
+        return
+            keccak256(
+                abi.encode(
+                    READING_TYPEHASH,
+                    r.meter,
+                    r.period,
+                    r.importWh,
+                    r.exportWh,
+                    r.loadWh,
+                    r.generationWh,
+                    r.peakLoadW,
+                    r.peakGenerationW
+                )
+            );
+    }
+
+    /// @notice The EIP-712 digest a meter signs for `r` in the domain `domainSeparator`.
+    /// @param r The reading.
+    /// @param domainSeparator The registry's EIP-712 domain separator.
+    /// @return The typed-data digest.
+    function digest(Reading calldata r, bytes32 domainSeparator) internal pure returns (bytes32) {
+        return MessageHashUtils.toTypedDataHash(domainSeparator, hashStruct(r));
+    }
+
+    /// @notice The address that signed `r`; reverts (OpenZeppelin ECDSA errors) unless `sig` is a canonical
+    /// 65-byte low-s signature, so one reading has exactly one accepted signature (SPEC 5).
+    /// @param r The reading.
+    /// @param sig The signature `r || s || v`.
+    /// @param domainSeparator The registry's EIP-712 domain separator.
+    /// @return The signer's address (compare it with `r.meter`).
+    function signer(
+        Reading calldata r,
+        bytes calldata sig,
+        bytes32 domainSeparator
+    ) internal pure returns (address) {
+        if (sig.length != SIGNATURE_LENGTH) revert InvalidSignatureLength(sig.length);
+        return ECDSA.recover(digest(r, domainSeparator), sig);
+    }
+
+    /// @notice SPEC 5 leaf: `H64(0x00 || abi.encode(8 fields) || sig)`.
+    /// @dev Does not check the signature: callers recover it with `signer` first.
+    /// @param r The reading.
+    /// @param sig The 65-byte signature.
+    /// @return The 64-bit leaf hash.
+    function leaf(Reading calldata r, bytes calldata sig) internal pure returns (bytes8) {
+        if (sig.length != SIGNATURE_LENGTH) revert InvalidSignatureLength(sig.length);
+        return
+            Merkle64.hashLeaf(
+                abi.encodePacked(
+                    abi.encode(
+                        r.meter,
+                        r.period,
+                        r.importWh,
+                        r.exportWh,
+                        r.loadWh,
+                        r.generationWh,
+                        r.peakLoadW,
+                        r.peakGenerationW
+                    ),
+                    sig
+                )
+            );
+    }
+
+    /// @notice SPEC 4 energy balance `loadWh + exportWh == generationWh + importWh` (in 256 bits: no overflow).
+    /// @param r The reading.
+    /// @return Whether the balance holds.
+    function isBalanced(Reading calldata r) internal pure returns (bool) {
+        return uint256(r.loadWh) + r.exportWh == uint256(r.generationWh) + r.importWh;
+    }
 }

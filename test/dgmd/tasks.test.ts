@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { runTask as run } from "../helpers/tasks.js";
 import hre from "hardhat";
 import { mkdtempSync, writeFileSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,19 +18,6 @@ import { PERIOD_SECONDS, PERIODS_PER_WEEK } from "../../lib/constants.js";
 
 const WEEK_SECONDS = BigInt(PERIOD_SECONDS * PERIODS_PER_WEEK);
 const KEY = "ab".repeat(32);
-
-/** Runs a task on the process-wide connection and returns what it printed. */
-async function run(id: string, args: Record<string, unknown>): Promise<string> {
-  const lines: string[] = [];
-  const original = console.log;
-  console.log = (...parts: unknown[]) => lines.push(parts.join(" "));
-  try {
-    await hre.tasks.getTask(id).run(args);
-  } finally {
-    console.log = original;
-  }
-  return lines.join("\n");
-}
 
 async function failure(id: string, args: Record<string, unknown>): Promise<Error> {
   const err = await run(id, args).then(

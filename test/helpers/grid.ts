@@ -17,7 +17,7 @@ import { keccak256, toUtf8Bytes, Wallet } from "ethers";
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import type { NetworkHelpers } from "@nomicfoundation/hardhat-network-helpers/types";
 import { PERIOD_SECONDS } from "../../lib/constants.js";
-import { periodStart } from "../../lib/time.js";
+import { mondayOnOrBefore, periodStart } from "../../lib/time.js";
 import type { BatchLedger, ClusterRegistry } from "../../types/ethers-contracts/index.js";
 
 /** IClusterRegistry.MeterKind */
@@ -26,8 +26,6 @@ export const MeterKind = { Consumer: 1, Prosumer: 2 } as const;
 export const BatchStatus = { None: 0n, Pending: 1n, Accepted: 2n, Disputed: 3n } as const;
 
 const DAY_SECONDS = 86_400n;
-/** 1970-01-01 was a Thursday: day d is a Monday when (d + 3) % 7 == 0. */
-const MONDAY_OFFSET = 3n;
 const WEEK_DAYS = 7n;
 
 export interface GridOptions {
@@ -66,8 +64,7 @@ export interface Grid {
 
 /** A Monday 00:00 UTC at least one week before `now`, so that the current period is well past 0. */
 export function mondayBefore(now: bigint): bigint {
-  const day = now / DAY_SECONDS - WEEK_DAYS;
-  return (day - ((day + MONDAY_OFFSET) % WEEK_DAYS)) * DAY_SECONDS;
+  return mondayOnOrBefore(now - WEEK_DAYS * DAY_SECONDS);
 }
 
 /** Deterministic meter key for cluster `c`, meter `i`. */

@@ -1,7 +1,13 @@
 /** Meter-signed readings for test batches, from the real CityLearn homes (Buildings 1-12). */
 import type { Wallet } from "ethers";
 import { loadBuilding } from "../../lib/data/citylearn.js";
-import { gridDomain, signReading, type Reading, type SignedReading } from "../../lib/reading.js";
+import {
+  gridDomain,
+  readingFromEnergy,
+  signReading,
+  type Reading,
+  type SignedReading,
+} from "../../lib/reading.js";
 import type { Grid } from "./grid.js";
 
 /** Buildings 1-12 are the test homes (see the data README). */
@@ -28,16 +34,7 @@ export function readingFor(
 ): Reading {
   const e = loadBuilding(buildingOf(clusterId, index)).periods[dataPeriod];
   if (grid.prosumers.has(meter.address)) {
-    return {
-      meter: meter.address,
-      period,
-      importWh: e.importWh,
-      exportWh: e.exportWh,
-      loadWh: e.loadWh,
-      generationWh: e.generationWh,
-      peakLoadW: e.peakLoadW,
-      peakGenerationW: e.peakGenerationW,
-    };
+    return readingFromEnergy(meter.address, period, e);
   }
   return {
     meter: meter.address,

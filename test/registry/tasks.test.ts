@@ -1,22 +1,10 @@
 import { expect } from "chai";
+import { runTask as run } from "../helpers/tasks.js";
 import hre from "hardhat";
 import { Wallet } from "ethers";
 import type { ClusterRegistry } from "../../types/ethers-contracts/index.js";
 import { mondayOnOrBefore } from "../../lib/time.js";
 import { InvalidArgumentError } from "../../lib/errors.js";
-
-/** Runs a task on the process-wide connection and returns what it printed. */
-async function run(id: string, args: Record<string, unknown>): Promise<string> {
-  const lines: string[] = [];
-  const original = console.log;
-  console.log = (...parts: unknown[]) => lines.push(parts.join(" "));
-  try {
-    await hre.tasks.getTask(id).run(args);
-  } finally {
-    console.log = original;
-  }
-  return lines.join("\n");
-}
 
 describe("grid:* operator tasks", () => {
   let registry: ClusterRegistry;

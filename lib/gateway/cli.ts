@@ -1,0 +1,121 @@
+/**
+ * The gateway service as the CLI runs it: arguments -> a running Gateway + HTTP service. Kept out of
+ * scripts/gateway.ts so the script stays a thin wrapper and the parsing is testable.
+ */
+import { parseArgs } from "node:util";
+import { JsonRpcProvider } from "ethers";
+import { parseAddress } from "../deployment.js";
+import { InvalidArgumentError } from "../errors.js";
+import { buildClusterBatch } from "./batching.js";
+import { Gateway } from "./gateway.js";
+import type { OutboxRow } from "./store.js";
+import { startService, type Service } from "./server.js";
+
+export interface GatewayArgs {
+  readonly rpc: string;
+  readonly registry: string;
+  readonly ledger: string;
+  readonly db: string;
+  readonly host: string;
+  readonly port: number;
+  readonly tickMs: number;
+  readonly graceSeconds?: number;
+  readonly startPeriod?: number;
+  /** Node key: from the environment (GRIDSHARE_NODE_KEY), never from the command line (ps shows argv). */
+  readonly nodeKey: string;
+}
+
+export const USAGE = `usage: gateway --rpc <url> --registry <address> --ledger <address> --db <file>
+               [--host 127.0.0.1] [--port 8545x] [--tick-ms 5000] [--grace <s>] [--start-period <n>]
+       the node key comes from GRIDSHARE_NODE_KEY`;
+
+function int(name: string, v: string | undefined, min: number, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) {
+    throw new InvalidArgumentError(name, `"${v}" is not an integer in ${min}..${max}`);
+  }
+  return Number(v);
+}
+
+export function parseGatewayArgs(argv: readonly string[], env: NodeJS.ProcessEnv): GatewayArgs {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      rpc: { type: "string" },
+      registry: { type: "string" },
+      ledger: { type: "string" },
+      db: { type: "string" },
+      host: { type: "string" },
+      port: { type: "string" },
+      "tick-ms": { type: "string" },
+      grace: { type: "string" },
+      "start-period": { type: "string" },
+    },
+    strict: true,
+  });
+  for (const k of ["rpc", "registry", "ledger", "db"] as const) {
+    if (!values[k]) throw new InvalidArgumentError(k, `is required\n${USAGE}`);
+  }
+  const nodeKey = env.GRIDSHARE_NODE_KEY;
+  if (!nodeKey || !/^0x[0-9a-fA-F]{64}$/.test(nodeKey)) {
+    throw new InvalidArgumentError(
+      "GRIDSHARE_NODE_KEY",
+      "set it to the node's private key (0x + 64 hex digits)",
+    );
+  }
+  return {
+    rpc: values.rpc as string,
+    registry: parseAddress("registry", values.registry as string),
+    ledger: parseAddress("ledger", values.ledger as string),
+    db: values.db as string,
+    host: values.host ?? "127.0.0.1",
+    port: int("port", values.port, 0, 65_535) ?? 0,
+    tickMs: int("tick-ms", values["tick-ms"], 10, 600_000) ?? 5_000,
+    graceSeconds: int("grace", values.grace, 0, 7_200),
+    startPeriod: int("start-period", values["start-period"], 0, 2 ** 32 - 1),
+    nodeKey,
+  };
+}
+
+export interface RunningGateway {
+  readonly gateway: Gateway;
+  readonly service: Service;
+  stop(): Promise<void>;
+}
+
+/**
+ * Open the gateway and serve. `onStep` is the fault-injection hook of the crash test (it may kill the
+ * process between the outbox protocol's steps).
+ */
+export async function runGateway(
+  a: GatewayArgs,
+  opts: { logger?: boolean; onStep?: (step: string, row: OutboxRow) => void } = {},
+): Promise<RunningGateway> {
+  const provider = new JsonRpcProvider(a.rpc, undefined, { batchMaxCount: 1, pollingInterval: 250 });
+  const gateway = await Gateway.open({
+    dbFile: a.db,
+    provider,
+    nodeKey: a.nodeKey,
+    registry: a.registry,
+    ledger: a.ledger,
+    build: buildClusterBatch,
+    graceSeconds: a.graceSeconds,
+    startPeriod: a.startPeriod,
+    outbox: { receiptPollMs: 50, baseBackoffMs: 100, ...(opts.onStep ? { onStep: opts.onStep } : {}) },
+  });
+  const service = await startService(gateway, {
+    host: a.host,
+    port: a.port,
+    tickMs: a.tickMs,
+    logger: opts.logger,
+  });
+  return {
+    gateway,
+    service,
+    async stop() {
+      await service.stop();
+      gateway.close();
+      provider.destroy();
+    },
+  };
+}

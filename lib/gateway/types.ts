@@ -1,0 +1,77 @@
+/**
+ * The gateway's ports: what it needs from the chain and from the batch builder, as plain interfaces so
+ * that the logic (store, ingest, scheduler, outbox) is unit-tested without HTTP and without a chain.
+ */
+import type { Reading, SignedReading } from "../reading.js";
+
+/** SPEC 6 batch header: lib/batch.ts's, the one definition. */
+export type { BatchHeader } from "../batch.js";
+import type { BatchHeader } from "../batch.js";
+
+/** IBatchLedger.ReadingProof: a meter-signed reading with its 64-bit Merkle proof. */
+export interface ReadingProof {
+  readonly reading: Reading;
+  readonly signature: string;
+  readonly index: number;
+  readonly proof: readonly string[];
+}
+
+/** A batch built from a cluster-period's readings, with one proof per leaf (in leaf order). */
+export interface BuiltBatch {
+  readonly header: BatchHeader;
+  /** keccak256(abi.encode(header)): what the nodes vote on. */
+  readonly digest: string;
+  /** Leaves in tree order (meter ascending) with their proofs. */
+  readonly leaves: readonly {
+    readonly signed: SignedReading;
+    readonly index: number;
+    readonly proof: readonly string[];
+  }[];
+}
+
+/** Builds a batch (lib/batch.ts + lib/merkle64.ts in production; see batching.ts). */
+export type BatchBuilder = (
+  clusterId: number,
+  period: number,
+  readings: readonly SignedReading[],
+) => BuiltBatch;
+
+export type MeterKindName = "none" | "consumer" | "prosumer";
+export type MeterStatusName = "none" | "active" | "tampered" | "replaced" | "removed";
+
+/** IClusterRegistry.MeterInfo, decoded. */
+export interface MeterRecord {
+  readonly clusterId: number;
+  readonly kind: MeterKindName;
+  readonly status: MeterStatusName;
+  readonly fromPeriod: number;
+  readonly untilPeriod: number;
+}
+
+/** Where this node stands for one cluster. */
+export type Role = "parent" | "neighbour";
+
+export interface ServedCluster {
+  readonly clusterId: number;
+  readonly role: Role;
+}
+
+/** Read-only chain state the gateway checks readings and schedules periods against. */
+export interface ChainView {
+  /** Latest block timestamp (s): the grid clock is the chain's. */
+  now(): Promise<bigint>;
+  epoch(): Promise<bigint>;
+  meterInfo(meter: string): Promise<MeterRecord>;
+  isReadingAllowed(meter: string, clusterId: number, period: number): Promise<boolean>;
+  /** The meters currently registered in a cluster. */
+  metersOf(clusterId: number): Promise<string[]>;
+  /** Clusters this node votes for: the one it parents and those it is a neighbour of. */
+  servedClusters(node: string): Promise<ServedCluster[]>;
+  /** The ledger's decision of a cluster-period: status, and the winning digest once accepted. */
+  decision(
+    clusterId: number,
+    period: number,
+  ): Promise<{ status: "none" | "pending" | "accepted" | "disputed"; digest: string | null }>;
+  /** Whether `node` already voted (or proposed) for a cluster-period on the ledger. */
+  hasVoted(clusterId: number, period: number, node: string): Promise<boolean>;
+}

@@ -1,0 +1,26 @@
+/**
+ * A node's gateway service: `npm run gateway -- --rpc <url> --registry <addr> --ledger <addr> --db <file>`
+ * with the node key in GRIDSHARE_NODE_KEY. Prints one JSON line `{"listening": url}` when ready.
+ * GRIDSHARE_CRASH_AFTER_STEP=<checked|signed|broadcast|final> kills the process (SIGKILL) right after that
+ * outbox step: fault injection for the crash test, never set in operation.
+ */
+import { GridShareError } from "../lib/errors.js";
+import { parseGatewayArgs, runGateway } from "../lib/gateway/cli.js";
+
+try {
+  const args = parseGatewayArgs(process.argv.slice(2), process.env);
+  const crashAt = process.env.GRIDSHARE_CRASH_AFTER_STEP;
+  const running = await runGateway(args, {
+    logger: process.env.GRIDSHARE_LOG === "1",
+    ...(crashAt
+      ? { onStep: (step: string) => void (step === crashAt && process.kill(process.pid, "SIGKILL")) }
+      : {}),
+  });
+  process.stdout.write(JSON.stringify({ listening: running.service.url, node: running.gateway.node }) + "\n");
+  const stop = () => void running.stop().then(() => process.exit(0));
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+} catch (e) {
+  process.stderr.write(`gateway: ${e instanceof GridShareError ? e.message : String(e)}\n`);
+  process.exit(1);
+}
