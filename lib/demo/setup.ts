@@ -6,7 +6,7 @@
 import type { NetworkConnection } from "hardhat/types/network";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import GridShareModule from "../../ignition/modules/GridShare.js";
-import type { ClusterRegistry } from "../../types/ethers-contracts/index.js";
+import type { BatchLedger, ClusterRegistry } from "../../types/ethers-contracts/index.js";
 import { demoClusters, type DemoCluster } from "../topology/demo-grid.js";
 import { METER_KINDS, planNeighbours, applyNeighbourPlan } from "../ops/grid.js";
 import { genesisDeployer } from "../topology/ranking.js";
@@ -34,6 +34,9 @@ export interface GridSetup {
   nodes: DemoNode[];
   clusters: (DemoCluster & { clusterId: number; parent: string })[];
   registry: ClusterRegistry;
+  ledger: BatchLedger;
+  /** Every contract the Ignition module deployed: contract name -> address. */
+  contracts: Record<string, string>;
   epoch: bigint;
   /** SPEC 2: the node whose cluster has the most meters deploys (here: it is the Ignition deployer). */
   deployer: string;
@@ -45,6 +48,15 @@ export function nextMonday(timestamp: bigint): bigint {
   const daysToMonday = (7n - ((day + 3n) % 7n)) % 7n;
   return (day + daysToMonday) * DAY_SECONDS;
 }
+
+/** Ignition result keys -> contract names (a key not listed is shown as is). */
+const CONTRACT_OF_KEY: Record<string, string> = {
+  registry: "ClusterRegistry",
+  ledger: "BatchLedger",
+  certificates: "CapacityCertificates",
+  tariffs: "TariffSchedule",
+  billing: "Billing",
+};
 
 export async function setupGrid(
   connection: NetworkConnection<"generic">,
@@ -72,7 +84,7 @@ export async function setupGrid(
     meterCount: c.meters.length,
   }));
   const deployer = genesisDeployer(sites) ?? utility.address;
-  const { registry } = await ignition.deploy(GridShareModule, {
+  const deployed = await ignition.deploy(GridShareModule, {
     defaultSender: deployer,
     parameters: {
       GridShare: {
@@ -83,11 +95,20 @@ export async function setupGrid(
       },
     },
   });
+  const contracts: Record<string, string> = {};
+  for (const [key, c] of Object.entries(deployed)) {
+    contracts[CONTRACT_OF_KEY[key] ?? key] = await c.getAddress();
+  }
   const reg = (await ethers.getContractAt(
     "ClusterRegistry",
-    await registry.getAddress(),
+    contracts.ClusterRegistry,
     utility,
   )) as unknown as ClusterRegistry;
+  const ledger = (await ethers.getContractAt(
+    "BatchLedger",
+    contracts.BatchLedger,
+    utility,
+  )) as unknown as BatchLedger;
   const clusters: GridSetup["clusters"] = [];
   for (const [i, c] of layout.entries()) {
     const node = nodeSigners[i];
@@ -106,6 +127,8 @@ export async function setupGrid(
     nodes: nodeSigners.map((signer, i) => ({ signer, clusterId: i + 1 })),
     clusters,
     registry: reg,
+    ledger,
+    contracts,
     epoch,
     deployer,
   };

@@ -45,7 +45,7 @@ h2{font-size:17px;margin:4px 0 10px}table{border-collapse:collapse;width:100%;fo
 th,td{padding:4px 8px;border-bottom:1px solid #e5e8ec;text-align:left}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .cards{display:flex;flex-wrap:wrap;gap:10px}.card{background:#eef3f8;border-radius:6px;padding:8px 12px;min-width:130px}
 .card b{display:block;font-size:18px}.plots{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:12px}
-figure{margin:0}figcaption{font-weight:600;margin-bottom:4px}svg{width:100%;height:auto;background:#fbfcfd;border:1px solid #e5e8ec}
+figure{margin:0}.plots figure:only-child{max-width:640px}figcaption{font-weight:600;margin-bottom:4px}svg{width:100%;height:auto;background:#fbfcfd;border:1px solid #e5e8ec}
 .legend span{display:inline-block;margin-right:12px;font-size:12px}.legend i{display:inline-block;width:10px;height:10px;margin-right:4px;border-radius:2px}
 .ok{color:#11703a}.bad{color:#b3261e}
 `;
@@ -125,6 +125,9 @@ export function renderReport(r: DemoReport): string {
         `<div class="card">${escapeHtml(k)}<b>${escapeHtml(typeof v === "number" ? cellText(v) : v)}</b></div>`,
     )
     .join("");
+  const notes = r.notes?.length
+    ? `<ul class="notes">${r.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join("")}</ul>`
+    : "";
   const clusterFigures = r.clusters
     .map(
       (c) =>
@@ -150,7 +153,7 @@ export function renderReport(r: DemoReport): string {
 <header><h1>${escapeHtml(r.title)}</h1>
 <div>${r.weeks} week(s) of real data, buildings ${escapeHtml(r.buildings.join(", "))}, seed "${escapeHtml(r.seed)}", chain ${escapeHtml(r.chainId)}, generated ${escapeHtml(r.generatedAt)}</div></header>
 <main>
-<section><h2>Summary</h2><div class="cards">${cards}</div></section>
+<section><h2>Summary</h2><div class="cards">${cards}</div>${notes}</section>
 <section><h2>Load and generation per cluster</h2><div class="plots">${clusterFigures}</div></section>
 <section><h2>Curtailment</h2><div class="plots">
 <figure data-plot="psa"><figcaption>Percentage share allocation (PSA) over time</figcaption></figure>
@@ -198,8 +201,15 @@ ${table(
 ${table("batches", ["cluster", "period", "status", "parent overruled", "load Wh", "generation Wh", "PSA"], batchRows)}</section>
 <section><h2>Votes and faults</h2>${table(
     "voters",
-    ["node", "proposals", "votes", "faults"],
-    r.voters.map((v) => [v.node, v.proposals, v.votes, v.faults]),
+    ["node", "proposals", "votes", "faults", "readings accepted (gateway)", "readings quarantined"],
+    r.voters.map((v) => [
+      v.node,
+      v.proposals,
+      v.votes,
+      v.faults,
+      v.readingsAccepted ?? "",
+      v.readingsRefused ?? "",
+    ]),
   )}</section>
 <section><h2>Alarms and refusals</h2>${table(
     "events",
@@ -209,7 +219,12 @@ ${table("batches", ["cluster", "period", "status", "parent overruled", "load Wh"
 <section><h2>Injected attacks</h2>${table(
     "attacks",
     ["scenario", "expected", "observed", "held"],
-    r.attacks.map((a) => [a.scenario, a.expected, a.observed, a.held ? "✔" : "✘"]),
+    r.attacks.map((a) => [
+      a.scenario,
+      a.expected,
+      a.skipped ? `skipped: ${a.skipped}` : a.observed,
+      a.skipped ? "skipped" : a.held ? "✔" : "✘",
+    ]),
   )}</section>
 <section><h2>Gas spent</h2>${table(
     "gas",

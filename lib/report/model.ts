@@ -47,6 +47,11 @@ export interface ReportBill {
   net: number;
   settled: boolean;
   curtailedWh: number;
+  /** Energy billed (Wh), when known. */
+  importWh?: number;
+  exportWh?: number;
+  /** Readings billed (periods in which the meter counted). */
+  readings?: number;
 }
 
 export interface ReportVoter {
@@ -54,6 +59,9 @@ export interface ReportVoter {
   proposals: number;
   votes: number;
   faults: number;
+  /** The node's gateway: readings it accepted and quarantined (when known). */
+  readingsAccepted?: number;
+  readingsRefused?: number;
 }
 
 export interface ReportEvent {
@@ -74,6 +82,8 @@ export interface ReportAttack {
   expected: string;
   observed: string;
   held: boolean;
+  /** Why the scenario was not run (then `held` is meaningless and shown as skipped). */
+  skipped?: string;
 }
 
 export interface DemoReport {
@@ -93,4 +103,6 @@ export interface DemoReport {
   gas: ReportGas[];
   attacks: ReportAttack[];
   summary: Record<string, number | string>;
+  /** How to read the run (time mapping, stand-ins in use); shown under the summary. */
+  notes?: string[];
 }

@@ -1,33 +1,13 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { parseBuildingList } from "../../lib/data/citylearn.js";
-import { setupGrid } from "../../lib/demo/setup.js";
-import { formatTopology, readTopology } from "../../lib/ops/grid.js";
+import { parseDemoArgs, type DemoArgs } from "../../lib/demo/options.js";
+import { runDemo } from "../../lib/demo/run.js";
+import { formatSummary } from "../../lib/demo/summary.js";
 import { toJson } from "../../lib/format/table.js";
-import { InvalidArgumentError } from "../../lib/errors.js";
-
-export interface DemoArgs {
-  weeks: string;
-  buildings: string;
-  seed: string;
-  report: string;
-  quiet: boolean;
-  json: boolean;
-}
 
 export default async function (args: DemoArgs, hre: HardhatRuntimeEnvironment) {
-  const weeks = Number(args.weeks);
-  if (!Number.isInteger(weeks) || weeks < 1 || weeks > 52) {
-    throw new InvalidArgumentError("weeks", `"${args.weeks}" is not a whole number of weeks from 1 to 52`);
-  }
-  const buildings = parseBuildingList(args.buildings);
-  const connection = await hre.network.getOrCreate();
-  const grid = await setupGrid(connection, { buildings, seed: args.seed });
-  const topology = await readTopology(grid.registry);
-  if (args.json) console.log(toJson({ deployer: grid.deployer, topology }));
-  else {
-    console.log(
-      `GridShare demo grid: ${buildings.length} homes, deployed by ${grid.deployer} (largest cluster's node)`,
-    );
-    console.log(formatTopology(topology));
-  }
+  const opts = parseDemoArgs(args);
+  const outcome = await runDemo(await hre.network.getOrCreate(), opts);
+  if (opts.json) console.log(toJson({ ...outcome.summary }));
+  else if (!opts.quiet) console.log(formatSummary(outcome.summary));
+  else console.log(outcome.reportPath);
 }
