@@ -3,9 +3,16 @@ import { gridTasks } from "./grid/index.js";
 import { demoTasks } from "./demo/index.js";
 import { mesTasks } from "./mes/index.js";
 import { dgmdTasks } from "./dgmd/index.js";
+import { chainTasks } from "./chain/index.js";
 
 /**
  * Every operator task, by area. Each area file exports its definitions; actions are lazy-loaded so the
  * CLI starts fast.
  */
-export const gridShareTasks: TaskDefinition[] = [...gridTasks, ...demoTasks, ...mesTasks, ...dgmdTasks];
+export const gridShareTasks: TaskDefinition[] = [
+  ...gridTasks,
+  ...demoTasks,
+  ...mesTasks,
+  ...dgmdTasks,
+  ...chainTasks,
+];

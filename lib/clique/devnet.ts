@@ -8,8 +8,8 @@ import { httpTransport, waitFor, type RpcTransport } from "./rpc.js";
 import { cliqueSealer, type RpcHeader } from "./seal.js";
 
 /** Devnet ports sit in a range unlikely to clash with other local services. */
-export const P2P_BASE_PORT = 30_400;
-export const RPC_BASE_PORT = 8_600;
+export const P2P_BASE_PORT = 31_400;
+export const RPC_BASE_PORT = 9_600;
 export const DEVNET_CHAIN_ID = 31_337_42;
 /** Genesis file name: EthereumJS names the chain (and its data folder) after it. */
 export const GENESIS_FILE = "gridshare-devnet.json";
@@ -32,6 +32,8 @@ export interface DevnetNode {
   rpcUrl: string;
   pid?: number;
   enode?: string;
+  /** Indexes of the nodes this node's running process dials (its --bootnodes). */
+  dials?: number[];
 }
 
 /** What chain:up wrote and chain:status / chain:down read back. */
@@ -186,23 +188,30 @@ export async function nodeEnode(
 }
 
 /**
- * Starts (or restarts) node `index`. A node dials only lower-indexed nodes at first start (mutual
- * dialling drops both connections); a restarted node dials every running node, since their
- * connections to it died with it.
+ * Starts (or restarts) node `index`. Two nodes dialling each other at once drop both connections, so
+ * each link has one dialler: the node started later dials the running nodes that do not already
+ * dial it. A dialled link that drops is redialled by the dialler (client patch fix 9), so a node that
+ * comes back is found again by the nodes that had it as a bootnode.
  */
 export async function startNode(
   clientCli: string,
   state: DevnetState,
   index: number,
   timeoutMs: number,
-  restart = false,
 ): Promise<void> {
   const node = state.nodes[index];
   if (node === undefined) throw new DevnetError(`no node ${index}`);
   if (isAlive(node.pid)) throw new DevnetError(`node ${index} is already running (pid ${node.pid})`);
-  const peers = state.nodes.filter((n) => (restart ? n.index !== index && isAlive(n.pid) : n.index < index));
-  const bootnodes = peers.map((n) => n.enode).filter((e): e is string => e !== undefined);
-  node.pid = spawnNode(clientCli, state, node, bootnodes);
+  const peers = state.nodes.filter(
+    (n) => n.index !== index && isAlive(n.pid) && n.enode !== undefined && !(n.dials ?? []).includes(index),
+  );
+  node.dials = peers.map((n) => n.index);
+  node.pid = spawnNode(
+    clientCli,
+    state,
+    node,
+    peers.map((n) => n.enode as string),
+  );
   node.enode = await nodeEnode(node, timeoutMs);
 }
 
@@ -215,6 +224,7 @@ export async function stopNode(node: DevnetNode, graceMs = 5_000): Promise<void>
   while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   if (isAlive(pid)) process.kill(pid as number, "SIGKILL");
   node.pid = undefined;
+  node.dials = undefined;
 }
 
 export async function stopDevnet(state: DevnetState): Promise<void> {

@@ -1,0 +1,175 @@
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { Wallet, getAddress } from "ethers";
+import { InvalidArgumentError, InvalidFileError } from "../errors.js";
+import { buildCliqueGenesis, sortedSigners, type GethGenesis } from "./genesis.js";
+
+/**
+ * grid:genesis: everything a new Clique network needs before its first start: the genesis, one key
+ * per signer (generated when only a count is given) and a per-node config for the devnet client
+ * (EthereumJS) and for production (Nethermind). Pure apart from key generation.
+ */
+export interface NetworkPlanOptions {
+  chainId: number;
+  periodSeconds: number;
+  epoch: number;
+  /** Existing signer addresses (their keys stay with their operators), or how many keys to create. */
+  signers: readonly string[] | number;
+  /** Operator accounts (utility, gateways) funded at genesis, besides the signers. */
+  operators: readonly string[];
+  prefundWei: bigint;
+  /** Unix seconds of the genesis block; not in the future. */
+  timestamp: number;
+  gasLimit?: bigint;
+  /** Hosts are loopback on the devnet, real addresses in production (one per node, or one for all). */
+  hosts?: readonly string[];
+  p2pBasePort: number;
+  rpcBasePort: number;
+}
+
+export interface NodePlan {
+  index: number;
+  address: string;
+  /** Only when the plan created the key: DEVNET ONLY, store it encrypted anywhere else. */
+  privateKey?: string;
+  host: string;
+  p2pPort: number;
+  rpcPort: number;
+  /** EthereumJS CLI options (without --bootnodes, which need the running peers' enodes). */
+  ethereumjs: string[];
+  /** Nethermind config (JSON config file sections). */
+  nethermind: Record<string, Record<string, unknown>>;
+}
+
+export interface NetworkPlan {
+  genesis: GethGenesis;
+  nodes: NodePlan[];
+}
+
+/** Largest TCP port. */
+const MAX_PORT = 65_535;
+
+export function planNetwork(
+  options: NetworkPlanOptions,
+  newKey: () => { address: string; privateKey: string } = () => Wallet.createRandom(),
+): NetworkPlan {
+  const generated = typeof options.signers === "number";
+  const count = typeof options.signers === "number" ? options.signers : options.signers.length;
+  if (!Number.isInteger(count) || count < 1) {
+    throw new InvalidArgumentError("signers", `${String(options.signers)}: at least one signer is needed`);
+  }
+  const keys =
+    typeof options.signers === "number"
+      ? Array.from({ length: count }, () => newKey())
+      : sortedSigners(options.signers).map((address) => ({ address, privateKey: undefined }));
+  const hosts = options.hosts ?? ["127.0.0.1"];
+  if (hosts.length !== 1 && hosts.length !== count) {
+    throw new InvalidArgumentError(
+      "hosts",
+      `${hosts.length} hosts for ${count} nodes: give one or one per node`,
+    );
+  }
+  for (const [what, base] of [
+    ["p2p-port", options.p2pBasePort],
+    ["rpc-port", options.rpcBasePort],
+  ] as const) {
+    if (!Number.isInteger(base) || base < 1024 || base + count - 1 > MAX_PORT) {
+      throw new InvalidArgumentError(
+        what,
+        `${base}: ports ${base}..${base + count - 1} must lie in 1024..${MAX_PORT}`,
+      );
+    }
+  }
+  const prefunded = new Map<string, bigint>();
+  for (const [i, op] of options.operators.entries()) {
+    let address: string;
+    try {
+      address = getAddress(op);
+    } catch {
+      throw new InvalidArgumentError("operators", `entry ${i} (${op}) is not an address`);
+    }
+    prefunded.set(address, options.prefundWei);
+  }
+  // The signers are the grid's nodes: they send proposals and votes, so they are funded too.
+  for (const k of keys) prefunded.set(getAddress(k.address), options.prefundWei);
+  const genesis = buildCliqueGenesis({
+    chainId: options.chainId,
+    signers: keys.map((k) => k.address),
+    periodSeconds: options.periodSeconds,
+    epoch: options.epoch,
+    prefunded,
+    timestamp: options.timestamp,
+    gasLimit: options.gasLimit,
+  });
+  const nodes = keys.map((k, index): NodePlan => {
+    const host = hosts.length === 1 ? (hosts[0] as string) : (hosts[index] as string);
+    const p2pPort = options.p2pBasePort + index;
+    const rpcPort = options.rpcBasePort + index;
+    return {
+      index,
+      address: getAddress(k.address),
+      ...(generated && k.privateKey !== undefined ? { privateKey: k.privateKey } : {}),
+      host,
+      p2pPort,
+      rpcPort,
+      ethereumjs: [
+        "--gethGenesis=genesis.json",
+        `--dataDir=node${index}`,
+        `--port=${p2pPort}`,
+        `--extIP=${host}`,
+        "--rpc",
+        `--rpcPort=${rpcPort}`,
+        `--rpcAddr=${host}`,
+        "--mine",
+        `--unlock=node${index}/signer.key`,
+        "--discDns=false",
+        "--discV4=false",
+        "--saveReceipts",
+      ],
+      nethermind: {
+        Init: { ChainSpecPath: "genesis.json", IsMining: true, BaseDbPath: `node${index}/db` },
+        KeyStore: { BlockAuthorAccount: getAddress(k.address), UnlockAccounts: [getAddress(k.address)] },
+        Network: { ExternalIp: host, LocalIp: host, P2PPort: p2pPort, DiscoveryPort: p2pPort },
+        Discovery: { Discovery: false },
+        JsonRpc: {
+          Enabled: true,
+          Host: host,
+          Port: rpcPort,
+          // clique: signer votes (grid:signers:sync); admin: static peers.
+          EnabledModules: ["Eth", "Net", "Web3", "Clique", "Admin", "TxPool"],
+        },
+      },
+    };
+  });
+  return { genesis, nodes };
+}
+
+/**
+ * Writes `genesis.json`, and per node `node<i>/config.json` (both clients' settings) and, for keys the
+ * plan created, `node<i>/signer.key` (hex without 0x, as EthereumJS --unlock reads it; mode 600).
+ * Refuses a folder that already holds a genesis: a second genesis would fork the network.
+ */
+export function writeNetworkPlan(plan: NetworkPlan, outDir: string): string[] {
+  const genesisFile = path.join(outDir, "genesis.json");
+  if (existsSync(genesisFile)) {
+    throw new InvalidFileError(
+      genesisFile,
+      "exists already: choose another --out (a new genesis is a new chain)",
+    );
+  }
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(genesisFile, `${JSON.stringify(plan.genesis, null, 2)}\n`);
+  const written = [genesisFile];
+  for (const n of plan.nodes) {
+    const dir = path.join(outDir, `node${n.index}`);
+    mkdirSync(dir, { recursive: true });
+    const { privateKey, ...config } = n;
+    writeFileSync(path.join(dir, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
+    written.push(path.join(dir, "config.json"));
+    if (privateKey !== undefined) {
+      writeFileSync(path.join(dir, "signer.key"), privateKey.slice(2), { mode: 0o600 });
+      written.push(path.join(dir, "signer.key"));
+    }
+  }
+  return written;
+}
