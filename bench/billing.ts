@@ -1,7 +1,7 @@
 /**
  * Billing gas (issue 8): settling one meter-week (42 real readings, each proven against its accepted batch by
  * the real BatchLedger: canonical meter signature, energy balance, 64-bit Merkle proof) beside the same
- * settlement against a stand-in ledger that skips the proof (contracts/test/StandInBatchLedger.sol): the
+ * settlement against a stand-in ledger that skips the proof (contracts/bench/UncheckedBatchLedger.sol): the
  * difference is what proving a reading costs. Batches are built with lib/batch buildBatch and accepted by real
  * votes (parent proposal + 2 of 3 neighbours) in the project's deployGrid fixture; the prosumer holds a real
  * DGMD-signed capacity certificate, and tariffs come from the real TariffSchedule.
@@ -10,7 +10,7 @@ import { keccak256, toUtf8Bytes, ZeroHash } from "ethers";
 import type {
   Billing,
   CapacityCertificates,
-  StandInBatchLedger,
+  UncheckedBatchLedger,
   TariffSchedule,
 } from "../types/ethers-contracts/index.js";
 import { buildBatch, type BuiltBatch } from "../lib/batch.js";
@@ -152,9 +152,9 @@ export async function benchBilling(
   const proofs = batches.map((b) => proofOf(b, meter.address));
 
   // Baseline: the same settlement, the same batches and readings, with the proof check skipped.
-  const standIn = (await ethers.deployContract("StandInBatchLedger", [
+  const standIn = (await ethers.deployContract("UncheckedBatchLedger", [
     registry,
-  ])) as unknown as StandInBatchLedger;
+  ])) as unknown as UncheckedBatchLedger;
   const onChain = await Promise.all(batches.map((b) => grid.ledger.batchOf(CLUSTER, b.header.period)));
   await (
     await standIn.setBatches(
