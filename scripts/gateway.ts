@@ -5,7 +5,12 @@
  * outbox step: fault injection for the crash test, never set in operation.
  */
 import { GridShareError } from "../lib/errors.js";
-import { parseGatewayArgs, runGateway } from "../lib/gateway/cli.js";
+import { USAGE, parseGatewayArgs, runGateway } from "../lib/gateway/cli.js";
+
+if (process.argv.includes("--help") || process.argv.includes("-h")) {
+  process.stdout.write(USAGE + "\n");
+  process.exit(0);
+}
 
 try {
   const args = parseGatewayArgs(process.argv.slice(2), process.env);
@@ -21,6 +26,7 @@ try {
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
 } catch (e) {
-  process.stderr.write(`gateway: ${e instanceof GridShareError ? e.message : String(e)}\n`);
+  const message = e instanceof GridShareError || e instanceof TypeError ? e.message : String(e);
+  process.stderr.write(`gateway: ${message}\n${USAGE}\n`);
   process.exit(1);
 }

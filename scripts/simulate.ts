@@ -3,7 +3,12 @@
  * `npm run simulate -- --rpc <url> --registry <addr> --gateway <node>=<url> ... [--fast] [faults]`
  */
 import { GridShareError } from "../lib/errors.js";
-import { parseSimulateArgs, simulate } from "../lib/simulator/cli.js";
+import { USAGE, parseSimulateArgs, simulate } from "../lib/simulator/cli.js";
+
+if (process.argv.includes("--help") || process.argv.includes("-h")) {
+  process.stdout.write(USAGE + "\n");
+  process.exit(0);
+}
 
 try {
   const report = await simulate(parseSimulateArgs(process.argv.slice(2)), (l) =>
@@ -11,6 +16,7 @@ try {
   );
   process.stdout.write(JSON.stringify(report) + "\n");
 } catch (e) {
-  process.stderr.write(`simulate: ${e instanceof GridShareError ? e.message : String(e)}\n`);
+  const message = e instanceof GridShareError || e instanceof TypeError ? e.message : String(e);
+  process.stderr.write(`simulate: ${message}\n${USAGE}\n`);
   process.exit(1);
 }
