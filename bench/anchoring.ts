@@ -4,7 +4,7 @@
  * and per decision; several batches per transaction; MES decision gas at growing cluster sizes (must be flat).
  */
 import type { BatchLedger, NaiveReadingStore } from "../types/ethers-contracts/index.js";
-import { deployGrid, type Grid } from "../test/helpers/grid.js";
+import { deployGrid, type Grid } from "../lib/fixtures/grid.js";
 import { gridDomain, type SignedReading } from "../lib/reading.js";
 import type { BatchHeader } from "../lib/batch.js";
 import { figure, type Figure } from "./lib/figures.js";

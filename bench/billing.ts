@@ -20,8 +20,8 @@ import { loadBuilding } from "../lib/data/citylearn.js";
 import { getProof } from "../lib/merkle64.js";
 import { gridDomain, signReading, type SignedReading } from "../lib/reading.js";
 import { DEFAULT_TARIFF_PARAMS } from "../lib/tariff.js";
-import { deployGrid, type Grid } from "../test/helpers/grid.js";
-import { buildingOf, readingFor } from "../test/helpers/readings.js";
+import { deployGrid, type Grid } from "../lib/fixtures/grid.js";
+import { buildingOf, readingFor } from "../lib/fixtures/readings.js";
 import { BenchInputError, figure, type Figure } from "./lib/figures.js";
 import { gasOf, type GasContext } from "./lib/gas.js";
 

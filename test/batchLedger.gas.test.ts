@@ -6,9 +6,9 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import type { ContractTransactionResponse } from "ethers";
-import { deployGrid, type Grid } from "./helpers/grid.js";
-import { header } from "./helpers/batches.js";
-import { signedReadings } from "./helpers/readings.js";
+import { deployGrid, type Grid } from "../lib/fixtures/grid.js";
+import { header } from "../lib/fixtures/batches.js";
+import { signedReadings } from "../lib/fixtures/readings.js";
 import { buildBatch } from "../lib/batch.js";
 import { getProof } from "../lib/merkle64.js";
 

@@ -9,8 +9,8 @@ import { concat, Signature, toBeHex } from "ethers";
 import { buildBatch, type BuiltBatch } from "../lib/batch.js";
 import { getProof } from "../lib/merkle64.js";
 import { gridDomain, signReading, type SignedReading } from "../lib/reading.js";
-import { BatchStatus, deployGrid, type Grid } from "./helpers/grid.js";
-import { readingFor, signedReadings } from "./helpers/readings.js";
+import { BatchStatus, deployGrid, type Grid } from "../lib/fixtures/grid.js";
+import { readingFor, signedReadings } from "../lib/fixtures/readings.js";
 
 const { ethers, networkHelpers } = await network.create();
 

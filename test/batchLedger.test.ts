@@ -11,9 +11,9 @@ import {
 } from "../lib/batch.js";
 import { buildTree, leafHash } from "../lib/merkle64.js";
 import { FIXED_ONE } from "../lib/constants.js";
-import { BatchStatus, deployGrid, type Grid } from "./helpers/grid.js";
-import { header } from "./helpers/batches.js";
-import { signedReadings } from "./helpers/readings.js";
+import { BatchStatus, deployGrid, type Grid } from "../lib/fixtures/grid.js";
+import { header } from "../lib/fixtures/batches.js";
+import { signedReadings } from "../lib/fixtures/readings.js";
 
 const { ethers, networkHelpers } = await network.create();
 

@@ -1,6 +1,6 @@
 /** What the chain itself says about signatures: its EIP-712 domain and a signed tamper alarm. */
 import { getAddress, Signature, type TypedDataDomain, type Wallet } from "ethers";
-import type { Grid } from "../../test/helpers/grid.js";
+import type { Grid } from "../fixtures/grid.js";
 
 /** What an EIP-5267 contract reports as its EIP-712 domain. */
 interface Eip5267 {

@@ -9,7 +9,7 @@
 import { birthday } from "../../bench/collision64.js";
 import { leafHash } from "../merkle64.js";
 import { signReading, type Reading } from "../reading.js";
-import { readingFor } from "../../test/helpers/readings.js";
+import { readingFor } from "../fixtures/readings.js";
 import { chainDomain } from "./chain.js";
 import { openPeriod } from "./mount.js";
 import type { AttackContext, Observation } from "./types.js";

@@ -1,7 +1,7 @@
 /** The two grid configurations the catalogue runs in, as Hardhat fixtures (one deployment, then snapshots). */
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 import type { NetworkHelpers } from "@nomicfoundation/hardhat-network-helpers/types";
-import { DEFAULT_NEIGHBOURS, deployGrid, type Grid } from "../../test/helpers/grid.js";
+import { DEFAULT_NEIGHBOURS, deployGrid, type Grid } from "../fixtures/grid.js";
 import { runMajorityExperiment, type MajorityExperiment } from "./majority.js";
 import type { AttackContext, Configuration } from "./types.js";
 

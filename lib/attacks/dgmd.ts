@@ -6,7 +6,7 @@ import { keccak256, toUtf8Bytes, Wallet, type Signer } from "ethers";
 import { signCertificate, type Certificate } from "../certificates.js";
 import { DEFAULT_TARIFF_PARAMS } from "../tariff.js";
 import { PERIOD_SECONDS, PERIODS_PER_WEEK } from "../constants.js";
-import type { Grid } from "../../test/helpers/grid.js";
+import type { Grid } from "../fixtures/grid.js";
 import { domainOf } from "./chain.js";
 import { attempt, openPeriod, txObservation, type TxVerdict } from "./mount.js";
 import type { AttackContext, Observation } from "./types.js";

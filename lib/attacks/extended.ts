@@ -7,8 +7,8 @@ import { Wallet } from "ethers";
 import { buildBatch, type BatchHeader } from "../batch.js";
 import { psa } from "../mes.js";
 import { checkReading, signReading, verifyReadingSignature, type SignedReading } from "../reading.js";
-import { readingFor } from "../../test/helpers/readings.js";
-import type { Grid } from "../../test/helpers/grid.js";
+import { readingFor } from "../fixtures/readings.js";
+import type { Grid } from "../fixtures/grid.js";
 import { chainDomain, domainOf, highS, signTamperAlarm } from "./chain.js";
 import { attempt, checkVerdict, honestBatch, openPeriod, txObservation, type TxVerdict } from "./mount.js";
 import {

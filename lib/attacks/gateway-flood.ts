@@ -14,7 +14,7 @@ import { buildServer } from "../gateway/server.js";
 import { signedReadingToJson, signReading } from "../reading.js";
 import { alteredAfterSigning, malformedPosts } from "../simulator/faults.js";
 import { postReadings, type PostResult } from "../simulator/fleet.js";
-import { signedReadings } from "../../test/helpers/readings.js";
+import { signedReadings } from "../fixtures/readings.js";
 import { chainDomain } from "./chain.js";
 import { openPeriod } from "./mount.js";
 import type { AttackContext, Observation } from "./types.js";
@@ -34,7 +34,7 @@ const BODY_LIMIT = 64 * 1024;
 const FROZEN_TABLES = ["batches", "batch_leaves", "outbox", "compromised", "cursors"] as const;
 /** The in-process network's accounts come from Hardhat's well-known development mnemonic. */
 const DEV_MNEMONIC = "test test test test test test test test test test test junk";
-/** ethers.getSigners(): utility, dgmd, then nodes (test/helpers/grid.ts): node 0 is account 2. */
+/** ethers.getSigners(): utility, dgmd, then nodes (lib/fixtures/grid.ts): node 0 is account 2. */
 const NODE0_ACCOUNT = 2;
 
 interface Post {

@@ -16,7 +16,7 @@ import {
   waitForAgreement,
 } from "../clique/devnet.js";
 import type { DevnetState } from "../clique/devnet.js";
-import { CLIENT_CLI, ROOT } from "../../scripts/devnet/config.js";
+import { CLIENT_CLI, ROOT } from "../clique/config.js";
 import type { Observation } from "./types.js";
 
 const SIGNERS = 3;

@@ -6,8 +6,8 @@ import type { ContractTransactionResponse, Interface } from "ethers";
 import { batchDigest, buildBatch, type BatchHeader } from "../batch.js";
 import { GridShareError } from "../errors.js";
 import type { SignedReading } from "../reading.js";
-import { BatchStatus, type Grid } from "../../test/helpers/grid.js";
-import { signedReadings } from "../../test/helpers/readings.js";
+import { BatchStatus, type Grid } from "../fixtures/grid.js";
+import { signedReadings } from "../fixtures/readings.js";
 import type { Observation } from "./types.js";
 
 export const ACCEPTED = "accepted";

@@ -6,7 +6,7 @@ import { Wallet } from "ethers";
 import { batchDigest, buildBatch, type BatchHeader } from "../batch.js";
 import { buildTree, treeNode } from "../merkle64.js";
 import { signReading, verifyReadingSignature } from "../reading.js";
-import { readingFor } from "../../test/helpers/readings.js";
+import { readingFor } from "../fixtures/readings.js";
 import { chainDomain, signTamperAlarm } from "./chain.js";
 import { forgedCertificate } from "./dgmd.js";
 import {

@@ -6,8 +6,8 @@
  */
 import { buildBatch } from "../batch.js";
 import { getProof, treeNode, verifyProof, type ProofClaim } from "../merkle64.js";
-import { signedReadings } from "../../test/helpers/readings.js";
-import type { Grid } from "../../test/helpers/grid.js";
+import { signedReadings } from "../fixtures/readings.js";
+import type { Grid } from "../fixtures/grid.js";
 import { attemptCall, openPeriod, type TxVerdict } from "./mount.js";
 import type { AttackContext, Observation } from "./types.js";
 

@@ -4,7 +4,7 @@
  */
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 import type { NetworkHelpers } from "@nomicfoundation/hardhat-network-helpers/types";
-import type { Grid } from "../../test/helpers/grid.js";
+import type { Grid } from "../fixtures/grid.js";
 import type { MajorityExperiment } from "./majority.js";
 
 /** The paper's five attack classes (section V, Table I rows). */

@@ -1,6 +1,6 @@
 /** npm run chain:down — stop the devnet's nodes by their recorded PIDs. */
 import { loadState, saveState, stopDevnet } from "../../lib/clique/devnet.js";
-import { DEVNET_DIR } from "./config.js";
+import { DEVNET_DIR } from "../../lib/clique/config.js";
 
 const state = loadState(DEVNET_DIR);
 await stopDevnet(state);

@@ -1,6 +1,6 @@
 /** npm run chain:status — head, peers and the sealers of the last blocks, per node. */
 import { loadState, nodeStatus, recentSealers } from "../../lib/clique/devnet.js";
-import { DEVNET_DIR, envInt } from "./config.js";
+import { DEVNET_DIR, envInt } from "../../lib/clique/config.js";
 
 const state = loadState(DEVNET_DIR);
 const statuses = await Promise.all(state.nodes.map((n) => nodeStatus(n)));

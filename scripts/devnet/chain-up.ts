@@ -1,6 +1,6 @@
 /** npm run chain:up — start N EthereumJS Clique signers on 127.0.0.1 (GRIDSHARE_SIGNERS, GRIDSHARE_PERIOD). */
 import { startDevnet, saveState } from "../../lib/clique/devnet.js";
-import { CLIENT_CLI, DEVNET_DIR, envInt } from "./config.js";
+import { CLIENT_CLI, DEVNET_DIR, envInt } from "../../lib/clique/config.js";
 
 const state = await startDevnet({
   baseDir: DEVNET_DIR,

@@ -7,7 +7,7 @@
 import { JsonRpcProvider, Wallet } from "ethers";
 import { blockHeader, loadState } from "../../lib/clique/devnet.js";
 import { httpTransport, waitFor } from "../../lib/clique/rpc.js";
-import { DEVNET_DIR, envInt } from "./config.js";
+import { DEVNET_DIR, envInt } from "../../lib/clique/config.js";
 
 const TRANSFER_GAS = 21_000n;
 const state = loadState(DEVNET_DIR);

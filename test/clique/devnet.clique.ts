@@ -23,8 +23,8 @@ import {
 } from "../../lib/clique/devnet.js";
 import { waitFor } from "../../lib/clique/rpc.js";
 import CliqueDevnet from "../../ignition/modules/CliqueDevnet.js";
-import { mondayBefore } from "../helpers/grid.js";
-import { CLIENT_CLI, ROOT } from "../../scripts/devnet/config.js";
+import { mondayBefore } from "../../lib/fixtures/grid.js";
+import { CLIENT_CLI, ROOT } from "../../lib/clique/config.js";
 
 const SIGNERS = 3;
 const PERIOD = 2;

@@ -13,7 +13,7 @@ import type {
 } from "../../types/ethers-contracts/index.js";
 import { GridShareError } from "../../lib/errors.js";
 import { loadBuilding } from "../../lib/data/citylearn.js";
-import { mondayBefore } from "../helpers/grid.js";
+import { mondayBefore } from "../../lib/fixtures/grid.js";
 import { PERIOD_SECONDS, PERIODS_PER_WEEK } from "../../lib/constants.js";
 
 const WEEK_SECONDS = BigInt(PERIOD_SECONDS * PERIODS_PER_WEEK);

@@ -6,8 +6,8 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import { batchDigest, buildBatch, type BatchHeader } from "../../lib/batch.js";
-import { BatchStatus, deployGrid, type Grid } from "../helpers/grid.js";
-import { signedReadings } from "../helpers/readings.js";
+import { BatchStatus, deployGrid, type Grid } from "../../lib/fixtures/grid.js";
+import { signedReadings } from "../../lib/fixtures/readings.js";
 
 const { ethers, networkHelpers } = await network.create();
 

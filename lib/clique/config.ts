@@ -1,5 +1,6 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { GridShareError } from "../errors.js";
 
 /** Repository root, devnet folder and the EthereumJS CLI (patched at install by patch-package). */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -11,6 +12,7 @@ export function envInt(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === "") return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name}=${raw}: expected a positive integer`);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new GridShareError("INVALID_ENV", `${name}=${raw}: expected a positive integer`);
   return value;
 }
