@@ -36,20 +36,8 @@ library ReadingLib {
     /// @param r The reading.
     /// @return The struct hash `keccak256(abi.encode(READING_TYPEHASH, fields...))`.
     function hashStruct(Reading calldata r) internal pure returns (bytes32) {
-        return
-            keccak256(
-                abi.encode(
-                    READING_TYPEHASH,
-                    r.meter,
-                    r.period,
-                    r.importWh,
-                    r.exportWh,
-                    r.loadWh,
-                    r.generationWh,
-                    r.peakLoadW,
-                    r.peakGenerationW
-                )
-            );
+        // A struct of static fields ABI-encodes exactly as its fields in order.
+        return keccak256(abi.encode(READING_TYPEHASH, r));
     }
 
     /// @notice The EIP-712 digest a meter signs for `r` in the domain `domainSeparator`.
@@ -82,22 +70,7 @@ library ReadingLib {
     /// @return The 64-bit leaf hash.
     function leaf(Reading calldata r, bytes calldata sig) internal pure returns (bytes8) {
         if (sig.length != SIGNATURE_LENGTH) revert InvalidSignatureLength(sig.length);
-        return
-            Merkle64.hashLeaf(
-                abi.encodePacked(
-                    abi.encode(
-                        r.meter,
-                        r.period,
-                        r.importWh,
-                        r.exportWh,
-                        r.loadWh,
-                        r.generationWh,
-                        r.peakLoadW,
-                        r.peakGenerationW
-                    ),
-                    sig
-                )
-            );
+        return Merkle64.hashLeaf(abi.encodePacked(abi.encode(r), sig));
     }
 
     /// @notice SPEC 4 energy balance `loadWh + exportWh == generationWh + importWh` (in 256 bits: no overflow).
