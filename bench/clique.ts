@@ -45,10 +45,6 @@ const TRANSFER_GAS = 21_000n;
 const TX_GAS = 600_000n;
 const DEPLOY_GAS = 12_000_000n;
 const GWEI = 10n ** 9n;
-/** Proposals tip more than votes: in one block the builder takes them first (a vote-first majority would
- * decide the batch and refuse the parent's proposal). */
-const PROPOSAL_TIP = 2n * GWEI;
-const VOTE_TIP = GWEI;
 const DAY_S = 86_400n;
 const WEEK_S = 7n * DAY_S;
 /** 1970-01-01 was a Thursday: Mondays are 4 days after a multiple of a week. */
@@ -68,31 +64,42 @@ export interface BurstStats {
   txPerSecond: number;
 }
 
+/** One burst's raw inclusion: the block of each tx, the burst's parent block, the last inclusion's time. */
+export interface BurstSegment {
+  txBlocks: readonly number[];
+  parent: { number: number; timestamp: number };
+  lastTimestamp: number;
+}
+
 /**
- * Burst figures from the block of each tx, the burst's parent block and the last inclusion's timestamp.
- * Block timestamps have a 1 s resolution: a span under 1 s counts as 1 s.
+ * Burst figures from one or more segments sent one after the other: txs over the sum of the segments' spans
+ * (a wait between two segments is not counted), block time over the sum of their blocks. Block timestamps
+ * have a 1 s resolution: a span under 1 s counts as 1 s.
  */
-export function burstStats(
-  txBlocks: readonly number[],
-  parent: { number: number; timestamp: number },
-  lastTimestamp: number,
-): BurstStats {
-  if (txBlocks.length === 0) throw new BenchInputError("burst stats need at least one included tx");
+export function burstStats(segments: readonly BurstSegment[]): BurstStats {
   const counts = new Map<number, number>();
-  for (const b of txBlocks) {
-    if (b <= parent.number)
-      throw new BenchInputError(`tx in block ${b}, not after the parent ${parent.number}`);
-    counts.set(b, (counts.get(b) ?? 0) + 1);
+  let txs = 0;
+  let spanS = 0;
+  let blocks = 0;
+  for (const { txBlocks, parent, lastTimestamp } of segments) {
+    if (txBlocks.length === 0) throw new BenchInputError("burst stats need at least one included tx");
+    for (const b of txBlocks) {
+      if (b <= parent.number)
+        throw new BenchInputError(`tx in block ${b}, not after the parent ${parent.number}`);
+      counts.set(b, (counts.get(b) ?? 0) + 1);
+    }
+    txs += txBlocks.length;
+    spanS += Math.max(lastTimestamp - parent.timestamp, 1);
+    blocks += Math.max(...txBlocks) - parent.number;
   }
-  const last = Math.max(...txBlocks);
-  const spanS = Math.max(lastTimestamp - parent.timestamp, 1);
+  if (txs === 0) throw new BenchInputError("burst stats need at least one included tx");
   return {
-    txs: txBlocks.length,
+    txs,
     blocksWithTxs: counts.size,
     maxPerBlock: Math.max(...counts.values()),
-    meanPerBlock: txBlocks.length / counts.size,
-    blockTimeS: (lastTimestamp - parent.timestamp) / (last - parent.number),
-    txPerSecond: txBlocks.length / spanS,
+    meanPerBlock: txs / counts.size,
+    blockTimeS: spanS / blocks,
+    txPerSecond: txs / spanS,
   };
 }
 
@@ -110,7 +117,7 @@ export function ringNeighbours(cluster: number, clusters: number, neighbours = N
 
 /** A burst's inclusion: its stats, the gas of the blocks holding it (nothing else runs on this chain). */
 interface Burst {
-  stats: BurstStats;
+  segment: BurstSegment;
   gasUsed: number;
   fromBlock: number;
   toBlock: number;
@@ -181,8 +188,8 @@ class Run {
   }
 
   /**
-   * Paced sending over one lane per node (a node answers RPC on the thread that also seals: one lane would
-   * measure the sender), then the blocks after the burst's parent are read until every tx is in one.
+   * Paced sending to `laneCount` nodes, then the blocks after the burst's parent are read until every tx is
+   * in one.
    */
   async burst(
     txs: readonly SignedTx[],
@@ -192,21 +199,17 @@ class Run {
   ): Promise<Burst> {
     const head = await blockHeader(this.urls[0] as string, "latest");
     const parent = { number: Number(head.number), timestamp: Number(head.timestamp) };
-    // Each sender's txs go through one lane, in nonce order: a node may not hold a tx whose nonce it cannot
-    // execute yet.
-    const laneOf = new Map<string, number>();
-    for (const tx of txs) if (!laneOf.has(tx.from)) laneOf.set(tx.from, laneOf.size % laneCount);
-    const lanes = this.urls
-      .slice(0, laneCount)
-      .map((_, lane) => txs.filter((t) => laneOf.get(t.from) === lane));
-    await Promise.all(
-      lanes.map(async (lane, i) => {
-        for (const tx of lane) {
-          await this.send(tx, this.urls[i] as string);
-          if (gapMs > 0) await sleep(gapMs);
-        }
-      }),
-    );
+    // Every tx goes to every signer (in send order): EthereumJS gossips txs slowly, and a proposal held only
+    // by the next in-turn signer's peers would land after its votes (which then decide the batch and refuse
+    // the proposal). The first node must accept it; the others may already know it from gossip.
+    for (const tx of txs) {
+      const [first, ...others] = this.urls.slice(0, laneCount);
+      await Promise.all([
+        this.send(tx, first as string),
+        ...others.map((url) => this.send(tx, url).catch(() => undefined)),
+      ]);
+      if (gapMs > 0) await sleep(gapMs);
+    }
     this.log(`${what}: ${txs.length} txs sent`);
     const wanted = new Set(txs.map((t) => t.hash));
     const txBlocks: number[] = [];
@@ -238,7 +241,7 @@ class Run {
     );
     this.log(`${what}: mined in blocks ${parent.number + 1}..${next - 1}`);
     return {
-      stats: burstStats(txBlocks, parent, lastTimestamp),
+      segment: { txBlocks, parent, lastTimestamp },
       gasUsed,
       fromBlock: parent.number + 1,
       toBlock: next - 1,
@@ -361,7 +364,7 @@ async function runLive(networks: NetworkManager, o: CliqueBenchOptions, run: Run
     });
     // Parents are fresh genesis-funded accounts: their first nonce is 0.
     const pNonce = parents.map(() => 0);
-    const batchTxs: SignedTx[] = [];
+    const votes: SignedTx[] = [];
     const signAs = (i: number, data: string, tip: bigint) =>
       run.sign(parents[i] as Wallet, {
         to: ledgerAddr,
@@ -370,21 +373,26 @@ async function runLive(networks: NetworkManager, o: CliqueBenchOptions, run: Run
         gas: TX_GAS,
         tip,
       });
+    const proposals: SignedTx[] = [];
     for (let c = 1; c <= o.clusters; c++)
-      batchTxs.push(await signAs(c - 1, led.encodeFunctionData("propose", [header(c)]), PROPOSAL_TIP));
+      proposals.push(await signAs(c - 1, led.encodeFunctionData("propose", [header(c)]), GWEI));
     for (let k = 0; k < NEIGHBOURS; k++) {
       for (let c = 1; c <= o.clusters; c++) {
         const voter = (ringNeighbours(c, o.clusters)[k] as number) - 1;
-        batchTxs.push(await signAs(voter, led.encodeFunctionData("vote", [header(c)]), VOTE_TIP));
+        votes.push(await signAs(voter, led.encodeFunctionData("vote", [header(c)]), GWEI));
       }
     }
-    const batch = await run.burst(batchTxs, o.gapMs, "batch");
+    // Proposals land before the votes are sent: a vote-first majority would decide the batch and refuse the
+    // parent's proposal (EthereumJS gossips txs slowly, so the order of one burst is not kept across signers).
+    const proposed = await run.burst(proposals, o.gapMs, "proposals");
+    const voted = await run.burst(votes, o.gapMs, "votes");
+    const batchTxs = [...proposals, ...votes];
     // A tx that did not revert logged exactly one BatchProposed or VoteCast.
     const logs = (await run.rpc("eth_getLogs", [
       {
         address: ledgerAddr,
-        fromBlock: `0x${batch.fromBlock.toString(16)}`,
-        toBlock: `0x${batch.toBlock.toString(16)}`,
+        fromBlock: `0x${proposed.fromBlock.toString(16)}`,
+        toBlock: `0x${voted.toBlock.toString(16)}`,
         topics: [[led.getEvent("BatchProposed")?.topicHash, led.getEvent("VoteCast")?.topicHash]],
       },
     ])) as unknown[];
@@ -406,10 +414,10 @@ async function runLive(networks: NetworkManager, o: CliqueBenchOptions, run: Run
     }
     const transfer = await run.burst(transfers, o.gapMs, "transfer");
     return {
-      batch: batch.stats,
-      transfer: transfer.stats,
-      gasPerBatchTx: batch.gasUsed / batchTxs.length,
-      gasPerBatch: batch.gasUsed / o.clusters,
+      batch: burstStats([proposed.segment, voted.segment]),
+      transfer: burstStats([transfer.segment]),
+      gasPerBatchTx: (proposed.gasUsed + voted.gasUsed) / batchTxs.length,
+      gasPerBatch: (proposed.gasUsed + voted.gasUsed) / o.clusters,
       reverted: batchTxs.length - logs.length,
       clusters: o.clusters,
     };

@@ -236,7 +236,9 @@ describe("bench modules on tiny sizes", () => {
 
   it("live chain: burst stats count txs per block and rate from block timestamps; refuse empty or early", () => {
     // Parent block 10 at t=100; txs in blocks 11 (x3), 12 (x1), 14 (x2); last inclusion at t=108.
-    const s = burstStats([11, 11, 12, 11, 14, 14], { number: 10, timestamp: 100 }, 108);
+    const s = burstStats([
+      { txBlocks: [11, 11, 12, 11, 14, 14], parent: { number: 10, timestamp: 100 }, lastTimestamp: 108 },
+    ]);
     expect(s).to.deep.equal({
       txs: 6,
       blocksWithTxs: 3,
@@ -246,9 +248,21 @@ describe("bench modules on tiny sizes", () => {
       txPerSecond: 0.75,
     });
     // A sub-second span counts as 1 s (timestamps are whole seconds).
-    expect(burstStats([11], { number: 10, timestamp: 100 }, 100).txPerSecond).to.equal(1);
-    expect(() => burstStats([], { number: 10, timestamp: 100 }, 100)).to.throw(BenchInputError);
-    expect(() => burstStats([10], { number: 10, timestamp: 100 }, 100)).to.throw(BenchInputError);
+    const seg = (txBlocks: number[], parent: number, t0: number, t1: number) => ({
+      txBlocks,
+      parent: { number: parent, timestamp: t0 },
+      lastTimestamp: t1,
+    });
+    expect(burstStats([seg([11], 10, 100, 100)]).txPerSecond).to.equal(1);
+    // Two segments: the wait between them (t=108..200) is not counted; 8 txs over 8 s + 4 s, in 4 + 2 blocks.
+    const two = burstStats([seg([11, 11, 12, 11, 14, 14], 10, 100, 108), seg([21, 22], 20, 200, 204)]);
+    expect(two.txPerSecond).to.equal(8 / 12);
+    expect(two.blockTimeS).to.equal(2);
+    expect(two.blocksWithTxs).to.equal(5);
+    expect(two.maxPerBlock).to.equal(3);
+    expect(() => burstStats([])).to.throw(BenchInputError);
+    expect(() => burstStats([seg([], 10, 100, 100)])).to.throw(BenchInputError);
+    expect(() => burstStats([seg([10], 10, 100, 100)])).to.throw(BenchInputError);
   });
 
   it("live chain: ring neighbours, Monday epoch and the figures from a run", () => {
