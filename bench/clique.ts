@@ -31,7 +31,7 @@ export interface CliqueBenchOptions {
 }
 
 export const DEFAULT_CLIQUE: CliqueBenchOptions = {
-  clusters: 40,
+  clusters: 30,
   gapMs: 20,
   periodSeconds: 2,
   portOffset: 1_000,
@@ -236,7 +236,7 @@ class Run {
           if (wanted.size === 0) return true;
         }
       },
-      Math.min(60_000, this.remaining()),
+      Math.min(90_000, this.remaining()),
       POLL_MS,
     );
     this.log(`${what}: mined in blocks ${parent.number + 1}..${next - 1}`);
