@@ -532,6 +532,7 @@ export async function benchClique(
   const deadline = Date.now() + o.budgetMs;
   let state: DevnetState | undefined;
   const baseDir = path.join(ROOT, ".devnet", "bench");
+  let measured = false;
   try {
     state = await startDevnet(
       {
@@ -546,13 +547,15 @@ export async function benchClique(
     );
     log(`devnet up (${SIGNERS} signers): deploying and sending ${o.clusters * (1 + NEIGHBOURS)} batch txs`);
     const live = await runLive(networks, o, new Run(state, deadline, log));
+    measured = true;
     return liveFigures(live, o.periodSeconds);
   } catch (error) {
-    const reason = `${error instanceof Error ? error.message : String(error)}`.slice(0, 300);
+    const reason = (error instanceof Error ? error.message : String(error)).slice(0, 300);
     log(`live devnet: ${reason}`);
     return LIVE_IDS.map(([id, label, unit]) => notMeasured(GROUP, id, label, unit, reason));
   } finally {
     if (state !== undefined) await stopDevnet(state);
-    rmSync(baseDir, { recursive: true, force: true });
+    // A failed run keeps its node logs under .devnet/bench for diagnosis; a measured one leaves nothing.
+    if (measured) rmSync(baseDir, { recursive: true, force: true });
   }
 }
