@@ -1,11 +1,10 @@
 /**
  * Chain capacity (issue 8/10): how many batch proposals and votes fit in one Clique block at the devnet's
  * genesis gas limit, computed from the gas per transaction measured in this run (no devnet needed), beside
- * the paper's 1,000 transactions per block. Live devnet figures (tx per block, tx/s) are reported as not
- * measured with the reason when the devnet is not run.
+ * the paper's 1,000 transactions per block. The live devnet figures (tx per block, tx/s) are bench/clique.ts.
  */
 import { DEFAULT_GAS_LIMIT, MIN_BATCH_TXS_PER_BLOCK } from "../lib/clique/genesis.js";
-import { figure, notMeasured, type Figure } from "./lib/figures.js";
+import { figure, type Figure } from "./lib/figures.js";
 
 /** The paper's block capacity claim: 1,000 transactions per block. */
 export const PAPER_TX_PER_BLOCK = Number(MIN_BATCH_TXS_PER_BLOCK);
@@ -22,7 +21,7 @@ export function perBlock(gasLimit: number, gasPerTx: number): number {
   return Math.floor(gasLimit / gasPerTx);
 }
 
-export function chainFigures(measured: readonly Figure[], liveReason: string): Figure[] {
+export function chainFigures(measured: readonly Figure[]): Figure[] {
   const gasLimit = Number(DEFAULT_GAS_LIMIT);
   const out: Figure[] = [];
   for (const s of SOURCES) {
@@ -57,14 +56,5 @@ export function chainFigures(measured: readonly Figure[], liveReason: string): F
       }),
     );
   }
-  out.push(
-    notMeasured(
-      "chain",
-      "clique.live",
-      "Clique devnet tx/block, tx/s, batches per block (live, 3 signers)",
-      "tx/s",
-      liveReason,
-    ),
-  );
   return out;
 }

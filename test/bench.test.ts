@@ -23,6 +23,7 @@ import { benchMerkle, merkleGasByDepth, ozTree } from "../bench/merkle.js";
 import { benchBilling } from "../bench/billing.js";
 import { gatewayRates } from "../bench/gateway.js";
 import { chainFigures, perBlock } from "../bench/chain.js";
+import { burstStats, liveFigures, mondayOnOrBefore, ringNeighbours } from "../bench/clique.js";
 import { DEFAULT_GAS_LIMIT } from "../lib/clique/genesis.js";
 import type { MerkleProofBench } from "../types/ethers-contracts/index.js";
 
@@ -227,11 +228,76 @@ describe("bench modules on tiny sizes", () => {
       value: limit / 800,
       unit: "gas",
     });
-    const f = chainFigures([propose], "no devnet");
+    const f = chainFigures([propose]);
     expect(f.find((x) => x.id === "clique.fit.vote.propose")?.value).to.equal(800);
-    expect(f.find((x) => x.id === "clique.live")?.notMeasured).to.equal("no devnet");
     expect(f.some((x) => x.id === "clique.fit.vote.open")).to.equal(false);
     expect(perBlock(1000, 300)).to.equal(3);
+  });
+
+  it("live chain: burst stats count txs per block and rate from block timestamps; refuse empty or early", () => {
+    // Parent block 10 at t=100; txs in blocks 11 (x3), 12 (x1), 14 (x2); last inclusion at t=108.
+    const s = burstStats([
+      { txBlocks: [11, 11, 12, 11, 14, 14], parent: { number: 10, timestamp: 100 }, lastTimestamp: 108 },
+    ]);
+    expect(s).to.deep.equal({
+      txs: 6,
+      blocksWithTxs: 3,
+      maxPerBlock: 3,
+      meanPerBlock: 2,
+      blockTimeS: 2,
+      txPerSecond: 0.75,
+    });
+    // A sub-second span counts as 1 s (timestamps are whole seconds).
+    const seg = (txBlocks: number[], parent: number, t0: number, t1: number) => ({
+      txBlocks,
+      parent: { number: parent, timestamp: t0 },
+      lastTimestamp: t1,
+    });
+    expect(burstStats([seg([11], 10, 100, 100)]).txPerSecond).to.equal(1);
+    // Two segments: the wait between them (t=108..200) is not counted; 8 txs over 8 s + 4 s, in 4 + 2 blocks.
+    const two = burstStats([seg([11, 11, 12, 11, 14, 14], 10, 100, 108), seg([21, 22], 20, 200, 204)]);
+    expect(two.txPerSecond).to.equal(8 / 12);
+    expect(two.blockTimeS).to.equal(2);
+    expect(two.blocksWithTxs).to.equal(5);
+    expect(two.maxPerBlock).to.equal(3);
+    expect(() => burstStats([])).to.throw(BenchInputError);
+    expect(() => burstStats([seg([], 10, 100, 100)])).to.throw(BenchInputError);
+    expect(() => burstStats([seg([10], 10, 100, 100)])).to.throw(BenchInputError);
+  });
+
+  it("live chain: ring neighbours, Monday epoch and the figures from a run", () => {
+    expect(ringNeighbours(1, 5)).to.deep.equal([2, 3]);
+    expect(ringNeighbours(5, 5)).to.deep.equal([1, 2]);
+    expect(() => ringNeighbours(1, 2)).to.throw(BenchInputError);
+    // 2026-11-25 12:00 UTC is a Wednesday: Monday 2026-11-23 00:00 UTC.
+    expect(mondayOnOrBefore(BigInt(Date.UTC(2026, 10, 25, 12) / 1000))).to.equal(
+      BigInt(Date.UTC(2026, 10, 23) / 1000),
+    );
+    const stats = (txPerSecond: number) => ({
+      txs: 6,
+      blocksWithTxs: 2,
+      maxPerBlock: 4,
+      meanPerBlock: 3,
+      blockTimeS: 2,
+      txPerSecond,
+    });
+    const f = liveFigures(
+      {
+        batch: stats(6),
+        transfer: stats(12),
+        gasPerBatchTx: 100_000,
+        gasPerBatch: 300_000,
+        reverted: 0,
+        clusters: 2,
+      },
+      2,
+      3_000_000,
+    );
+    const byId = (id: string) => f.find((x) => x.id === id);
+    expect(byId("clique.live.batch.txPerSecond")?.ratio).to.equal(0.5);
+    expect(byId("clique.live.batchesPerBlock")?.value).to.equal(10);
+    expect(byId("clique.live.batchesPerBlock")?.baseline?.value).to.equal(333);
+    expect(byId("clique.live.batchTxsPerBlock")?.value).to.equal(30);
   });
 
   it("scale model sizes gateways by the ingest rate when it is measured", () => {

@@ -1,0 +1,561 @@
+/**
+ * Live chain figures (issue 8): a real 3-signer Clique devnet (patched EthereumJS client) on loopback, the
+ * registry and ledger deployed on it, then a bounded, paced burst of real batch proposals and votes signed
+ * locally with explicit nonces, beside a burst of plain transfers of the same count on the same chain.
+ * Tx per block, tx/s and block time come from the blocks that hold each burst; batches per block from the
+ * gas the batch txs really used. Every node is stopped in `finally`; a devnet that does not come up gives
+ * "not measured" figures with the error, never a failed `npm run bench`.
+ */
+import path from "node:path";
+import { rmSync } from "node:fs";
+import { getCreateAddress, Interface, keccak256, Wallet, type InterfaceAbi } from "ethers";
+import type { NetworkManager } from "hardhat/types/network";
+import { blockHeader, startDevnet, stopDevnet, type DevnetState } from "../lib/clique/devnet.js";
+import { DEFAULT_GAS_LIMIT } from "../lib/clique/genesis.js";
+import { httpTransport, waitFor } from "../lib/clique/rpc.js";
+import { CLIENT_CLI, ROOT } from "../scripts/devnet/config.js";
+import { BenchInputError, figure, notMeasured, type Figure } from "./lib/figures.js";
+import { PAPER_TX_PER_BLOCK } from "./chain.js";
+
+export interface CliqueBenchOptions {
+  /** Clusters, each with its own parent and two neighbours: `clusters` proposals + 2 x `clusters` votes. */
+  readonly clusters: number;
+  /** Pause between two sent txs (ms): a paced burst, not a flood of one node's single RPC thread. */
+  readonly gapMs: number;
+  /** Clique block period (s). */
+  readonly periodSeconds: number;
+  /** Added to lib/clique's base ports: 32400+ p2p, 10600+ RPC, clear of the devnet test's 31410+/9610+. */
+  readonly portOffset: number;
+  /** Whole module, devnet start to last receipt (ms). */
+  readonly budgetMs: number;
+}
+
+export const DEFAULT_CLIQUE: CliqueBenchOptions = {
+  clusters: 30,
+  gapMs: 20,
+  periodSeconds: 2,
+  portOffset: 1_000,
+  budgetMs: 170_000,
+};
+
+const SIGNERS = 3;
+const NEIGHBOURS = 2;
+const TRANSFER_GAS = 21_000n;
+/** Gas limit of a setup or batch tx sent without an estimate (the devnet's estimate is the bare gas used). */
+const TX_GAS = 600_000n;
+const DEPLOY_GAS = 12_000_000n;
+const GWEI = 10n ** 9n;
+const DAY_S = 86_400n;
+const WEEK_S = 7n * DAY_S;
+/** 1970-01-01 was a Thursday: Mondays are 4 days after a multiple of a week. */
+const MONDAY_OFFSET_S = 4n * DAY_S;
+const POLL_MS = 1_000;
+
+/** What one burst's inclusion looked like. */
+export interface BurstStats {
+  txs: number;
+  /** Blocks holding at least one of the txs. */
+  blocksWithTxs: number;
+  maxPerBlock: number;
+  meanPerBlock: number;
+  /** Mean block time from the burst's parent block to the block of its last tx (s). */
+  blockTimeS: number;
+  /** Txs per second from the parent block's timestamp to the last inclusion's (block timestamps). */
+  txPerSecond: number;
+}
+
+/** One burst's raw inclusion: the block of each tx, the burst's parent block, the last inclusion's time. */
+export interface BurstSegment {
+  txBlocks: readonly number[];
+  parent: { number: number; timestamp: number };
+  lastTimestamp: number;
+}
+
+/**
+ * Burst figures from one or more segments sent one after the other: txs over the sum of the segments' spans
+ * (a wait between two segments is not counted), block time over the sum of their blocks. Block timestamps
+ * have a 1 s resolution: a span under 1 s counts as 1 s.
+ */
+export function burstStats(segments: readonly BurstSegment[]): BurstStats {
+  const counts = new Map<number, number>();
+  let txs = 0;
+  let spanS = 0;
+  let blocks = 0;
+  for (const { txBlocks, parent, lastTimestamp } of segments) {
+    if (txBlocks.length === 0) throw new BenchInputError("burst stats need at least one included tx");
+    for (const b of txBlocks) {
+      if (b <= parent.number)
+        throw new BenchInputError(`tx in block ${b}, not after the parent ${parent.number}`);
+      counts.set(b, (counts.get(b) ?? 0) + 1);
+    }
+    txs += txBlocks.length;
+    spanS += Math.max(lastTimestamp - parent.timestamp, 1);
+    blocks += Math.max(...txBlocks) - parent.number;
+  }
+  if (txs === 0) throw new BenchInputError("burst stats need at least one included tx");
+  return {
+    txs,
+    blocksWithTxs: counts.size,
+    maxPerBlock: Math.max(...counts.values()),
+    meanPerBlock: txs / counts.size,
+    blockTimeS: spanS / blocks,
+    txPerSecond: txs / spanS,
+  };
+}
+
+/** Monday 00:00 UTC at or before `t` (s). */
+export function mondayOnOrBefore(t: bigint): bigint {
+  return t - ((((t - MONDAY_OFFSET_S) % WEEK_S) + WEEK_S) % WEEK_S);
+}
+
+/** Cluster ids of the ring: cluster c (1-based) has the parents of c+1 and c+2 as neighbours. */
+export function ringNeighbours(cluster: number, clusters: number, neighbours = NEIGHBOURS): number[] {
+  if (clusters <= neighbours)
+    throw new BenchInputError(`${clusters} clusters cannot have ${neighbours} neighbours`);
+  return Array.from({ length: neighbours }, (_, k) => ((cluster - 1 + k + 1) % clusters) + 1);
+}
+
+/** A burst's inclusion: its stats, the gas of the blocks holding it (nothing else runs on this chain). */
+interface Burst {
+  segment: BurstSegment;
+  gasUsed: number;
+  fromBlock: number;
+  toBlock: number;
+}
+
+interface SignedTx {
+  raw: string;
+  hash: string;
+  from: string;
+  nonce: number;
+}
+
+/** One devnet run: RPC urls, fee and a deadline every wait is bounded by. */
+class Run {
+  readonly urls: string[];
+  maxFee = 0n;
+
+  constructor(
+    readonly state: DevnetState,
+    readonly deadline: number,
+    readonly log: (s: string) => void,
+  ) {
+    this.urls = state.nodes.map((n) => n.rpcUrl);
+  }
+
+  remaining(): number {
+    const left = this.deadline - Date.now();
+    if (left <= 0) throw new BenchInputError("live devnet bench ran out of its time budget");
+    return left;
+  }
+
+  rpc(method: string, params: readonly unknown[], url = this.urls[0] as string): Promise<unknown> {
+    return httpTransport(url, method, params);
+  }
+
+  async sign(
+    wallet: Wallet,
+    tx: { to: string | null; data?: string; value?: bigint; nonce: number; gas: bigint; tip: bigint },
+  ): Promise<SignedTx> {
+    const raw = await wallet.signTransaction({
+      type: 2,
+      chainId: this.state.chainId,
+      to: tx.to,
+      data: tx.data ?? "0x",
+      value: tx.value ?? 0n,
+      nonce: tx.nonce,
+      gasLimit: tx.gas,
+      maxFeePerGas: this.maxFee + tx.tip,
+      maxPriorityFeePerGas: tx.tip,
+    });
+    return { raw, hash: keccak256(raw), from: wallet.address, nonce: tx.nonce };
+  }
+
+  /**
+   * Sends a signed tx, round-robin over the nodes. "State trie does not contain state root" is a node still
+   * executing its new head: transient, the identical bytes are sent again (they cannot apply twice).
+   */
+  async send(tx: SignedTx, url: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.rpc("eth_sendRawTransaction", [tx.raw], url);
+        return;
+      } catch (error) {
+        if (attempt >= 20 || !String(error).includes("state root")) throw error;
+        await sleep(250);
+      }
+    }
+  }
+
+  /**
+   * Paced sending to `laneCount` nodes, then the blocks after the burst's parent are read until every tx is
+   * in one.
+   */
+  async burst(
+    txs: readonly SignedTx[],
+    gapMs: number,
+    what: string,
+    laneCount = this.urls.length,
+  ): Promise<Burst> {
+    const head = await blockHeader(this.urls[0] as string, "latest");
+    const parent = { number: Number(head.number), timestamp: Number(head.timestamp) };
+    // Every tx goes to every signer (in send order): EthereumJS gossips txs slowly, and a proposal held only
+    // by the next in-turn signer's peers would land after its votes (which then decide the batch and refuse
+    // the proposal). The first node must accept it; the others may already know it from gossip.
+    for (const tx of txs) {
+      const [first, ...others] = this.urls.slice(0, laneCount);
+      await Promise.all([
+        this.send(tx, first as string),
+        ...others.map((url) => this.send(tx, url).catch(() => undefined)),
+      ]);
+      if (gapMs > 0) await sleep(gapMs);
+    }
+    this.log(`${what}: ${txs.length} txs sent`);
+    const wanted = new Set(txs.map((t) => t.hash));
+    const txBlocks: number[] = [];
+    let gasUsed = 0;
+    let lastTimestamp = parent.timestamp;
+    let next = parent.number + 1;
+    await waitFor(
+      `${txs.length} ${what} txs mined`,
+      async () => {
+        for (;;) {
+          const block = (await this.rpc("eth_getBlockByNumber", [`0x${next.toString(16)}`, false])) as {
+            transactions: string[];
+            gasUsed: string;
+            timestamp: string;
+          } | null;
+          if (block === null) return undefined;
+          const mine = block.transactions.filter((h) => wanted.delete(h));
+          for (const _ of mine) txBlocks.push(next);
+          if (mine.length > 0) {
+            gasUsed += Number(block.gasUsed);
+            lastTimestamp = Number(block.timestamp);
+          }
+          next++;
+          if (wanted.size === 0) return true;
+        }
+      },
+      Math.min(90_000, this.remaining()),
+      POLL_MS,
+    );
+    this.log(`${what}: mined in blocks ${parent.number + 1}..${next - 1}`);
+    return {
+      segment: { txBlocks, parent, lastTimestamp },
+      gasUsed,
+      fromBlock: parent.number + 1,
+      toBlock: next - 1,
+    };
+  }
+
+  async nonceOf(address: string): Promise<number> {
+    return Number((await this.rpc("eth_getTransactionCount", [address, "pending"])) as string);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** The batch txs measured on the devnet and their transfer baseline. */
+export interface LiveChain {
+  batch: BurstStats;
+  transfer: BurstStats;
+  /** Mean gas used per batch tx (proposal or vote). */
+  gasPerBatchTx: number;
+  /** Mean gas of one batch: its proposal and votes. */
+  gasPerBatch: number;
+  reverted: number;
+  clusters: number;
+}
+
+async function runLive(networks: NetworkManager, o: CliqueBenchOptions, run: Run): Promise<LiveChain> {
+  const s = run.state;
+  const url = run.urls[0] as string;
+  const latest = await blockHeader(url, "latest");
+  run.maxFee = BigInt(latest.baseFeePerGas ?? "0x0") * 4n + GWEI;
+  const operator = new Wallet(s.operatorKeys[0] as string);
+  const parents = s.operatorKeys.slice(1, o.clusters + 1).map((k) => new Wallet(k));
+
+  // Deploy with the project's artifacts through hardhat's ethers (bytecode + ABI); the txs themselves are
+  // signed here with explicit nonces and gas limits.
+  const connection = await networks.create({
+    network: "clique",
+    override: { url, accounts: [operator.privateKey] },
+  });
+  try {
+    const { ethers } = connection;
+    const Registry = await ethers.getContractFactory("ClusterRegistry");
+    const Ledger = await ethers.getContractFactory("BatchLedger");
+    // An epoch a week back: the current period is well past 0 whatever the weekday.
+    const epoch = mondayOnOrBefore(BigInt(latest.timestamp) - WEEK_S);
+    let nonce = await run.nonceOf(operator.address);
+    const registryAddr = getCreateAddress({ from: operator.address, nonce });
+    const ledgerAddr = getCreateAddress({ from: operator.address, nonce: nonce + 1 });
+    const deployRegistry = await Registry.getDeployTransaction(operator.address, operator.address, epoch, 4);
+    const deployLedger = await Ledger.getDeployTransaction(registryAddr);
+    const deploys = [
+      await run.sign(operator, {
+        to: null,
+        data: deployRegistry.data,
+        nonce: nonce++,
+        gas: DEPLOY_GAS,
+        tip: GWEI,
+      }),
+      await run.sign(operator, {
+        to: null,
+        data: deployLedger.data,
+        nonce: nonce++,
+        gas: DEPLOY_GAS,
+        tip: GWEI,
+      }),
+    ];
+    await run.burst(deploys, 0, "deploy", 1);
+    if (((await run.rpc("eth_getCode", [ledgerAddr, "latest"])) as string).length <= 2) {
+      throw new BenchInputError("the ledger deployment reverted on the devnet");
+    }
+
+    // Topology: every parent a node and a cluster parent; cluster c's neighbours are the next two parents.
+    const reg = new Interface(Registry.interface.fragments as InterfaceAbi);
+    const led = new Interface(Ledger.interface.fragments as InterfaceAbi);
+    const setup: SignedTx[] = [];
+    const op = (data: string) =>
+      run.sign(operator, { to: registryAddr, data, nonce: nonce++, gas: TX_GAS, tip: GWEI });
+    for (const [i, p] of parents.entries()) {
+      setup.push(await op(reg.encodeFunctionData("addNode", [p.address, i * 1000, 0])));
+      setup.push(await op(reg.encodeFunctionData("createCluster", [p.address, i * 1000, 0])));
+    }
+    for (let c = 1; c <= o.clusters; c++) {
+      const ns = ringNeighbours(c, o.clusters).map((n) => (parents[n - 1] as Wallet).address);
+      setup.push(await op(reg.encodeFunctionData("setNeighbours", [c, ns])));
+    }
+    await run.burst(setup, 0, "topology", 1);
+    const voters = reg.decodeFunctionResult(
+      "votersOf",
+      (await run.rpc("eth_call", [
+        { to: registryAddr, data: reg.encodeFunctionData("votersOf", [o.clusters]) },
+        "latest",
+      ])) as string,
+    )[0] as string[];
+    if (voters.length !== 1 + NEIGHBOURS) {
+      throw new BenchInputError(
+        `topology not in place on the devnet: cluster ${o.clusters} has ${voters.length} voters`,
+      );
+    }
+
+    const current = BigInt(
+      (await run.rpc("eth_call", [
+        { to: registryAddr, data: reg.encodeFunctionData("currentPeriod", []) },
+        "latest",
+      ])) as string,
+    );
+    const period = Number(current) - 1;
+    if (period < 0) throw new BenchInputError(`no previous period to propose (current ${current})`);
+
+    // Batch burst: all proposals, then the first neighbour's votes, then the second's: a cluster's deciding
+    // vote is sent 2 x clusters x gap after its proposal.
+    const header = (c: number) => ({
+      clusterId: c,
+      period,
+      root: `0x${c.toString(16).padStart(16, "0")}`,
+      leafCount: 4,
+      totalLoadWh: 5_200n,
+      totalGenerationWh: 3_100n,
+    });
+    // Parents are fresh genesis-funded accounts: their first nonce is 0.
+    const pNonce = parents.map(() => 0);
+    const votes: SignedTx[] = [];
+    const signAs = (i: number, data: string, tip: bigint) =>
+      run.sign(parents[i] as Wallet, {
+        to: ledgerAddr,
+        data,
+        nonce: (pNonce[i] as number)++,
+        gas: TX_GAS,
+        tip,
+      });
+    const proposals: SignedTx[] = [];
+    for (let c = 1; c <= o.clusters; c++)
+      proposals.push(await signAs(c - 1, led.encodeFunctionData("propose", [header(c)]), GWEI));
+    for (let k = 0; k < NEIGHBOURS; k++) {
+      for (let c = 1; c <= o.clusters; c++) {
+        const voter = (ringNeighbours(c, o.clusters)[k] as number) - 1;
+        votes.push(await signAs(voter, led.encodeFunctionData("vote", [header(c)]), GWEI));
+      }
+    }
+    // Proposals land before the votes are sent: a vote-first majority would decide the batch and refuse the
+    // parent's proposal (EthereumJS gossips txs slowly, so the order of one burst is not kept across signers).
+    const proposed = await run.burst(proposals, o.gapMs, "proposals");
+    const voted = await run.burst(votes, o.gapMs, "votes");
+    const batchTxs = [...proposals, ...votes];
+    // A tx that did not revert logged exactly one BatchProposed or VoteCast.
+    const logs = (await run.rpc("eth_getLogs", [
+      {
+        address: ledgerAddr,
+        fromBlock: `0x${proposed.fromBlock.toString(16)}`,
+        toBlock: `0x${voted.toBlock.toString(16)}`,
+        topics: [[led.getEvent("BatchProposed")?.topicHash, led.getEvent("VoteCast")?.topicHash]],
+      },
+    ])) as unknown[];
+
+    // Baseline: the same count of plain transfers, same senders, same pacing, same chain.
+    const transfers: SignedTx[] = [];
+    for (let t = 0; t < batchTxs.length; t++) {
+      const i = t % parents.length;
+      const to = (parents[(i + 1) % parents.length] as Wallet).address;
+      transfers.push(
+        await run.sign(parents[i] as Wallet, {
+          to,
+          value: 1n,
+          nonce: (pNonce[i] as number)++,
+          gas: TRANSFER_GAS,
+          tip: GWEI,
+        }),
+      );
+    }
+    const transfer = await run.burst(transfers, o.gapMs, "transfer");
+    return {
+      batch: burstStats([proposed.segment, voted.segment]),
+      transfer: burstStats([transfer.segment]),
+      gasPerBatchTx: (proposed.gasUsed + voted.gasUsed) / batchTxs.length,
+      gasPerBatch: (proposed.gasUsed + voted.gasUsed) / o.clusters,
+      reverted: batchTxs.length - logs.length,
+      clusters: o.clusters,
+    };
+  } finally {
+    await connection.close();
+  }
+}
+
+const GROUP = "chain";
+
+/** Figures of a live run (pure: unit-tested). */
+export function liveFigures(
+  live: LiveChain,
+  periodSeconds: number,
+  gasLimit = Number(DEFAULT_GAS_LIMIT),
+): Figure[] {
+  const b = live.batch;
+  const t = live.transfer;
+  const txsPerBatch = 1 + NEIGHBOURS;
+  const note = `${live.clusters} batches (proposal + ${NEIGHBOURS} votes) = ${b.txs} txs, ${live.reverted} reverted; 3 signers, ${periodSeconds} s period`;
+  return [
+    figure({
+      group: GROUP,
+      id: "clique.live.batch.txPerSecond",
+      label: "Clique devnet: batch proposals + votes per second (live, 3 signers)",
+      value: b.txPerSecond,
+      unit: "tx/s",
+      baseline: { label: "same count of plain transfers", value: t.txPerSecond },
+      note,
+    }),
+    figure({
+      group: GROUP,
+      id: "clique.live.batch.txPerBlockMax",
+      label: "Clique devnet: batch txs in the fullest block",
+      value: b.maxPerBlock,
+      unit: "tx/block",
+      baseline: { label: "plain transfers", value: t.maxPerBlock },
+      limit: { label: "paper: 1,000 tx/block", value: PAPER_TX_PER_BLOCK },
+    }),
+    figure({
+      group: GROUP,
+      id: "clique.live.batch.txPerBlockMean",
+      label: "Clique devnet: batch txs per block (mean over blocks holding them)",
+      value: b.meanPerBlock,
+      unit: "tx/block",
+      baseline: { label: "plain transfers", value: t.meanPerBlock },
+    }),
+    figure({
+      group: GROUP,
+      id: "clique.live.blockTime",
+      label: "Clique devnet: block time during the batch burst",
+      value: b.blockTimeS,
+      unit: "s",
+      baseline: { label: "configured period", value: periodSeconds },
+    }),
+    figure({
+      group: GROUP,
+      id: "clique.live.gasPerBatchTx",
+      label: "Clique devnet: gas used per batch tx (receipts)",
+      value: live.gasPerBatchTx,
+      unit: "gas",
+      baseline: { label: "plain transfer", value: Number(TRANSFER_GAS) },
+    }),
+    figure({
+      group: GROUP,
+      id: "clique.live.batchesPerBlock",
+      label: `Clique devnet: whole batches (proposal + ${NEIGHBOURS} votes) per block at the genesis gas limit`,
+      value: Math.floor(gasLimit / live.gasPerBatch),
+      unit: "batches/block",
+      baseline: {
+        label: `paper: 1,000 tx/block = ${Math.floor(PAPER_TX_PER_BLOCK / txsPerBatch)} batches`,
+        value: Math.floor(PAPER_TX_PER_BLOCK / txsPerBatch),
+      },
+      limit: {
+        label: "gas limit / measured gas per batch",
+        value: gasLimit / live.gasPerBatch,
+        computed: `${gasLimit} / ${Math.round(live.gasPerBatch)}`,
+      },
+    }),
+    figure({
+      group: GROUP,
+      id: "clique.live.batchTxsPerBlock",
+      label: "Clique devnet: batch txs per block at the genesis gas limit (measured gas)",
+      value: Math.floor(gasLimit / live.gasPerBatchTx),
+      unit: "tx/block",
+      baseline: { label: "paper: 1,000 tx/block", value: PAPER_TX_PER_BLOCK },
+    }),
+  ];
+}
+
+/** Live figure ids, reported as not measured (with the error) when the devnet run fails. */
+const LIVE_IDS: readonly [string, string, string][] = [
+  [
+    "clique.live.batch.txPerSecond",
+    "Clique devnet: batch proposals + votes per second (live, 3 signers)",
+    "tx/s",
+  ],
+  ["clique.live.batch.txPerBlockMax", "Clique devnet: batch txs in the fullest block", "tx/block"],
+  [
+    "clique.live.batchesPerBlock",
+    "Clique devnet: whole batches per block at the genesis gas limit",
+    "batches/block",
+  ],
+];
+
+/** Starts the devnet, measures, stops every node whatever happened. Never throws. */
+export async function benchClique(
+  networks: NetworkManager,
+  o: CliqueBenchOptions = DEFAULT_CLIQUE,
+  log: (s: string) => void = () => {},
+): Promise<Figure[]> {
+  const deadline = Date.now() + o.budgetMs;
+  let state: DevnetState | undefined;
+  const baseDir = path.join(ROOT, ".devnet", "bench");
+  let measured = false;
+  try {
+    state = await startDevnet(
+      {
+        baseDir,
+        signers: SIGNERS,
+        periodSeconds: o.periodSeconds,
+        operators: 1 + o.clusters,
+        clientCli: CLIENT_CLI,
+        portOffset: o.portOffset,
+      },
+      Math.min(60_000, o.budgetMs),
+    );
+    log(`devnet up (${SIGNERS} signers): deploying and sending ${o.clusters * (1 + NEIGHBOURS)} batch txs`);
+    const live = await runLive(networks, o, new Run(state, deadline, log));
+    measured = true;
+    return liveFigures(live, o.periodSeconds);
+  } catch (error) {
+    const reason = (error instanceof Error ? error.message : String(error)).slice(0, 300);
+    log(`live devnet: ${reason}`);
+    return LIVE_IDS.map(([id, label, unit]) => notMeasured(GROUP, id, label, unit, reason));
+  } finally {
+    if (state !== undefined) await stopDevnet(state);
+    // A failed run keeps its node logs under .devnet/bench for diagnosis; a measured one leaves nothing.
+    if (measured) rmSync(baseDir, { recursive: true, force: true });
+  }
+}
