@@ -6,6 +6,7 @@
  * gas the batch txs really used. Every node is stopped in `finally`; a devnet that does not come up gives
  * "not measured" figures with the error, never a failed `npm run bench`.
  */
+import { mondayOnOrBefore } from "../lib/time.js";
 import path from "node:path";
 import { rmSync } from "node:fs";
 import { getCreateAddress, Interface, keccak256, Wallet, type InterfaceAbi } from "ethers";
@@ -13,7 +14,7 @@ import type { NetworkManager } from "hardhat/types/network";
 import { blockHeader, startDevnet, stopDevnet, type DevnetState } from "../lib/clique/devnet.js";
 import { DEFAULT_GAS_LIMIT } from "../lib/clique/genesis.js";
 import { httpTransport, waitFor } from "../lib/clique/rpc.js";
-import { CLIENT_CLI, ROOT } from "../scripts/devnet/config.js";
+import { CLIENT_CLI, ROOT } from "../lib/clique/config.js";
 import { BenchInputError, figure, notMeasured, type Figure } from "./lib/figures.js";
 import { PAPER_TX_PER_BLOCK } from "./chain.js";
 
@@ -47,8 +48,6 @@ const DEPLOY_GAS = 12_000_000n;
 const GWEI = 10n ** 9n;
 const DAY_S = 86_400n;
 const WEEK_S = 7n * DAY_S;
-/** 1970-01-01 was a Thursday: Mondays are 4 days after a multiple of a week. */
-const MONDAY_OFFSET_S = 4n * DAY_S;
 const POLL_MS = 1_000;
 
 /** What one burst's inclusion looked like. */
@@ -101,11 +100,6 @@ export function burstStats(segments: readonly BurstSegment[]): BurstStats {
     blockTimeS: spanS / blocks,
     txPerSecond: txs / spanS,
   };
-}
-
-/** Monday 00:00 UTC at or before `t` (s). */
-export function mondayOnOrBefore(t: bigint): bigint {
-  return t - ((((t - MONDAY_OFFSET_S) % WEEK_S) + WEEK_S) % WEEK_S);
 }
 
 /** Cluster ids of the ring: cluster c (1-based) has the parents of c+1 and c+2 as neighbours. */
