@@ -4,9 +4,9 @@
  * and per decision; several batches per transaction; MES decision gas at growing cluster sizes (must be flat).
  */
 import type { BatchLedger, NaiveReadingStore } from "../types/ethers-contracts/index.js";
-import { deployGrid, type Grid } from "../lib/fixtures/grid.js";
-import { gridDomain, type SignedReading } from "../lib/reading.js";
-import type { BatchHeader } from "../lib/batch.js";
+import { deployGrid, type Grid } from "../lab/fixtures/grid.js";
+import { gridDomain, type SignedReading } from "../lib/batches/reading.js";
+import type { BatchHeader } from "../lib/batches/batch.js";
 import { figure, type Figure } from "./lib/figures.js";
 import { FRESH_SLOT_GAS, TX_FLOOR_GAS, gasOf, mean, spreadSample, type GasContext } from "./lib/gas.js";
 import { benchMeter, clusterBatch } from "./lib/readings.js";

@@ -13,15 +13,15 @@ import type {
   UncheckedBatchLedger,
   TariffSchedule,
 } from "../types/ethers-contracts/index.js";
-import { buildBatch, type BuiltBatch } from "../lib/batch.js";
-import { certificateDomain, signCertificate } from "../lib/certificates.js";
+import { buildBatch, type BuiltBatch } from "../lib/batches/batch.js";
+import { certificateDomain, signCertificate } from "../lib/certificates/certificates.js";
 import { PERIODS_PER_WEEK } from "../lib/constants.js";
-import { loadBuilding } from "../lib/data/citylearn.js";
-import { getProof } from "../lib/merkle64.js";
-import { gridDomain, signReading, type SignedReading } from "../lib/reading.js";
-import { DEFAULT_TARIFF_PARAMS } from "../lib/tariff.js";
-import { deployGrid, type Grid } from "../lib/fixtures/grid.js";
-import { buildingOf, readingFor } from "../lib/fixtures/readings.js";
+import { loadBuilding } from "../lab/data/citylearn.js";
+import { getProof } from "../lib/batches/merkle64.js";
+import { gridDomain, signReading, type SignedReading } from "../lib/batches/reading.js";
+import { DEFAULT_TARIFF_PARAMS } from "../lib/tariffs/tariff.js";
+import { deployGrid, type Grid } from "../lab/fixtures/grid.js";
+import { buildingOf, readingFor } from "../lab/fixtures/readings.js";
 import { BenchInputError, figure, type Figure } from "./lib/figures.js";
 import { gasOf, type GasContext } from "./lib/gas.js";
 

@@ -10,7 +10,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { h64Into } from "../lib/merkle64.js";
+import { h64Into } from "../lib/batches/merkle64.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const TOTAL_BUDGET_MS = 55_000;
@@ -137,5 +137,5 @@ function main(): void {
   process.stdout.write(JSON.stringify(report.extrapolation) + `\nwrote ${file}\n`);
 }
 
-// Run only as a script: lib/attacks (X20) imports `birthday` with its own small budget.
+// Run only as a script: lab/attacks (X20) imports `birthday` with its own small budget.
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main();

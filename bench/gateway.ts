@@ -20,7 +20,7 @@ import {
   signedReadingToJson,
   verifyReadingSignature,
   type SignedReading,
-} from "../lib/reading.js";
+} from "../lib/batches/reading.js";
 import { PERIOD_SECONDS } from "../lib/constants.js";
 import { BenchInputError, figure, type Figure } from "./lib/figures.js";
 import { median, opsPerSecond } from "./lib/timing.js";

@@ -7,7 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { concat, hexlify, keccak256 } from "ethers";
 import type { MerkleProofBench } from "../types/ethers-contracts/index.js";
-import { buildTree, getProof, HASH64_BYTES } from "../lib/merkle64.js";
+import { buildTree, getProof, HASH64_BYTES } from "../lib/batches/merkle64.js";
 import { BenchInputError, figure, type Figure } from "./lib/figures.js";
 import { CALLDATA_ZERO_GAS, calldataCost, type GasContext } from "./lib/gas.js";
 

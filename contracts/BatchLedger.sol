@@ -223,7 +223,7 @@ contract BatchLedger is IBatchLedger {
         for (uint256 s = 0; s < t.voterCount; s++) v.choiceOf[s] = uint8(_choiceOf(t, s));
     }
 
-    /// @notice The digest of a batch header: `keccak256(abi.encode(six fields))`. Twin of lib/batch.ts.
+    /// @notice The digest of a batch header: `keccak256(abi.encode(six fields))`. Twin of lib/batches/batch.ts.
     function digestOf(BatchHeader calldata header) external pure returns (bytes32) {
         return keccak256(abi.encode(header));
     }

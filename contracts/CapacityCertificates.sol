@@ -12,7 +12,7 @@ import {GridConstants} from "./libraries/GridConstants.sol";
 /// @title CapacityCertificates
 /// @notice SPEC 8: DGMD-signed capacity certificates of prosumers, the DGMD's tolerance over installed capacity
 /// and on-chain over-capacity fraud proofs. Certificates are EIP-712 typed data in this contract's own
-/// "GridShare"/"1" domain; anyone may relay one. Personal data stays off-chain (AES-256-GCM, lib/crypto/record.ts):
+/// "GridShare"/"1" domain; anyone may relay one. Personal data stays off-chain (AES-256-GCM, lib/certificates/record.ts):
 /// only `infoCommitment = keccak256(encrypted blob)` is recorded.
 /// @dev Authorization is kept per meter as a short list of period intervals `[fromPeriod, untilPeriod)`, one
 /// storage slot each, pairwise disjoint: a new certificate, a revocation or a deauthorization only ever cuts the

@@ -15,7 +15,7 @@ import {
   renderMatrix,
   runCatalogue,
   type ScenarioResult,
-} from "../lib/attacks/index.js";
+} from "../lab/attacks/index.js";
 import { toJson } from "../lib/format/table.js";
 
 const OUT = path.join("bench", "results", "attacks.json");

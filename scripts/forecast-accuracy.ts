@@ -6,7 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { loadBuilding, loadWeather } from "../lib/data/citylearn.js";
+import { loadBuilding, loadWeather } from "../lab/data/citylearn.js";
 import {
   DEFAULT_GENERATION_METHOD,
   DEFAULT_LOAD_METHOD,
@@ -20,7 +20,7 @@ import {
   type BacktestResult,
   type EnergyField,
   type OriginForecaster,
-} from "../lib/forecast/index.js";
+} from "../lib/tariffs/forecast/index.js";
 
 /** First origin week: Holt-Winters needs 3 weeks; a few more give every method a fair start. */
 const FIRST_WEEK = 4;

@@ -3,9 +3,9 @@
  * 4-hour periods. Prints a table (default) or JSON (--json). Numbers go into docs/mes.md.
  *   npx tsx scripts/mes-analysis.ts [--json]
  */
-import { loadBuilding } from "../lib/data/citylearn.js";
-import { analyseCluster, percent } from "../lib/mes-analysis.js";
-import { formatFixed } from "../lib/mes.js";
+import { loadBuilding } from "../lab/data/citylearn.js";
+import { analyseCluster, percent } from "../lab/analysis/mes-analysis.js";
+import { formatFixed } from "../lib/mes/mes.js";
 import { renderTable, toJson } from "../lib/format/table.js";
 
 const CLUSTERS = [

@@ -3,7 +3,7 @@
  * `npm run simulate -- --rpc <url> --registry <addr> --gateway <node>=<url> ... [--fast] [faults]`
  */
 import { GridShareError } from "../lib/errors.js";
-import { USAGE, parseSimulateArgs, simulate } from "../lib/simulator/cli.js";
+import { USAGE, parseSimulateArgs, simulate } from "../lab/simulator/cli.js";
 
 if (process.argv.includes("--help") || process.argv.includes("-h")) {
   process.stdout.write(USAGE + "\n");

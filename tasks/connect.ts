@@ -1,6 +1,6 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import type { ContractName } from "../lib/deployment.js";
-import { resolveContract } from "../lib/deployment.js";
+import type { ContractName } from "../lib/chain/deployment.js";
+import { resolveContract } from "../lib/chain/deployment.js";
 
 /**
  * The network connection tasks share with whatever else runs in the process (getOrCreate), and the

@@ -2,6 +2,7 @@ import type { TaskDefinition } from "hardhat/types/tasks";
 import { gridTasks } from "./grid/index.js";
 import { demoTasks } from "./demo/index.js";
 import { mesTasks } from "./mes/index.js";
+import { billingTasks } from "./billing/index.js";
 import { dgmdTasks } from "./dgmd/index.js";
 import { chainTasks } from "./chain/index.js";
 
@@ -13,6 +14,7 @@ export const gridShareTasks: TaskDefinition[] = [
   ...gridTasks,
   ...demoTasks,
   ...mesTasks,
+  ...billingTasks,
   ...dgmdTasks,
   ...chainTasks,
 ];

@@ -6,11 +6,11 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import type { ContractTransactionResponse } from "ethers";
-import { deployGrid, type Grid } from "../lib/fixtures/grid.js";
-import { header } from "../lib/fixtures/batches.js";
-import { signedReadings } from "../lib/fixtures/readings.js";
-import { buildBatch } from "../lib/batch.js";
-import { getProof } from "../lib/merkle64.js";
+import { deployGrid, type Grid } from "../lab/fixtures/grid.js";
+import { header } from "../lab/fixtures/batches.js";
+import { signedReadings } from "../lab/fixtures/readings.js";
+import { buildBatch } from "../lib/batches/batch.js";
+import { getProof } from "../lib/batches/merkle64.js";
 
 const { ethers, networkHelpers } = await network.create();
 

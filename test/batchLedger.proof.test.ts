@@ -6,11 +6,11 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import { concat, Signature, toBeHex } from "ethers";
-import { buildBatch, type BuiltBatch } from "../lib/batch.js";
-import { getProof } from "../lib/merkle64.js";
-import { gridDomain, signReading, type SignedReading } from "../lib/reading.js";
-import { BatchStatus, deployGrid, type Grid } from "../lib/fixtures/grid.js";
-import { readingFor, signedReadings } from "../lib/fixtures/readings.js";
+import { buildBatch, type BuiltBatch } from "../lib/batches/batch.js";
+import { getProof } from "../lib/batches/merkle64.js";
+import { gridDomain, signReading, type SignedReading } from "../lib/batches/reading.js";
+import { BatchStatus, deployGrid, type Grid } from "../lab/fixtures/grid.js";
+import { readingFor, signedReadings } from "../lab/fixtures/readings.js";
 
 const { ethers, networkHelpers } = await network.create();
 

@@ -8,12 +8,12 @@ import {
   majority,
   WrongBatchPeriodError,
   type BatchHeader,
-} from "../lib/batch.js";
-import { buildTree, leafHash } from "../lib/merkle64.js";
+} from "../lib/batches/batch.js";
+import { buildTree, leafHash } from "../lib/batches/merkle64.js";
 import { FIXED_ONE } from "../lib/constants.js";
-import { BatchStatus, deployGrid, type Grid } from "../lib/fixtures/grid.js";
-import { header } from "../lib/fixtures/batches.js";
-import { signedReadings } from "../lib/fixtures/readings.js";
+import { BatchStatus, deployGrid, type Grid } from "../lab/fixtures/grid.js";
+import { header } from "../lab/fixtures/batches.js";
+import { signedReadings } from "../lab/fixtures/readings.js";
 
 const { ethers, networkHelpers } = await network.create();
 

@@ -1,6 +1,6 @@
 /**
  * SPEC 10/11 on one real week of Buildings 1-12 (clusters 1-4, 5-8, 9-12) and the real contracts deployed by
- * the Ignition module (lib/demo/setup.ts): every meter signs its readings (lib/reading), each cluster-period
+ * the Ignition module (lab/demo/setup.ts): every meter signs its readings (lib/reading), each cluster-period
  * is a real 64-bit Merkle batch (lib/batch) proposed and voted on the BatchLedger by its parent and
  * neighbours, capacities are DGMD-signed certificates, the week's tariff is published before it starts.
  * Quotes and settlements carry real proofs (lib/merkle64 getProof) and are compared with the TS model.
@@ -20,16 +20,16 @@ import type {
   TariffSchedule,
 } from "../types/ethers-contracts/index.js";
 import { FIXED_ONE, PERIODS_PER_WEEK } from "../lib/constants.js";
-import { loadBuilding } from "../lib/data/citylearn.js";
-import { setupGrid } from "../lib/demo/setup.js";
-import { buildBatch, type BatchHeader, type BuiltBatch } from "../lib/batch.js";
-import { getProof } from "../lib/merkle64.js";
-import { gridDomain, readingFromEnergy, signReading, type SignedReading } from "../lib/reading.js";
-import { certificateDomain, signCertificate } from "../lib/certificates.js";
-import { DEFAULT_TARIFF_PARAMS, tariffRates } from "../lib/tariff.js";
+import { loadBuilding } from "../lab/data/citylearn.js";
+import { setupGrid } from "../lab/demo/setup.js";
+import { buildBatch, type BatchHeader, type BuiltBatch } from "../lib/batches/batch.js";
+import { getProof } from "../lib/batches/merkle64.js";
+import { gridDomain, readingFromEnergy, signReading, type SignedReading } from "../lib/batches/reading.js";
+import { certificateDomain, signCertificate } from "../lib/certificates/certificates.js";
+import { DEFAULT_TARIFF_PARAMS, tariffRates } from "../lib/tariffs/tariff.js";
 import { mondayOnOrBefore, periodStart } from "../lib/time.js";
-import { mes, psa } from "../lib/mes.js";
-import { computeBill, checkComplete, BillRefusedError, type BillReading, type Bill } from "../lib/billing.js";
+import { mes, psa } from "../lib/mes/mes.js";
+import { computeBill, checkComplete, BillRefusedError, type BillReading, type Bill } from "../lib/billing/billing.js";
 import {
   billFromChain,
   fetchWeekProofs,
@@ -41,8 +41,8 @@ import {
   settleBill,
   BillNotSettleableError,
   type BillArgs,
-} from "../lib/ops/billing.js";
-import { formatMesView, readMesView, NoAcceptedBatchError } from "../lib/ops/mes.js";
+} from "../lib/billing/ops.js";
+import { formatMesView, readMesView, NoAcceptedBatchError } from "../lib/mes/ops.js";
 import { toJson } from "../lib/format/table.js";
 import { InvalidArgumentError, InvalidFileError } from "../lib/errors.js";
 import { Gateway } from "../lib/gateway/gateway.js";

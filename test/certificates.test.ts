@@ -3,17 +3,17 @@ import { network } from "hardhat";
 import { Wallet, ZeroHash, getAddress, hexlify, randomBytes } from "ethers";
 import { deployDgmd, makeCert, sign, certify, periodSeconds, type DgmdFixture } from "./dgmd/fixture.js";
 import { scaledReading, sunniestPeriod } from "./dgmd/readings.js";
-import { loadBuilding } from "../lib/data/citylearn.js";
-import { signReading, type SignedReading, gridDomain } from "../lib/reading.js";
-import { buildBatch, getProof } from "../lib/merkle64.js";
+import { loadBuilding } from "../lab/data/citylearn.js";
+import { signReading, type SignedReading, gridDomain } from "../lib/batches/reading.js";
+import { buildBatch, getProof } from "../lib/batches/merkle64.js";
 import {
   violatesTolerance,
   maxPeakWithinTolerance,
   checkToleranceBps,
   validateApplication,
   readApplicationFile,
-} from "../lib/certificates.js";
-import { encryptRecord, decryptRecord, recordCommitment, parseRecordKey } from "../lib/crypto/record.js";
+} from "../lib/certificates/certificates.js";
+import { encryptRecord, decryptRecord, recordCommitment, parseRecordKey } from "../lib/certificates/record.js";
 import { periodStart } from "../lib/time.js";
 
 const { ethers, networkHelpers } = await network.create();

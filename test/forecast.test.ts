@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { loadBuilding } from "../lib/data/citylearn.js";
+import { loadBuilding } from "../lab/data/citylearn.js";
 import {
   DEFAULT_GENERATION_METHOD,
   DEFAULT_LOAD_METHOD,
@@ -29,7 +29,7 @@ import {
   weeklyTotal,
   type ForecastMethod,
   type PeriodWeather,
-} from "../lib/forecast/index.js";
+} from "../lib/tariffs/forecast/index.js";
 
 /** A week with a daily shape (0 at night like PV, peaks midday) and a weekend bump, Wh per period. */
 const WEEK: number[] = Array.from({ length: HORIZON }, (_, i) => {

@@ -3,7 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect } from "chai";
 import { concat, dataSlice, id, keccak256, solidityPacked, TypedDataEncoder, Wallet } from "ethers";
-import { loadBuilding } from "../lib/data/citylearn.js";
+import { loadBuilding } from "../lab/data/citylearn.js";
 import {
   buildBatch,
   buildTree,
@@ -19,7 +19,7 @@ import {
   treeNode,
   verifyProof,
   type Merkle64Tree,
-} from "../lib/merkle64.js";
+} from "../lib/batches/merkle64.js";
 import {
   readingFromEnergy,
   checkReading,
@@ -33,7 +33,7 @@ import {
   type Reading,
   type ReadingJson,
   type SignedReading,
-} from "../lib/reading.js";
+} from "../lib/batches/reading.js";
 
 const k64 = (hex: string): string => dataSlice(keccak256(hex), 0, 8);
 

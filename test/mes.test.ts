@@ -11,11 +11,11 @@ import {
   MesDomainError,
   psa,
   MAX_UINT256,
-} from "../lib/mes.js";
-import { allowedExportWh } from "../lib/billing.js";
-import { SplitMix64 } from "../lib/prng.js";
-import { analyseCluster } from "../lib/mes-analysis.js";
-import { loadBuilding } from "../lib/data/citylearn.js";
+} from "../lib/mes/mes.js";
+import { allowedExportWh } from "../lib/billing/billing.js";
+import { SplitMix64 } from "../lab/prng.js";
+import { analyseCluster } from "../lab/analysis/mes-analysis.js";
+import { loadBuilding } from "../lab/data/citylearn.js";
 import { buildBillingVectors, buildMesVectors, edgeLoads, EDGE_CAPACITIES, MAX64 } from "./vectors/build.js";
 
 const CASES = 10_000;

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { AbiCoder, getAddress, Signature, toBeHex, TypedDataEncoder, Wallet, id } from "ethers";
-import { loadBuilding } from "../lib/data/citylearn.js";
+import { loadBuilding } from "../lab/data/citylearn.js";
 import { GridShareError } from "../lib/errors.js";
 import {
   readingFromEnergy,
@@ -25,7 +25,7 @@ import {
   verifyReadingSignature,
   type Reading,
   type SignedReading,
-} from "../lib/reading.js";
+} from "../lib/batches/reading.js";
 
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 const UINT64_MAX = (1n << 64n) - 1n;

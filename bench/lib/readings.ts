@@ -3,10 +3,10 @@
  * cycle all 17 profiles with distinct meter keys), signed by deterministic bench meter keys.
  */
 import { keccak256, toUtf8Bytes, Wallet, type TypedDataDomain } from "ethers";
-import { loadBuilding, BUILDING_COUNT } from "../../lib/data/citylearn.js";
-import { signReading, type Reading, type SignedReading } from "../../lib/reading.js";
-import { buildBatch, type Merkle64Batch } from "../../lib/merkle64.js";
-import type { BatchHeader } from "../../lib/batch.js";
+import { loadBuilding, BUILDING_COUNT } from "../../lab/data/citylearn.js";
+import { signReading, type Reading, type SignedReading } from "../../lib/batches/reading.js";
+import { buildBatch, type Merkle64Batch } from "../../lib/batches/merkle64.js";
+import type { BatchHeader } from "../../lib/batches/batch.js";
 import { BenchInputError } from "./figures.js";
 
 /** Buildings used for clusters of at most this many meters (the project's test homes). */

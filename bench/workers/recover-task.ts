@@ -8,7 +8,7 @@ import { createSign, generateKeyPairSync, verify } from "node:crypto";
 import { parentPort } from "node:worker_threads";
 import { performance } from "node:perf_hooks";
 import { recoverAddress, type TypedDataDomain } from "ethers";
-import { readingDigest, recoverReadingSigner, type SignedReading } from "../../lib/reading.js";
+import { readingDigest, recoverReadingSigner, type SignedReading } from "../../lib/batches/reading.js";
 
 export interface RecoverTask {
   readonly mode: "eip712" | "raw" | "openssl";

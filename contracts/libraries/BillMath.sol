@@ -7,7 +7,7 @@ import {GridConstants} from "./GridConstants.sol";
 
 /// @title BillMath
 /// @notice SPEC 11 per-period bill lines. Amounts are nano-currency units: Wh x micro-units/kWh, exact
-/// integers with no rounding; the only rounding is the share in Wh (floor). Twin of lib/billing.ts, pinned by
+/// integers with no rounding; the only rounding is the share in Wh (floor). Twin of lib/billing/billing.ts, pinned by
 /// test/vectors/billing.json.
 library BillMath {
     /// @dev Seconds in an hour: converts the period length into the hours MES (W) is multiplied by.

@@ -8,7 +8,7 @@ pragma solidity ^0.8.28;
 /// @notice SPEC 5's 64-bit Merkle batch: `H64(x) = bytes8(keccak256(x))`, leaf `H64(0x00 || data)`, node
 /// `H64(0x01 || left || right)`, root `H64(0x02 || uint32 leafCount || top)`. Positional tree; an odd last
 /// node is promoted unchanged; a proof holds the siblings bottom-up, skipping levels where the node is
-/// promoted. Twin of lib/merkle64.ts; pinned to it by test/vectors/merkle64.json.
+/// promoted. Twin of lib/batches/merkle64.ts; pinned to it by test/vectors/merkle64.json.
 library Merkle64 {
     bytes1 internal constant LEAF_PREFIX = 0x00;
     bytes1 internal constant NODE_PREFIX = 0x01;

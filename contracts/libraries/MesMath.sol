@@ -5,7 +5,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {GridConstants} from "./GridConstants.sol";
 
 /// @title MesMath
-/// @notice SPEC 10, the Magnitude of Energy Share, in 18-decimal fixed point (1e18 = 1.0). Twin of lib/mes.ts;
+/// @notice SPEC 10, the Magnitude of Energy Share, in 18-decimal fixed point (1e18 = 1.0). Twin of lib/mes/mes.ts;
 /// both are pinned by test/vectors/mes.json and a 10,000-case randomized comparison.
 library MesMath {
     /// @dev Percentage share allocation: 1.0 when generation does not exceed load, else L / G, rounded down.

@@ -2,7 +2,7 @@
 pragma solidity ^0.8.28;
 
 /// @title NeighbourRanking
-/// @notice SPEC 2's neighbour order, the twin of lib/topology/ranking.ts: squared Euclidean distance between
+/// @notice SPEC 2's neighbour order, the twin of lib/registry/ranking.ts: squared Euclidean distance between
 /// cluster locations ascending, then the candidate cluster's meter count descending, then node address
 /// ascending. Squared distances are compared (no square root), which orders exactly like distances.
 library NeighbourRanking {

@@ -7,7 +7,7 @@ import {Merkle64} from "./Merkle64.sol";
 
 /// @title ReadingLib
 /// @notice SPEC 4 meter readings: the struct, its EIP-712 type hash, the 64-bit Merkle leaf and the energy
-/// balance. Twin of lib/reading.ts; pinned to it by test/vectors/merkle64.json.
+/// balance. Twin of lib/batches/reading.ts; pinned to it by test/vectors/merkle64.json.
 library ReadingLib {
     /// @dev One meter's signed reading for one 4-hour period.
     struct Reading {

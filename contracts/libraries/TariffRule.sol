@@ -5,7 +5,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 /// @title TariffRule
 /// @notice SPEC 9: the published, deterministic rule from a weekly forecast (load L, generation G, Wh) to the
-/// week's import and export rates (micro-currency units per kWh). Twin of lib/tariff.ts; pinned by
+/// week's import and export rates (micro-currency units per kWh). Twin of lib/tariffs/tariff.ts; pinned by
 /// test/vectors/tariff.json. See docs/dgmd.md for the rule in words and a worked example.
 ///
 /// rate = clamp(base +/- floor(base * sensitivityBps * |L - G| / (10000 * (L + G))), floorRate, ceilingRate)

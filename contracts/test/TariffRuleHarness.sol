@@ -3,7 +3,7 @@ pragma solidity ^0.8.28;
 
 import {TariffRule} from "../libraries/TariffRule.sol";
 
-/// @dev Test-only: exposes TariffRule so mocha can compare it with lib/tariff.ts on random cases.
+/// @dev Test-only: exposes TariffRule so mocha can compare it with lib/tariffs/tariff.ts on random cases.
 contract TariffRuleHarness {
     /// @notice TariffRule.rates, reverting on invalid parameters.
     function rates(

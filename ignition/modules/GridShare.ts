@@ -1,5 +1,5 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
-import { DEFAULT_TARIFF_PARAMS } from "../../lib/tariff.js";
+import { DEFAULT_TARIFF_PARAMS } from "../../lib/tariffs/tariff.js";
 
 /**
  * GridShare's contracts, one module for the in-process network and the Clique chain alike.

@@ -1,10 +1,10 @@
 /**
- * The production batch builder: lib/batch.ts builds the header and tree (SPEC 5/6), lib/merkle64.ts gives
- * the proofs, lib/batch.ts the digest. The scheduler passes only readings of meters allowed for the period.
+ * The production batch builder: lib/batches/batch.ts builds the header and tree (SPEC 5/6), lib/batches/merkle64.ts gives
+ * the proofs, lib/batches/batch.ts the digest. The scheduler passes only readings of meters allowed for the period.
  */
-import { batchDigest, buildBatch } from "../batch.js";
-import { getProof } from "../merkle64.js";
-import type { SignedReading } from "../reading.js";
+import { batchDigest, buildBatch } from "../batches/batch.js";
+import { getProof } from "../batches/merkle64.js";
+import type { SignedReading } from "../batches/reading.js";
 import type { BatchBuilder, BuiltBatch } from "./types.js";
 
 export const buildClusterBatch: BatchBuilder = (

@@ -4,7 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { JsonRpcProvider } from "ethers";
-import { parseAddress } from "../deployment.js";
+import { parseAddress } from "../chain/deployment.js";
 import { InvalidArgumentError } from "../errors.js";
 import { buildClusterBatch } from "./batching.js";
 import { Gateway } from "./gateway.js";

@@ -3,7 +3,7 @@
  * (server.ts puts fastify in front), so every behaviour is testable by calling methods.
  */
 import { Wallet, getAddress, type Provider, type TypedDataDomain } from "ethers";
-import { gridDomain } from "../reading.js";
+import { gridDomain } from "../batches/reading.js";
 import { EthersChainView } from "./chain.js";
 import { ingest, type IngestContext, type Verdict } from "./ingest.js";
 import { renderMetrics, type Gauge } from "./metrics.js";

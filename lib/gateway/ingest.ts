@@ -2,7 +2,7 @@
  * Verify and store one meter reading (or a bulk array) as a meter head-end receives it. No HTTP here:
  * the server hands over parsed JSON and maps the verdict to a status code.
  *
- * Checks, cheapest first: strict JSON shape (lib/reading.ts), the period window (complete and within
+ * Checks, cheapest first: strict JSON shape (lib/batches/reading.ts), the period window (complete and within
  * retention), the meter's signature, the meter's registration (known, active for that period, in a
  * cluster this node serves), then SPEC 4's value rules for the meter's kind. A refused reading is kept
  * in the quarantine with its reason; an accepted one is stored before the verdict is returned.
@@ -15,7 +15,7 @@ import {
   signedReadingFromJson,
   verifyReadingSignature,
   type SignedReading,
-} from "../reading.js";
+} from "../batches/reading.js";
 import { periodAt } from "../time.js";
 import type { GatewayStore } from "./store.js";
 import type { ChainView, Role } from "./types.js";

@@ -6,7 +6,7 @@
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import { getAddress, isAddress } from "ethers";
 import { GridShareError } from "../errors.js";
-import { readingToJson, signedReadingFromJson } from "../reading.js";
+import { readingToJson, signedReadingFromJson } from "../batches/reading.js";
 import type { Gateway } from "./gateway.js";
 import { MAX_BULK_READINGS, type Verdict } from "./ingest.js";
 

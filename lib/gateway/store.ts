@@ -5,7 +5,7 @@
  * (kill -9) leaves either the whole change or none of it.
  */
 import Database from "better-sqlite3";
-import type { Reading, SignedReading } from "../reading.js";
+import type { Reading, SignedReading } from "../batches/reading.js";
 import { GridShareError } from "../errors.js";
 import type { BatchHeader, BuiltBatch, ReadingProof, Role } from "./types.js";
 

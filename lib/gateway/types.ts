@@ -2,11 +2,11 @@
  * The gateway's ports: what it needs from the chain and from the batch builder, as plain interfaces so
  * that the logic (store, ingest, scheduler, outbox) is unit-tested without HTTP and without a chain.
  */
-import type { Reading, SignedReading } from "../reading.js";
+import type { Reading, SignedReading } from "../batches/reading.js";
 
-/** SPEC 6 batch header: lib/batch.ts's, the one definition. */
-export type { BatchHeader } from "../batch.js";
-import type { BatchHeader } from "../batch.js";
+/** SPEC 6 batch header: lib/batches/batch.ts's, the one definition. */
+export type { BatchHeader } from "../batches/batch.js";
+import type { BatchHeader } from "../batches/batch.js";
 
 /** IBatchLedger.ReadingProof: a meter-signed reading with its 64-bit Merkle proof. */
 export interface ReadingProof {
@@ -29,7 +29,7 @@ export interface BuiltBatch {
   }[];
 }
 
-/** Builds a batch (lib/batch.ts + lib/merkle64.ts in production; see batching.ts). */
+/** Builds a batch (lib/batches/batch.ts + lib/batches/merkle64.ts in production; see batching.ts). */
 export type BatchBuilder = (
   clusterId: number,
   period: number,

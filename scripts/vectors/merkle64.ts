@@ -1,5 +1,5 @@
 /**
- * Writes test/vectors/merkle64.json: the shared vectors that pin lib/reading.ts + lib/merkle64.ts to
+ * Writes test/vectors/merkle64.json: the shared vectors that pin lib/batches/reading.ts + lib/batches/merkle64.ts to
  * ReadingLib.sol + Merkle64.sol (read by test/merkle64.test.ts and test/solidity/Merkle64.t.sol).
  * Deterministic: meter keys and periods derive from fixed labels; readings are real CityLearn periods.
  *
@@ -9,8 +9,8 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { id, TypedDataEncoder, Wallet } from "ethers";
-import { loadBuilding } from "../../lib/data/citylearn.js";
-import { buildBatch, getProof, type Merkle64Batch } from "../../lib/merkle64.js";
+import { loadBuilding } from "../../lab/data/citylearn.js";
+import { buildBatch, getProof, type Merkle64Batch } from "../../lib/batches/merkle64.js";
 import {
   readingFromEnergy,
   gridDomain,
@@ -20,7 +20,7 @@ import {
   signReading,
   type Reading,
   type SignedReading,
-} from "../../lib/reading.js";
+} from "../../lib/batches/reading.js";
 
 export const VECTOR_CHAIN_ID = 31337n;
 export const VECTOR_REGISTRY = "0x5FbDB2315678afecb367f032d93F642f64180aa3";

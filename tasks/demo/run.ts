@@ -1,7 +1,7 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { parseDemoArgs, type DemoArgs } from "../../lib/demo/options.js";
-import { runDemo } from "../../lib/demo/run.js";
-import { formatSummary } from "../../lib/demo/summary.js";
+import { parseDemoArgs, type DemoArgs } from "../../lab/demo/options.js";
+import { runDemo } from "../../lab/demo/run.js";
+import { formatSummary } from "../../lab/demo/summary.js";
 import { toJson } from "../../lib/format/table.js";
 
 export default async function (args: DemoArgs, hre: HardhatRuntimeEnvironment) {

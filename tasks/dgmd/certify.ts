@@ -6,8 +6,8 @@ import {
   certificateDomain,
   signCertificate,
   type Certificate,
-} from "../../lib/certificates.js";
-import { encryptRecord, parseRecordKey, recordCommitment } from "../../lib/crypto/record.js";
+} from "../../lib/certificates/certificates.js";
+import { encryptRecord, parseRecordKey, recordCommitment } from "../../lib/certificates/record.js";
 import { GridShareError, InvalidArgumentError, InvalidFileError } from "../../lib/errors.js";
 import { openSession, certificatesAt, requireDgmd, METER_KIND_NAMES, METER_STATUS_NAMES } from "./common.js";
 

@@ -6,7 +6,7 @@ import type {
   ClusterRegistry,
   TariffSchedule,
 } from "../../types/ethers-contracts/index.js";
-import { parseAddress, resolveContract } from "../../lib/deployment.js";
+import { parseAddress, resolveContract } from "../../lib/chain/deployment.js";
 import { GridShareError, InvalidArgumentError } from "../../lib/errors.js";
 
 type Connection = Awaited<ReturnType<HardhatRuntimeEnvironment["network"]["getOrCreate"]>>;

@@ -1,11 +1,11 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import type { BatchLedger } from "../../types/ethers-contracts/index.js";
-import { tariffRates, formatRate, type TariffParams } from "../../lib/tariff.js";
-import { resolveContract } from "../../lib/deployment.js";
+import { tariffRates, formatRate, type TariffParams } from "../../lib/tariffs/tariff.js";
+import { resolveContract } from "../../lib/chain/deployment.js";
 import { GridShareError, InvalidArgumentError } from "../../lib/errors.js";
 import { PERIODS_PER_WEEK } from "../../lib/constants.js";
 import { openSession, tariffsAt, requireDgmd, parseWholeNumber, type Session } from "./common.js";
-import { readHistoryFile, modelForecaster, type PeriodTotals, type WeekForecast } from "./forecaster.js";
+import { readHistoryFile, modelForecaster, type PeriodTotals, type WeekForecast } from "../../lib/tariffs/forecaster.js";
 
 const STATUS_ACCEPTED = 2n;
 
@@ -87,7 +87,7 @@ export default async function (
   if (imp !== rates.importRate || exp !== rates.exportRate) {
     throw new GridShareError(
       "TARIFF_TWIN_MISMATCH",
-      `lib/tariff.ts gives ${rates.importRate}/${rates.exportRate} but the contract quotes ${imp}/${exp}: do not publish`,
+      `lib/tariffs/tariff.ts gives ${rates.importRate}/${rates.exportRate} but the contract quotes ${imp}/${exp}: do not publish`,
     );
   }
   console.log(

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { parseCertId } from "../../lib/certificates.js";
-import { decryptRecord, recordCommitment } from "../../lib/crypto/record.js";
+import { parseCertId } from "../../lib/certificates/certificates.js";
+import { decryptRecord, recordCommitment } from "../../lib/certificates/record.js";
 import { GridShareError, InvalidArgumentError, InvalidFileError } from "../../lib/errors.js";
 import { openSession, certificatesAt } from "./common.js";
 import { loadRecordKey } from "./certify.js";

@@ -1,6 +1,6 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { parseCertId } from "../../lib/certificates.js";
-import { parseAddress } from "../../lib/deployment.js";
+import { parseCertId } from "../../lib/certificates/certificates.js";
+import { parseAddress } from "../../lib/chain/deployment.js";
 import { GridShareError, InvalidArgumentError } from "../../lib/errors.js";
 import { openSession, certificatesAt, requireDgmd } from "./common.js";
 

@@ -1,5 +1,5 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { formatRate } from "../../lib/tariff.js";
+import { formatRate } from "../../lib/tariffs/tariff.js";
 import { renderTable, toJson } from "../../lib/format/table.js";
 import { openSession, tariffsAt } from "./common.js";
 

@@ -1,5 +1,5 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { checkToleranceBps } from "../../lib/certificates.js";
+import { checkToleranceBps } from "../../lib/certificates/certificates.js";
 import { InvalidArgumentError } from "../../lib/errors.js";
 import { openSession, certificatesAt, requireDgmd } from "./common.js";
 

@@ -1,6 +1,6 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import type { ClusterRegistry } from "../../types/ethers-contracts/index.js";
-import { applyNeighbourPlan, formatNeighbourPlan, planNeighbours } from "../../lib/ops/grid.js";
+import { applyNeighbourPlan, formatNeighbourPlan, planNeighbours } from "../../lib/registry/ops.js";
 import { connectContract } from "../connect.js";
 
 export default async function (args: { dryRun: boolean; registry: string }, hre: HardhatRuntimeEnvironment) {

@@ -1,6 +1,6 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import type { ClusterRegistry } from "../../types/ethers-contracts/index.js";
-import { formatTopology, readTopology } from "../../lib/ops/grid.js";
+import { formatTopology, readTopology } from "../../lib/registry/ops.js";
 import { toJson } from "../../lib/format/table.js";
 import { connectContract } from "../connect.js";
 

@@ -1,7 +1,7 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import type { Billing } from "../../types/ethers-contracts/index.js";
-import { formatMesView, parseUint32, readMesView } from "../../lib/ops/mes.js";
-import { parseClusterId } from "../../lib/ops/grid.js";
+import { formatMesView, parseUint32, readMesView } from "../../lib/mes/ops.js";
+import { parseClusterId } from "../../lib/registry/ops.js";
 import { toJson } from "../../lib/format/table.js";
 import { connectContract } from "../connect.js";
 

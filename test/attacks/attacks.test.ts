@@ -11,8 +11,8 @@ import {
   memoizedMajority,
   runScenario,
   scenariosFor,
-} from "../../lib/attacks/index.js";
-import { NO_DEVNET } from "../../lib/attacks/runner.js";
+} from "../../lab/attacks/index.js";
+import { NO_DEVNET } from "../../lab/attacks/runner.js";
 
 // The 51% rows start a real Clique devnet (about a minute): only with GRIDSHARE_DEVNET=1, as `test:clique` does.
 const majority = process.env.GRIDSHARE_DEVNET === "1" ? memoizedMajority() : undefined;

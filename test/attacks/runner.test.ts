@@ -1,7 +1,7 @@
 /** The runner itself: verdicts, "not run" for pending scenarios, errors never passing, efficiency arithmetic. */
 import { expect } from "chai";
-import { efficiency, renderMatrix, runScenario } from "../../lib/attacks/runner.js";
-import type { AttackContext, Observation, Scenario, ScenarioResult } from "../../lib/attacks/types.js";
+import { efficiency, renderMatrix, runScenario } from "../../lab/attacks/runner.js";
+import type { AttackContext, Observation, Scenario, ScenarioResult } from "../../lab/attacks/types.js";
 
 const ctx = { config: "gridshare" } as unknown as AttackContext;
 

@@ -9,7 +9,7 @@ import { expect } from "chai";
 import { rmSync } from "node:fs";
 import path from "node:path";
 import { network } from "hardhat";
-import { batchDigest, type BatchHeader } from "../../lib/batch.js";
+import { batchDigest, type BatchHeader } from "../../lib/batches/batch.js";
 import { PERIOD_SECONDS } from "../../lib/constants.js";
 import {
   blockHeader,
@@ -23,7 +23,7 @@ import {
 } from "../../lib/clique/devnet.js";
 import { waitFor } from "../../lib/clique/rpc.js";
 import CliqueDevnet from "../../ignition/modules/CliqueDevnet.js";
-import { mondayBefore } from "../../lib/fixtures/grid.js";
+import { mondayBefore } from "../../lab/fixtures/grid.js";
 import { CLIENT_CLI, ROOT } from "../../lib/clique/config.js";
 
 const SIGNERS = 3;

@@ -8,16 +8,16 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { FIXED_ONE, PERIODS_PER_WEEK } from "../../lib/constants.js";
-import { loadBuilding } from "../../lib/data/citylearn.js";
+import { loadBuilding } from "../../lab/data/citylearn.js";
 import { periodStart } from "../../lib/time.js";
-import { readingFromEnergy } from "../../lib/reading.js";
-import { allowedExportWh } from "../../lib/billing.js";
-import { runDemo, type DemoOutcome } from "../../lib/demo/run.js";
-import { Progress } from "../../lib/demo/progress.js";
-import { overCapacityReading, planAttacks } from "../../lib/demo/attacks.js";
-import { parseDemoArgs } from "../../lib/demo/options.js";
-import { demoClusters } from "../../lib/topology/demo-grid.js";
-import { checkReportInBrowser } from "../../lib/report/browser.js";
+import { readingFromEnergy } from "../../lib/batches/reading.js";
+import { allowedExportWh } from "../../lib/billing/billing.js";
+import { runDemo, type DemoOutcome } from "../../lab/demo/run.js";
+import { Progress } from "../../lab/demo/progress.js";
+import { overCapacityReading, planAttacks } from "../../lab/demo/attacks.js";
+import { parseDemoArgs } from "../../lab/demo/options.js";
+import { demoClusters } from "../../lab/fixtures/demo-grid.js";
+import { checkReportInBrowser } from "../../lab/report/browser.js";
 import type {
   BatchLedger,
   Billing,

@@ -1,17 +1,17 @@
 /** The demo's pure parts: option checks, progress output, gas classification, injected faults, meters. */
 import { expect } from "chai";
 import { Interface, Wallet, getAddress } from "ethers";
-import { parseDemoArgs, DEFAULT_DATA_WEEK, type DemoArgs } from "../../lib/demo/options.js";
-import { Progress, statusLine, type WeekStatus } from "../../lib/demo/progress.js";
-import { operationOf, type KnownContract } from "../../lib/demo/gas.js";
-import { overCapacityReading, planAttacks } from "../../lib/demo/attacks.js";
-import { fleetMeter, meterSlots, replacementWallet, type MeterSlot } from "../../lib/demo/meters.js";
-import { MeterFleet } from "../../lib/simulator/fleet.js";
-import { gridDomain } from "../../lib/reading.js";
-import { demoClusters } from "../../lib/topology/demo-grid.js";
-import { violatesTolerance, MAX_TOLERANCE_BPS } from "../../lib/certificates.js";
-import { checkReading } from "../../lib/reading.js";
-import { loadBuilding } from "../../lib/data/citylearn.js";
+import { parseDemoArgs, DEFAULT_DATA_WEEK, type DemoArgs } from "../../lab/demo/options.js";
+import { Progress, statusLine, type WeekStatus } from "../../lab/demo/progress.js";
+import { operationOf, type KnownContract } from "../../lab/demo/gas.js";
+import { overCapacityReading, planAttacks } from "../../lab/demo/attacks.js";
+import { fleetMeter, meterSlots, replacementWallet, type MeterSlot } from "../../lab/demo/meters.js";
+import { MeterFleet } from "../../lab/simulator/fleet.js";
+import { gridDomain } from "../../lib/batches/reading.js";
+import { demoClusters } from "../../lab/fixtures/demo-grid.js";
+import { violatesTolerance, MAX_TOLERANCE_BPS } from "../../lib/certificates/certificates.js";
+import { checkReading } from "../../lib/batches/reading.js";
+import { loadBuilding } from "../../lab/data/citylearn.js";
 import { InvalidArgumentError } from "../../lib/errors.js";
 
 const ARGS: DemoArgs = {

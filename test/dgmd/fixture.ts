@@ -6,8 +6,8 @@ import { Wallet, hexlify, randomBytes, type Signer } from "ethers";
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 import type { NetworkHelpers } from "@nomicfoundation/hardhat-network-helpers/types";
 import type { CapacityCertificates, MockBatchLedger } from "../../types/ethers-contracts/index.js";
-import { deployGrid, meterWallet, type Grid } from "../../lib/fixtures/grid.js";
-import { certificateDomain, signCertificate, type Certificate } from "../../lib/certificates.js";
+import { deployGrid, meterWallet, type Grid } from "../../lab/fixtures/grid.js";
+import { certificateDomain, signCertificate, type Certificate } from "../../lib/certificates/certificates.js";
 import { PERIOD_SECONDS } from "../../lib/constants.js";
 
 export interface DgmdFixture extends Grid {

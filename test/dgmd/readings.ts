@@ -1,6 +1,6 @@
 /** Readings from real CityLearn homes, optionally with generation scaled (an undeclared panel upgrade). */
-import type { Reading } from "../../lib/reading.js";
-import { HOURS_PER_PERIOD, type BuildingProfile } from "../../lib/data/citylearn.js";
+import type { Reading } from "../../lib/batches/reading.js";
+import { HOURS_PER_PERIOD, type BuildingProfile } from "../../lab/data/citylearn.js";
 
 /**
  * The reading a meter would sign for data period `dataPeriod` of `profile`, booked as chain period `period`,

@@ -12,8 +12,8 @@ import type {
   TariffSchedule,
 } from "../../types/ethers-contracts/index.js";
 import { GridShareError } from "../../lib/errors.js";
-import { loadBuilding } from "../../lib/data/citylearn.js";
-import { mondayBefore } from "../../lib/fixtures/grid.js";
+import { loadBuilding } from "../../lab/data/citylearn.js";
+import { mondayBefore } from "../../lab/fixtures/grid.js";
 import { PERIOD_SECONDS, PERIODS_PER_WEEK } from "../../lib/constants.js";
 
 const WEEK_SECONDS = BigInt(PERIOD_SECONDS * PERIODS_PER_WEEK);

@@ -6,13 +6,13 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { Wallet, keccak256, toUtf8Bytes } from "ethers";
 import type { FastifyInstance } from "fastify";
-import { signedReadingToJson } from "../../lib/reading.js";
+import { signedReadingToJson } from "../../lib/batches/reading.js";
 import { buildClusterBatch } from "../../lib/gateway/batching.js";
 import { Gateway } from "../../lib/gateway/gateway.js";
 import { MAX_BULK_READINGS } from "../../lib/gateway/ingest.js";
 import { buildServer } from "../../lib/gateway/server.js";
-import { postReadings } from "../../lib/simulator/fleet.js";
-import { alteredAfterSigning, malformedPosts } from "../../lib/simulator/faults.js";
+import { postReadings } from "../../lab/simulator/fleet.js";
+import { alteredAfterSigning, malformedPosts } from "../../lab/simulator/faults.js";
 import { asProvider, deployTestGrid, tempDir, type TestGrid } from "./helpers.js";
 
 const { ethers, networkHelpers } = await network.create();

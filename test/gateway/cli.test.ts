@@ -2,7 +2,7 @@
 import { expect } from "chai";
 import { InvalidArgumentError } from "../../lib/errors.js";
 import { parseGatewayArgs } from "../../lib/gateway/cli.js";
-import { parseSimulateArgs } from "../../lib/simulator/cli.js";
+import { parseSimulateArgs } from "../../lab/simulator/cli.js";
 
 const KEY = "0x" + "ab".repeat(32);
 const REG = "0x5FbDB2315678afecb367f032d93F642f64180aa3";

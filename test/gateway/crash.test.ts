@@ -14,13 +14,13 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { getAddress } from "ethers";
 import type { FastifyInstance } from "fastify";
-import { loadBuilding } from "../../lib/data/citylearn.js";
+import { loadBuilding } from "../../lab/data/citylearn.js";
 import { buildClusterBatch } from "../../lib/gateway/batching.js";
 import { Gateway } from "../../lib/gateway/gateway.js";
 import { buildServer } from "../../lib/gateway/server.js";
 import { GatewayStore } from "../../lib/gateway/store.js";
-import { postReadings } from "../../lib/simulator/fleet.js";
-import { signedReadingToJson, type SignedReading } from "../../lib/reading.js";
+import { postReadings } from "../../lab/simulator/fleet.js";
+import { signedReadingToJson, type SignedReading } from "../../lib/batches/reading.js";
 import { asProvider, deployTestGrid, tempDir, type TestGrid } from "./helpers.js";
 import { serveRpc } from "./rpc-proxy.js";
 

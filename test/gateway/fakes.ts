@@ -1,7 +1,7 @@
 /** An in-memory ChainView for unit tests of the gateway logic (no chain, no HTTP). */
 import { Wallet, getAddress, keccak256, toUtf8Bytes } from "ethers";
 import { PERIOD_SECONDS } from "../../lib/constants.js";
-import { gridDomain, signReading, type Reading, type SignedReading } from "../../lib/reading.js";
+import { gridDomain, signReading, type Reading, type SignedReading } from "../../lib/batches/reading.js";
 import type { ChainView, MeterRecord, ServedCluster } from "../../lib/gateway/types.js";
 
 export const OPEN_END = 2 ** 32 - 1;

@@ -7,12 +7,12 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { getAddress } from "ethers";
 import type { FastifyInstance } from "fastify";
-import { loadBuilding } from "../../lib/data/citylearn.js";
+import { loadBuilding } from "../../lab/data/citylearn.js";
 import { buildClusterBatch } from "../../lib/gateway/batching.js";
 import { Gateway } from "../../lib/gateway/gateway.js";
 import { buildServer } from "../../lib/gateway/server.js";
-import { lyingBuilder } from "../../lib/simulator/faults.js";
-import { runSimulation, type SimulationFaults } from "../../lib/simulator/run.js";
+import { lyingBuilder } from "../../lab/simulator/faults.js";
+import { runSimulation, type SimulationFaults } from "../../lab/simulator/run.js";
 import { asProvider, deployTestGrid, tempDir, type TestGrid } from "./helpers.js";
 
 const { ethers, networkHelpers } = await network.create();

@@ -10,11 +10,11 @@ import { Wallet, keccak256, parseEther, toUtf8Bytes, type Provider } from "ether
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 import type { NetworkHelpers } from "@nomicfoundation/hardhat-network-helpers/types";
 import { MAX_NEIGHBOURS } from "../../lib/constants.js";
-import { gridDomain } from "../../lib/reading.js";
+import { gridDomain } from "../../lib/batches/reading.js";
 import { periodStart } from "../../lib/time.js";
-import { nextMonday } from "../../lib/demo/setup.js";
-import { meterWallet } from "../../lib/topology/demo-grid.js";
-import { MeterFleet, type FleetMeter } from "../../lib/simulator/fleet.js";
+import { nextMonday } from "../../lab/demo/setup.js";
+import { meterWallet } from "../../lab/fixtures/demo-grid.js";
+import { MeterFleet, type FleetMeter } from "../../lab/simulator/fleet.js";
 import type { BatchLedger, ClusterRegistry } from "../../types/ethers-contracts/index.js";
 
 export interface TestGrid {

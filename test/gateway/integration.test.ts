@@ -7,12 +7,12 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import type { FastifyInstance } from "fastify";
 import { PERIODS_PER_WEEK } from "../../lib/constants.js";
-import { loadBuilding } from "../../lib/data/citylearn.js";
-import { leafHash, verifyProof } from "../../lib/merkle64.js";
+import { loadBuilding } from "../../lab/data/citylearn.js";
+import { leafHash, verifyProof } from "../../lib/batches/merkle64.js";
 import { buildClusterBatch } from "../../lib/gateway/batching.js";
 import { Gateway } from "../../lib/gateway/gateway.js";
 import { buildServer } from "../../lib/gateway/server.js";
-import { sendReading } from "../../lib/simulator/fleet.js";
+import { sendReading } from "../../lab/simulator/fleet.js";
 import { asProvider, deployTestGrid, tempDir, type TestGrid } from "./helpers.js";
 
 const { ethers, networkHelpers } = await network.create();

@@ -1,20 +1,20 @@
 /**
  * The gateway's logic without HTTP and without a chain: store, ingest verdicts, scheduler, proofs,
  * pruning, metrics. The chain is FakeChain (test/gateway/fakes.ts); batches are built with the real
- * lib/merkle64.ts + lib/batch.ts through buildClusterBatch.
+ * lib/batches/merkle64.ts + lib/batches/batch.ts through buildClusterBatch.
  */
 import { expect } from "chai";
 import { getAddress } from "ethers";
 import { PERIOD_SECONDS, RETENTION_PERIODS } from "../../lib/constants.js";
-import { leafHash, verifyProof } from "../../lib/merkle64.js";
-import { signedReadingToJson, type SignedReading } from "../../lib/reading.js";
+import { leafHash, verifyProof } from "../../lib/batches/merkle64.js";
+import { signedReadingToJson, type SignedReading } from "../../lib/batches/reading.js";
 import { buildClusterBatch } from "../../lib/gateway/batching.js";
 import { ingest, type IngestContext, type Verdict } from "../../lib/gateway/ingest.js";
 import { renderMetrics } from "../../lib/gateway/metrics.js";
 import { Scheduler, GraceError } from "../../lib/gateway/scheduler.js";
 import { GatewayStore, StoreError } from "../../lib/gateway/store.js";
 import type { Role } from "../../lib/gateway/types.js";
-import { alteredAfterSigning } from "../../lib/simulator/faults.js";
+import { alteredAfterSigning } from "../../lab/simulator/faults.js";
 import { FakeChain, domain, reading, sign, testMeter } from "./fakes.js";
 import { tempDir } from "./helpers.js";
 

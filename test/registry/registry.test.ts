@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { Wallet } from "ethers";
 import { deployRegistry, PROSUMER, CONSUMER, type RegistryFixture } from "./fixtures.js";
-import { chooseNeighbours, type ClusterSite } from "../../lib/topology/ranking.js";
+import { chooseNeighbours, type ClusterSite } from "../../lib/registry/ranking.js";
 import { PERIOD_SECONDS } from "../../lib/constants.js";
 
 const TAMPER_TYPES = {

@@ -2,10 +2,10 @@ import { expect } from "chai";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { loadBuilding } from "../../lib/data/citylearn.js";
-import { renderReport } from "../../lib/report/html.js";
-import { checkReportInBrowser } from "../../lib/report/browser.js";
-import type { DemoReport } from "../../lib/report/model.js";
+import { loadBuilding } from "../../lab/data/citylearn.js";
+import { renderReport } from "../../lab/report/html.js";
+import { checkReportInBrowser } from "../../lab/report/browser.js";
+import type { DemoReport } from "../../lab/report/model.js";
 
 /** A report built straight from one real week of Buildings 1-8 (no chain): the renderer's input contract. */
 function sampleReport(): DemoReport {

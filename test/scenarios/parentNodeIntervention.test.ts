@@ -5,9 +5,9 @@
  */
 import { expect } from "chai";
 import { network } from "hardhat";
-import { batchDigest, buildBatch } from "../../lib/batch.js";
-import { BatchStatus, deployGrid, type Grid } from "../../lib/fixtures/grid.js";
-import { signedReadings } from "../../lib/fixtures/readings.js";
+import { batchDigest, buildBatch } from "../../lib/batches/batch.js";
+import { BatchStatus, deployGrid, type Grid } from "../../lab/fixtures/grid.js";
+import { signedReadings } from "../../lab/fixtures/readings.js";
 
 const { ethers, networkHelpers } = await network.create();
 

@@ -4,7 +4,7 @@ pragma solidity ^0.8.28;
 import {Base} from "./Base.t.sol";
 import {BillMath} from "../../contracts/libraries/BillMath.sol";
 
-/// @dev SPEC 11 bill lines in Solidity against the shared vectors written by lib/billing.ts.
+/// @dev SPEC 11 bill lines in Solidity against the shared vectors written by lib/billing/billing.ts.
 contract BillMathTest is Base {
     function testSharedVectors() public view {
         string memory json = vm.readFile("test/vectors/billing.json");

@@ -4,9 +4,9 @@
  * so every number is a decimal string and every field is a parallel array.
  */
 import { FIXED_ONE } from "../../lib/constants.js";
-import { decrementalFactor, mes, psa } from "../../lib/mes.js";
-import { allowedExportWh, billLine } from "../../lib/billing.js";
-import { SplitMix64 } from "../../lib/prng.js";
+import { decrementalFactor, mes, psa } from "../../lib/mes/mes.js";
+import { allowedExportWh, billLine } from "../../lib/billing/billing.js";
+import { SplitMix64 } from "../../lab/prng.js";
 
 export const MAX64 = 2n ** 64n - 1n;
 export const MES_SEED = 0x4d4553n; // "MES"

@@ -1,0 +1,103 @@
+/**
+ * A fleet of smart meters playing real homes (lab/data/citylearn.ts): each meter signs its 4-hour reading
+ * with its own key (EIP-712, lib/batches/reading.ts) and posts it to its cluster's parent and neighbour gateways
+ * over HTTP, as a real meter does at the end of each period.
+ */
+import { getAddress, type TypedDataDomain, type Wallet } from "ethers";
+import { loadBuilding } from "../data/citylearn.js";
+import { GridShareError } from "../../lib/errors.js";
+import { signReading, signedReadingToJson, type Reading, type SignedReading } from "../../lib/batches/reading.js";
+
+export interface FleetMeter {
+  readonly building: number;
+  readonly wallet: Wallet;
+  readonly clusterId: number;
+  readonly kind: "consumer" | "prosumer";
+}
+
+export class NoDataError extends GridShareError {
+  constructor(building: number, dataIndex: number) {
+    super(
+      "NO_DATA",
+      `building ${building} has no data period ${dataIndex}: choose a grid period inside the data year`,
+    );
+  }
+}
+
+/** What a POST answered. */
+export interface PostResult {
+  readonly url: string;
+  readonly status: number;
+  readonly body: unknown;
+}
+
+export class MeterFleet {
+  /**
+   * @param dataOffset data period index played at grid period 0 (period p plays data period p + offset);
+   *   the default 0 aligns data Monday 2016-08-01 with the grid epoch's Monday.
+   */
+  constructor(
+    readonly meters: readonly FleetMeter[],
+    readonly domain: TypedDataDomain,
+    readonly dataOffset = 0,
+  ) {}
+
+  /** The reading a meter registers for a grid period, from its building's data. */
+  reading(m: FleetMeter, period: number): Reading {
+    const idx = period + this.dataOffset;
+    const p = loadBuilding(m.building).periods[idx];
+    if (!p) throw new NoDataError(m.building, idx);
+    // A consumer meter (no generation registered) measures no generation.
+    const consumer = m.kind === "consumer";
+    return {
+      meter: getAddress(m.wallet.address),
+      period,
+      importWh: consumer ? p.loadWh : p.importWh,
+      exportWh: consumer ? 0n : p.exportWh,
+      loadWh: p.loadWh,
+      generationWh: consumer ? 0n : p.generationWh,
+      peakLoadW: p.peakLoadW,
+      peakGenerationW: consumer ? 0 : p.peakGenerationW,
+    };
+  }
+
+  sign(m: FleetMeter, reading: Reading): Promise<SignedReading> {
+    return signReading(m.wallet, this.domain, reading);
+  }
+
+  /** Every meter's signed reading for a period. */
+  async period(period: number): Promise<{ meter: FleetMeter; signed: SignedReading }[]> {
+    const out: { meter: FleetMeter; signed: SignedReading }[] = [];
+    for (const m of this.meters) out.push({ meter: m, signed: await this.sign(m, this.reading(m, period)) });
+    return out;
+  }
+}
+
+/** POST a JSON body (an object, an array, or a raw string sent as is) to `<base>/readings`. */
+export async function postReadings(
+  base: string,
+  body: unknown,
+  contentType = "application/json",
+): Promise<PostResult> {
+  const url = `${base.replace(/\/$/, "")}/readings`;
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": contentType },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // not JSON: keep the text
+  }
+  return { url, status: res.status, body: parsed };
+}
+
+/** POST one signed reading to each of the meter's gateways (parent and neighbours). */
+export async function sendReading(bases: readonly string[], signed: SignedReading): Promise<PostResult[]> {
+  const json = signedReadingToJson(signed);
+  return Promise.all(bases.map((b) => postReadings(b, json)));
+}

@@ -1,0 +1,123 @@
+import { AbiCoder, keccak256 } from "ethers";
+import { MAX_NEIGHBOURS } from "../constants.js";
+import { GridShareError } from "../errors.js";
+import { buildBatch as buildMerkleBatch, type Merkle64Batch } from "./merkle64.js";
+import type { SignedReading } from "./reading.js";
+
+/** SPEC 6 batch header: what the parent proposes and the neighbours vote on. Twin of IBatchLedger.BatchHeader. */
+export interface BatchHeader {
+  clusterId: number;
+  period: number;
+  /** 64-bit Merkle root, `0x` + 16 hex digits. */
+  root: string;
+  leafCount: number;
+  totalLoadWh: bigint;
+  totalGenerationWh: bigint;
+}
+
+/** A header field that does not fit its Solidity type; nothing was hashed or sent. */
+export class InvalidBatchHeaderError extends GridShareError {
+  constructor(field: string, problem: string) {
+    super("INVALID_BATCH_HEADER", `batch header ${field}: ${problem}`);
+  }
+}
+
+const HEADER_TYPES = ["uint32", "uint32", "bytes8", "uint32", "uint64", "uint64"] as const;
+const UINT32_MAX = 2n ** 32n - 1n;
+const UINT64_MAX = 2n ** 64n - 1n;
+const BYTES8 = /^0x[0-9a-fA-F]{16}$/;
+
+function checkUint(field: string, value: bigint, max: bigint): void {
+  if (value < 0n || value > max) {
+    throw new InvalidBatchHeaderError(field, `${value} is outside 0..${max}`);
+  }
+}
+
+function checkInteger(field: string, value: number): bigint {
+  if (!Number.isSafeInteger(value)) throw new InvalidBatchHeaderError(field, `${value} is not an integer`);
+  return BigInt(value);
+}
+
+/** Throws `InvalidBatchHeaderError` unless every field fits the on-chain type. */
+export function validateHeader(h: BatchHeader): void {
+  checkUint("clusterId", checkInteger("clusterId", h.clusterId), UINT32_MAX);
+  checkUint("period", checkInteger("period", h.period), UINT32_MAX);
+  checkUint("leafCount", checkInteger("leafCount", h.leafCount), UINT32_MAX);
+  if (!BYTES8.test(h.root)) throw new InvalidBatchHeaderError("root", `${h.root} is not 0x + 16 hex digits`);
+  checkUint("totalLoadWh", h.totalLoadWh, UINT64_MAX);
+  checkUint("totalGenerationWh", h.totalGenerationWh, UINT64_MAX);
+}
+
+/** The digest nodes vote on: `keccak256(abi.encode(clusterId, period, root, leafCount, totalLoadWh, totalGenerationWh))`. */
+export function batchDigest(h: BatchHeader): string {
+  validateHeader(h);
+  const encoded = AbiCoder.defaultAbiCoder().encode(HEADER_TYPES, [
+    h.clusterId,
+    h.period,
+    h.root,
+    h.leafCount,
+    h.totalLoadWh,
+    h.totalGenerationWh,
+  ]);
+  return keccak256(encoded);
+}
+
+/** Votes a digest needs among `voterCount` voters (parent + neighbours): a strict majority, 2/2, 2/3, 3/4. */
+export function majority(voterCount: number): number {
+  if (!Number.isInteger(voterCount) || voterCount < 1 || voterCount > MAX_NEIGHBOURS + 1) {
+    throw new GridShareError(
+      "INVALID_VOTER_COUNT",
+      `voter count ${voterCount}: a cluster has its parent and 0..${MAX_NEIGHBOURS} neighbours`,
+    );
+  }
+  return Math.floor(voterCount / 2) + 1;
+}
+
+/** A cluster-period batch ready to propose or vote: its header and the 64-bit Merkle tree behind it. */
+export interface BuiltBatch<T extends SignedReading = SignedReading> extends Merkle64Batch<T> {
+  readonly header: BatchHeader;
+}
+
+/** A reading handed to `buildBatch` belongs to another period; nothing was built. */
+export class WrongBatchPeriodError extends GridShareError {
+  constructor(meter: string, period: number, batchPeriod: number) {
+    super(
+      "WRONG_BATCH_PERIOD",
+      `reading of meter ${meter} is for period ${period}, not the batch's period ${batchPeriod}: ` +
+        "build one batch per cluster-period",
+    );
+  }
+}
+
+/**
+ * SPEC 5/6: the header a node computes from its copy of a cluster-period's signed readings: leaves sorted by
+ * meter, 64-bit root over them, totals as sums of `loadWh` and `generationWh`. The caller passes only readings
+ * it accepted (valid signature, allowed meter); this function checks that they are all of `period`.
+ */
+export function buildBatch<T extends SignedReading>(
+  clusterId: number,
+  period: number,
+  signed: readonly T[],
+): BuiltBatch<T> {
+  for (const s of signed) {
+    if (s.reading.period !== period)
+      throw new WrongBatchPeriodError(s.reading.meter, s.reading.period, period);
+  }
+  const merkle = buildMerkleBatch(signed);
+  let totalLoadWh = 0n;
+  let totalGenerationWh = 0n;
+  for (const s of merkle.readings) {
+    totalLoadWh += s.reading.loadWh;
+    totalGenerationWh += s.reading.generationWh;
+  }
+  const header: BatchHeader = {
+    clusterId,
+    period,
+    root: merkle.tree.root,
+    leafCount: merkle.tree.leafCount,
+    totalLoadWh,
+    totalGenerationWh,
+  };
+  validateHeader(header);
+  return { ...merkle, header };
+}

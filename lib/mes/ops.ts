@@ -1,0 +1,121 @@
+/**
+ * Operator view of SPEC 10 for one cluster-period: L, G, D, DF, PSA from the accepted batch and each
+ * meter's MES, read from the chain and recomputed with lib/mes/mes.ts (a disagreement is shown, not hidden).
+ */
+import type { Billing } from "../../types/ethers-contracts/index.js";
+import {
+  ClusterRegistry__factory,
+  IBatchLedger__factory,
+  ICapacityCertificates__factory,
+} from "../../types/ethers-contracts/index.js";
+import { GridShareError, InvalidArgumentError } from "../errors.js";
+import { clusterShares, formatFixed } from "./mes.js";
+import { renderTable } from "../format/table.js";
+
+const UINT32_MAX = 0xffffffff;
+export const BATCH_STATUS = ["none", "pending", "accepted", "disputed"] as const;
+const ACCEPTED = 2n;
+
+/** A non-negative uint32 argument (period, week, cluster). */
+export function parseUint32(what: string, value: string | number): number {
+  const v = Number(value);
+  if (String(value).trim() === "" || !Number.isInteger(v) || v < 0 || v > UINT32_MAX) {
+    throw new InvalidArgumentError(what, `"${value}" is not a whole number in 0..${UINT32_MAX}`);
+  }
+  return v;
+}
+
+export interface MeterShare {
+  meter: string;
+  allowed: boolean;
+  capacityW: bigint;
+  mesW: bigint;
+  /** floor(PSA x capacity x 4h): the export paid in this period. */
+  onChainMesW: bigint;
+}
+
+export interface MesView {
+  clusterId: number;
+  period: number;
+  loadWh: bigint;
+  generationWh: bigint;
+  deficitWh: bigint;
+  decrementalFactor: bigint;
+  psa: bigint;
+  /** The PSA the ledger stored at decision; equals `psa` unless something is wrong. */
+  storedPsa: bigint;
+  curtailing: boolean;
+  meters: MeterShare[];
+  agrees: boolean;
+}
+
+export class NoAcceptedBatchError extends GridShareError {
+  constructor(clusterId: number, period: number, status: string) {
+    super(
+      "NO_ACCEPTED_BATCH",
+      `cluster ${clusterId} period ${period} has no accepted batch (status: ${status}): MES exists only once the batch is accepted`,
+    );
+  }
+}
+
+export async function readMesView(billing: Billing, clusterId: number, period: number): Promise<MesView> {
+  const runner = billing.runner;
+  const registry = ClusterRegistry__factory.connect(await billing.registry(), runner);
+  const ledger = IBatchLedger__factory.connect(await billing.ledger(), runner);
+  const certificates = ICapacityCertificates__factory.connect(await billing.certificates(), runner);
+  const count = Number(await registry.clusterCount());
+  if (clusterId < 1 || clusterId > count) {
+    throw new InvalidArgumentError("cluster", `cluster ${clusterId} does not exist (clusters: 1..${count})`);
+  }
+  const batch = await ledger.batchOf(clusterId, period);
+  if (batch.status !== ACCEPTED) {
+    throw new NoAcceptedBatchError(clusterId, period, BATCH_STATUS[Number(batch.status)] ?? "unknown");
+  }
+  const meters = await registry.metersOf(clusterId);
+  const raw = await Promise.all(
+    meters.map(async (meter) => {
+      const allowed = await registry.isReadingAllowed(meter, clusterId, period);
+      const capacityW = allowed ? await certificates.authorizedCapacityAt(meter, period) : 0n;
+      return { meter, allowed, capacityW, onChainMesW: await billing.mesOf(meter, period) };
+    }),
+  );
+  const s = clusterShares(batch.totalLoadWh, batch.totalGenerationWh, raw);
+  const shares = s.shares.map((x, i) => ({ ...raw[i]!, mesW: x.mesW }));
+  return {
+    clusterId,
+    period,
+    loadWh: s.loadWh,
+    generationWh: s.generationWh,
+    deficitWh: s.deficitWh,
+    decrementalFactor: s.decrementalFactor,
+    psa: s.psa,
+    storedPsa: batch.psa,
+    curtailing: s.curtailing,
+    meters: shares,
+    agrees: s.psa === batch.psa && shares.every((m) => m.mesW === m.onChainMesW),
+  };
+}
+
+export function formatMesView(v: MesView): string {
+  const head = renderTable(
+    ["cluster", "period", "L (Wh)", "G (Wh)", "D = L-G (Wh)", "DF", "PSA", "curtailing"],
+    [
+      [
+        v.clusterId,
+        v.period,
+        v.loadWh,
+        v.generationWh,
+        v.deficitWh,
+        formatFixed(v.decrementalFactor),
+        formatFixed(v.psa),
+        v.curtailing ? "yes" : "no",
+      ],
+    ],
+  );
+  const rows = v.meters.map((m) => [m.meter, m.allowed ? "yes" : "no", m.capacityW, m.mesW, m.onChainMesW]);
+  const meters = renderTable(["meter", "allowed", "capacity (W)", "MES (W)", "on-chain MES (W)"], rows);
+  const check = v.agrees
+    ? "TS model and chain agree (PSA and every MES)."
+    : `MISMATCH: stored PSA ${v.storedPsa} vs model ${v.psa}, or an MES differs: report this.`;
+  return `${head}\n\n${meters}\n\n${check}`;
+}
