@@ -20,7 +20,7 @@ export type ContractName = (typeof CONTRACT_NAMES)[number];
 /** The Ignition module id that deploys GridShare (ignition/modules/GridShare.ts). */
 export const IGNITION_MODULE_ID = "GridShare";
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 const ENV_KEYS: Record<ContractName, string> = {
   ClusterRegistry: "GRIDSHARE_REGISTRY",
