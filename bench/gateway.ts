@@ -14,14 +14,13 @@ import { JsonRpcProvider, Wallet, getAddress, keccak256, toUtf8Bytes } from "eth
 import { Gateway } from "../lib/gateway/gateway.js";
 import { buildServer } from "../lib/gateway/server.js";
 import { buildClusterBatch } from "../lib/gateway/batching.js";
-import type { ChainView, MeterRecord, ServedCluster } from "../lib/gateway/types.js";
 import {
   gridDomain,
   signedReadingToJson,
   verifyReadingSignature,
   type SignedReading,
 } from "../lib/batches/reading.js";
-import { PERIOD_SECONDS } from "../lib/constants.js";
+import { FakeChain } from "../lab/fixtures/chain-view.js";
 import { BenchInputError, figure, type Figure } from "./lib/figures.js";
 import { median, opsPerSecond } from "./lib/timing.js";
 import { signedReadings } from "./lib/readings.js";
@@ -56,51 +55,14 @@ const LEDGER = getAddress("0xe7f1725e7734ce288f8367e1bb143e90bb3f0512");
 const CLUSTER = 1;
 /** The chain clock sits in this period; readings are for the periods just before it. */
 const NOW_PERIOD = 1_000;
-const OPEN_END = 2 ** 32 - 1;
 
-/** The gateway's ChainView over fixed in-memory state: every meter is an active prosumer of cluster 1. */
-class StaticChain implements ChainView {
-  private readonly meters: Map<string, MeterRecord>;
-  constructor(meters: readonly string[]) {
-    this.meters = new Map(
-      meters.map((m) => [
-        getAddress(m),
-        { clusterId: CLUSTER, kind: "prosumer", status: "active", fromPeriod: 0, untilPeriod: OPEN_END },
-      ]),
-    );
-  }
-  async now(): Promise<bigint> {
-    return BigInt(NOW_PERIOD * PERIOD_SECONDS);
-  }
-  async epoch(): Promise<bigint> {
-    return 0n;
-  }
-  async meterInfo(meter: string): Promise<MeterRecord> {
-    return (
-      this.meters.get(getAddress(meter)) ?? {
-        clusterId: 0,
-        kind: "none",
-        status: "none",
-        fromPeriod: 0,
-        untilPeriod: 0,
-      }
-    );
-  }
-  async isReadingAllowed(meter: string, clusterId: number): Promise<boolean> {
-    return this.meters.get(getAddress(meter))?.clusterId === clusterId;
-  }
-  async metersOf(): Promise<string[]> {
-    return [...this.meters.keys()];
-  }
-  async servedClusters(): Promise<ServedCluster[]> {
-    return [{ clusterId: CLUSTER, role: "parent" }];
-  }
-  async decision() {
-    return { status: "none" as const, digest: null };
-  }
-  async hasVoted(): Promise<boolean> {
-    return false;
-  }
+/** The gateway's chain view over fixed in-memory state: every meter is an active prosumer of cluster 1. */
+function staticChain(meters: readonly string[]): FakeChain {
+  const chain = new FakeChain();
+  chain.at(NOW_PERIOD);
+  for (const m of meters) chain.addMeter(CLUSTER, m);
+  chain.served = [{ clusterId: CLUSTER, role: "parent" }];
+  return chain;
 }
 
 function runLoad(task: LoadTask): Promise<LoadResult> {
@@ -140,7 +102,7 @@ export async function gatewayRates(opts: GatewayBenchOptions = DEFAULT_GATEWAY):
     registry: REGISTRY,
     ledger: LEDGER,
     build: buildClusterBatch,
-    chain: new StaticChain(meters),
+    chain: staticChain(meters),
   });
   const app = buildServer(gw);
   const single: number[] = [];

@@ -1,6 +1,6 @@
 /**
  * The gateway's logic without HTTP and without a chain: store, ingest verdicts, scheduler, proofs,
- * pruning, metrics. The chain is FakeChain (test/gateway/fakes.ts); batches are built with the real
+ * pruning, metrics. The chain is FakeChain (lab/fixtures/chain-view.ts); batches are built with the real
  * lib/batches/merkle64.ts + lib/batches/batch.ts through buildClusterBatch.
  */
 import { expect } from "chai";
@@ -15,7 +15,8 @@ import { Scheduler, GraceError } from "../../lib/gateway/scheduler.js";
 import { GatewayStore, StoreError } from "../../lib/gateway/store.js";
 import type { Role } from "../../lib/gateway/types.js";
 import { alteredAfterSigning } from "../../lab/simulator/faults.js";
-import { FakeChain, domain, reading, sign, testMeter } from "./fakes.js";
+import { FakeChain } from "../../lab/fixtures/chain-view.js";
+import { domain, reading, sign, testMeter } from "./fakes.js";
 import { tempDir } from "./helpers.js";
 
 const NODE = "0x00000000000000000000000000000000000000b1";
