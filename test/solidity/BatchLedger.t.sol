@@ -93,7 +93,7 @@ contract BatchLedgerTest is Base {
                     // A proposal after the decision is refused.
                     vm.expectRevert(
                         abi.encodeWithSelector(
-                            BatchLedger.BatchAlreadyDecided.selector,
+                            IBatchLedger.BatchAlreadyDecided.selector,
                             CLUSTER,
                             BATCH_PERIOD,
                             IBatchLedger.BatchStatus.Accepted
@@ -188,11 +188,11 @@ contract BatchLedgerTest is Base {
         vm.prank(nodes[0]);
         if (period >= NOW_PERIOD) {
             vm.expectRevert(
-                abi.encodeWithSelector(BatchLedger.FuturePeriod.selector, CLUSTER, period, NOW_PERIOD)
+                abi.encodeWithSelector(IBatchLedger.FuturePeriod.selector, CLUSTER, period, NOW_PERIOD)
             );
         } else {
             vm.expectRevert(
-                abi.encodeWithSelector(BatchLedger.VotingClosed.selector, CLUSTER, period, NOW_PERIOD)
+                abi.encodeWithSelector(IBatchLedger.VotingClosed.selector, CLUSTER, period, NOW_PERIOD)
             );
         }
         IBatchLedger.BatchHeader memory h = _header(0);
