@@ -28,8 +28,6 @@ contract CapacityCertificates is ICapacityCertificates, DgmdGated, EIP712 {
     /// @notice SPEC 8: the tolerance lies within 10%..15% (basis points).
     uint16 public constant MIN_TOLERANCE_BPS = 1_000;
     uint16 public constant MAX_TOLERANCE_BPS = 1_500;
-    /// @dev Basis points: 10000 = 100%.
-    uint256 private constant BPS = 10_000;
 
     /// @dev What the DGMD signs.
     struct Certificate {
@@ -179,7 +177,7 @@ contract CapacityCertificates is ICapacityCertificates, DgmdGated, EIP712 {
         uint256 installedCapacityW,
         uint256 toleranceBps_
     ) public pure returns (bool) {
-        return peakGenerationW * BPS > installedCapacityW * (BPS + toleranceBps_);
+        return peakGenerationW * GridConstants.BPS > installedCapacityW * (GridConstants.BPS + toleranceBps_);
     }
 
     /// @notice Fraud proof: a meter-signed reading, proven against an accepted batch, whose peak generation

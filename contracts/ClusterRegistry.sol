@@ -98,12 +98,7 @@ contract ClusterRegistry is IClusterRegistry, AccessControl, EIP712 {
         if (n.clusterId != 0) revert NodeStillParent(node, n.clusterId);
         if (n.neighbourOfCount != 0) revert NodeStillNeighbour(node, n.neighbourOfCount);
         delete _nodes[node];
-        uint256 i = _nodeIndex[node];
-        address last = _nodeList[_nodeList.length - 1];
-        _nodeList[i] = last;
-        _nodeIndex[last] = i;
-        _nodeList.pop();
-        delete _nodeIndex[node];
+        _swapAndPop(_nodeList, _nodeIndex, node);
         emit NodeRemoved(node);
     }
 
@@ -411,14 +406,23 @@ contract ClusterRegistry is IClusterRegistry, AccessControl, EIP712 {
     }
 
     function _dropFromCluster(uint32 clusterId, address meter) private {
-        address[] storage list = _clusterMeters[clusterId];
-        uint256 i = _meterIndex[meter];
+        _swapAndPop(_clusterMeters[clusterId], _meterIndex, meter);
+        _clusters[clusterId].meterCount--;
+    }
+
+    /// @dev Removes `item` from an unordered list in O(1): the last element takes its place. `indexOf` holds each
+    /// element's position in `list` and is kept in step.
+    function _swapAndPop(
+        address[] storage list,
+        mapping(address => uint256) storage indexOf,
+        address item
+    ) private {
+        uint256 i = indexOf[item];
         address last = list[list.length - 1];
         list[i] = last;
-        _meterIndex[last] = i;
+        indexOf[last] = i;
         list.pop();
-        delete _meterIndex[meter];
-        _clusters[clusterId].meterCount--;
+        delete indexOf[item];
     }
 
     function _requireNode(address node) private view returns (Node storage n) {
