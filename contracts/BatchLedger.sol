@@ -96,26 +96,6 @@ contract BatchLedger is IBatchLedger {
     mapping(uint256 key => bytes32[MAX_VOTERS]) private _candidates;
     mapping(address node => uint32) private _faults;
 
-    error ZeroAddress();
-    error NoHeaders();
-    error FuturePeriod(uint32 clusterId, uint32 period, uint32 currentPeriod);
-    error VotingClosed(uint32 clusterId, uint32 period, uint32 currentPeriod);
-    error NotParent(uint32 clusterId, address caller, address parent);
-    error NotAssignedNeighbour(uint32 clusterId, address caller);
-    error NotAssignedVoter(uint32 clusterId, address caller);
-    error VoterAfterSnapshot(uint32 clusterId, uint32 period, address voter, uint256 slot, uint8 voterCount);
-    error AlreadyProposed(uint32 clusterId, uint32 period, address parent);
-    error AlreadyVoted(uint32 clusterId, uint32 period, address voter);
-    error BatchAlreadyDecided(uint32 clusterId, uint32 period, BatchStatus status);
-    error VotingStillOpen(uint32 clusterId, uint32 period, uint32 currentPeriod);
-    error UnknownCluster(uint32 clusterId);
-    error UnknownMeter(address meter);
-    error BatchNotAccepted(uint32 clusterId, uint32 period, BatchStatus status);
-    error ReadingNotAllowed(address meter, uint32 clusterId, uint32 period);
-    error InvalidReadingSignature(address meter, address signer);
-    error UnbalancedReading(address meter, uint32 period);
-    error InvalidMerkleProof(uint32 clusterId, uint32 period, uint32 index);
-
     /// @param registry_ The ClusterRegistry holding topology, meters and the clock.
     constructor(IClusterRegistry registry_) {
         if (address(registry_) == address(0)) revert ZeroAddress();

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {IBilling} from "./interfaces/IBilling.sol";
 import {IClusterRegistry} from "./interfaces/IClusterRegistry.sol";
 import {IBatchLedger} from "./interfaces/IBatchLedger.sol";
 import {ICapacityCertificates} from "./interfaces/ICapacityCertificates.sol";
@@ -15,74 +16,17 @@ import {BillMath} from "./libraries/BillMath.sol";
 /// accepted batches, the PSA each batch fixed at decision, the DGMD's certified capacity and weekly tariff.
 /// Because a bill is fully determined by that data, anyone may settle it (a meter's owner, the utility, a
 /// gateway); settlement only records it once and emits it for the payment system.
-contract Billing {
-    /// @notice A meter-week's bill. Amounts are nano-currency units (Wh x micro-units/kWh), exact; the credit is
-    /// kept apart from the charge, and `net = charge - credit` is negative when the utility owes the owner.
-    struct Bill {
-        address meter;
-        uint32 week;
-        uint256 charge;
-        uint256 credit;
-        int256 net;
-        uint256 importWh;
-        uint256 exportWh;
-        /// Export paid for: per period min(exportWh, MES x 4h).
-        uint256 creditedExportWh;
-        /// Export beyond the share: curtailed and unpaid.
-        uint256 curtailedExportWh;
-        uint32 readings;
-        /// Periods of the week whose cluster batch is not decided yet (None or Pending): the quote may change.
-        uint32 undecidedPeriods;
-        uint64 importRate;
-        uint64 exportRate;
-        /// The published week whose tariff applied (differs from `week` when the schedule fell back).
-        uint32 tariffWeek;
-        bool tariffFallback;
-    }
-
-    /// @notice What is kept of a settled bill (one slot).
-    struct Settlement {
-        uint112 charge;
-        uint112 credit;
-        uint8 readings;
-        bool settled;
-    }
-
-    /// @notice The topology: meters, clusters and reading validity windows.
+contract Billing is IBilling {
+    /// @inheritdoc IBilling
     IClusterRegistry public immutable registry;
-    /// @notice Accepted batches, their PSA, and the proof check of readings.
+    /// @inheritdoc IBilling
     IBatchLedger public immutable ledger;
-    /// @notice The DGMD's capacity certificates.
+    /// @inheritdoc IBilling
     ICapacityCertificates public immutable certificates;
-    /// @notice The DGMD's weekly tariffs.
+    /// @inheritdoc IBilling
     ITariffSchedule public immutable tariffs;
 
     mapping(address meter => mapping(uint32 week => Settlement)) private _settlements;
-
-    /// @notice A meter-week's bill was settled (recorded once) by `settler`.
-    event BillSettled(
-        address indexed meter,
-        uint32 indexed week,
-        address indexed settler,
-        uint256 charge,
-        uint256 credit,
-        int256 net,
-        uint256 creditedExportWh,
-        uint256 curtailedExportWh,
-        uint32 tariffWeek,
-        bool tariffFallback
-    );
-
-    error ZeroAddress();
-    error UnknownMeter(address meter);
-    error WeekOutOfRange(uint32 week);
-    error ReadingOfOtherMeter(address meter, address readingMeter, uint256 index);
-    error ReadingOutsideWeek(uint32 week, uint32 period, uint256 index);
-    error PeriodsNotIncreasing(uint32 previousPeriod, uint32 period, uint256 index);
-    error IncompleteBill(address meter, uint32 week, uint32 period);
-    error WeekNotDecided(address meter, uint32 week, uint32 period, IBatchLedger.BatchStatus status);
-    error AlreadySettled(address meter, uint32 week, uint256 charge, uint256 credit, int256 net);
-    error BatchNotAccepted(uint32 clusterId, uint32 period, IBatchLedger.BatchStatus status);
 
     /// @param registry_ The ClusterRegistry (must be the ledger's registry).
     /// @param ledger_ The BatchLedger.
@@ -106,25 +50,18 @@ contract Billing {
         tariffs = tariffs_;
     }
 
-    /// @notice MES_i of a prosumer in a period (W): the batch's PSA times its authorized capacity, rounded
-    /// down. 0 for a consumer, an uncertified or deauthorized prosumer, or a meter not allowed in that period.
-    /// @dev Reverts with BatchNotAccepted when the cluster-period has no accepted batch (no PSA exists).
+    /// @inheritdoc IBilling
     function mesOf(address meter, uint32 period) external view returns (uint256 mesW) {
         uint32 clusterId = _clusterOf(meter);
         IBatchLedger.Batch memory batch = ledger.batchOf(clusterId, period);
         if (batch.status != IBatchLedger.BatchStatus.Accepted) {
-            revert BatchNotAccepted(clusterId, period, batch.status);
+            revert IBatchLedger.BatchNotAccepted(clusterId, period, batch.status);
         }
         if (!registry.isReadingAllowed(meter, clusterId, period)) return 0;
         return MesMath.mes(batch.psa, certificates.authorizedCapacityAt(meter, period));
     }
 
-    /// @notice Quote a meter-week's bill from its proven readings without settling it.
-    /// @param meter The meter billed.
-    /// @param week The week (42 periods from period `week * 42`).
-    /// @param proofs The meter's readings of the week with their Merkle proofs, periods strictly increasing;
-    /// every period whose batch is accepted and in which the meter was allowed must be present.
-    /// @return bill The bill; `undecidedPeriods > 0` means batches of the week are still open.
+    /// @inheritdoc IBilling
     function quote(
         address meter,
         uint32 week,
@@ -133,12 +70,7 @@ contract Billing {
         (bill, , ) = _compute(meter, week, proofs);
     }
 
-    /// @notice Settle a meter-week's bill once every batch of the week is decided. Anyone may call: the bill
-    /// is determined by chain data alone. A second settlement is refused with the recorded values.
-    /// @param meter The meter billed.
-    /// @param week The week.
-    /// @param proofs As for `quote`.
-    /// @return bill The settled bill.
+    /// @inheritdoc IBilling
     function settle(
         address meter,
         uint32 week,
@@ -171,7 +103,7 @@ contract Billing {
         );
     }
 
-    /// @notice The recorded settlement of a meter-week (`settled` false when none).
+    /// @inheritdoc IBilling
     function settlementOf(address meter, uint32 week) external view returns (Settlement memory) {
         return _settlements[meter][week];
     }

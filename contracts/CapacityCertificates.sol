@@ -7,17 +7,18 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IBatchLedger} from "./interfaces/IBatchLedger.sol";
 import {ICapacityCertificates} from "./interfaces/ICapacityCertificates.sol";
 import {IClusterRegistry} from "./interfaces/IClusterRegistry.sol";
+import {DgmdGated} from "./access/DgmdGated.sol";
 import {GridConstants} from "./libraries/GridConstants.sol";
 
 /// @title CapacityCertificates
 /// @notice SPEC 8: DGMD-signed capacity certificates of prosumers, the DGMD's tolerance over installed capacity
 /// and on-chain over-capacity fraud proofs. Certificates are EIP-712 typed data in this contract's own
-/// "GridShare"/"1" domain; anyone may relay one. Personal data stays off-chain (AES-256-GCM, lib/certificates/record.ts):
-/// only `infoCommitment = keccak256(encrypted blob)` is recorded.
+/// "GridShare"/"1" domain; anyone may relay one. Personal data stays off-chain (AES-256-GCM,
+/// lib/certificates/record.ts): only `infoCommitment = keccak256(encrypted blob)` is recorded.
 /// @dev Authorization is kept per meter as a short list of period intervals `[fromPeriod, untilPeriod)`, one
 /// storage slot each, pairwise disjoint: a new certificate, a revocation or a deauthorization only ever cuts the
 /// intervals that reach beyond its start. The list grows by one per certificate, so scans stay short.
-contract CapacityCertificates is ICapacityCertificates, EIP712 {
+contract CapacityCertificates is ICapacityCertificates, DgmdGated, EIP712 {
     /// @notice EIP-712 type of a DGMD capacity certificate.
     bytes32 public constant CERTIFICATE_TYPEHASH = keccak256(
         "Certificate(address meter,uint64 installedCapacityW,bytes32 infoCommitment,uint64 validFrom,"
@@ -27,8 +28,6 @@ contract CapacityCertificates is ICapacityCertificates, EIP712 {
     /// @notice SPEC 8: the tolerance lies within 10%..15% (basis points).
     uint16 public constant MIN_TOLERANCE_BPS = 1_000;
     uint16 public constant MAX_TOLERANCE_BPS = 1_500;
-    /// @dev Basis points: 10000 = 100%.
-    uint256 private constant BPS = 10_000;
 
     /// @dev What the DGMD signs.
     struct Certificate {
@@ -55,7 +54,7 @@ contract CapacityCertificates is ICapacityCertificates, EIP712 {
         bytes32 infoCommitment;
     }
 
-    IClusterRegistry public immutable registry;
+    /// @notice The batch ledger that proves the readings of over-capacity fraud proofs.
     IBatchLedger public immutable ledger;
 
     /// @inheritdoc ICapacityCertificates
@@ -64,80 +63,14 @@ contract CapacityCertificates is ICapacityCertificates, EIP712 {
     mapping(address meter => Authorization[]) private _authorizations;
     mapping(bytes32 certId => CertRecord) private _certs;
 
-    event CertificateSubmitted(
-        bytes32 indexed certId,
-        address indexed meter,
-        uint64 installedCapacityW,
-        bytes32 infoCommitment,
-        uint32 fromPeriod,
-        uint32 untilPeriod,
-        address signer
-    );
-    /// @notice A certificate (or all of a meter's: `certId` zero) stops counting from `fromPeriod` on.
-    event CertificateRevoked(address indexed meter, bytes32 indexed certId, uint32 fromPeriod);
-    /// @notice The DGMD carried the old meter's certified capacity over to its replacement.
-    event ReplacementReconfirmed(
-        address indexed oldMeter,
-        address indexed newMeter,
-        uint64 capacityW,
-        uint32 fromPeriod,
-        uint32 untilPeriod
-    );
-    event ToleranceSet(uint16 oldBps, uint16 newBps);
-    /// @notice Fraud proof: `meter`'s peak exceeded its capacity plus tolerance; it may no longer supply from
-    /// `fromPeriod` on, until a new certificate is submitted.
-    event ProsumerDeauthorized(
-        address indexed meter,
-        uint32 indexed fromPeriod,
-        uint32 peakGenerationW,
-        uint64 installedCapacityW,
-        uint16 toleranceBps,
-        address indexed prover
-    );
-
-    error ZeroAddress();
-    error NotDgmd(address caller);
-    error InvalidCertificateSignature(bytes signature);
-    error SignerNotDgmd(address signer);
-    error CertificateExpired(bytes32 certId, uint64 validUntil, uint256 nowTimestamp);
-    error InvalidValidityWindow(bytes32 certId, uint64 validFrom, uint64 validUntil);
-    error CertIdUsed(bytes32 certId);
-    error ZeroCertId();
-    error ZeroCapacity(address meter);
-    /// @dev The registry does not list `meter` as an active prosumer (unknown, consumer, tampered, replaced...).
-    error MeterNotEligible(
-        address meter,
-        IClusterRegistry.MeterKind kind,
-        IClusterRegistry.MeterStatus status
-    );
-    error UnknownCertificate(bytes32 certId);
-    error NothingToRevoke(address meter, uint32 fromPeriod);
-    error NotAReplacement(address meter);
-    error AlreadyCertified(address meter);
-    error NothingToReconfirm(address oldMeter, uint32 atPeriod);
-    error ToleranceOutOfRange(uint16 bps, uint16 minBps, uint16 maxBps);
-    /// @dev The proven reading's meter held no authorization in its period: nothing to deauthorize.
-    error NotAuthorizedAt(address meter, uint32 period);
-    /// @dev The proven reading is within tolerance: `peak * 10000 <= capacity * (10000 + tolerance)`.
-    error NotOverCapacity(
-        address meter,
-        uint32 period,
-        uint32 peakGenerationW,
-        uint64 capacityW,
-        uint16 toleranceBps
-    );
-
-    modifier onlyDgmd() {
-        if (!registry.isDgmd(msg.sender)) revert NotDgmd(msg.sender);
-        _;
-    }
-
     /// @param registry_ The cluster registry (DGMD role, meters, clock).
     /// @param ledger_ The batch ledger that proves readings.
     /// @dev The tolerance starts at the strictest value allowed, 10%; the DGMD may widen it to 15%.
-    constructor(IClusterRegistry registry_, IBatchLedger ledger_) EIP712("GridShare", "1") {
-        if (address(registry_) == address(0) || address(ledger_) == address(0)) revert ZeroAddress();
-        registry = registry_;
+    constructor(
+        IClusterRegistry registry_,
+        IBatchLedger ledger_
+    ) DgmdGated(registry_) EIP712("GridShare", "1") {
+        if (address(ledger_) == address(0)) revert ZeroAddress();
         ledger = ledger_;
         _setTolerance(MIN_TOLERANCE_BPS);
     }
@@ -244,7 +177,7 @@ contract CapacityCertificates is ICapacityCertificates, EIP712 {
         uint256 installedCapacityW,
         uint256 toleranceBps_
     ) public pure returns (bool) {
-        return peakGenerationW * BPS > installedCapacityW * (BPS + toleranceBps_);
+        return peakGenerationW * GridConstants.BPS > installedCapacityW * (GridConstants.BPS + toleranceBps_);
     }
 
     /// @notice Fraud proof: a meter-signed reading, proven against an accepted batch, whose peak generation

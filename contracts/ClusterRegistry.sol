@@ -52,52 +52,6 @@ contract ClusterRegistry is IClusterRegistry, AccessControl, EIP712 {
     mapping(uint32 clusterId => address[]) private _clusterMeters;
     mapping(address meter => uint256) private _meterIndex;
 
-    event NodeAdded(address indexed node, int64 x, int64 y);
-    event NodeRemoved(address indexed node);
-    event ClusterCreated(uint32 indexed clusterId, address indexed parent, int64 x, int64 y);
-    event NeighboursSet(uint32 indexed clusterId, address[] neighbours);
-    event MeterAdded(uint32 indexed clusterId, address indexed meter, MeterKind kind, uint32 fromPeriod);
-    event MeterRemoved(uint32 indexed clusterId, address indexed meter, uint32 untilPeriod);
-    /// @notice A meter's seal is broken: the inspection team must visit. `reporter` is the meter or its parent.
-    event TamperAlarm(
-        uint32 indexed clusterId,
-        address indexed meter,
-        address indexed reporter,
-        uint64 detectedAt,
-        uint32 untilPeriod
-    );
-    event MeterReplaced(
-        uint32 indexed clusterId,
-        address indexed oldMeter,
-        address indexed newMeter,
-        string workPermit,
-        uint32 atPeriod
-    );
-
-    error InvalidEpoch(uint64 epoch);
-    error InvalidMaxMeters(uint32 maxMeters);
-    error ZeroAddress();
-    error NodeAlreadyRegistered(address node);
-    error UnknownNode(address node);
-    error NodeAlreadyParent(address node, uint32 clusterId);
-    error NodeStillParent(address node, uint32 clusterId);
-    error NodeStillNeighbour(address node, uint32 clusterCount);
-    error UnknownCluster(uint32 clusterId);
-    error TooManyNeighbours(uint32 clusterId, uint256 given, uint256 max);
-    error NeighbourIsOwnParent(uint32 clusterId, address node);
-    error NeighbourNotParent(uint32 clusterId, address node);
-    error DuplicateNeighbour(uint32 clusterId, address node);
-    error MeterAlreadyKnown(address meter);
-    error InvalidMeterKind(address meter);
-    error ClusterFull(uint32 clusterId, uint32 maxMeters);
-    error UnknownMeter(address meter);
-    error MeterNotActive(address meter, MeterStatus status);
-    error NotParentOfMeter(address caller, address meter);
-    error InvalidTamperSignature(address meter, address signer);
-    error AlarmInFuture(uint64 detectedAt, uint256 nowTimestamp);
-    error BeforeEpoch(uint256 timestamp, uint64 epoch);
-    error EmptyWorkPermit();
-
     /// @param admin The utility: holds DEFAULT_ADMIN_ROLE.
     /// @param dgmd The first DGMD account (may be zero to appoint later).
     /// @param epoch_ Start of period 0: a Monday 00:00 UTC.
@@ -144,12 +98,7 @@ contract ClusterRegistry is IClusterRegistry, AccessControl, EIP712 {
         if (n.clusterId != 0) revert NodeStillParent(node, n.clusterId);
         if (n.neighbourOfCount != 0) revert NodeStillNeighbour(node, n.neighbourOfCount);
         delete _nodes[node];
-        uint256 i = _nodeIndex[node];
-        address last = _nodeList[_nodeList.length - 1];
-        _nodeList[i] = last;
-        _nodeIndex[last] = i;
-        _nodeList.pop();
-        delete _nodeIndex[node];
+        _swapAndPop(_nodeList, _nodeIndex, node);
         emit NodeRemoved(node);
     }
 
@@ -457,14 +406,23 @@ contract ClusterRegistry is IClusterRegistry, AccessControl, EIP712 {
     }
 
     function _dropFromCluster(uint32 clusterId, address meter) private {
-        address[] storage list = _clusterMeters[clusterId];
-        uint256 i = _meterIndex[meter];
+        _swapAndPop(_clusterMeters[clusterId], _meterIndex, meter);
+        _clusters[clusterId].meterCount--;
+    }
+
+    /// @dev Removes `item` from an unordered list in O(1): the last element takes its place. `indexOf` holds each
+    /// element's position in `list` and is kept in step.
+    function _swapAndPop(
+        address[] storage list,
+        mapping(address => uint256) storage indexOf,
+        address item
+    ) private {
+        uint256 i = indexOf[item];
         address last = list[list.length - 1];
         list[i] = last;
-        _meterIndex[last] = i;
+        indexOf[last] = i;
         list.pop();
-        delete _meterIndex[meter];
-        _clusters[clusterId].meterCount--;
+        delete indexOf[item];
     }
 
     function _requireNode(address node) private view returns (Node storage n) {

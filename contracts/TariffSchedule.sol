@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {IClusterRegistry} from "./interfaces/IClusterRegistry.sol";
 import {ITariffSchedule} from "./interfaces/ITariffSchedule.sol";
+import {DgmdGated} from "./access/DgmdGated.sol";
 import {GridConstants} from "./libraries/GridConstants.sol";
 import {TariffRule} from "./libraries/TariffRule.sol";
 
@@ -11,7 +12,7 @@ import {TariffRule} from "./libraries/TariffRule.sol";
 /// the week starts; the rates follow from it by {TariffRule} under the DGMD-set parameters in force at
 /// publication. A week can be republished until it starts; from then on it is frozen. Rates are micro-currency
 /// units per kWh (RATE_DECIMALS = 6).
-contract TariffSchedule is ITariffSchedule {
+contract TariffSchedule is ITariffSchedule, DgmdGated {
     /// @dev One published week: forecast and the rates derived from it (one storage slot).
     struct Tariff {
         uint64 forecastLoadWh;
@@ -20,50 +21,15 @@ contract TariffSchedule is ITariffSchedule {
         uint64 exportRate;
     }
 
-    /// @notice The registry holding the DGMD role and the grid clock.
-    IClusterRegistry public immutable registry;
-
     TariffRule.Params private _params;
     mapping(uint32 week => Tariff) private _tariffs;
     /// @dev Published weeks, ascending, each once: the fallback lookup is a binary search.
     uint32[] private _publishedWeeks;
     mapping(uint32 week => bool) private _isPublished;
 
-    event TariffParamsSet(
-        uint64 baseImportRate,
-        uint64 baseExportRate,
-        uint64 floorRate,
-        uint64 ceilingRate,
-        uint16 sensitivityBps
-    );
-    /// @notice A week's tariff was published (or republished before it started).
-    event TariffPublished(
-        uint32 indexed week,
-        uint64 forecastLoadWh,
-        uint64 forecastGenerationWh,
-        uint64 importRate,
-        uint64 exportRate,
-        int256 gapBps,
-        bool republished
-    );
-
-    error ZeroAddress();
-    error NotDgmd(address caller);
-    /// @dev The week has started (or is past): its tariff is frozen.
-    error WeekAlreadyStarted(uint32 week, uint32 currentWeek);
-    /// @dev No tariff was published for `week` nor any week before it.
-    error NoTariff(uint32 week);
-
-    modifier onlyDgmd() {
-        if (!registry.isDgmd(msg.sender)) revert NotDgmd(msg.sender);
-        _;
-    }
-
     /// @param registry_ The cluster registry (DGMD role, clock).
     /// @param params_ Initial rule parameters (see {TariffRule.Params}).
-    constructor(IClusterRegistry registry_, TariffRule.Params memory params_) {
-        if (address(registry_) == address(0)) revert ZeroAddress();
-        registry = registry_;
+    constructor(IClusterRegistry registry_, TariffRule.Params memory params_) DgmdGated(registry_) {
         _setParams(params_);
     }
 

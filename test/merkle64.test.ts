@@ -534,14 +534,8 @@ describe("merkle64: verify gas", () => {
       const n = 2 ** depth;
       const t = buildTree(leavesOf(n, `gas${depth}`));
       const c = claim(t, n - 1);
-      const [okA, asm] = (await harness.verifyGas(c.proof, c.root, n, c.index, c.leaf, false)) as [
-        boolean,
-        bigint,
-      ];
-      const [okP, plain] = (await harness.verifyGas(c.proof, c.root, n, c.index, c.leaf, true)) as [
-        boolean,
-        bigint,
-      ];
+      const [okA, asm] = (await harness.verifyGas(c, false)) as [boolean, bigint];
+      const [okP, plain] = (await harness.verifyGas(c, true)) as [boolean, bigint];
       expect(okA && okP).to.equal(true);
       expect(asm < plain).to.equal(true);
       rows.push({ depth, asm, plain });

@@ -2,11 +2,13 @@
 pragma solidity ^0.8.28;
 
 import {IClusterRegistry} from "./IClusterRegistry.sol";
+import {IGridShareErrors} from "./IGridShareErrors.sol";
 import {ReadingLib} from "../libraries/ReadingLib.sol";
 
 /// @title IBatchLedger
-/// @notice What other contracts read from the double-authenticated batch ledger (SPEC 5, 6).
-interface IBatchLedger {
+/// @notice The double-authenticated batch ledger (SPEC 5, 6): its votes, what other contracts read from it, and
+/// its events and errors.
+interface IBatchLedger is IGridShareErrors {
     enum BatchStatus {
         None,
         Pending,
@@ -63,21 +65,56 @@ interface IBatchLedger {
         bool parentOverruled;
     }
 
+    /// @notice The parent proposed its cluster's batch with digest `digest` (its vote).
     event BatchProposed(
         uint32 indexed clusterId,
         uint32 indexed period,
         address indexed parent,
         bytes32 digest
     );
+    /// @notice An assigned neighbour voted for `digest`.
     event VoteCast(uint32 indexed clusterId, uint32 indexed period, address indexed voter, bytes32 digest);
+    /// @notice `digest` reached a strict majority; its root, totals and PSA are stored.
     event BatchAccepted(
         uint32 indexed clusterId,
         uint32 indexed period,
         bytes32 digest,
         bool parentOverruled
     );
+    /// @notice The batch was finalized without a majority: nothing of it counts.
     event BatchDisputed(uint32 indexed clusterId, uint32 indexed period);
+    /// @notice `node` voted for a digest other than the accepted one.
     event FaultRecorded(address indexed node, uint32 indexed clusterId, uint32 indexed period);
+
+    // Voting (SPEC 6).
+
+    /// @dev `submitMany` was given an empty list.
+    error NoHeaders();
+    /// @dev The batch's period has not ended yet: its readings are incomplete.
+    error FuturePeriod(uint32 clusterId, uint32 period, uint32 currentPeriod);
+    /// @dev The batch's voting window (the period after it) has passed.
+    error VotingClosed(uint32 clusterId, uint32 period, uint32 currentPeriod);
+    error NotParent(uint32 clusterId, address caller, address parent);
+    error NotAssignedNeighbour(uint32 clusterId, address caller);
+    error NotAssignedVoter(uint32 clusterId, address caller);
+    /// @dev The caller's voter slot lies beyond the voter count snapshotted at the batch's first vote.
+    error VoterAfterSnapshot(uint32 clusterId, uint32 period, address voter, uint256 slot, uint8 voterCount);
+    error AlreadyProposed(uint32 clusterId, uint32 period, address parent);
+    error AlreadyVoted(uint32 clusterId, uint32 period, address voter);
+    error BatchAlreadyDecided(uint32 clusterId, uint32 period, BatchStatus status);
+    /// @dev `finalize` came while a majority can still be reached within the window.
+    error VotingStillOpen(uint32 clusterId, uint32 period, uint32 currentPeriod);
+
+    // Proven readings (SPEC 5); BatchNotAccepted is raised by Billing too, for a period without a PSA.
+
+    /// @dev The cluster-period has no accepted batch (`status` is what it has instead).
+    error BatchNotAccepted(uint32 clusterId, uint32 period, BatchStatus status);
+    /// @dev The meter's reading does not count for the period (other cluster, or tampered/replaced/removed).
+    error ReadingNotAllowed(address meter, uint32 clusterId, uint32 period);
+    error InvalidReadingSignature(address meter, address signer);
+    /// @dev `loadWh + exportWh != generationWh + importWh` (SPEC 4).
+    error UnbalancedReading(address meter, uint32 period);
+    error InvalidMerkleProof(uint32 clusterId, uint32 period, uint32 index);
 
     /// @notice The parent proposes its cluster's batch header for a past period (counts as the parent's vote).
     function propose(BatchHeader calldata header) external;

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {IGridShareErrors} from "./IGridShareErrors.sol";
+
 /// @title IClusterRegistry
-/// @notice What the other GridShare contracts read from the topology (SPEC 1, 2, 3, 7).
-interface IClusterRegistry {
+/// @notice What the other GridShare contracts read from the topology (SPEC 1, 2, 3, 7), and the events and errors
+/// of the registry.
+interface IClusterRegistry is IGridShareErrors {
     enum MeterKind {
         None,
         Consumer,
@@ -31,6 +34,60 @@ interface IClusterRegistry {
         /// The meter this one replaced, if any.
         address replaces;
     }
+
+    /// @notice A validator node was registered at `(x, y)`.
+    event NodeAdded(address indexed node, int64 x, int64 y);
+    /// @notice A node that parented no cluster and neighboured none was removed.
+    event NodeRemoved(address indexed node);
+    /// @notice Cluster `clusterId` was created with its parent node and location.
+    event ClusterCreated(uint32 indexed clusterId, address indexed parent, int64 x, int64 y);
+    /// @notice A cluster's neighbour nodes were (re)assigned.
+    event NeighboursSet(uint32 indexed clusterId, address[] neighbours);
+    /// @notice A meter joined a cluster; its readings count from `fromPeriod` on.
+    event MeterAdded(uint32 indexed clusterId, address indexed meter, MeterKind kind, uint32 fromPeriod);
+    /// @notice A meter was retired; its readings stop counting from `untilPeriod` on.
+    event MeterRemoved(uint32 indexed clusterId, address indexed meter, uint32 untilPeriod);
+    /// @notice A meter's seal is broken: the inspection team must visit. `reporter` is the meter or its parent.
+    event TamperAlarm(
+        uint32 indexed clusterId,
+        address indexed meter,
+        address indexed reporter,
+        uint64 detectedAt,
+        uint32 untilPeriod
+    );
+    /// @notice `newMeter` replaced `oldMeter` under a work permit; the old meter's readings stop at `atPeriod`.
+    event MeterReplaced(
+        uint32 indexed clusterId,
+        address indexed oldMeter,
+        address indexed newMeter,
+        string workPermit,
+        uint32 atPeriod
+    );
+
+    /// @dev The epoch is not a Monday 00:00 UTC.
+    error InvalidEpoch(uint64 epoch);
+    /// @dev A cluster must be allowed at least one meter.
+    error InvalidMaxMeters(uint32 maxMeters);
+    error NodeAlreadyRegistered(address node);
+    error UnknownNode(address node);
+    error NodeAlreadyParent(address node, uint32 clusterId);
+    error NodeStillParent(address node, uint32 clusterId);
+    error NodeStillNeighbour(address node, uint32 clusterCount);
+    error TooManyNeighbours(uint32 clusterId, uint256 given, uint256 max);
+    error NeighbourIsOwnParent(uint32 clusterId, address node);
+    error NeighbourNotParent(uint32 clusterId, address node);
+    error DuplicateNeighbour(uint32 clusterId, address node);
+    /// @dev Meter keys are never reused: a removed or replaced key stays known.
+    error MeterAlreadyKnown(address meter);
+    error InvalidMeterKind(address meter);
+    error ClusterFull(uint32 clusterId, uint32 maxMeters);
+    error MeterNotActive(address meter, MeterStatus status);
+    error NotParentOfMeter(address caller, address meter);
+    error InvalidTamperSignature(address meter, address signer);
+    error AlarmInFuture(uint64 detectedAt, uint256 nowTimestamp);
+    /// @dev The grid clock has not started: the block time lies before the epoch.
+    error BeforeEpoch(uint256 timestamp, uint64 epoch);
+    error EmptyWorkPermit();
 
     /// @notice Seconds since 1970 at which period 0 starts (a Monday 00:00 UTC).
     function epoch() external view returns (uint64);

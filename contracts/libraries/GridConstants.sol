@@ -14,6 +14,8 @@ library GridConstants {
     uint256 internal constant MAX_NEIGHBOURS = 3;
     /// @dev SPEC 10: 18-decimal fixed point.
     uint256 internal constant FIXED_ONE = 1e18;
+    /// @dev Basis points (tolerances, tariff sensitivity): 10000 = 100%.
+    uint256 internal constant BPS = 10_000;
     /// @dev Seconds in a day; the epoch must fall on a day boundary.
     uint256 internal constant DAY_SECONDS = 86_400;
     /// @dev 1970-01-01 was a Thursday: day `d` is a Monday when `(d + 3) % 7 == 0`.

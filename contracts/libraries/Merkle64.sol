@@ -10,12 +10,14 @@ pragma solidity ^0.8.28;
 /// node is promoted unchanged; a proof holds the siblings bottom-up, skipping levels where the node is
 /// promoted. Twin of lib/batches/merkle64.ts; pinned to it by test/vectors/merkle64.json.
 library Merkle64 {
+    /// @dev Domain prefixes of the three hash kinds. In assembly a `bytesN` constant is its word, left-aligned:
+    /// `NODE_PREFIX` there is `0x01` followed by 31 zero bytes, ready to be or-ed in front of the hashed bytes.
     bytes1 internal constant LEAF_PREFIX = 0x00;
     bytes1 internal constant NODE_PREFIX = 0x01;
     bytes1 internal constant ROOT_PREFIX = 0x02;
 
-    /// @dev `bytes8` sits in the top 8 bytes of a word.
-    uint256 private constant HASH64_MASK = 0xffffffffffffffff000000000000000000000000000000000000000000000000;
+    /// @dev Keeps the top 8 bytes of a word, where a `bytes8` sits.
+    bytes8 private constant HASH64_MASK = 0xffffffffffffffff;
     /// @dev The 24 padding bytes below a `bytes8`; literal so that assembly does not compute it per level.
     uint256 private constant HASH64_PADDING =
         0x0000000000000000ffffffffffffffffffffffffffffffffffffffffffffffff;
@@ -25,10 +27,6 @@ library Merkle64 {
     uint256 private constant NODE_INPUT_BYTES = 17;
     /// @dev Root input: 1 prefix byte + 4-byte count + 8-byte top.
     uint256 private constant ROOT_INPUT_BYTES = 13;
-    uint256 private constant NODE_PREFIX_WORD =
-        0x0100000000000000000000000000000000000000000000000000000000000000;
-    uint256 private constant ROOT_PREFIX_WORD =
-        0x0200000000000000000000000000000000000000000000000000000000000000;
 
     /// @dev `computeRoot` was given no leaves.
     error EmptyTree();
@@ -53,7 +51,7 @@ library Merkle64 {
             // Bits outside a short type's encoding may be dirty: mask before packing.
             let l := and(left, HASH64_MASK)
             let r := and(right, HASH64_MASK)
-            mstore(0x00, or(NODE_PREFIX_WORD, or(shr(8, l), shr(72, r))))
+            mstore(0x00, or(NODE_PREFIX, or(shr(8, l), shr(72, r))))
             h := and(keccak256(0x00, NODE_INPUT_BYTES), HASH64_MASK)
         }
     }
@@ -66,7 +64,7 @@ library Merkle64 {
         assembly ("memory-safe") {
             let c := and(leafCount, UINT32_MASK)
             let t := and(top, HASH64_MASK)
-            mstore(0x00, or(ROOT_PREFIX_WORD, or(shl(216, c), shr(40, t))))
+            mstore(0x00, or(ROOT_PREFIX, or(shl(216, c), shr(40, t))))
             h := and(keccak256(0x00, ROOT_INPUT_BYTES), HASH64_MASK)
         }
     }
@@ -117,10 +115,10 @@ library Merkle64 {
                     p := add(p, WORD_BYTES)
                     switch and(idx, 1)
                     case 0 {
-                        mstore(0x00, or(NODE_PREFIX_WORD, or(shr(8, h), shr(72, sib))))
+                        mstore(0x00, or(NODE_PREFIX, or(shr(8, h), shr(72, sib))))
                     }
                     default {
-                        mstore(0x00, or(NODE_PREFIX_WORD, or(shr(8, sib), shr(72, h))))
+                        mstore(0x00, or(NODE_PREFIX, or(shr(8, sib), shr(72, h))))
                     }
                     h := and(keccak256(0x00, NODE_INPUT_BYTES), HASH64_MASK)
                 }
@@ -129,7 +127,7 @@ library Merkle64 {
             // Every sibling must be used: a longer proof is refused too.
             ok := and(ok, eq(p, end))
             if ok {
-                mstore(0x00, or(ROOT_PREFIX_WORD, or(shl(216, count), shr(40, h))))
+                mstore(0x00, or(ROOT_PREFIX, or(shl(216, count), shr(40, h))))
                 ok := eq(and(keccak256(0x00, ROOT_INPUT_BYTES), HASH64_MASK), and(root, HASH64_MASK))
             }
         }

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {GridConstants} from "./GridConstants.sol";
 
 /// @title TariffRule
 /// @notice SPEC 9: the published, deterministic rule from a weekly forecast (load L, generation G, Wh) to the
@@ -14,10 +15,8 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 /// adjustment is rounded down (towards the base rate), so each rate is monotone non-decreasing in L and
 /// non-increasing in G. With L + G == 0 the gap is 0 and the rates are the (clamped) bases.
 library TariffRule {
-    /// @dev Basis points: 10000 = 100%.
-    uint256 internal constant BPS = 10_000;
     /// @dev Sensitivity above 100% could drive a rate below zero before clamping.
-    uint16 internal constant MAX_SENSITIVITY_BPS = 10_000;
+    uint16 internal constant MAX_SENSITIVITY_BPS = uint16(GridConstants.BPS);
 
     /// @dev DGMD-set parameters of the rule; rates in micro-currency units per kWh (RATE_DECIMALS = 6).
     struct Params {
@@ -64,8 +63,9 @@ library TariffRule {
     function gapBps(uint64 loadWh, uint64 generationWh) internal pure returns (int256) {
         uint256 total = uint256(loadWh) + generationWh;
         if (total == 0) return 0;
-        if (loadWh >= generationWh) return int256(((uint256(loadWh) - generationWh) * BPS) / total);
-        return -int256(((uint256(generationWh) - loadWh) * BPS) / total);
+        if (loadWh >= generationWh)
+            return int256(((uint256(loadWh) - generationWh) * GridConstants.BPS) / total);
+        return -int256(((uint256(generationWh) - loadWh) * GridConstants.BPS) / total);
     }
 
     /// @dev The week's rates from its forecast.
@@ -92,7 +92,7 @@ library TariffRule {
             uint256 adjustment = Math.mulDiv(
                 uint256(base) * p.sensitivityBps,
                 gap,
-                BPS * total,
+                GridConstants.BPS * total,
                 Math.Rounding.Floor
             );
             // adjustment <= base because sensitivity <= 100% and gap <= total: no underflow.

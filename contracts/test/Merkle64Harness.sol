@@ -43,7 +43,7 @@ contract Merkle64Harness {
     /// @param left Left child. @param right Right child.
     /// @return The node hash.
     function hashNodePlain(bytes8 left, bytes8 right) external pure returns (bytes8) {
-        return bytes8(keccak256(abi.encodePacked(Merkle64.NODE_PREFIX, left, right)));
+        return _hashNodePlain(left, right);
     }
 
     /// @notice Merkle64.hashRoot.
@@ -57,78 +57,32 @@ contract Merkle64Harness {
     /// @param leafCount Leaf count. @param top Top node.
     /// @return The root.
     function hashRootPlain(uint32 leafCount, bytes8 top) external pure returns (bytes8) {
-        return bytes8(keccak256(abi.encodePacked(Merkle64.ROOT_PREFIX, leafCount, top)));
+        return _hashRootPlain(leafCount, top);
     }
 
-    /// @notice Merkle64.verify.
-    /// @param proof Siblings. @param root Root. @param leafCount Count. @param index Index. @param leaf Leaf.
+    /// @notice Merkle64.verify on one claim.
+    /// @param c The claim.
     /// @return Whether the proof holds.
-    function verify(
-        bytes8[] calldata proof,
-        bytes8 root,
-        uint32 leafCount,
-        uint256 index,
-        bytes8 leaf
-    ) external pure returns (bool) {
-        return Merkle64.verify(proof, root, leafCount, index, leaf);
+    function verify(Claim calldata c) external pure returns (bool) {
+        return _verify(c);
     }
 
     /// @notice Plain-Solidity verifier: the reference Merkle64.verify's assembly loop is fuzzed against.
-    /// @param proof Siblings. @param root Root. @param leafCount Count. @param index Index. @param leaf Leaf.
+    /// @param c The claim.
     /// @return Whether the proof holds.
-    function verifyPlain(
-        bytes8[] calldata proof,
-        bytes8 root,
-        uint32 leafCount,
-        uint256 index,
-        bytes8 leaf
-    ) external pure returns (bool) {
-        return _verifyPlain(proof, root, leafCount, index, leaf);
+    function verifyPlain(Claim calldata c) external pure returns (bool) {
+        return _verifyPlain(c);
     }
 
-    function _verifyPlain(
-        bytes8[] calldata proof,
-        bytes8 root,
-        uint32 leafCount,
-        uint256 index,
-        bytes8 leaf
-    ) private pure returns (bool) {
-        if (index >= leafCount) return false;
-        bytes8 h = leaf;
-        uint256 used;
-        for (uint256 n = leafCount; n > 1; n = (n + 1) / 2) {
-            if ((index ^ 1) < n) {
-                if (used == proof.length) return false;
-                bytes8 sibling = proof[used++];
-                h =
-                    index % 2 == 1
-                        ? bytes8(keccak256(abi.encodePacked(Merkle64.NODE_PREFIX, sibling, h)))
-                        : bytes8(keccak256(abi.encodePacked(Merkle64.NODE_PREFIX, h, sibling)));
-            }
-            index /= 2;
-        }
-        return
-            used == proof.length &&
-            bytes8(keccak256(abi.encodePacked(Merkle64.ROOT_PREFIX, leafCount, h))) == root;
-    }
-
-    /// @notice Merkle64.verify (or the plain reference) with the gas its execution took (calldata decoding excluded).
-    /// @param proof Siblings. @param root Root. @param leafCount Count. @param index Index. @param leaf Leaf.
+    /// @notice Merkle64.verify (or the plain reference) with the gas its execution took. ABI decoding of the
+    /// call is excluded; both paths read the claim's fields from calldata alike.
+    /// @param c The claim.
+    /// @param plain Measure the plain reference instead of Merkle64.verify.
     /// @return ok Whether the proof holds.
-    /// @return gasUsed Gas spent inside Merkle64.verify.
-    function verifyGas(
-        bytes8[] calldata proof,
-        bytes8 root,
-        uint32 leafCount,
-        uint256 index,
-        bytes8 leaf,
-        bool plain
-    ) external view returns (bool ok, uint256 gasUsed) {
+    /// @return gasUsed Gas spent verifying.
+    function verifyGas(Claim calldata c, bool plain) external view returns (bool ok, uint256 gasUsed) {
         uint256 before = gasleft();
-        ok =
-            plain
-                ? _verifyPlain(proof, root, leafCount, index, leaf)
-                : Merkle64.verify(proof, root, leafCount, index, leaf);
+        ok = plain ? _verifyPlain(c) : _verify(c);
         gasUsed = before - gasleft();
     }
 
@@ -172,10 +126,7 @@ contract Merkle64Harness {
     /// @return results Merkle64.verify per claim.
     function verifyClaims(Claim[] calldata claims) external pure returns (bool[] memory results) {
         results = new bool[](claims.length);
-        for (uint256 i; i < claims.length; ++i) {
-            Claim calldata c = claims[i];
-            results[i] = Merkle64.verify(c.proof, c.root, c.leafCount, c.index, c.leaf);
-        }
+        for (uint256 i; i < claims.length; ++i) results[i] = _verify(claims[i]);
     }
 
     /// @notice ReadingLib.hashStruct.
@@ -218,5 +169,36 @@ contract Merkle64Harness {
     /// @return Whether the energy balance holds.
     function isBalanced(ReadingLib.Reading calldata r) external pure returns (bool) {
         return ReadingLib.isBalanced(r);
+    }
+
+    function _verify(Claim calldata c) private pure returns (bool) {
+        return Merkle64.verify(c.proof, c.root, c.leafCount, c.index, c.leaf);
+    }
+
+    /// @dev Written from SPEC 5 with plain keccak256 and none of the library's hashing or loop, so that fuzzing
+    /// compares two implementations rather than one with itself.
+    function _verifyPlain(Claim calldata c) private pure returns (bool) {
+        uint256 index = c.index;
+        if (index >= c.leafCount) return false;
+        bytes8[] calldata proof = c.proof;
+        bytes8 h = c.leaf;
+        uint256 used;
+        for (uint256 n = c.leafCount; n > 1; n = (n + 1) / 2) {
+            if ((index ^ 1) < n) {
+                if (used == proof.length) return false;
+                bytes8 sibling = proof[used++];
+                h = index % 2 == 1 ? _hashNodePlain(sibling, h) : _hashNodePlain(h, sibling);
+            }
+            index /= 2;
+        }
+        return used == proof.length && _hashRootPlain(c.leafCount, h) == c.root;
+    }
+
+    function _hashNodePlain(bytes8 left, bytes8 right) private pure returns (bytes8) {
+        return bytes8(keccak256(abi.encodePacked(Merkle64.NODE_PREFIX, left, right)));
+    }
+
+    function _hashRootPlain(uint32 leafCount, bytes8 top) private pure returns (bytes8) {
+        return bytes8(keccak256(abi.encodePacked(Merkle64.ROOT_PREFIX, leafCount, top)));
     }
 }

@@ -6,6 +6,7 @@
 import { readFileSync, existsSync } from "node:fs";
 import type { Billing } from "../../types/ethers-contracts/index.js";
 import type { IBatchLedger } from "../../types/ethers-contracts/interfaces/IBatchLedger.js";
+import type { IBilling } from "../../types/ethers-contracts/interfaces/IBilling.js";
 import {
   IBatchLedger__factory,
   ICapacityCertificates__factory,
@@ -233,7 +234,7 @@ export async function resolveBillArgs(
 }
 
 /** The contract's Bill struct as the TS shape. */
-export function billFromChain(b: Billing.BillStructOutput): Bill {
+export function billFromChain(b: IBilling.BillStructOutput): Bill {
   return {
     meter: b.meter,
     week: Number(b.week),

@@ -15,16 +15,21 @@ interface Vm {
     function addr(uint256 privateKey) external pure returns (address);
     function sign(uint256 privateKey, bytes32 digest) external pure returns (uint8 v, bytes32 r, bytes32 s);
     function readFile(string calldata path) external view returns (string memory);
-    function parseJson(string calldata json, string calldata key) external pure returns (bytes memory);
     function toString(uint256 value) external pure returns (string memory);
-    function parseJsonUintArray(
+    function parseJsonUint(string calldata json, string calldata key) external pure returns (uint256);
+    function parseJsonAddress(string calldata json, string calldata key) external pure returns (address);
+    function parseJsonBytes32(string calldata json, string calldata key) external pure returns (bytes32);
+    function parseJsonBytes(string calldata json, string calldata key) external pure returns (bytes memory);
+    function parseJsonBytesArray(
         string calldata json,
         string calldata key
-    ) external pure returns (uint256[] memory);
-    function parseJsonIntArray(
+    ) external pure returns (bytes[] memory);
+    /// @dev Decodes the whole JSON value into the type `typeDescription` names, e.g. "Pair(uint256 a,int256 b)":
+    /// struct fields are looked up by name, decimal strings become numbers; abi.decode the result.
+    function parseJsonType(
         string calldata json,
-        string calldata key
-    ) external pure returns (int256[] memory);
+        string calldata typeDescription
+    ) external pure returns (bytes memory);
 }
 
 /// @dev Minimal assertion base (forge-std is not on the npm registry in a current version).
@@ -44,6 +49,14 @@ abstract contract Base {
 
     function assertLe(uint256 a, uint256 b, string memory what) internal pure {
         if (a > b) revert AssertionFailedUint(what, a, b);
+    }
+
+    /// @dev A vectors file of test/vectors/ as the struct `typeDescription` names (see Vm.parseJsonType).
+    function readVectors(
+        string memory path,
+        string memory typeDescription
+    ) internal view returns (bytes memory) {
+        return vm.parseJsonType(vm.readFile(path), typeDescription);
     }
 
     function bound(uint256 x, uint256 min, uint256 max) internal pure returns (uint256) {

@@ -71,19 +71,24 @@ contract BatchLedgerTest is Base {
         }
     }
 
+    /// @dev The fuzzed inputs of one vote: how many neighbours, each voter's digest (a byte of `choices` per
+    /// voter slot) and the order of the votes.
+    struct Votes {
+        uint256 neighbourCount;
+        uint256 choices;
+        uint256 orderSeed;
+    }
+
     /// @dev Casts every voter's vote in the fuzzed order, mirroring each in the model.
-    function _run(
-        uint256 neighbourCount,
-        uint256 choices,
-        uint256 orderSeed
-    ) internal returns (Model memory m) {
-        neighbourCount = bound(neighbourCount, 1, MAX_VOTERS - 1);
+    function _run(Votes memory votes) internal returns (Model memory m) {
+        uint256 neighbourCount = bound(votes.neighbourCount, 1, MAX_VOTERS - 1);
+        uint256 choices = votes.choices;
         _assign(neighbourCount);
         m.voterCount = neighbourCount + 1;
         uint256 majority = m.voterCount / 2 + 1;
         for (uint256 s = 0; s < m.voterCount; s++) m.choice[s] = (choices >> (s * 8)) % DIGEST_CHOICES;
 
-        uint256[] memory order = _order(m.voterCount, orderSeed);
+        uint256[] memory order = _order(m.voterCount, votes.orderSeed);
         for (uint256 i = 0; i < order.length; i++) {
             uint256 s = order[i];
             IBatchLedger.BatchHeader memory h = _header(m.choice[s]);
@@ -93,7 +98,7 @@ contract BatchLedgerTest is Base {
                     // A proposal after the decision is refused.
                     vm.expectRevert(
                         abi.encodeWithSelector(
-                            BatchLedger.BatchAlreadyDecided.selector,
+                            IBatchLedger.BatchAlreadyDecided.selector,
                             CLUSTER,
                             BATCH_PERIOD,
                             IBatchLedger.BatchStatus.Accepted
@@ -118,12 +123,8 @@ contract BatchLedgerTest is Base {
 
     /// @notice The decided digest always holds a strict majority of the voters, and the ledger decides exactly
     /// what the model decides, storing the winner's header.
-    function testFuzz_acceptedDigestHasStrictMajority(
-        uint256 neighbourCount,
-        uint256 choices,
-        uint256 orderSeed
-    ) public {
-        Model memory m = _run(neighbourCount, choices, orderSeed);
+    function testFuzz_acceptedDigestHasStrictMajority(Votes memory votes) public {
+        Model memory m = _run(votes);
         IBatchLedger.VoteTally memory v = ledger.votesOf(CLUSTER, BATCH_PERIOD);
         IBatchLedger.Batch memory b = ledger.batchOf(CLUSTER, BATCH_PERIOD);
         assertEq(v.voterCount, m.voterCount, "voter count snapshot");
@@ -156,12 +157,8 @@ contract BatchLedgerTest is Base {
 
     /// @notice The parent is overruled exactly when a neighbour majority agreed on a digest other than the one the
     /// parent proposed; faults go exactly to the voters whose recorded digest lost.
-    function testFuzz_parentOverruledExactlyWhenNeighbourMajorityDisagrees(
-        uint256 neighbourCount,
-        uint256 choices,
-        uint256 orderSeed
-    ) public {
-        Model memory m = _run(neighbourCount, choices, orderSeed);
+    function testFuzz_parentOverruledExactlyWhenNeighbourMajorityDisagrees(Votes memory votes) public {
+        Model memory m = _run(votes);
         IBatchLedger.Batch memory b = ledger.batchOf(CLUSTER, BATCH_PERIOD);
         uint256 majority = m.voterCount / 2 + 1;
         uint256 neighboursForWinner = 0;
@@ -188,11 +185,11 @@ contract BatchLedgerTest is Base {
         vm.prank(nodes[0]);
         if (period >= NOW_PERIOD) {
             vm.expectRevert(
-                abi.encodeWithSelector(BatchLedger.FuturePeriod.selector, CLUSTER, period, NOW_PERIOD)
+                abi.encodeWithSelector(IBatchLedger.FuturePeriod.selector, CLUSTER, period, NOW_PERIOD)
             );
         } else {
             vm.expectRevert(
-                abi.encodeWithSelector(BatchLedger.VotingClosed.selector, CLUSTER, period, NOW_PERIOD)
+                abi.encodeWithSelector(IBatchLedger.VotingClosed.selector, CLUSTER, period, NOW_PERIOD)
             );
         }
         IBatchLedger.BatchHeader memory h = _header(0);

@@ -6,28 +6,43 @@ import {BillMath} from "../../contracts/libraries/BillMath.sol";
 
 /// @dev SPEC 11 bill lines in Solidity against the shared vectors written by lib/billing/billing.ts.
 contract BillMathTest is Base {
+    /// @dev test/vectors/billing.json: one array per field, row i across them is one case.
+    struct Vectors {
+        uint256[] psa;
+        uint256[] capacityW;
+        uint256[] importWh;
+        uint256[] exportWh;
+        uint256[] importRate;
+        uint256[] exportRate;
+        uint256[] allowedWh;
+        uint256[] creditedExportWh;
+        uint256[] charge;
+        uint256[] credit;
+        int256[] net;
+    }
+
+    string private constant VECTORS_TYPE =
+        "Vectors(uint256[] psa,uint256[] capacityW,uint256[] importWh,uint256[] exportWh,uint256[] importRate,"
+        "uint256[] exportRate,uint256[] allowedWh,uint256[] creditedExportWh,uint256[] charge,uint256[] credit,"
+        "int256[] net)";
+
     function testSharedVectors() public view {
-        string memory json = vm.readFile("test/vectors/billing.json");
-        uint256[] memory psa = vm.parseJsonUintArray(json, ".psa");
-        uint256[] memory cap = vm.parseJsonUintArray(json, ".capacityW");
-        uint256[] memory imp = vm.parseJsonUintArray(json, ".importWh");
-        uint256[] memory exp = vm.parseJsonUintArray(json, ".exportWh");
-        uint256[] memory ir = vm.parseJsonUintArray(json, ".importRate");
-        uint256[] memory er = vm.parseJsonUintArray(json, ".exportRate");
-        uint256[] memory allowed = vm.parseJsonUintArray(json, ".allowedWh");
-        uint256[] memory credited = vm.parseJsonUintArray(json, ".creditedExportWh");
-        uint256[] memory charge = vm.parseJsonUintArray(json, ".charge");
-        uint256[] memory credit = vm.parseJsonUintArray(json, ".credit");
-        int256[] memory net = vm.parseJsonIntArray(json, ".net");
-        assertTrue(psa.length >= 250, "at least 250 vectors");
-        for (uint256 i; i < psa.length; ++i) {
-            uint256 a = BillMath.allowedExportWh(psa[i], cap[i]);
-            assertEq(a, allowed[i], "allowedWh");
-            BillMath.Line memory l = BillMath.line(imp[i], exp[i], a, ir[i], er[i]);
-            assertEq(l.creditedExportWh, credited[i], "creditedExportWh");
-            assertEq(l.charge, charge[i], "charge");
-            assertEq(l.credit, credit[i], "credit");
-            assertTrue(BillMath.net(l.charge, l.credit) == net[i], "net");
+        Vectors memory v = abi.decode(readVectors("test/vectors/billing.json", VECTORS_TYPE), (Vectors));
+        assertTrue(v.psa.length >= 250, "at least 250 vectors");
+        for (uint256 i; i < v.psa.length; ++i) {
+            uint256 a = BillMath.allowedExportWh(v.psa[i], v.capacityW[i]);
+            assertEq(a, v.allowedWh[i], "allowedWh");
+            BillMath.Line memory l = BillMath.line(
+                v.importWh[i],
+                v.exportWh[i],
+                a,
+                v.importRate[i],
+                v.exportRate[i]
+            );
+            assertEq(l.creditedExportWh, v.creditedExportWh[i], "creditedExportWh");
+            assertEq(l.charge, v.charge[i], "charge");
+            assertEq(l.credit, v.credit[i], "credit");
+            assertTrue(BillMath.net(l.charge, l.credit) == v.net[i], "net");
         }
     }
 

@@ -4,20 +4,11 @@ pragma solidity ^0.8.28;
 import {Base} from "./Base.t.sol";
 import {Merkle64Harness} from "../../contracts/test/Merkle64Harness.sol";
 
-/// @dev JSON cheatcodes beyond Base's Vm (Foundry cheatcode ABI, served by Hardhat 3's runner).
-interface VmJson {
-    function parseJsonUint(string calldata json, string calldata key) external pure returns (uint256);
-    function parseJsonBytes(string calldata json, string calldata key) external pure returns (bytes memory);
-    function parseJsonBytesArray(
-        string calldata json,
-        string calldata key
-    ) external pure returns (bytes[] memory);
-}
-
 /// @dev Shared helpers: the vectors file and a Solidity-side tree builder for fuzzing.
 abstract contract Merkle64Fixture is Base {
-    VmJson internal constant vmJson = VmJson(address(uint160(uint256(keccak256("hevm cheat code")))));
     string internal constant VECTORS = "./test/vectors/merkle64.json";
+    /// @dev Fuzzed trees have 1..70 leaves: seven levels, odd counts promote nodes at several of them.
+    uint256 internal constant MAX_FUZZ_LEAVES = 70;
 
     Merkle64Harness internal h;
 
@@ -31,7 +22,7 @@ abstract contract Merkle64Fixture is Base {
     }
 
     function _b8Array(string memory json, string memory key) internal pure returns (bytes8[] memory out) {
-        bytes[] memory raw = vmJson.parseJsonBytesArray(json, key);
+        bytes[] memory raw = vm.parseJsonBytesArray(json, key);
         out = new bytes8[](raw.length);
         for (uint256 i; i < raw.length; ++i) out[i] = _b8(raw[i]);
     }
@@ -63,6 +54,29 @@ abstract contract Merkle64Fixture is Base {
         proof = new bytes8[](len);
         for (uint256 i; i < len; ++i) proof[i] = tmp[i];
     }
+
+    /// @dev A fuzzed tree of 1..MAX_FUZZ_LEAVES leaves and the genuine claim of one of its leaves.
+    function _fuzzClaim(
+        uint256 seed,
+        uint256 nRaw,
+        uint256 iRaw
+    ) internal view returns (bytes8[] memory leaves, Merkle64Harness.Claim memory c) {
+        uint256 n = bound(nRaw, 1, MAX_FUZZ_LEAVES);
+        uint256 index = bound(iRaw, 0, n - 1);
+        leaves = _leaves(seed, n);
+        c = Merkle64Harness.Claim(
+            h.computeRoot(leaves),
+            uint32(n),
+            index,
+            leaves[index],
+            _proof(leaves, index)
+        );
+    }
+
+    /// @dev A copy of `c` to tamper with (memory structs are references).
+    function _copy(Merkle64Harness.Claim memory c) internal pure returns (Merkle64Harness.Claim memory) {
+        return Merkle64Harness.Claim(c.root, c.leafCount, c.index, c.leaf, c.proof);
+    }
 }
 
 /// @title Merkle64 tests: the shared vectors (TS == Solidity) and fuzzed refusals.
@@ -70,32 +84,47 @@ contract Merkle64Test is Merkle64Fixture {
     /// @dev Every vector tree: Solidity recomputes the TS root, accepts every stored TS proof, refuses tampering.
     function testVectorTrees() public view {
         string memory json = vm.readFile(VECTORS);
-        uint256 treeCount = vmJson.parseJsonUint(json, ".treeCount");
+        uint256 treeCount = vm.parseJsonUint(json, ".treeCount");
         assertEq(treeCount, 40, "tree count");
         for (uint256 t; t < treeCount; ++t) {
             string memory tk = _key(".trees[", t, "]");
-            uint32 n = uint32(vmJson.parseJsonUint(json, string.concat(tk, ".leafCount")));
-            bytes8 root = _b8(vmJson.parseJsonBytes(json, string.concat(tk, ".root")));
+            uint32 n = uint32(vm.parseJsonUint(json, string.concat(tk, ".leafCount")));
+            bytes8 root = _b8(vm.parseJsonBytes(json, string.concat(tk, ".root")));
             bytes8[] memory leaves = _b8Array(json, string.concat(tk, ".leaves"));
             assertEq(leaves.length, n, "leaf count");
             assertTrue(h.computeRoot(leaves) == root, "Solidity root == TS root");
-            uint256 proofCount = vmJson.parseJsonUint(json, string.concat(tk, ".proofCount"));
+            uint256 proofCount = vm.parseJsonUint(json, string.concat(tk, ".proofCount"));
             for (uint256 p; p < proofCount; ++p) {
                 string memory pk = string.concat(tk, _key(".proofs[", p, "]"));
-                uint256 index = vmJson.parseJsonUint(json, string.concat(pk, ".index"));
+                uint256 index = vm.parseJsonUint(json, string.concat(pk, ".index"));
                 bytes8[] memory proof = _b8Array(json, string.concat(pk, ".proof"));
-                assertTrue(h.verify(proof, root, n, index, leaves[index]), "TS proof verifies on Solidity");
-                assertTrue(!h.verify(proof, root, n + 1, index, leaves[index]), "count + 1 refused");
-                assertTrue(!h.verify(proof, root, n, index + 1, leaves[index]), "index + 1 refused");
-                assertTrue(!h.verify(proof, root, n, index, ~leaves[index]), "other leaf refused");
-                if (proof.length > 0) {
-                    bytes8[] memory cut = new bytes8[](proof.length - 1);
-                    for (uint256 i; i < cut.length; ++i) cut[i] = proof[i];
-                    assertTrue(!h.verify(cut, root, n, index, leaves[index]), "truncated proof refused");
-                    proof[0] = proof[0] ^ bytes8(uint64(1));
-                    assertTrue(!h.verify(proof, root, n, index, leaves[index]), "flipped sibling refused");
-                }
+                _checkVectorProof(Merkle64Harness.Claim(root, n, index, leaves[index], proof));
             }
+        }
+    }
+
+    /// @dev A stored TS proof verifies; a larger count, the next index, another leaf, a truncated proof and a
+    /// flipped sibling are each refused.
+    function _checkVectorProof(Merkle64Harness.Claim memory c) private view {
+        assertTrue(h.verify(c), "TS proof verifies on Solidity");
+        Merkle64Harness.Claim memory bad = _copy(c);
+        bad.leafCount = c.leafCount + 1;
+        assertTrue(!h.verify(bad), "count + 1 refused");
+        bad = _copy(c);
+        bad.index = c.index + 1;
+        assertTrue(!h.verify(bad), "index + 1 refused");
+        bad = _copy(c);
+        bad.leaf = ~c.leaf;
+        assertTrue(!h.verify(bad), "other leaf refused");
+        if (c.proof.length > 0) {
+            bad = _copy(c);
+            bad.proof = new bytes8[](c.proof.length - 1);
+            for (uint256 i; i < bad.proof.length; ++i) bad.proof[i] = c.proof[i];
+            assertTrue(!h.verify(bad), "truncated proof refused");
+            bad.proof = new bytes8[](c.proof.length);
+            for (uint256 i; i < bad.proof.length; ++i) bad.proof[i] = c.proof[i];
+            bad.proof[0] = bad.proof[0] ^ bytes8(uint64(1));
+            assertTrue(!h.verify(bad), "flipped sibling refused");
         }
     }
 
@@ -111,14 +140,10 @@ contract Merkle64Test is Merkle64Fixture {
 
     /// @dev Root recomputation and every proof of a random tree agree with the reference builder.
     function testFuzzRootAndProof(uint256 seed, uint256 nRaw, uint256 iRaw) public view {
-        uint256 n = bound(nRaw, 1, 70);
-        uint256 index = bound(iRaw, 0, n - 1);
-        bytes8[] memory leaves = _leaves(seed, n);
-        bytes8 root = h.computeRoot(leaves);
-        bytes8[] memory proof = _proof(leaves, index);
+        (, Merkle64Harness.Claim memory c) = _fuzzClaim(seed, nRaw, iRaw);
         // Root from the proof path equals computeRoot's (the count is committed the same way).
-        assertTrue(h.verify(proof, root, uint32(n), index, leaves[index]), "proof verifies");
-        assertTrue(h.verifyPlain(proof, root, uint32(n), index, leaves[index]), "plain verifier agrees");
+        assertTrue(h.verify(c), "proof verifies");
+        assertTrue(h.verifyPlain(c), "plain verifier agrees");
     }
 
     /// @dev A leaf that is not in the tree fails with any leaf's proof, at any position.
@@ -128,12 +153,10 @@ contract Merkle64Test is Merkle64Fixture {
         uint256 iRaw,
         bytes8 stranger
     ) public view {
-        uint256 n = bound(nRaw, 1, 70);
-        uint256 index = bound(iRaw, 0, n - 1);
-        bytes8[] memory leaves = _leaves(seed, n);
-        for (uint256 i; i < n; ++i) if (leaves[i] == stranger) return; // 2^-64 per leaf: never in practice
-        bytes8 root = h.computeRoot(leaves);
-        assertTrue(!h.verify(_proof(leaves, index), root, uint32(n), index, stranger), "stranger refused");
+        (bytes8[] memory leaves, Merkle64Harness.Claim memory c) = _fuzzClaim(seed, nRaw, iRaw);
+        for (uint256 i; i < leaves.length; ++i) if (leaves[i] == stranger) return; // 2^-64 per leaf: never in practice
+        c.leaf = stranger;
+        assertTrue(!h.verify(c), "stranger refused");
     }
 
     /// @dev Any other index or leaf count fails; the assembly verifier agrees with the plain one throughout.
@@ -144,47 +167,40 @@ contract Merkle64Test is Merkle64Fixture {
         uint256 jRaw,
         uint32 otherCount
     ) public view {
-        uint256 n = bound(nRaw, 1, 70);
-        uint256 index = bound(iRaw, 0, n - 1);
-        uint256 other = jRaw % (n + 2);
-        bytes8[] memory leaves = _leaves(seed, n);
-        bytes8 root = h.computeRoot(leaves);
-        bytes8[] memory proof = _proof(leaves, index);
-        if (other != index) {
-            assertTrue(!h.verify(proof, root, uint32(n), other, leaves[index]), "altered index refused");
-            assertTrue(
-                !h.verifyPlain(proof, root, uint32(n), other, leaves[index]),
-                "plain: altered index refused"
-            );
+        (, Merkle64Harness.Claim memory c) = _fuzzClaim(seed, nRaw, iRaw);
+        uint256 other = jRaw % (uint256(c.leafCount) + 2);
+        if (other != c.index) {
+            Merkle64Harness.Claim memory bad = _copy(c);
+            bad.index = other;
+            assertTrue(!h.verify(bad), "altered index refused");
+            assertTrue(!h.verifyPlain(bad), "plain: altered index refused");
         }
-        if (otherCount != n) {
-            assertTrue(!h.verify(proof, root, otherCount, index, leaves[index]), "altered count refused");
-            assertTrue(
-                !h.verifyPlain(proof, root, otherCount, index, leaves[index]),
-                "plain: altered count refused"
-            );
+        if (otherCount != c.leafCount) {
+            Merkle64Harness.Claim memory bad = _copy(c);
+            bad.leafCount = otherCount;
+            assertTrue(!h.verify(bad), "altered count refused");
+            assertTrue(!h.verifyPlain(bad), "plain: altered count refused");
         }
     }
 
     /// @dev Arbitrary claims: assembly and plain verifiers always give the same answer.
-    function testFuzzAsmMatchesPlain(
-        bytes8[] calldata proof,
-        bytes8 root,
-        uint32 leafCount,
-        uint256 index,
-        bytes8 leaf
-    ) public view {
-        index = index % (uint256(leafCount) + 2);
-        bool a = h.verify(proof, root, leafCount, index, leaf);
-        assertTrue(a == h.verifyPlain(proof, root, leafCount, index, leaf), "asm == plain");
+    function testFuzzAsmMatchesPlain(Merkle64Harness.Claim calldata claim) public view {
+        Merkle64Harness.Claim memory c = claim;
+        c.index = c.index % (uint256(c.leafCount) + 2);
+        assertTrue(h.verify(c) == h.verifyPlain(c), "asm == plain");
     }
 
     /// @dev A proof word with non-zero padding below its 8 bytes is refused, not masked into a valid sibling.
     function testDirtyProofPaddingRefused() public view {
         bytes8[] memory leaves = _leaves(7, 2);
-        bytes8 root = h.computeRoot(leaves);
-        bytes8[] memory proof = _proof(leaves, 0);
-        bytes memory data = abi.encodeCall(h.verify, (proof, root, 2, 0, leaves[0]));
+        Merkle64Harness.Claim memory c = Merkle64Harness.Claim(
+            h.computeRoot(leaves),
+            2,
+            0,
+            leaves[0],
+            _proof(leaves, 0)
+        );
+        bytes memory data = abi.encodeCall(h.verify, (c));
         (bool ok, bytes memory ret) = address(h).staticcall(data);
         assertTrue(ok && abi.decode(ret, (bool)), "clean proof verifies");
         // The single proof element is the last calldata word: set its lowest byte.
@@ -197,6 +213,9 @@ contract Merkle64Test is Merkle64Fixture {
     function testEmptyTree() public {
         vm.expectRevert(abi.encodeWithSignature("EmptyTree()"));
         h.computeRoot(new bytes8[](0));
-        assertTrue(!h.verify(new bytes8[](0), bytes8(0), 0, 0, bytes8(0)), "empty tree refused");
+        assertTrue(
+            !h.verify(Merkle64Harness.Claim(bytes8(0), 0, 0, bytes8(0), new bytes8[](0))),
+            "empty tree refused"
+        );
     }
 }

@@ -12,21 +12,29 @@ contract MesMathTest is Base {
     uint256 internal constant MAX64 = type(uint64).max;
     uint256 internal constant MAX_PROSUMERS = 16;
 
+    /// @dev test/vectors/mes.json: one array per field, row i across them is one case.
+    struct Vectors {
+        uint256[] loadWh;
+        uint256[] generationWh;
+        uint256[] capacityW;
+        uint256[] psa;
+        uint256[] df;
+        uint256[] mesW;
+        uint256[] allowedWh;
+    }
+
+    string private constant VECTORS_TYPE =
+        "Vectors(uint256[] loadWh,uint256[] generationWh,uint256[] capacityW,uint256[] psa,uint256[] df,"
+        "uint256[] mesW,uint256[] allowedWh)";
+
     function testSharedVectors() public view {
-        string memory json = vm.readFile("test/vectors/mes.json");
-        uint256[] memory l = vm.parseJsonUintArray(json, ".loadWh");
-        uint256[] memory g = vm.parseJsonUintArray(json, ".generationWh");
-        uint256[] memory c = vm.parseJsonUintArray(json, ".capacityW");
-        uint256[] memory p = vm.parseJsonUintArray(json, ".psa");
-        uint256[] memory df = vm.parseJsonUintArray(json, ".df");
-        uint256[] memory m = vm.parseJsonUintArray(json, ".mesW");
-        uint256[] memory a = vm.parseJsonUintArray(json, ".allowedWh");
-        assertTrue(l.length >= 300, "at least 300 vectors");
-        for (uint256 i; i < l.length; ++i) {
-            assertEq(MesMath.psa(l[i], g[i]), p[i], "psa");
-            assertEq(MesMath.decrementalFactor(l[i], g[i]), df[i], "df");
-            assertEq(MesMath.mes(p[i], c[i]), m[i], "mes");
-            assertEq(BillMath.allowedExportWh(p[i], c[i]), a[i], "allowedWh");
+        Vectors memory v = abi.decode(readVectors("test/vectors/mes.json", VECTORS_TYPE), (Vectors));
+        assertTrue(v.loadWh.length >= 300, "at least 300 vectors");
+        for (uint256 i; i < v.loadWh.length; ++i) {
+            assertEq(MesMath.psa(v.loadWh[i], v.generationWh[i]), v.psa[i], "psa");
+            assertEq(MesMath.decrementalFactor(v.loadWh[i], v.generationWh[i]), v.df[i], "df");
+            assertEq(MesMath.mes(v.psa[i], v.capacityW[i]), v.mesW[i], "mes");
+            assertEq(BillMath.allowedExportWh(v.psa[i], v.capacityW[i]), v.allowedWh[i], "allowedWh");
         }
     }
 

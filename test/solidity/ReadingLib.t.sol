@@ -4,29 +4,20 @@ pragma solidity ^0.8.28;
 import {Merkle64Fixture} from "./Merkle64.t.sol";
 import {ReadingLib} from "../../contracts/libraries/ReadingLib.sol";
 
-interface VmJsonReading {
-    function parseJsonAddress(string calldata json, string calldata key) external pure returns (address);
-    function parseJsonBytes32(string calldata json, string calldata key) external pure returns (bytes32);
-    function parseJsonString(string calldata json, string calldata key) external pure returns (string memory);
-}
-
 /// @title ReadingLib tests: EIP-712 digest, signer and leaf of real signed readings equal TS's; balance rule.
 contract ReadingLibTest is Merkle64Fixture {
-    VmJsonReading internal constant vmR = VmJsonReading(
-        address(uint160(uint256(keccak256("hevm cheat code"))))
-    );
     uint256 private constant SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141;
     bytes32 private constant DOMAIN_TYPEHASH = keccak256(
         "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
     );
 
     function _u(string memory json, string memory key) private pure returns (uint256) {
-        return vmJson.parseJsonUint(json, key);
+        return vm.parseJsonUint(json, key);
     }
 
     function _reading(string memory json, uint256 i) private pure returns (ReadingLib.Reading memory r) {
         string memory k = _key(".readings[", i, "]");
-        r.meter = vmR.parseJsonAddress(json, string.concat(k, ".meter"));
+        r.meter = vm.parseJsonAddress(json, string.concat(k, ".meter"));
         r.period = uint32(_u(json, string.concat(k, ".period")));
         r.importWh = uint64(_u(json, string.concat(k, ".importWh")));
         r.exportWh = uint64(_u(json, string.concat(k, ".exportWh")));
@@ -43,10 +34,10 @@ contract ReadingLibTest is Merkle64Fixture {
                 keccak256("GridShare"),
                 keccak256("1"),
                 _u(json, ".chainId"),
-                vmR.parseJsonAddress(json, ".registry")
+                vm.parseJsonAddress(json, ".registry")
             )
         );
-        assertTrue(sep == vmR.parseJsonBytes32(json, ".domainSeparator"), "domain separator TS == Solidity");
+        assertTrue(sep == vm.parseJsonBytes32(json, ".domainSeparator"), "domain separator TS == Solidity");
     }
 
     /// @dev Buildings 1-12's signed readings: struct hash, digest, signer, leaf and the batch root agree with TS.
@@ -59,25 +50,25 @@ contract ReadingLibTest is Merkle64Fixture {
         for (uint256 i; i < count; ++i) {
             string memory k = _key(".readings[", i, "]");
             ReadingLib.Reading memory r = _reading(json, i);
-            bytes memory sig = vmJson.parseJsonBytes(json, string.concat(k, ".signature"));
+            bytes memory sig = vm.parseJsonBytes(json, string.concat(k, ".signature"));
             assertTrue(
-                h.hashStruct(r) == vmR.parseJsonBytes32(json, string.concat(k, ".structHash")),
+                h.hashStruct(r) == vm.parseJsonBytes32(json, string.concat(k, ".structHash")),
                 "structHash"
             );
             assertTrue(
-                h.readingDigest(r, sep) == vmR.parseJsonBytes32(json, string.concat(k, ".digest")),
+                h.readingDigest(r, sep) == vm.parseJsonBytes32(json, string.concat(k, ".digest")),
                 "digest"
             );
             assertTrue(h.readingSigner(r, sig, sep) == r.meter, "meter signed it");
             leaves[i] = h.readingLeaf(r, sig);
             assertTrue(
-                leaves[i] == _b8(vmJson.parseJsonBytes(json, string.concat(k, ".leaf"))),
+                leaves[i] == _b8(vm.parseJsonBytes(json, string.concat(k, ".leaf"))),
                 "leaf TS == Solidity"
             );
             assertTrue(h.isBalanced(r), "real readings balance");
             if (i > 0) assertTrue(leaves[i] != leaves[i - 1], "distinct leaves");
         }
-        assertTrue(h.computeRoot(leaves) == _b8(vmJson.parseJsonBytes(json, ".clusterRoot")), "cluster root");
+        assertTrue(h.computeRoot(leaves) == _b8(vm.parseJsonBytes(json, ".clusterRoot")), "cluster root");
     }
 
     /// @dev The high-s twin of a valid signature, a 64-byte signature and v = 0/1 are all refused.
@@ -85,7 +76,7 @@ contract ReadingLibTest is Merkle64Fixture {
         string memory json = vm.readFile(VECTORS);
         bytes32 sep = _domainSeparator(json);
         ReadingLib.Reading memory r = _reading(json, 0);
-        bytes memory sig = vmJson.parseJsonBytes(json, ".readings[0].signature");
+        bytes memory sig = vm.parseJsonBytes(json, ".readings[0].signature");
         (bytes32 rr, bytes32 s, uint8 v) = _split(sig);
         bytes memory highS = abi.encodePacked(
             rr,

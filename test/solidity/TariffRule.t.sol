@@ -4,69 +4,48 @@ pragma solidity ^0.8.28;
 import {Base} from "./Base.t.sol";
 import {TariffRule} from "../../contracts/libraries/TariffRule.sol";
 
-/// @dev The JSON cheatcodes this test needs beyond Base's Vm (Foundry cheatcode ABI).
-interface VmJson {
-    function readFile(string calldata path) external view returns (string memory);
-    function parseJsonUint(string calldata json, string calldata key) external pure returns (uint256);
-    function parseJsonUintArray(
-        string calldata json,
-        string calldata key
-    ) external pure returns (uint256[] memory);
-    function parseJsonIntArray(
-        string calldata json,
-        string calldata key
-    ) external pure returns (int256[] memory);
-}
-
 /// @dev TariffRule against the TS twin's vectors (test/vectors/tariff.json) and its own properties.
 contract TariffRuleTest is Base {
-    VmJson internal constant vmj = VmJson(address(uint160(uint256(keccak256("hevm cheat code")))));
-
-    struct Columns {
-        uint256[] baseImport;
-        uint256[] baseExport;
+    /// @dev test/vectors/tariff.json: one array per field, row i across them is one case.
+    struct Vectors {
+        uint256 count;
+        uint256[] baseImportRate;
+        uint256[] baseExportRate;
         uint256[] floorRate;
         uint256[] ceilingRate;
-        uint256[] sensitivity;
-        uint256[] load;
-        uint256[] generation;
+        uint256[] sensitivityBps;
+        uint256[] loadWh;
+        uint256[] generationWh;
         uint256[] importRate;
         uint256[] exportRate;
-        int256[] gap;
+        int256[] gapBps;
     }
 
-    function _read() private view returns (Columns memory c, uint256 count) {
-        string memory json = vmj.readFile("./test/vectors/tariff.json");
-        count = vmj.parseJsonUint(json, ".count");
-        c.baseImport = vmj.parseJsonUintArray(json, ".baseImportRate");
-        c.baseExport = vmj.parseJsonUintArray(json, ".baseExportRate");
-        c.floorRate = vmj.parseJsonUintArray(json, ".floorRate");
-        c.ceilingRate = vmj.parseJsonUintArray(json, ".ceilingRate");
-        c.sensitivity = vmj.parseJsonUintArray(json, ".sensitivityBps");
-        c.load = vmj.parseJsonUintArray(json, ".loadWh");
-        c.generation = vmj.parseJsonUintArray(json, ".generationWh");
-        c.importRate = vmj.parseJsonUintArray(json, ".importRate");
-        c.exportRate = vmj.parseJsonUintArray(json, ".exportRate");
-        c.gap = vmj.parseJsonIntArray(json, ".gapBps");
-    }
+    string private constant VECTORS_TYPE =
+        "Vectors(uint256 count,uint256[] baseImportRate,uint256[] baseExportRate,uint256[] floorRate,"
+        "uint256[] ceilingRate,uint256[] sensitivityBps,uint256[] loadWh,uint256[] generationWh,"
+        "uint256[] importRate,uint256[] exportRate,int256[] gapBps)";
 
     function testVectorsMatchTypeScript() public view {
-        (Columns memory c, uint256 count) = _read();
-        assertTrue(count >= 60, "vector count");
-        assertEq(c.load.length, count, "column length");
-        for (uint256 i = 0; i < count; i++) {
+        Vectors memory v = abi.decode(readVectors("./test/vectors/tariff.json", VECTORS_TYPE), (Vectors));
+        assertTrue(v.count >= 60, "vector count");
+        assertEq(v.loadWh.length, v.count, "column length");
+        for (uint256 i = 0; i < v.count; i++) {
             TariffRule.Params memory p = TariffRule.Params({
-                baseImportRate: uint64(c.baseImport[i]),
-                baseExportRate: uint64(c.baseExport[i]),
-                floorRate: uint64(c.floorRate[i]),
-                ceilingRate: uint64(c.ceilingRate[i]),
-                sensitivityBps: uint16(c.sensitivity[i])
+                baseImportRate: uint64(v.baseImportRate[i]),
+                baseExportRate: uint64(v.baseExportRate[i]),
+                floorRate: uint64(v.floorRate[i]),
+                ceilingRate: uint64(v.ceilingRate[i]),
+                sensitivityBps: uint16(v.sensitivityBps[i])
             });
             assertTrue(TariffRule.isValid(p), "vector params valid");
-            (uint64 imp, uint64 exp) = TariffRule.rates(p, uint64(c.load[i]), uint64(c.generation[i]));
-            assertEq(imp, c.importRate[i], "importRate");
-            assertEq(exp, c.exportRate[i], "exportRate");
-            assertTrue(TariffRule.gapBps(uint64(c.load[i]), uint64(c.generation[i])) == c.gap[i], "gapBps");
+            (uint64 imp, uint64 exp) = TariffRule.rates(p, uint64(v.loadWh[i]), uint64(v.generationWh[i]));
+            assertEq(imp, v.importRate[i], "importRate");
+            assertEq(exp, v.exportRate[i], "exportRate");
+            assertTrue(
+                TariffRule.gapBps(uint64(v.loadWh[i]), uint64(v.generationWh[i])) == v.gapBps[i],
+                "gapBps"
+            );
         }
     }
 
