@@ -3,6 +3,7 @@ import { Wallet, getAddress, keccak256, toUtf8Bytes } from "ethers";
 import { PERIOD_SECONDS } from "../../lib/constants.js";
 import { gridDomain, signReading, type Reading, type SignedReading } from "../../lib/batches/reading.js";
 import type { ChainView, MeterRecord, ServedCluster } from "../../lib/gateway/types.js";
+import type { RegisteredMeterKind } from "../../lib/chain/schema.js";
 
 export const OPEN_END = 2 ** 32 - 1;
 export const FAKE_REGISTRY = "0x00000000000000000000000000000000000000aa";
@@ -26,7 +27,7 @@ export class FakeChain implements ChainView {
   at(period: number, seconds = 0): void {
     this.nowSeconds = BigInt(period * PERIOD_SECONDS + seconds);
   }
-  addMeter(clusterId: number, wallet: Wallet, kind: "consumer" | "prosumer" = "prosumer"): void {
+  addMeter(clusterId: number, wallet: Wallet, kind: RegisteredMeterKind = "prosumer"): void {
     const a = getAddress(wallet.address);
     this.meters.set(a, { clusterId, kind, status: "active", fromPeriod: 0, untilPeriod: OPEN_END });
     this.clusters.set(clusterId, [...(this.clusters.get(clusterId) ?? []), a]);
