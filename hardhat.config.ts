@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
 import { configVariable, defineConfig } from "hardhat/config";
 import { gridShareTasks } from "./tasks/index.js";
+import chainSchema from "./plugins/chain-schema/index.js";
 
 const require = createRequire(import.meta.url);
 
@@ -22,7 +23,7 @@ const compiler = (runs: number) => ({
 });
 
 export default defineConfig({
-  plugins: [hardhatToolboxMochaEthers],
+  plugins: [hardhatToolboxMochaEthers, chainSchema],
   tasks: gridShareTasks,
   solidity: {
     profiles: {

@@ -9,7 +9,8 @@ import { concat, Signature, toBeHex } from "ethers";
 import { buildBatch, type BuiltBatch } from "../lib/batches/batch.js";
 import { getProof } from "../lib/batches/merkle64.js";
 import { gridDomain, signReading, type SignedReading } from "../lib/batches/reading.js";
-import { BatchStatus, deployGrid, type Grid } from "../lab/fixtures/grid.js";
+import { deployGrid, type Grid } from "../lab/fixtures/grid.js";
+import { BatchStatus } from "../lib/chain/schema.js";
 import { readingFor, signedReadings } from "../lab/fixtures/readings.js";
 
 const { ethers, networkHelpers } = await network.create();

@@ -11,7 +11,8 @@ import {
 } from "../lib/batches/batch.js";
 import { buildTree, leafHash } from "../lib/batches/merkle64.js";
 import { FIXED_ONE } from "../lib/constants.js";
-import { BatchStatus, deployGrid, type Grid } from "../lab/fixtures/grid.js";
+import { deployGrid, type Grid } from "../lab/fixtures/grid.js";
+import { BatchStatus } from "../lib/chain/schema.js";
 import { header } from "../lab/fixtures/batches.js";
 import { signedReadings } from "../lab/fixtures/readings.js";
 

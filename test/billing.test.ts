@@ -29,7 +29,13 @@ import { certificateDomain, signCertificate } from "../lib/certificates/certific
 import { DEFAULT_TARIFF_PARAMS, tariffRates } from "../lib/tariffs/tariff.js";
 import { mondayOnOrBefore, periodStart } from "../lib/time.js";
 import { mes, psa } from "../lib/mes/mes.js";
-import { computeBill, checkComplete, BillRefusedError, type BillReading, type Bill } from "../lib/billing/billing.js";
+import {
+  computeBill,
+  checkComplete,
+  BillRefusedError,
+  type BillReading,
+  type Bill,
+} from "../lib/billing/billing.js";
 import {
   billFromChain,
   fetchWeekProofs,
@@ -49,8 +55,8 @@ import { Gateway } from "../lib/gateway/gateway.js";
 import { buildServer } from "../lib/gateway/server.js";
 import { buildClusterBatch } from "../lib/gateway/batching.js";
 import { runTask } from "./helpers/tasks.js";
+import { BatchStatus, MeterKind } from "../lib/chain/schema.js";
 
-const STATUS = { None: 0n, Pending: 1n, Accepted: 2n, Disputed: 3n } as const;
 /** Data week 9: Monday 3 - Sunday 9 October 2016, one of the weeks with the most curtailment (docs/mes.md). */
 const DATA_WEEK = 9;
 const BUILDINGS = Array.from({ length: 12 }, (_, i) => i + 1);
@@ -292,7 +298,7 @@ describe("Billing (SPEC 11) on a real week of Buildings 1-12 and the real contra
       const group = c.meters.map((m) => m.building);
       for (const p of WEEK_PERIODS) {
         const b = await f.ledger.batchOf(c.clusterId, p);
-        expect(b.status).to.equal(STATUS.Accepted);
+        expect(b.status).to.equal(BatchStatus.Accepted);
         expect(b.root).to.equal(f.batches.get(`${c.clusterId}:${p}`)!.header.root);
         let load = 0n;
         let gen = 0n;
@@ -397,10 +403,10 @@ describe("Billing (SPEC 11) on a real week of Buildings 1-12 and the real contra
   it("mesOf refuses a period without an accepted batch and an unknown meter", async () => {
     await expect(f.billing.mesOf(f.meters[0]!, W2_DISPUTED))
       .to.be.revertedWithCustomError(f.billing, "BatchNotAccepted")
-      .withArgs(1, W2_DISPUTED, STATUS.Disputed);
+      .withArgs(1, W2_DISPUTED, BatchStatus.Disputed);
     await expect(f.billing.mesOf(f.meters[0]!, W2_PENDING + 5))
       .to.be.revertedWithCustomError(f.billing, "BatchNotAccepted")
-      .withArgs(1, W2_PENDING + 5, STATUS.None);
+      .withArgs(1, W2_PENDING + 5, BatchStatus.None);
     await expect(f.billing.mesOf(f.utility.address, FIRST))
       .to.be.revertedWithCustomError(f.billing, "UnknownMeter")
       .withArgs(f.utility.address);
@@ -478,12 +484,12 @@ describe("Billing (SPEC 11) on a real week of Buildings 1-12 and the real contra
       const w2 = f.proofsOf(m, [W2_ACCEPTED, W2_DISPUTED]);
       await expect(f.billing.quote(m, WEEK + 1, w2))
         .to.be.revertedWithCustomError(f.ledger, "BatchNotAccepted")
-        .withArgs(1, W2_DISPUTED, STATUS.Disputed);
+        .withArgs(1, W2_DISPUTED, BatchStatus.Disputed);
     });
 
     it("settling while a batch of the week is undecided; the quote counts the undecided batches and falls back to the last tariff", async () => {
       const m = f.meters[0]!;
-      expect((await f.ledger.batchOf(1, W2_PENDING)).status).to.equal(STATUS.Pending);
+      expect((await f.ledger.batchOf(1, W2_PENDING)).status).to.equal(BatchStatus.Pending);
       const proofs = f.proofsOf(m, [W2_ACCEPTED]);
       const quoted = billFromChain(await f.billing.quote(m, WEEK + 1, proofs));
       // 84 accepted (billed), 85 disputed (not billed, not required), 86 pending and 87..125 never submitted.
@@ -494,12 +500,12 @@ describe("Billing (SPEC 11) on a real week of Buildings 1-12 and the real contra
       expect([quoted.tariffWeek, quoted.tariffFallback]).to.deep.equal([WEEK, true]);
       await expect(f.billing.settle(m, WEEK + 1, proofs))
         .to.be.revertedWithCustomError(f.billing, "WeekNotDecided")
-        .withArgs(m, WEEK + 1, W2_PENDING, STATUS.Pending);
+        .withArgs(m, WEEK + 1, W2_PENDING, BatchStatus.Pending);
       // A meter of another cluster: its week-2 batches were never submitted.
       const other = f.meters.find((x) => f.clusterOf.get(x) === 2)!;
       await expect(f.billing.settle(other, WEEK + 1, []))
         .to.be.revertedWithCustomError(f.billing, "WeekNotDecided")
-        .withArgs(other, WEEK + 1, W2_ACCEPTED, STATUS.None);
+        .withArgs(other, WEEK + 1, W2_ACCEPTED, BatchStatus.None);
     });
 
     it("an unknown meter and a week beyond the period range", async () => {
@@ -741,7 +747,8 @@ describe("BatchLedger decision gas with real batches: 4 and 1,000 prosumers", fu
       { length: SMALL + BIG },
       (_, i) => new Wallet(keccak256(toUtf8Bytes(`billing-gas-meter-${i}`))),
     );
-    for (const [i, w] of wallets.entries()) await registry.addMeter(i < SMALL ? 1 : 2, w.address, 2);
+    for (const [i, w] of wallets.entries())
+      await registry.addMeter(i < SMALL ? 1 : 2, w.address, MeterKind.Prosumer);
     const current = Number(await registry.currentPeriod());
     const domain = gridDomain((await ethers.provider.getNetwork()).chainId, await registry.getAddress());
     const p = current + 1;
@@ -776,7 +783,7 @@ describe("BatchLedger decision gas with real batches: 4 and 1,000 prosumers", fu
       [big, 2],
     ] as const) {
       const stored = await ledger.batchOf(cluster, batch.header.period);
-      expect(stored.status).to.equal(STATUS.Accepted);
+      expect(stored.status).to.equal(BatchStatus.Accepted);
       expect(stored.leafCount).to.equal(BigInt(batch.readings.length));
       expect(stored.psa).to.equal(psa(batch.header.totalLoadWh, batch.header.totalGenerationWh));
     }

@@ -13,16 +13,18 @@ import {
   validateApplication,
   readApplicationFile,
 } from "../lib/certificates/certificates.js";
-import { encryptRecord, decryptRecord, recordCommitment, parseRecordKey } from "../lib/certificates/record.js";
+import {
+  encryptRecord,
+  decryptRecord,
+  recordCommitment,
+  parseRecordKey,
+} from "../lib/certificates/record.js";
 import { periodStart } from "../lib/time.js";
+import { MeterKind, MeterStatus } from "../lib/chain/schema.js";
 
 const { ethers, networkHelpers } = await network.create();
 const dgmdFixture = () => deployDgmd(ethers, networkHelpers);
 const load = () => networkHelpers.loadFixture(dgmdFixture);
-
-/** IClusterRegistry enums as the errors carry them. */
-const Kind = { None: 0, Consumer: 1, Prosumer: 2 };
-const Status = { None: 0, Active: 1, Tampered: 2, Replaced: 3 };
 
 function proofArg(signed: SignedReading, index = 0, proof: string[] = []) {
   return { reading: signed.reading, signature: signed.signature, index, proof };
@@ -131,8 +133,8 @@ describe("CapacityCertificates: submission", () => {
     const f = await load();
     const stranger = Wallet.createRandom().address;
     for (const [meter, kind, status] of [
-      [stranger, Kind.None, Status.None],
-      [f.consumer.address, Kind.Consumer, Status.Active],
+      [stranger, MeterKind.None, MeterStatus.None],
+      [f.consumer.address, MeterKind.Consumer, MeterStatus.Active],
     ] as const) {
       const cert = await makeCert(f, meter, 4000n);
       await expect(f.certs.submitCertificate(cert, await sign(f, cert)))
@@ -144,11 +146,11 @@ describe("CapacityCertificates: submission", () => {
     const tampered = await makeCert(f, f.prosumerMeters[0].address, 4000n);
     await expect(f.certs.submitCertificate(tampered, await sign(f, tampered)))
       .to.be.revertedWithCustomError(f.certs, "MeterNotEligible")
-      .withArgs(f.prosumerMeters[0].address, Kind.Prosumer, Status.Tampered);
+      .withArgs(f.prosumerMeters[0].address, MeterKind.Prosumer, MeterStatus.Tampered);
     await f.registry.replaceMeter(f.prosumerMeters[0].address, Wallet.createRandom().address, "WP-1");
     await expect(f.certs.submitCertificate(tampered, await sign(f, tampered)))
       .to.be.revertedWithCustomError(f.certs, "MeterNotEligible")
-      .withArgs(f.prosumerMeters[0].address, Kind.Prosumer, Status.Replaced);
+      .withArgs(f.prosumerMeters[0].address, MeterKind.Prosumer, MeterStatus.Replaced);
   });
 
   it("uses each certId once, also after revocation", async () => {

@@ -6,9 +6,15 @@
 import { Wallet } from "ethers";
 import { buildBatch, type BatchHeader } from "../../lib/batches/batch.js";
 import { psa } from "../../lib/mes/mes.js";
-import { checkReading, signReading, verifyReadingSignature, type SignedReading } from "../../lib/batches/reading.js";
+import {
+  checkReading,
+  signReading,
+  verifyReadingSignature,
+  type SignedReading,
+} from "../../lib/batches/reading.js";
 import { readingFor } from "../fixtures/readings.js";
 import type { Grid } from "../fixtures/grid.js";
+import { MeterKind } from "../../lib/chain/schema.js";
 import { chainDomain, domainOf, highS, signTamperAlarm } from "./chain.js";
 import { attempt, checkVerdict, honestBatch, openPeriod, txObservation, type TxVerdict } from "./mount.js";
 import {
@@ -53,7 +59,7 @@ async function roleAbuse(ctx: AttackContext): Promise<Observation> {
     removeNode: (r) => r.removeNode(grid.nodes[0].address),
     createCluster: (r) => r.createCluster(grid.nodes[0].address, 0, 0),
     setNeighbours: (r) => r.setNeighbours(TARGET, [grid.nodes[4].address]),
-    addMeter: (r) => r.addMeter(TARGET, fresh, 1),
+    addMeter: (r) => r.addMeter(TARGET, fresh, MeterKind.Consumer),
     removeMeter: (r) => r.removeMeter(meter),
     replaceMeter: (r) => r.replaceMeter(meter, fresh, "WP-forged"),
     grantRole: (r) => r.grantRole(admin, fresh),
@@ -524,7 +530,7 @@ export const EXTENDED_SCENARIOS: readonly Scenario[] = [
       });
       const domain = await chainDomain(grid);
       verifyReadingSignature(domain, signed); // validly signed by the meter itself
-      const kind = info.kind === 1n ? "consumer" : "prosumer";
+      const kind = MeterKind.nameOf(info.kind);
       const outcome = checkVerdict(() => checkReading(signed.reading, { kind }));
       return { outcome, attackSucceeded: outcome === "passed", detail: `registry kind ${kind}` };
     },

@@ -6,7 +6,8 @@ import type { ContractTransactionResponse, Interface } from "ethers";
 import { batchDigest, buildBatch, type BatchHeader } from "../../lib/batches/batch.js";
 import { GridShareError } from "../../lib/errors.js";
 import type { SignedReading } from "../../lib/batches/reading.js";
-import { BatchStatus, type Grid } from "../fixtures/grid.js";
+import type { Grid } from "../fixtures/grid.js";
+import { BatchStatus } from "../../lib/chain/schema.js";
 import { signedReadings } from "../fixtures/readings.js";
 import type { Observation } from "./types.js";
 

@@ -8,6 +8,7 @@ import { buildTree, treeNode } from "../../lib/batches/merkle64.js";
 import { signReading, verifyReadingSignature } from "../../lib/batches/reading.js";
 import { readingFor } from "../fixtures/readings.js";
 import { chainDomain, signTamperAlarm } from "./chain.js";
+import { MeterKind } from "../../lib/chain/schema.js";
 import { forgedCertificate } from "./dgmd.js";
 import {
   ACCEPTED_HONEST,
@@ -213,7 +214,7 @@ export const PAPER_SCENARIOS: readonly Scenario[] = [
       await (await grid.registry.replaceMeter(old.address, replacement.address, "WP-2026-0007")).wait();
       const allowed = await grid.registry.isReadingAllowed(old.address, TARGET, p + 1);
       const readd = await attempt(
-        () => grid.registry.connect(grid.utility).addMeter(TARGET, old.address, 1),
+        () => grid.registry.connect(grid.utility).addMeter(TARGET, old.address, MeterKind.Consumer),
         grid.registry.interface,
       );
       const succeeded = allowed || readd.ok;

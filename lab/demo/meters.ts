@@ -6,11 +6,12 @@
 import { keccak256, toUtf8Bytes, Wallet } from "ethers";
 import type { DemoMeter } from "../fixtures/demo-grid.js";
 import type { FleetMeter } from "../simulator/fleet.js";
+import type { RegisteredMeterKind } from "../../lib/chain/schema.js";
 
 export interface MeterSlot {
   readonly building: number;
   readonly clusterId: number;
-  readonly kind: "consumer" | "prosumer";
+  readonly kind: RegisteredMeterKind;
   readonly capacityW: number;
   /** The meter currently installed (changes when it is replaced). */
   wallet: Wallet;

@@ -12,16 +12,8 @@ import type {
 import type { GridSetup } from "./setup.js";
 import type { KnownContract } from "./gas.js";
 import { LIE_EXTRA_LOAD_WH } from "./attacks.js";
-import {
-  ACCEPTED,
-  BATCH_STATUS,
-  DISPUTED,
-  METER_STATUS,
-  NANO_PER_UNIT,
-  W,
-  short,
-  type DemoRun,
-} from "./session.js";
+import { NANO_PER_UNIT, W, short, type DemoRun } from "./session.js";
+import { BatchStatus, MeterStatus } from "../../lib/chain/schema.js";
 
 export function sumData(
   buildings: readonly number[],
@@ -58,14 +50,14 @@ export async function observeAttacks(r: DemoRun): Promise<ReportAttack[]> {
       ? "neighbours outvote it; honest totals accepted; parent overruled with a fault"
       : "no digest reaches 2 of 2: the batch is Disputed and nothing of it counts (no fault without a winner)",
     observed:
-      `batch ${BATCH_STATUS[Number(lb.status)]}, load ${lb.totalLoadWh} Wh (data: ${honestLoad}), ` +
+      `batch ${BatchStatus.nameOf(lb.status)}, load ${lb.totalLoadWh} Wh (data: ${honestLoad}), ` +
       `parent overruled: ${lb.parentOverruled ? "yes" : "no"}, fault recorded: ${liarFaults.length}`,
     held: outvoted
-      ? lb.status === ACCEPTED &&
+      ? lb.status === BatchStatus.Accepted &&
         lb.parentOverruled &&
         lb.totalLoadWh === honestLoad &&
         liarFaults.length === 1
-      : lb.status === DISPUTED && liarFaults.length === 0,
+      : lb.status === BatchStatus.Disputed && liarFaults.length === 0,
   });
 
   const fv = r.verdicts.forgery;
@@ -90,7 +82,7 @@ export async function observeAttacks(r: DemoRun): Promise<ReportAttack[]> {
     expected:
       "alarm marks it Tampered from that period; altered reading refused; replacement counts from the next period",
     observed:
-      `tamper alarms: ${alarms.length}, status now ${METER_STATUS[Number(info.status)]}, ` +
+      `tamper alarms: ${alarms.length}, status now ${MeterStatus.nameOf(info.status)}, ` +
       `counts until period ${info.untilPeriod}; altered reading refused by ${tv.filter((v) => !v.ok).length}/${tv.length} node(s); ` +
       `batch ${t.alarmPeriod}: ${atAlarm.leafCount} leaves, batch ${t.alarmPeriod + 1}: ${after.leafCount} leaves (replacement ${short(slot.wallet.address)})`,
     held:
@@ -100,7 +92,7 @@ export async function observeAttacks(r: DemoRun): Promise<ReportAttack[]> {
       tv.length > 0 &&
       tv.every((v) => !v.ok) &&
       Number(atAlarm.leafCount) === size - 1 &&
-      after.status === ACCEPTED &&
+      after.status === BatchStatus.Accepted &&
       Number(after.leafCount) === size,
   });
 
@@ -216,8 +208,8 @@ export function periodRows(r: DemoRun): ReportPeriod[] {
         period: p,
         loadWh: Number(b.totalLoadWh),
         generationWh: Number(b.totalGenerationWh),
-        psa: b.status === ACCEPTED ? Number(b.psa) / Number(FIXED_ONE) : 1,
-        status: BATCH_STATUS[Number(b.status)]!,
+        psa: b.status === BatchStatus.Accepted ? Number(b.psa) / Number(FIXED_ONE) : 1,
+        status: BatchStatus.nameOf(b.status),
         parentOverruled: b.parentOverruled,
       });
     }

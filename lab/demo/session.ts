@@ -9,6 +9,7 @@ import { leafHash, verifyProof } from "../../lib/batches/merkle64.js";
 import { gridDomain, signReading, type SignedReading } from "../../lib/batches/reading.js";
 import { periodStart } from "../../lib/time.js";
 import { GridShareError } from "../../lib/errors.js";
+import { BatchStatus } from "../../lib/chain/schema.js";
 import type { GridSetup } from "./setup.js";
 import type { DemoOptions } from "./options.js";
 import { Progress } from "./progress.js";
@@ -31,10 +32,6 @@ import { certifyProsumer, OnChainTariffs } from "./dgmd.js";
 export const W = PERIODS_PER_WEEK;
 /** Seconds into a period at which the demo acts (the meters' readings of the previous period are due). */
 export const ACT_OFFSET_S = 60n;
-export const BATCH_STATUS = ["none", "pending", "accepted", "disputed"] as const;
-export const ACCEPTED = 2n;
-export const DISPUTED = 3n;
-export const METER_STATUS = ["none", "active", "tampered", "replaced", "removed"] as const;
 export const NANO_PER_UNIT = 1e9;
 
 export interface ChainBatch {
@@ -248,7 +245,12 @@ export class DemoRun {
     for (const c of this.grid.clusters) {
       const prev = `${c.clusterId}:${p - 1}`;
       const open = this.batches.get(prev);
-      if (p - 1 >= W && open && open.status !== ACCEPTED && open.status !== DISPUTED) {
+      if (
+        p - 1 >= W &&
+        open &&
+        open.status !== BatchStatus.Accepted &&
+        open.status !== BatchStatus.Disputed
+      ) {
         await (await this.grid.ledger.finalize(c.clusterId, p - 1)).wait();
         this.batches.set(prev, await this.readBatch(c.clusterId, p - 1));
       }
@@ -272,7 +274,7 @@ export class DemoRun {
   /** A reading's proof from any voter that holds it, checked against the accepted root on-chain. */
   async proofFor(slot: MeterSlot, meter: string, period: number): Promise<ReadingProof | undefined> {
     const batch = this.batches.get(`${slot.clusterId}:${period}`);
-    if (!batch || batch.status !== ACCEPTED) return undefined;
+    if (!batch || batch.status !== BatchStatus.Accepted) return undefined;
     for (const proof of this.nodes.proofsOf(slot.clusterId, meter, period)) {
       const ok = verifyProof({
         root: batch.root,
@@ -331,7 +333,7 @@ export class DemoRun {
       await this.playPeriod(p);
       for (const c of this.grid.clusters) {
         const b = this.batches.get(`${c.clusterId}:${p}`)!;
-        if (b.status === ACCEPTED) accepted++;
+        if (b.status === BatchStatus.Accepted) accepted++;
         if (b.parentOverruled) overruled++;
       }
       const played = (p % W) + 1;

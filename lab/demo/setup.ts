@@ -8,7 +8,8 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types"
 import GridShareModule from "../../ignition/modules/GridShare.js";
 import type { BatchLedger, ClusterRegistry } from "../../types/ethers-contracts/index.js";
 import { demoClusters, type DemoCluster } from "../fixtures/demo-grid.js";
-import { METER_KINDS, planNeighbours, applyNeighbourPlan } from "../../lib/registry/ops.js";
+import { planNeighbours, applyNeighbourPlan } from "../../lib/registry/ops.js";
+import { MeterKind } from "../../lib/chain/schema.js";
 import { genesisDeployer } from "../../lib/registry/ranking.js";
 import { GridShareError } from "../../lib/errors.js";
 
@@ -116,7 +117,7 @@ export async function setupGrid(
     await (await reg.createCluster(node.address, c.x, c.y)).wait();
     const clusterId = i + 1;
     for (const m of c.meters)
-      await (await reg.addMeter(clusterId, m.wallet.address, METER_KINDS[m.kind])).wait();
+      await (await reg.addMeter(clusterId, m.wallet.address, MeterKind.of(m.kind))).wait();
     clusters.push({ ...c, clusterId, parent: node.address });
   }
   await applyNeighbourPlan(reg, await planNeighbours(reg));

@@ -1,4 +1,5 @@
 /** What the demo records while it runs and the HTML report shows. Plain data: JSON-serialisable numbers and strings. */
+import type { BatchStatusName } from "../../lib/chain/schema.js";
 
 export interface ReportMeter {
   building: number;
@@ -21,7 +22,7 @@ export interface ReportPeriod {
   generationWh: number;
   /** PSA as a fraction (1 = no curtailment). */
   psa: number;
-  status: "accepted" | "disputed" | "pending" | "none";
+  status: BatchStatusName;
   parentOverruled: boolean;
 }
 

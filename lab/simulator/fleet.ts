@@ -6,13 +6,19 @@
 import { getAddress, type TypedDataDomain, type Wallet } from "ethers";
 import { loadBuilding } from "../data/citylearn.js";
 import { GridShareError } from "../../lib/errors.js";
-import { signReading, signedReadingToJson, type Reading, type SignedReading } from "../../lib/batches/reading.js";
+import {
+  signReading,
+  signedReadingToJson,
+  type Reading,
+  type SignedReading,
+} from "../../lib/batches/reading.js";
+import type { RegisteredMeterKind } from "../../lib/chain/schema.js";
 
 export interface FleetMeter {
   readonly building: number;
   readonly wallet: Wallet;
   readonly clusterId: number;
-  readonly kind: "consumer" | "prosumer";
+  readonly kind: RegisteredMeterKind;
 }
 
 export class NoDataError extends GridShareError {

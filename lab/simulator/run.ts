@@ -3,11 +3,11 @@
  * reading to its gateways, with optional faults. Time moves through an injected `advance` (network
  * helpers in tests, evm_setNextBlockTimestamp on a dev node, or real waiting on a live chain).
  */
-import { getAddress, JsonRpcProvider, Contract } from "ethers";
+import { getAddress, JsonRpcProvider } from "ethers";
 import { periodStart } from "../../lib/time.js";
 import { GridShareError } from "../../lib/errors.js";
 import { signedReadingToJson } from "../../lib/batches/reading.js";
-import { REGISTRY_ABI } from "../../lib/gateway/chain.js";
+import { contractAt, MeterKind } from "../../lib/chain/schema.js";
 import { meterWallet } from "../fixtures/demo-grid.js";
 import { alteredAfterSigning, conflictingReading, malformedPosts } from "./faults.js";
 import { MeterFleet, postReadings, type FleetMeter } from "./fleet.js";
@@ -125,33 +125,31 @@ export async function fleetFromChain(
   seed: string,
   gateways: ReadonlyMap<string, string>,
 ): Promise<{ fleet: MeterFleet; routes: (m: FleetMeter) => string[]; epoch: bigint }> {
-  const registry = new Contract(registryAddress, REGISTRY_ABI, provider);
+  const registry = contractAt("ClusterRegistry", registryAddress, provider);
   const { chainId } = await provider.getNetwork();
   const meters: FleetMeter[] = [];
   const voters = new Map<number, string[]>();
   for (const b of buildings) {
     const wallet = meterWallet(seed, b);
-    const info = (await registry.getFunction("meterInfo")(wallet.address)) as {
-      clusterId: bigint;
-      kind: bigint;
-    };
-    if (info.clusterId === 0n)
+    const info = await registry.meterInfo(wallet.address);
+    const kind = MeterKind.nameOf(info.kind);
+    if (info.clusterId === 0n || kind === "none")
       throw new GridShareError(
         "UNKNOWN_METER",
         `building ${b}'s meter ${wallet.address} is not registered (seed "${seed}")`,
       );
     const clusterId = Number(info.clusterId);
-    meters.push({ building: b, wallet, clusterId, kind: info.kind === 1n ? "consumer" : "prosumer" });
+    meters.push({ building: b, wallet, clusterId, kind });
     if (!voters.has(clusterId)) {
       voters.set(
         clusterId,
-        ((await registry.getFunction("votersOf")(clusterId)) as string[]).map((a) => getAddress(a)),
+        (await registry.votersOf(clusterId)).map((a) => getAddress(a)),
       );
     }
   }
   const routes = (m: FleetMeter) =>
     (voters.get(m.clusterId) ?? []).map((n) => gateways.get(n)).filter((u): u is string => u !== undefined);
-  const epoch = (await registry.getFunction("epoch")()) as bigint;
+  const epoch = await registry.epoch();
   const { gridDomain } = await import("../../lib/batches/reading.js");
   return { fleet: new MeterFleet(meters, gridDomain(chainId, registryAddress)), routes, epoch };
 }

@@ -1,6 +1,7 @@
 import { AbiCoder, keccak256 } from "ethers";
 import { MAX_NEIGHBOURS } from "../constants.js";
 import { GridShareError } from "../errors.js";
+import { BATCH_HEADER } from "../chain/schema.js";
 import { buildBatch as buildMerkleBatch, type Merkle64Batch } from "./merkle64.js";
 import type { SignedReading } from "./reading.js";
 
@@ -22,7 +23,7 @@ export class InvalidBatchHeaderError extends GridShareError {
   }
 }
 
-const HEADER_TYPES = ["uint32", "uint32", "bytes8", "uint32", "uint64", "uint64"] as const;
+const HEADER_TYPES = BATCH_HEADER.map((c) => c.type);
 const UINT32_MAX = 2n ** 32n - 1n;
 const UINT64_MAX = 2n ** 64n - 1n;
 const BYTES8 = /^0x[0-9a-fA-F]{16}$/;
@@ -48,18 +49,15 @@ export function validateHeader(h: BatchHeader): void {
   checkUint("totalGenerationWh", h.totalGenerationWh, UINT64_MAX);
 }
 
-/** The digest nodes vote on: `keccak256(abi.encode(clusterId, period, root, leafCount, totalLoadWh, totalGenerationWh))`. */
+/** The header as the ABI tuple: IBatchLedger.BatchHeader's fields, in its order. */
+export function headerTuple(h: BatchHeader): (string | number | bigint)[] {
+  return BATCH_HEADER.map((c) => h[c.name]);
+}
+
+/** The digest nodes vote on: `keccak256(abi.encode(header))`, the fields in IBatchLedger.BatchHeader's order. */
 export function batchDigest(h: BatchHeader): string {
   validateHeader(h);
-  const encoded = AbiCoder.defaultAbiCoder().encode(HEADER_TYPES, [
-    h.clusterId,
-    h.period,
-    h.root,
-    h.leafCount,
-    h.totalLoadWh,
-    h.totalGenerationWh,
-  ]);
-  return keccak256(encoded);
+  return keccak256(AbiCoder.defaultAbiCoder().encode(HEADER_TYPES, headerTuple(h)));
 }
 
 /** Votes a digest needs among `voterCount` voters (parent + neighbours): a strict majority, 2/2, 2/3, 3/4. */

@@ -23,6 +23,7 @@ import {
 } from "ethers";
 import { EIP712_NAME, EIP712_VERSION, MAX_METER_POWER_W, PERIOD_HOURS } from "../constants.js";
 import { GridShareError } from "../errors.js";
+import type { MeterKindName } from "../chain/schema.js";
 
 /** One meter's reading for one 4-hour period (SPEC 4), in Wh and W. */
 export interface Reading {
@@ -42,8 +43,6 @@ export interface SignedReading {
   readonly reading: Reading;
   readonly signature: string;
 }
-
-export type MeterKind = "consumer" | "prosumer";
 
 /** EIP-712 types for ethers v6; field order is ReadingLib.READING_TYPEHASH's. */
 export const READING_TYPES: Record<string, TypedDataField[]> = {
@@ -199,7 +198,7 @@ export function verifyReadingSignature(domain: TypedDataDomain, signed: SignedRe
 
 export interface CheckReadingOptions {
   /** The meter's registered kind; a consumer may not generate. */
-  readonly kind?: MeterKind;
+  readonly kind?: MeterKindName;
   /** Deployment's maximum meter power in W (default MAX_METER_POWER_W). */
   readonly maxPowerW?: number;
 }

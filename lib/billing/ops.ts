@@ -7,14 +7,10 @@ import { readFileSync, existsSync } from "node:fs";
 import type { Billing } from "../../types/ethers-contracts/index.js";
 import type { IBatchLedger } from "../../types/ethers-contracts/interfaces/IBatchLedger.js";
 import type { IBilling } from "../../types/ethers-contracts/interfaces/IBilling.js";
-import {
-  IBatchLedger__factory,
-  ICapacityCertificates__factory,
-  ITariffSchedule__factory,
-} from "../../types/ethers-contracts/index.js";
 import { getAddress, isAddress, isHexString } from "ethers";
 import { GridShareError, InvalidArgumentError, InvalidFileError } from "../errors.js";
 import { parseAddress } from "../chain/deployment.js";
+import { contractAt } from "../chain/schema.js";
 import { computeBill, formatAmount, type Bill, type BillReading } from "./billing.js";
 import { renderTable } from "../format/table.js";
 import { parseUint32 } from "../mes/ops.js";
@@ -264,9 +260,9 @@ export interface Quote {
 export async function quoteBill(billing: Billing, a: BillArgs): Promise<Quote> {
   const bill = billFromChain(await billing.quote(a.meter, a.week, a.proofs));
   const runner = billing.runner;
-  const ledger = IBatchLedger__factory.connect(await billing.ledger(), runner);
-  const certificates = ICapacityCertificates__factory.connect(await billing.certificates(), runner);
-  const tariffs = ITariffSchedule__factory.connect(await billing.tariffs(), runner);
+  const ledger = contractAt("IBatchLedger", await billing.ledger(), runner);
+  const certificates = contractAt("ICapacityCertificates", await billing.certificates(), runner);
+  const tariffs = contractAt("ITariffSchedule", await billing.tariffs(), runner);
   const readings: BillReading[] = await Promise.all(
     a.proofs.map(async (p) => {
       const [, batch] = await ledger.requireProvenReading(p);

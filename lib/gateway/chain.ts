@@ -1,66 +1,26 @@
 /**
  * The gateway's view of the chain through ethers: the registry (topology, meters, clock) and the batch
- * ledger (vote state). Human-readable ABIs so the gateway runs without compile artifacts.
+ * ledger (vote state), typed by TypeChain and built from the compiled ABIs of lib/chain/schema.ts (which
+ * also decode every custom error the contracts can revert with).
  */
-import { Contract, Interface, getAddress, type Provider } from "ethers";
-import type {
-  BatchHeader,
-  ChainView,
-  MeterKindName,
-  MeterRecord,
-  MeterStatusName,
-  ServedCluster,
-} from "./types.js";
+import { Interface, getAddress, type Provider } from "ethers";
+import type { BatchLedger, ClusterRegistry } from "../../types/ethers-contracts/index.js";
+import {
+  abis,
+  contractAt,
+  BatchStatus,
+  MeterKind,
+  MeterStatus,
+  type BatchStatusName,
+} from "../chain/schema.js";
+import type { ChainView, MeterRecord, ServedCluster } from "./types.js";
 
-const HEADER_TUPLE =
-  "(uint32 clusterId, uint32 period, bytes8 root, uint32 leafCount, uint64 totalLoadWh, uint64 totalGenerationWh)";
-
-export const REGISTRY_ABI = [
-  "function epoch() view returns (uint64)",
-  "function currentPeriod() view returns (uint32)",
-  "function meterInfo(address meter) view returns ((uint32 clusterId, uint8 kind, uint8 status, uint32 fromPeriod, uint32 untilPeriod, address replacedBy, address replaces))",
-  "function isReadingAllowed(address meter, uint32 clusterId, uint32 period) view returns (bool)",
-  "function votersOf(uint32 clusterId) view returns (address[])",
-  "function metersOf(uint32 clusterId) view returns (address[])",
-  "function clusterCount() view returns (uint32)",
-  "function reportTamper(address meter)",
-  "error UnknownMeter(address meter)",
-  "error MeterNotActive(address meter, uint8 status)",
-  "error NotParentOfMeter(address caller, address meter)",
-  "error BeforeEpoch(uint256 timestamp, uint64 epoch)",
-];
-
-export const LEDGER_ABI = [
-  `function propose(${HEADER_TUPLE} header)`,
-  `function vote(${HEADER_TUPLE} header)`,
-  "function votesOf(uint32 clusterId, uint32 period) view returns ((uint8 status, uint8 voterCount, uint8 votedMask, bytes32[] candidates, uint8[] counts, uint8[] choiceOf, uint8 winner, bool parentOverruled))",
-  "function batchOf(uint32 clusterId, uint32 period) view returns ((uint8 status, bytes8 root, uint32 leafCount, uint64 totalLoadWh, uint64 totalGenerationWh, uint64 psa, uint40 decidedAt, bool parentOverruled))",
-  "error FuturePeriod(uint32 clusterId, uint32 period, uint32 currentPeriod)",
-  "error VotingClosed(uint32 clusterId, uint32 period, uint32 currentPeriod)",
-  "error NotParent(uint32 clusterId, address caller, address parent)",
-  "error NotAssignedNeighbour(uint32 clusterId, address caller)",
-  "error NotAssignedVoter(uint32 clusterId, address caller)",
-  "error VoterAfterSnapshot(uint32 clusterId, uint32 period, address voter, uint256 slot, uint8 voterCount)",
-  "error AlreadyProposed(uint32 clusterId, uint32 period, address parent)",
-  "error AlreadyVoted(uint32 clusterId, uint32 period, address voter)",
-  "error BatchAlreadyDecided(uint32 clusterId, uint32 period, uint8 status)",
-  "error UnknownCluster(uint32 clusterId)",
-];
-
-export const registryInterface = new Interface(REGISTRY_ABI);
-export const ledgerInterface = new Interface(LEDGER_ABI);
-
-const KINDS: readonly MeterKindName[] = ["none", "consumer", "prosumer"];
-const STATUSES: readonly MeterStatusName[] = ["none", "active", "tampered", "replaced", "removed"];
-
-/** Header as the ABI tuple ethers encodes. */
-export function headerTuple(h: BatchHeader): [number, number, string, number, bigint, bigint] {
-  return [h.clusterId, h.period, h.root, h.leafCount, h.totalLoadWh, h.totalGenerationWh];
-}
+export const registryInterface = new Interface(abis.ClusterRegistry);
+export const ledgerInterface = new Interface(abis.BatchLedger);
 
 export class EthersChainView implements ChainView {
-  readonly registry: Contract;
-  readonly ledger: Contract;
+  readonly registry: ClusterRegistry;
+  readonly ledger: BatchLedger;
   private epochCache: bigint | undefined;
 
   constructor(
@@ -68,8 +28,8 @@ export class EthersChainView implements ChainView {
     registryAddress: string,
     ledgerAddress: string,
   ) {
-    this.registry = new Contract(getAddress(registryAddress), REGISTRY_ABI, provider);
-    this.ledger = new Contract(getAddress(ledgerAddress), LEDGER_ABI, provider);
+    this.registry = contractAt("ClusterRegistry", getAddress(registryAddress), provider);
+    this.ledger = contractAt("BatchLedger", getAddress(ledgerAddress), provider);
   }
 
   async now(): Promise<bigint> {
@@ -80,41 +40,35 @@ export class EthersChainView implements ChainView {
 
   async epoch(): Promise<bigint> {
     // Immutable in the registry: read once.
-    this.epochCache ??= (await this.registry.getFunction("epoch")()) as bigint;
+    this.epochCache ??= await this.registry.epoch();
     return this.epochCache;
   }
 
   async meterInfo(meter: string): Promise<MeterRecord> {
-    const m = (await this.registry.getFunction("meterInfo")(meter)) as {
-      clusterId: bigint;
-      kind: bigint;
-      status: bigint;
-      fromPeriod: bigint;
-      untilPeriod: bigint;
-    };
+    const m = await this.registry.meterInfo(meter);
     return {
       clusterId: Number(m.clusterId),
-      kind: KINDS[Number(m.kind)] ?? "none",
-      status: STATUSES[Number(m.status)] ?? "none",
+      kind: MeterKind.nameOf(m.kind),
+      status: MeterStatus.nameOf(m.status),
       fromPeriod: Number(m.fromPeriod),
       untilPeriod: Number(m.untilPeriod),
     };
   }
 
   async isReadingAllowed(meter: string, clusterId: number, period: number): Promise<boolean> {
-    return (await this.registry.getFunction("isReadingAllowed")(meter, clusterId, period)) as boolean;
+    return this.registry.isReadingAllowed(meter, clusterId, period);
   }
 
   async metersOf(clusterId: number): Promise<string[]> {
-    return [...((await this.registry.getFunction("metersOf")(clusterId)) as string[])];
+    return [...(await this.registry.metersOf(clusterId))];
   }
 
   async servedClusters(node: string): Promise<ServedCluster[]> {
-    const n = Number(await this.registry.getFunction("clusterCount")());
+    const n = Number(await this.registry.clusterCount());
     const out: ServedCluster[] = [];
     const me = getAddress(node);
     for (let c = 1; c <= n; c++) {
-      const voters = (await this.registry.getFunction("votersOf")(c)) as string[];
+      const voters = await this.registry.votersOf(c);
       const slot = voters.indexOf(me);
       if (slot === 0) out.push({ clusterId: c, role: "parent" });
       else if (slot > 0) out.push({ clusterId: c, role: "neighbour" });
@@ -125,24 +79,20 @@ export class EthersChainView implements ChainView {
   async decision(
     clusterId: number,
     period: number,
-  ): Promise<{ status: "none" | "pending" | "accepted" | "disputed"; digest: string | null }> {
-    const t = (await this.ledger.getFunction("votesOf")(clusterId, period)) as {
-      status: bigint;
-      candidates: string[];
-      winner: bigint;
+  ): Promise<{ status: BatchStatusName; digest: string | null }> {
+    const t = await this.ledger.votesOf(clusterId, period);
+    const accepted = t.status === BatchStatus.Accepted;
+    return {
+      status: BatchStatus.nameOf(t.status),
+      digest: accepted ? (t.candidates[Number(t.winner)] ?? null) : null,
     };
-    const status = (["none", "pending", "accepted", "disputed"] as const)[Number(t.status)] ?? "none";
-    return { status, digest: status === "accepted" ? (t.candidates[Number(t.winner)] ?? null) : null };
   }
 
   async hasVoted(clusterId: number, period: number, node: string): Promise<boolean> {
-    const t = (await this.ledger.getFunction("votesOf")(clusterId, period)) as {
-      voterCount: bigint;
-      votedMask: bigint;
-    };
+    const t = await this.ledger.votesOf(clusterId, period);
     if (t.voterCount === 0n) return false;
     // Slots follow votersOf order (snapshotted at the first vote; the utility does not reorder mid-period).
-    const voters = (await this.registry.getFunction("votersOf")(clusterId)) as string[];
+    const voters = await this.registry.votersOf(clusterId);
     const slot = voters.indexOf(getAddress(node));
     return slot >= 0 && (t.votedMask & (1n << BigInt(slot))) !== 0n;
   }

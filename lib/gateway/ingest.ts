@@ -19,6 +19,7 @@ import {
 import { periodAt } from "../time.js";
 import type { GatewayStore } from "./store.js";
 import type { ChainView, Role } from "./types.js";
+import type { RegisteredMeterKind } from "../chain/schema.js";
 
 /** How the HTTP layer should answer; `status` is an HTTP status code. */
 export type Verdict =
@@ -95,7 +96,7 @@ function hints(item: unknown): { meter: string | null; period: number | null } {
 async function checkMeter(
   ctx: IngestContext,
   signed: SignedReading,
-): Promise<{ clusterId: number; kind: "consumer" | "prosumer" }> {
+): Promise<{ clusterId: number; kind: RegisteredMeterKind }> {
   const { meter, period } = signed.reading;
   const info = await ctx.chain.meterInfo(meter);
   if (info.status === "none" || info.kind === "none") {

@@ -15,7 +15,8 @@
  */
 import { Interface, keccak256, type Provider, type TransactionRequest, type Wallet } from "ethers";
 import { GridShareError } from "../errors.js";
-import { headerTuple, ledgerInterface, registryInterface } from "./chain.js";
+import { headerTuple } from "../batches/batch.js";
+import { ledgerInterface, registryInterface } from "./chain.js";
 import { headerFromJson, type GatewayStore, type OutboxRow } from "./store.js";
 import type { ChainView } from "./types.js";
 

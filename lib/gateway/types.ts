@@ -3,6 +3,7 @@
  * that the logic (store, ingest, scheduler, outbox) is unit-tested without HTTP and without a chain.
  */
 import type { Reading, SignedReading } from "../batches/reading.js";
+import type { BatchStatusName, MeterKindName, MeterStatusName } from "../chain/schema.js";
 
 /** SPEC 6 batch header: lib/batches/batch.ts's, the one definition. */
 export type { BatchHeader } from "../batches/batch.js";
@@ -36,9 +37,6 @@ export type BatchBuilder = (
   readings: readonly SignedReading[],
 ) => BuiltBatch;
 
-export type MeterKindName = "none" | "consumer" | "prosumer";
-export type MeterStatusName = "none" | "active" | "tampered" | "replaced" | "removed";
-
 /** IClusterRegistry.MeterInfo, decoded. */
 export interface MeterRecord {
   readonly clusterId: number;
@@ -68,10 +66,7 @@ export interface ChainView {
   /** Clusters this node votes for: the one it parents and those it is a neighbour of. */
   servedClusters(node: string): Promise<ServedCluster[]>;
   /** The ledger's decision of a cluster-period: status, and the winning digest once accepted. */
-  decision(
-    clusterId: number,
-    period: number,
-  ): Promise<{ status: "none" | "pending" | "accepted" | "disputed"; digest: string | null }>;
+  decision(clusterId: number, period: number): Promise<{ status: BatchStatusName; digest: string | null }>;
   /** Whether `node` already voted (or proposed) for a cluster-period on the ledger. */
   hasVoted(clusterId: number, period: number, node: string): Promise<boolean>;
 }

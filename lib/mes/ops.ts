@@ -3,18 +3,12 @@
  * meter's MES, read from the chain and recomputed with lib/mes/mes.ts (a disagreement is shown, not hidden).
  */
 import type { Billing } from "../../types/ethers-contracts/index.js";
-import {
-  ClusterRegistry__factory,
-  IBatchLedger__factory,
-  ICapacityCertificates__factory,
-} from "../../types/ethers-contracts/index.js";
+import { BatchStatus, contractAt } from "../chain/schema.js";
 import { GridShareError, InvalidArgumentError } from "../errors.js";
 import { clusterShares, formatFixed } from "./mes.js";
 import { renderTable } from "../format/table.js";
 
 const UINT32_MAX = 0xffffffff;
-export const BATCH_STATUS = ["none", "pending", "accepted", "disputed"] as const;
-const ACCEPTED = 2n;
 
 /** A non-negative uint32 argument (period, week, cluster). */
 export function parseUint32(what: string, value: string | number): number {
@@ -60,16 +54,16 @@ export class NoAcceptedBatchError extends GridShareError {
 
 export async function readMesView(billing: Billing, clusterId: number, period: number): Promise<MesView> {
   const runner = billing.runner;
-  const registry = ClusterRegistry__factory.connect(await billing.registry(), runner);
-  const ledger = IBatchLedger__factory.connect(await billing.ledger(), runner);
-  const certificates = ICapacityCertificates__factory.connect(await billing.certificates(), runner);
+  const registry = contractAt("ClusterRegistry", await billing.registry(), runner);
+  const ledger = contractAt("IBatchLedger", await billing.ledger(), runner);
+  const certificates = contractAt("ICapacityCertificates", await billing.certificates(), runner);
   const count = Number(await registry.clusterCount());
   if (clusterId < 1 || clusterId > count) {
     throw new InvalidArgumentError("cluster", `cluster ${clusterId} does not exist (clusters: 1..${count})`);
   }
   const batch = await ledger.batchOf(clusterId, period);
-  if (batch.status !== ACCEPTED) {
-    throw new NoAcceptedBatchError(clusterId, period, BATCH_STATUS[Number(batch.status)] ?? "unknown");
+  if (batch.status !== BatchStatus.Accepted) {
+    throw new NoAcceptedBatchError(clusterId, period, BatchStatus.nameOf(batch.status));
   }
   const meters = await registry.metersOf(clusterId);
   const raw = await Promise.all(

@@ -7,14 +7,16 @@ import { InvalidArgumentError } from "../errors.js";
 import { parseAddress } from "../chain/deployment.js";
 import { chooseNeighbours, type ClusterSite, type RankedNeighbour } from "./ranking.js";
 import { renderTable } from "../format/table.js";
+import {
+  MeterKind,
+  MeterStatus,
+  type MeterKindName,
+  type MeterStatusName,
+  type RegisteredMeterKind,
+} from "../chain/schema.js";
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
-
-export const METER_KINDS = { consumer: 1, prosumer: 2 } as const;
-export type MeterKindName = keyof typeof METER_KINDS;
-const KIND_NAMES = ["none", "consumer", "prosumer"] as const;
-const STATUS_NAMES = ["none", "active", "tampered", "replaced", "removed"] as const;
 
 export function parseCoordinate(what: string, value: string | number | bigint): bigint {
   let v: bigint;
@@ -36,9 +38,15 @@ export function parseClusterId(value: string | number | bigint): number {
   return v;
 }
 
-export function parseMeterKind(value: string): MeterKindName {
-  if (value === "consumer" || value === "prosumer") return value;
-  throw new InvalidArgumentError("kind", `"${value}" is not a meter kind: use consumer or prosumer`);
+const REGISTRABLE_KINDS = MeterKind.names.filter((n): n is RegisteredMeterKind => n !== "none");
+
+export function parseMeterKind(value: string): RegisteredMeterKind {
+  const kind = REGISTRABLE_KINDS.find((k) => k === value);
+  if (kind !== undefined) return kind;
+  throw new InvalidArgumentError(
+    "kind",
+    `"${value}" is not a meter kind: use ${REGISTRABLE_KINDS.join(" or ")}`,
+  );
 }
 
 async function requireCluster(registry: ClusterRegistry, clusterId: number) {
@@ -91,13 +99,13 @@ export async function addMeter(
     );
   }
   const known = await registry.meterInfo(meter);
-  if (known.status !== 0n) {
+  if (known.status !== MeterStatus.None) {
     throw new InvalidArgumentError(
       "meter",
-      `${meter} is already known (${STATUS_NAMES[Number(known.status)]}); keys are never reused`,
+      `${meter} is already known (${MeterStatus.nameOf(known.status)}); keys are never reused`,
     );
   }
-  return (await registry.addMeter(clusterId, meter, METER_KINDS[kind])).wait();
+  return (await registry.addMeter(clusterId, meter, MeterKind.of(kind))).wait();
 }
 
 export async function replaceMeter(
@@ -109,11 +117,11 @@ export async function replaceMeter(
   if (args.permit.trim() === "")
     throw new InvalidArgumentError("permit", "a work-permit reference is required");
   const old = await registry.meterInfo(oldMeter);
-  const status = STATUS_NAMES[Number(old.status)];
+  const status = MeterStatus.nameOf(old.status);
   if (status !== "active" && status !== "tampered") {
     throw new InvalidArgumentError("old", `${oldMeter} cannot be replaced: it is ${status}`);
   }
-  if ((await registry.meterInfo(newMeter)).status !== 0n) {
+  if ((await registry.meterInfo(newMeter)).status !== MeterStatus.None) {
     throw new InvalidArgumentError("new", `${newMeter} is already known; a replacement needs a new key`);
   }
   return (await registry.replaceMeter(oldMeter, newMeter, args.permit.trim())).wait();
@@ -121,8 +129,8 @@ export async function replaceMeter(
 
 export interface MeterView {
   address: string;
-  kind: string;
-  status: string;
+  kind: MeterKindName;
+  status: MeterStatusName;
   fromPeriod: number;
   untilPeriod: number | null;
 }
@@ -153,8 +161,8 @@ export async function readTopology(registry: ClusterRegistry): Promise<Topology>
         const m = await registry.meterInfo(address);
         return {
           address,
-          kind: KIND_NAMES[Number(m.kind)] ?? "?",
-          status: STATUS_NAMES[Number(m.status)] ?? "?",
+          kind: MeterKind.nameOf(m.kind),
+          status: MeterStatus.nameOf(m.status),
           fromPeriod: Number(m.fromPeriod),
           untilPeriod: Number(m.untilPeriod) === OPEN_END ? null : Number(m.untilPeriod),
         };

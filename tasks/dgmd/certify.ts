@@ -10,6 +10,7 @@ import {
 import { encryptRecord, parseRecordKey, recordCommitment } from "../../lib/certificates/record.js";
 import { GridShareError, InvalidArgumentError, InvalidFileError } from "../../lib/errors.js";
 import { openSession, certificatesAt, requireDgmd, METER_KIND_NAMES, METER_STATUS_NAMES } from "./common.js";
+import { MeterKind, MeterStatus } from "../../lib/chain/schema.js";
 
 /** Environment variable holding the DGMD record key (64 hex digits) when no --key-file is given. */
 export const RECORD_KEY_ENV = "GRIDSHARE_DGMD_RECORD_KEY";
@@ -49,7 +50,7 @@ export default async function (
   const { certs, registry } = await certificatesAt(s, args.certificates);
   await requireDgmd(registry, s.signer);
   const info = await registry.meterInfo(app.meter);
-  if (info.kind !== 2n || info.status !== 1n) {
+  if (info.kind !== MeterKind.Prosumer || info.status !== MeterStatus.Active) {
     throw new GridShareError(
       "METER_NOT_ELIGIBLE",
       `${app.meter} is not an active prosumer meter (kind ${METER_KIND_NAMES[Number(info.kind)]}, status ${

@@ -8,6 +8,7 @@ import type {
 } from "../../types/ethers-contracts/index.js";
 import { parseAddress, resolveContract } from "../../lib/chain/deployment.js";
 import { GridShareError, InvalidArgumentError } from "../../lib/errors.js";
+import { MeterKind, MeterStatus } from "../../lib/chain/schema.js";
 
 type Connection = Awaited<ReturnType<HardhatRuntimeEnvironment["network"]["getOrCreate"]>>;
 
@@ -91,5 +92,5 @@ export function parseWholeNumber(argument: string, value: string, max = (1n << 6
   return v;
 }
 
-export const METER_KIND_NAMES = ["none", "consumer", "prosumer"] as const;
-export const METER_STATUS_NAMES = ["none", "active", "tampered", "replaced", "removed"] as const;
+export const METER_KIND_NAMES = MeterKind.names;
+export const METER_STATUS_NAMES = MeterStatus.names;

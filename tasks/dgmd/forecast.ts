@@ -3,11 +3,15 @@ import type { BatchLedger } from "../../types/ethers-contracts/index.js";
 import { tariffRates, formatRate, type TariffParams } from "../../lib/tariffs/tariff.js";
 import { resolveContract } from "../../lib/chain/deployment.js";
 import { GridShareError, InvalidArgumentError } from "../../lib/errors.js";
+import { BatchStatus } from "../../lib/chain/schema.js";
 import { PERIODS_PER_WEEK } from "../../lib/constants.js";
 import { openSession, tariffsAt, requireDgmd, parseWholeNumber, type Session } from "./common.js";
-import { readHistoryFile, modelForecaster, type PeriodTotals, type WeekForecast } from "../../lib/tariffs/forecaster.js";
-
-const STATUS_ACCEPTED = 2n;
+import {
+  readHistoryFile,
+  modelForecaster,
+  type PeriodTotals,
+  type WeekForecast,
+} from "../../lib/tariffs/forecaster.js";
 
 /** Whole-grid totals per period of `week` from the accepted batches (unaccepted cluster-periods count 0). */
 async function historyFromLedger(s: Session, ledgerOption: string, week: number): Promise<PeriodTotals[]> {
@@ -22,7 +26,7 @@ async function historyFromLedger(s: Session, ledgerOption: string, week: number)
     let accepted = 0;
     for (let c = 1; c <= clusters; c++) {
       const b = await ledger.batchOf(c, p);
-      if (b.status === STATUS_ACCEPTED) {
+      if (b.status === BatchStatus.Accepted) {
         loadWh += b.totalLoadWh;
         generationWh += b.totalGenerationWh;
         accepted++;

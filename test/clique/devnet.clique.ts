@@ -25,6 +25,7 @@ import { waitFor } from "../../lib/clique/rpc.js";
 import CliqueDevnet from "../../ignition/modules/CliqueDevnet.js";
 import { mondayBefore } from "../../lab/fixtures/grid.js";
 import { CLIENT_CLI, ROOT } from "../../lib/clique/config.js";
+import { BatchStatus } from "../../lib/chain/schema.js";
 
 const SIGNERS = 3;
 const PERIOD = 2;
@@ -34,8 +35,6 @@ const START_TIMEOUT_MS = 60_000;
 const DEPLOYMENT_ID = "clique-devnet-test";
 /** Gas limit of one topology tx sent without an estimate (ample: the block limit is 250M). */
 const TOPOLOGY_TX_GAS = 1_000_000n;
-/** IBatchLedger.BatchStatus.Accepted */
-const ACCEPTED = 2n;
 
 // Real nodes take minutes: this suite runs with `npm run test:clique`, not in the default `npm test`.
 const describeDevnet = process.env.GRIDSHARE_DEVNET === "1" ? describe : describe.skip;
@@ -141,7 +140,7 @@ describeDevnet("Clique devnet: 3 EthereumJS signers on loopback", function () {
     await (await ledger.connect(node1).getFunction("vote")(header)).wait();
     // 2 of 3 is a strict majority: accepted with the proposed digest.
     const batch = await ledger.getFunction("batchOf")(1, period);
-    expect(batch.status).to.equal(ACCEPTED);
+    expect(batch.status).to.equal(BatchStatus.Accepted);
     expect(batch.root).to.equal(header.root);
     expect(batch.totalLoadWh).to.equal(header.totalLoadWh);
     expect(batch.parentOverruled).to.equal(false);

@@ -15,6 +15,7 @@ import { GridShareError } from "../../lib/errors.js";
 import { loadBuilding } from "../../lab/data/citylearn.js";
 import { mondayBefore } from "../../lab/fixtures/grid.js";
 import { PERIOD_SECONDS, PERIODS_PER_WEEK } from "../../lib/constants.js";
+import { MeterKind } from "../../lib/chain/schema.js";
 
 const WEEK_SECONDS = BigInt(PERIOD_SECONDS * PERIODS_PER_WEEK);
 const KEY = "ab".repeat(32);
@@ -80,7 +81,7 @@ describe("dgmd:* operator tasks", () => {
     await registry.addNode(node, 0, 0);
     await registry.createCluster(node, 0, 0);
     meter = Wallet.createRandom().address;
-    await registry.addMeter(1, meter, 2);
+    await registry.addMeter(1, meter, MeterKind.Prosumer);
     dir = mkdtempSync(path.join(tmpdir(), "dgmd-"));
     blockNumber = () => ethers.provider.getBlockNumber();
     setTime = async (t: bigint) => {

@@ -23,6 +23,7 @@ import { postReadings } from "../../lab/simulator/fleet.js";
 import { signedReadingToJson, type SignedReading } from "../../lib/batches/reading.js";
 import { asProvider, deployTestGrid, tempDir, type TestGrid } from "./helpers.js";
 import { serveRpc } from "./rpc-proxy.js";
+import { BatchStatus } from "../../lib/chain/schema.js";
 
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;
@@ -30,7 +31,6 @@ const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", ".
 const PERIODS = 6;
 const KILLS_PER_PERIOD = 4;
 const STEPS = ["checked", "signed", "broadcast", "final", "random"] as const;
-const ACCEPTED = 2n;
 const START_TIMEOUT_MS = 90_000;
 const SETTLE_TIMEOUT_MS = 90_000;
 
@@ -168,7 +168,7 @@ describe("gateway crash safety (child process, kill -9)", function () {
   async function node0Done(p: number): Promise<boolean> {
     const c1 = await grid.ledger.batchOf(1, p);
     const tally = await grid.ledger.votesOf(2, p);
-    return c1.status === ACCEPTED && (tally.votedMask & 2n) !== 0n;
+    return c1.status === BatchStatus.Accepted && (tally.votedMask & 2n) !== 0n;
   }
 
   it("loses no acknowledged reading and never proposes or votes twice across 20+ kills", async () => {
@@ -237,7 +237,7 @@ describe("gateway crash safety (child process, kill -9)", function () {
     for (let p = 0; p < PERIODS; p++) {
       for (const c of [1, 2]) {
         const b = await grid.ledger.batchOf(c, p);
-        expect(b.status, `cluster ${c} period ${p}`).to.equal(ACCEPTED);
+        expect(b.status, `cluster ${c} period ${p}`).to.equal(BatchStatus.Accepted);
         expect(b.leafCount).to.equal(4n);
         const buildings = grid.fleet.meters.filter((m) => m.clusterId === c).map((m) => m.building);
         expect(b.totalLoadWh).to.equal(buildings.reduce((a, n) => a + loadBuilding(n).periods[p].loadWh, 0n));

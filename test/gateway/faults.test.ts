@@ -14,10 +14,9 @@ import { buildServer } from "../../lib/gateway/server.js";
 import { lyingBuilder } from "../../lab/simulator/faults.js";
 import { runSimulation, type SimulationFaults } from "../../lab/simulator/run.js";
 import { asProvider, deployTestGrid, tempDir, type TestGrid } from "./helpers.js";
+import { BatchStatus, MeterStatus } from "../../lib/chain/schema.js";
 
 const { ethers, networkHelpers } = await network.create();
-const ACCEPTED = 2n;
-const TAMPERED = 2n;
 const GRACE = 1800;
 const BUILDINGS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
 
@@ -99,7 +98,7 @@ describe("gateway faults from the simulator", function () {
       await play(s, 2, {});
       for (let p = 0; p < 2; p++) {
         const b = await s.grid.ledger.batchOf(1, p);
-        expect(b.status).to.equal(ACCEPTED);
+        expect(b.status).to.equal(BatchStatus.Accepted);
         expect(b.parentOverruled).to.equal(true);
         expect(b.totalLoadWh).to.equal(dataTotal([1, 2, 3, 4], p).load);
         const other = await s.grid.ledger.batchOf(2, p);
@@ -125,18 +124,18 @@ describe("gateway faults from the simulator", function () {
       expect(report.statuses[422]).to.be.greaterThan(0); // altered after signing
       const meter5 = s.grid.fleet.meters.find((m) => m.building === 5)!;
       // The parent of cluster 2 (node 1) reported the compromised meter on-chain.
-      expect((await s.grid.registry.meterInfo(meter5.wallet.address)).status).to.equal(TAMPERED);
+      expect((await s.grid.registry.meterInfo(meter5.wallet.address)).status).to.equal(MeterStatus.Tampered);
       for (let p = 0; p < 3; p++) {
         const c1 = await s.grid.ledger.batchOf(1, p);
-        expect(c1.status, `c1 p${p}`).to.equal(ACCEPTED);
+        expect(c1.status, `c1 p${p}`).to.equal(BatchStatus.Accepted);
         expect(c1.totalLoadWh).to.equal(dataTotal([1, 2, 3, 4], p).load);
         const c2 = await s.grid.ledger.batchOf(2, p);
-        expect(c2.status, `c2 p${p}`).to.equal(ACCEPTED);
+        expect(c2.status, `c2 p${p}`).to.equal(BatchStatus.Accepted);
         expect(c2.leafCount).to.equal(3n);
         expect(c2.totalLoadWh).to.equal(dataTotal([6, 7, 8], p).load);
         // Cluster 3's parent is the silent node: its two neighbours decide without it.
         const c3 = await s.grid.ledger.batchOf(3, p);
-        expect(c3.status, `c3 p${p}`).to.equal(ACCEPTED);
+        expect(c3.status, `c3 p${p}`).to.equal(BatchStatus.Accepted);
         expect(c3.leafCount).to.equal(3n);
         expect(c3.totalLoadWh).to.equal(dataTotal([10, 11, 12], p).load);
       }

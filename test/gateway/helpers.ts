@@ -10,6 +10,7 @@ import { Wallet, keccak256, parseEther, toUtf8Bytes, type Provider } from "ether
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 import type { NetworkHelpers } from "@nomicfoundation/hardhat-network-helpers/types";
 import { MAX_NEIGHBOURS } from "../../lib/constants.js";
+import { MeterKind } from "../../lib/chain/schema.js";
 import { gridDomain } from "../../lib/batches/reading.js";
 import { periodStart } from "../../lib/time.js";
 import { nextMonday } from "../../lab/demo/setup.js";
@@ -79,7 +80,7 @@ export async function deployTestGrid(
   for (const [i, b] of opts.buildings.entries()) {
     const wallet = meterWallet(opts.seed ?? "gateway-test", b);
     const clusterId = Math.floor(i / per) + 1;
-    await (await registry.addMeter(clusterId, wallet.address, 2)).wait();
+    await (await registry.addMeter(clusterId, wallet.address, MeterKind.Prosumer)).wait();
     meters.push({ building: b, wallet, clusterId, kind: "prosumer" });
   }
   const { chainId } = await ethers.provider.getNetwork();

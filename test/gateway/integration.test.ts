@@ -14,9 +14,9 @@ import { Gateway } from "../../lib/gateway/gateway.js";
 import { buildServer } from "../../lib/gateway/server.js";
 import { sendReading } from "../../lab/simulator/fleet.js";
 import { asProvider, deployTestGrid, tempDir, type TestGrid } from "./helpers.js";
+import { BatchStatus } from "../../lib/chain/schema.js";
 
 const { ethers, networkHelpers } = await network.create();
-const ACCEPTED = 2n;
 const GRACE = 1800;
 
 interface Running {
@@ -95,7 +95,7 @@ describe("gateway integration: a week of Buildings 1-12 in 3 clusters", function
       let dataGen = 0n;
       for (let p = 0; p < PERIODS_PER_WEEK; p++) {
         const b = await grid.ledger.batchOf(c, p);
-        expect(b.status, `cluster ${c} period ${p}`).to.equal(ACCEPTED);
+        expect(b.status, `cluster ${c} period ${p}`).to.equal(BatchStatus.Accepted);
         expect(b.parentOverruled).to.equal(false);
         expect(b.leafCount).to.equal(4n);
         let load = 0n;

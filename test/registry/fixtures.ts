@@ -3,9 +3,6 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types"
 import type { ClusterRegistry } from "../../types/ethers-contracts/index.js";
 import { mondayOnOrBefore } from "../../lib/time.js";
 
-export const PROSUMER = 2;
-export const CONSUMER = 1;
-
 export interface RegistryFixture {
   ethers: Awaited<ReturnType<typeof network.connect>>["ethers"];
   networkHelpers: Awaited<ReturnType<typeof network.connect>>["networkHelpers"];

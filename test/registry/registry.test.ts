@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { Wallet } from "ethers";
-import { deployRegistry, PROSUMER, CONSUMER, type RegistryFixture } from "./fixtures.js";
+import { deployRegistry, type RegistryFixture } from "./fixtures.js";
+import { MeterKind, MeterStatus } from "../../lib/chain/schema.js";
 import { chooseNeighbours, type ClusterSite } from "../../lib/registry/ranking.js";
 import { PERIOD_SECONDS } from "../../lib/constants.js";
 
@@ -25,7 +26,7 @@ async function twoClusters(f: RegistryFixture) {
   await f.registry.createCluster(a.address, 0, 0);
   await f.registry.createCluster(b.address, 100, 0);
   const meter = Wallet.createRandom();
-  await f.registry.addMeter(1, meter.address, PROSUMER);
+  await f.registry.addMeter(1, meter.address, MeterKind.Prosumer);
   return { a, b, c, meter };
 }
 
@@ -148,13 +149,13 @@ describe("ClusterRegistry", () => {
       const { meter } = await twoClusters(f);
       const period = await f.registry.currentPeriod();
       const more = [Wallet.createRandom(), Wallet.createRandom(), Wallet.createRandom()];
-      await expect(f.registry.addMeter(1, more[0].address, CONSUMER))
+      await expect(f.registry.addMeter(1, more[0].address, MeterKind.Consumer))
         .to.emit(f.registry, "MeterAdded")
-        .withArgs(1, more[0].address, CONSUMER, period);
-      await f.registry.addMeter(1, more[1].address, PROSUMER);
-      await f.registry.addMeter(1, more[2].address, PROSUMER);
+        .withArgs(1, more[0].address, MeterKind.Consumer, period);
+      await f.registry.addMeter(1, more[1].address, MeterKind.Prosumer);
+      await f.registry.addMeter(1, more[2].address, MeterKind.Prosumer);
       const fifth = Wallet.createRandom();
-      await expect(f.registry.addMeter(1, fifth.address, PROSUMER))
+      await expect(f.registry.addMeter(1, fifth.address, MeterKind.Prosumer))
         .to.be.revertedWithCustomError(f.registry, "ClusterFull")
         .withArgs(1, 4);
       const info = await f.registry.clusterInfo(1);
@@ -166,23 +167,23 @@ describe("ClusterRegistry", () => {
       const f = await deployRegistry();
       const { meter } = await twoClusters(f);
       const fresh = Wallet.createRandom();
-      await expect(f.registry.addMeter(9, fresh.address, PROSUMER))
+      await expect(f.registry.addMeter(9, fresh.address, MeterKind.Prosumer))
         .to.be.revertedWithCustomError(f.registry, "UnknownCluster")
         .withArgs(9);
-      await expect(f.registry.addMeter(0, fresh.address, PROSUMER))
+      await expect(f.registry.addMeter(0, fresh.address, MeterKind.Prosumer))
         .to.be.revertedWithCustomError(f.registry, "UnknownCluster")
         .withArgs(0);
-      await expect(f.registry.addMeter(1, fresh.address, 0))
+      await expect(f.registry.addMeter(1, fresh.address, MeterKind.None))
         .to.be.revertedWithCustomError(f.registry, "InvalidMeterKind")
         .withArgs(fresh.address);
       await expect(
-        f.registry.addMeter(1, "0x0000000000000000000000000000000000000000", PROSUMER),
+        f.registry.addMeter(1, "0x0000000000000000000000000000000000000000", MeterKind.Prosumer),
       ).to.be.revertedWithCustomError(f.registry, "ZeroAddress");
-      await expect(f.registry.addMeter(2, meter.address, PROSUMER))
+      await expect(f.registry.addMeter(2, meter.address, MeterKind.Prosumer))
         .to.be.revertedWithCustomError(f.registry, "MeterAlreadyKnown")
         .withArgs(meter.address);
       await expect(
-        f.registry.connect(f.outsider).addMeter(1, fresh.address, PROSUMER),
+        f.registry.connect(f.outsider).addMeter(1, fresh.address, MeterKind.Prosumer),
       ).to.be.revertedWithCustomError(f.registry, "AccessControlUnauthorizedAccount");
     });
 
@@ -192,10 +193,14 @@ describe("ClusterRegistry", () => {
       await f.registry.addNode(a.address, 0, 0);
       await f.registry.createCluster(a.address, 0, 0);
       for (let i = 0; i < 1000; i++) {
-        await f.registry.addMeter(1, Wallet.createRandom().address, i % 3 === 0 ? CONSUMER : PROSUMER);
+        await f.registry.addMeter(
+          1,
+          Wallet.createRandom().address,
+          i % 3 === 0 ? MeterKind.Consumer : MeterKind.Prosumer,
+        );
       }
       expect((await f.registry.clusterInfo(1)).meterCount).to.equal(1000);
-      await expect(f.registry.addMeter(1, Wallet.createRandom().address, PROSUMER))
+      await expect(f.registry.addMeter(1, Wallet.createRandom().address, MeterKind.Prosumer))
         .to.be.revertedWithCustomError(f.registry, "ClusterFull")
         .withArgs(1, 1000);
     });
@@ -213,8 +218,8 @@ describe("ClusterRegistry", () => {
       expect((await f.registry.clusterInfo(1)).meterCount).to.equal(0);
       await expect(f.registry.removeMeter(meter.address))
         .to.be.revertedWithCustomError(f.registry, "MeterNotActive")
-        .withArgs(meter.address, 4);
-      await expect(f.registry.addMeter(1, meter.address, PROSUMER)).to.be.revertedWithCustomError(
+        .withArgs(meter.address, MeterStatus.Removed);
+      await expect(f.registry.addMeter(1, meter.address, MeterKind.Prosumer)).to.be.revertedWithCustomError(
         f.registry,
         "MeterAlreadyKnown",
       );
@@ -303,7 +308,7 @@ describe("ClusterRegistry", () => {
         await f.registry.addNode(nodes[i].address, x, y);
         await f.registry.createCluster(nodes[i].address, x, y);
         for (let m = 0; m < meters; m++)
-          await f.registry.addMeter(i + 1, Wallet.createRandom().address, PROSUMER);
+          await f.registry.addMeter(i + 1, Wallet.createRandom().address, MeterKind.Prosumer);
       }
       const lowerOf45 = BigInt(nodes[3].address) < BigInt(nodes[4].address) ? nodes[3] : nodes[4];
       expect(await f.registry.rankNeighbours(1)).to.deep.equal([
@@ -331,7 +336,7 @@ describe("ClusterRegistry", () => {
         await f.registry.addNode(node, x, y);
         await f.registry.createCluster(node, x, y);
         for (let m = 0; m < meters; m++)
-          await f.registry.addMeter(id, Wallet.createRandom().address, PROSUMER);
+          await f.registry.addMeter(id, Wallet.createRandom().address, MeterKind.Prosumer);
         sites.push({ clusterId: id, parent: node, x, y, meterCount: meters });
       }
       let ties = 0;
@@ -362,12 +367,12 @@ describe("ClusterRegistry", () => {
         .to.emit(f.registry, "TamperAlarm")
         .withArgs(1, meter.address, meter.address, detectedAt, p);
       const info = await f.registry.meterInfo(meter.address);
-      expect(info.status).to.equal(2);
+      expect(info.status).to.equal(MeterStatus.Tampered);
       expect(await f.registry.isReadingAllowed(meter.address, 1, p)).to.equal(false);
       expect(await f.registry.isReadingAllowed(meter.address, 1, p - 1n)).to.equal(false); // joined at p
       await expect(f.registry.raiseTamperAlarm(meter.address, detectedAt, sig))
         .to.be.revertedWithCustomError(f.registry, "MeterNotActive")
-        .withArgs(meter.address, 2);
+        .withArgs(meter.address, MeterStatus.Tampered);
     });
 
     it("refuses an alarm signed by another key or dated in the future", async () => {
@@ -392,7 +397,7 @@ describe("ClusterRegistry", () => {
         f.registry,
         "AlarmInFuture",
       );
-      expect((await f.registry.meterInfo(meter.address)).status).to.equal(1);
+      expect((await f.registry.meterInfo(meter.address)).status).to.equal(MeterStatus.Active);
     });
 
     it("lets the parent, and only the parent, report a tampered meter", async () => {
@@ -429,18 +434,18 @@ describe("ClusterRegistry", () => {
         .withArgs(1, meter.address, fresh.address, "WP-2026-017", p);
       const oldInfo = await f.registry.meterInfo(meter.address);
       const newInfo = await f.registry.meterInfo(fresh.address);
-      expect(oldInfo.status).to.equal(3);
+      expect(oldInfo.status).to.equal(MeterStatus.Replaced);
       expect(oldInfo.replacedBy).to.equal(fresh.address);
       expect(newInfo.replaces).to.equal(meter.address);
       expect(newInfo.clusterId).to.equal(1);
-      expect(newInfo.kind).to.equal(PROSUMER);
+      expect(newInfo.kind).to.equal(MeterKind.Prosumer);
       expect((await f.registry.clusterInfo(1)).meterCount).to.equal(1);
       expect(await f.registry.isReadingAllowed(fresh.address, 1, p)).to.equal(true);
       expect(await f.registry.isReadingAllowed(meter.address, 1, p)).to.equal(false);
       // The old key's alarm, or a second replacement, is refused.
       await expect(f.registry.replaceMeter(meter.address, Wallet.createRandom().address, "WP-3"))
         .to.be.revertedWithCustomError(f.registry, "MeterNotActive")
-        .withArgs(meter.address, 3);
+        .withArgs(meter.address, MeterStatus.Replaced);
     });
   });
 });

@@ -6,7 +6,8 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import { batchDigest, buildBatch, type BatchHeader } from "../../lib/batches/batch.js";
-import { BatchStatus, deployGrid, type Grid } from "../../lab/fixtures/grid.js";
+import { deployGrid, type Grid } from "../../lab/fixtures/grid.js";
+import { BatchStatus } from "../../lib/chain/schema.js";
 import { signedReadings } from "../../lab/fixtures/readings.js";
 
 const { ethers, networkHelpers } = await network.create();
