@@ -7,7 +7,7 @@
 import Database from "better-sqlite3";
 import type { Reading, SignedReading } from "../batches/reading.js";
 import { GridShareError } from "../errors.js";
-import type { BatchHeader, BuiltBatch, ReadingProof, Role } from "./types.js";
+import type { BatchHeader, ProvenBatch, ReadingProof, Role } from "./types.js";
 
 const SCHEMA_VERSION = 1;
 
@@ -506,7 +506,7 @@ export class GatewayStore {
    * intent (propose or vote), and move the cursor past it. An empty period (no reading) moves the cursor
    * only. Refuses to close any period but the cursor's, so no period is skipped or closed twice.
    */
-  closePeriod(clusterId: number, period: number, role: Role, built: BuiltBatch | null, now: number): void {
+  closePeriod(clusterId: number, period: number, role: Role, built: ProvenBatch | null, now: number): void {
     this.db.transaction(() => {
       const at = this.cursor(clusterId);
       if (at !== period) {

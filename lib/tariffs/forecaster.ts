@@ -15,7 +15,9 @@ export interface PeriodTotals {
   readonly generationWh: bigint;
 }
 
+/** A week's whole-grid forecast, what TariffSchedule.publish takes for the week. */
 export interface WeekForecast {
+  readonly week: number;
   readonly loadWh: bigint;
   readonly generationWh: bigint;
   /** How it was made (printed with the result). */
@@ -59,6 +61,7 @@ export const modelForecaster: WeekForecaster = {
     try {
       const f = forecastGridWeek({ loadHistory, generationHistory });
       return {
+        week,
         loadWh: f.loadWh,
         generationWh: f.generationWh,
         method: `${f.loadMethod}/${f.generationMethod} over ${span}`,
@@ -67,6 +70,7 @@ export const modelForecaster: WeekForecaster = {
       if (!(e instanceof HistoryTooShortError)) throw e;
       const f = forecastGridWeek({ loadHistory, generationHistory, method: "seasonal-naive" });
       return {
+        week,
         loadWh: f.loadWh,
         generationWh: f.generationWh,
         method: `seasonal-naive over ${span} (too short for the default model)`,

@@ -5,7 +5,12 @@ import { resolveContract } from "../../lib/chain/deployment.js";
 import { GridShareError, InvalidArgumentError } from "../../lib/errors.js";
 import { PERIODS_PER_WEEK } from "../../lib/constants.js";
 import { openSession, tariffsAt, requireDgmd, parseWholeNumber, type Session } from "./common.js";
-import { readHistoryFile, modelForecaster, type PeriodTotals, type WeekForecast } from "../../lib/tariffs/forecaster.js";
+import {
+  readHistoryFile,
+  modelForecaster,
+  type PeriodTotals,
+  type WeekForecast,
+} from "../../lib/tariffs/forecaster.js";
 
 const STATUS_ACCEPTED = 2n;
 
@@ -69,7 +74,7 @@ export default async function (
     );
   }
   let forecast: WeekForecast;
-  if (explicit !== undefined) forecast = { ...explicit, method: "given" };
+  if (explicit !== undefined) forecast = { ...explicit, week, method: "given" };
   else if (history !== undefined) forecast = modelForecaster.forecast(history, week);
   else forecast = modelForecaster.forecast(await historyFromLedger(s, args.ledger, week - 1), week);
 
