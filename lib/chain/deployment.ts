@@ -5,8 +5,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { getAddress, isAddress } from "ethers";
-import { InvalidArgumentError, GridShareError } from "../errors.js";
+import { GridShareError } from "../errors.js";
+import { parseAddress } from "../args.js";
 
 export const CONTRACT_NAMES = [
   "ClusterRegistry",
@@ -32,13 +32,6 @@ const ENV_KEYS: Record<ContractName, string> = {
 
 export function deploymentFile(chainId: bigint, root = REPO_ROOT): string {
   return path.join(root, "ignition", "deployments", `chain-${chainId}`, "deployed_addresses.json");
-}
-
-/** Parse `value` as an address; `what` names the argument in the error. */
-export function parseAddress(what: string, value: string): string {
-  if (!isAddress(value))
-    throw new InvalidArgumentError(what, `"${value}" is not an address (0x followed by 40 hex digits)`);
-  return getAddress(value);
 }
 
 export function resolveContract(name: ContractName, chainId: bigint, explicit?: string): string {

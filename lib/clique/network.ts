@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { Wallet, getAddress } from "ethers";
 import { InvalidArgumentError, InvalidFileError } from "../errors.js";
+import { parseAddressList } from "../args.js";
 import { buildCliqueGenesis, sortedSigners, type GethGenesis } from "./genesis.js";
 
 /**
@@ -81,15 +82,8 @@ export function planNetwork(
     }
   }
   const prefunded = new Map<string, bigint>();
-  for (const [i, op] of options.operators.entries()) {
-    let address: string;
-    try {
-      address = getAddress(op);
-    } catch {
-      throw new InvalidArgumentError("operators", `entry ${i} (${op}) is not an address`);
-    }
+  for (const address of parseAddressList("operators", options.operators))
     prefunded.set(address, options.prefundWei);
-  }
   // The signers are the grid's nodes: they send proposals and votes, so they are funded too.
   for (const k of keys) prefunded.set(getAddress(k.address), options.prefundWei);
   const genesis = buildCliqueGenesis({

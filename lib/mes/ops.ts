@@ -12,18 +12,8 @@ import { GridShareError, InvalidArgumentError } from "../errors.js";
 import { clusterShares, formatFixed } from "./mes.js";
 import { renderTable } from "../format/table.js";
 
-const UINT32_MAX = 0xffffffff;
 export const BATCH_STATUS = ["none", "pending", "accepted", "disputed"] as const;
 const ACCEPTED = 2n;
-
-/** A non-negative uint32 argument (period, week, cluster). */
-export function parseUint32(what: string, value: string | number): number {
-  const v = Number(value);
-  if (String(value).trim() === "" || !Number.isInteger(v) || v < 0 || v > UINT32_MAX) {
-    throw new InvalidArgumentError(what, `"${value}" is not a whole number in 0..${UINT32_MAX}`);
-  }
-  return v;
-}
 
 export interface MeterShare {
   meter: string;

@@ -4,41 +4,17 @@
  */
 import type { ClusterRegistry } from "../../types/ethers-contracts/index.js";
 import { InvalidArgumentError } from "../errors.js";
-import { parseAddress } from "../chain/deployment.js";
+import { parseAddress, parseChoice, parseClusterId, parseCoordinate } from "../args.js";
 import { chooseNeighbours, type ClusterSite, type RankedNeighbour } from "./ranking.js";
 import { renderTable } from "../format/table.js";
-
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
 
 export const METER_KINDS = { consumer: 1, prosumer: 2 } as const;
 export type MeterKindName = keyof typeof METER_KINDS;
 const KIND_NAMES = ["none", "consumer", "prosumer"] as const;
 const STATUS_NAMES = ["none", "active", "tampered", "replaced", "removed"] as const;
 
-export function parseCoordinate(what: string, value: string | number | bigint): bigint {
-  let v: bigint;
-  try {
-    v = BigInt(value);
-  } catch {
-    throw new InvalidArgumentError(what, `"${value}" is not an integer coordinate`);
-  }
-  if (v < INT64_MIN || v > INT64_MAX)
-    throw new InvalidArgumentError(what, `${v} does not fit a signed 64-bit integer`);
-  return v;
-}
-
-export function parseClusterId(value: string | number | bigint): number {
-  const v = Number(value);
-  if (!Number.isInteger(v) || v < 1 || v > 0xffffffff) {
-    throw new InvalidArgumentError("cluster", `"${value}" is not a cluster id (1, 2, ...)`);
-  }
-  return v;
-}
-
 export function parseMeterKind(value: string): MeterKindName {
-  if (value === "consumer" || value === "prosumer") return value;
-  throw new InvalidArgumentError("kind", `"${value}" is not a meter kind: use consumer or prosumer`);
+  return parseChoice("kind", value, ["consumer", "prosumer"], "meter kind");
 }
 
 async function requireCluster(registry: ClusterRegistry, clusterId: number) {
@@ -79,7 +55,7 @@ export async function addMeter(
   registry: ClusterRegistry,
   args: { cluster: string; meter: string; kind: string },
 ) {
-  const clusterId = parseClusterId(args.cluster);
+  const clusterId = parseClusterId("cluster", args.cluster);
   const meter = parseAddress("meter", args.meter);
   const kind = parseMeterKind(args.kind);
   const cluster = await requireCluster(registry, clusterId);

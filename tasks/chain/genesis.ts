@@ -1,22 +1,6 @@
 import path from "node:path";
-import { parseEther } from "ethers";
-import { InvalidArgumentError } from "../../lib/errors.js";
+import { parseEtherAmount, parseInteger, parseList } from "../../lib/args.js";
 import { planNetwork, writeNetworkPlan } from "../../lib/clique/network.js";
-
-/** Whole number from a task option, or a refusal naming the option. */
-function whole(name: string, raw: string): number {
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < 0)
-    throw new InvalidArgumentError(name, `${raw} is not a whole number`);
-  return value;
-}
-
-function list(raw: string): string[] {
-  return raw
-    .split(",")
-    .map((s) => s.trim())
-    .filter((s) => s !== "");
-}
 
 export default async function (args: {
   signers: string;
@@ -30,24 +14,21 @@ export default async function (args: {
   rpcPort: string;
   out: string;
 }) {
-  const signers = /^\d+$/.test(args.signers.trim()) ? whole("signers", args.signers) : list(args.signers);
-  let prefundWei: bigint;
-  try {
-    prefundWei = parseEther(args.prefundEth);
-  } catch {
-    throw new InvalidArgumentError("prefund-eth", `${args.prefundEth} is not an ether amount`);
-  }
+  const signers = /^\d+$/.test(args.signers.trim())
+    ? parseInteger("signers", args.signers)
+    : parseList(args.signers);
+  const prefundWei = parseEtherAmount("prefund-eth", args.prefundEth);
   const plan = planNetwork({
-    chainId: whole("chain-id", args.chainId),
-    periodSeconds: whole("period", args.period),
-    epoch: whole("epoch", args.epoch),
+    chainId: parseInteger("chain-id", args.chainId),
+    periodSeconds: parseInteger("period", args.period),
+    epoch: parseInteger("epoch", args.epoch),
     signers,
-    operators: list(args.operators),
+    operators: parseList(args.operators),
     prefundWei,
     timestamp: Math.floor(Date.now() / 1000),
-    hosts: list(args.hosts),
-    p2pBasePort: whole("p2p-port", args.p2pPort),
-    rpcBasePort: whole("rpc-port", args.rpcPort),
+    hosts: parseList(args.hosts),
+    p2pBasePort: parseInteger("p2p-port", args.p2pPort),
+    rpcBasePort: parseInteger("rpc-port", args.rpcPort),
   });
   const written = writeNetworkPlan(plan, path.resolve(args.out));
   for (const n of plan.nodes) {

@@ -1,6 +1,7 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import type { ClusterRegistry } from "../../types/ethers-contracts/index.js";
 import { InvalidArgumentError } from "../../lib/errors.js";
+import { parseList, parseSeconds } from "../../lib/args.js";
 import { syncSigners } from "../../lib/clique/signers.js";
 import { connectContract } from "../connect.js";
 
@@ -8,15 +9,10 @@ export default async function (
   args: { signerUrls: string; timeout: string; registry: string },
   hre: HardhatRuntimeEnvironment,
 ) {
-  const signerUrls = args.signerUrls
-    .split(",")
-    .map((s) => s.trim())
-    .filter((s) => s !== "");
+  const signerUrls = parseList(args.signerUrls);
   if (signerUrls.length === 0)
     throw new InvalidArgumentError("signer-urls", "give the JSON-RPC URL of every signer");
-  const timeout = Number(args.timeout);
-  if (!Number.isFinite(timeout) || timeout <= 0)
-    throw new InvalidArgumentError("timeout", `${args.timeout} is not a number of seconds`);
+  const timeout = parseSeconds("timeout", args.timeout);
   const registry = await connectContract<ClusterRegistry>(hre, "ClusterRegistry", args.registry);
   const nodes = [...(await registry.nodes())];
   const report = await syncSigners({ signerUrls, nodes, timeoutMs: timeout * 1000 });

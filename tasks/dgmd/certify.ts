@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import {
@@ -9,6 +9,7 @@ import {
 } from "../../lib/certificates/certificates.js";
 import { encryptRecord, parseRecordKey, recordCommitment } from "../../lib/certificates/record.js";
 import { GridShareError, InvalidArgumentError, InvalidFileError } from "../../lib/errors.js";
+import { parseExistingFile, parseRequired } from "../../lib/args.js";
 import { openSession, certificatesAt, requireDgmd, METER_KIND_NAMES, METER_STATUS_NAMES } from "./common.js";
 
 /** Environment variable holding the DGMD record key (64 hex digits) when no --key-file is given. */
@@ -17,7 +18,7 @@ export const RECORD_KEY_ENV = "GRIDSHARE_DGMD_RECORD_KEY";
 /** The DGMD's AES-256 key: from `--key-file` (64 hex digits) or GRIDSHARE_DGMD_RECORD_KEY. */
 export function loadRecordKey(keyFile: string): Buffer {
   if (keyFile !== "") {
-    if (!existsSync(keyFile)) throw new InvalidFileError(keyFile, "key file not found");
+    parseExistingFile(keyFile, "key file");
     try {
       return parseRecordKey(readFileSync(keyFile, "utf8"));
     } catch (e) {
@@ -39,10 +40,8 @@ export default async function (
   hre: HardhatRuntimeEnvironment,
 ) {
   // Everything is checked before the one transaction.
-  if (args.application === "")
-    throw new InvalidArgumentError("application", "an application JSON file is required");
-  if (args.out === "")
-    throw new InvalidArgumentError("out", "a directory for the encrypted record is required");
+  parseRequired("application", args.application, "an application JSON file is required");
+  parseRequired("out", args.out, "a directory for the encrypted record is required");
   const key = loadRecordKey(args.keyFile);
   const s = await openSession(hre, args.from);
   const app = readApplicationFile(args.application, s.now);

@@ -6,7 +6,8 @@ import type {
   ClusterRegistry,
   TariffSchedule,
 } from "../../types/ethers-contracts/index.js";
-import { parseAddress, resolveContract } from "../../lib/chain/deployment.js";
+import { resolveContract } from "../../lib/chain/deployment.js";
+import { parseAddress } from "../../lib/args.js";
 import { GridShareError, InvalidArgumentError } from "../../lib/errors.js";
 
 type Connection = Awaited<ReturnType<HardhatRuntimeEnvironment["network"]["getOrCreate"]>>;
@@ -80,15 +81,6 @@ export async function requireDgmd(registry: ClusterRegistry, signer: HardhatEthe
       `${signer.address} does not hold the DGMD role: act with the DGMD account (--from <address>)`,
     );
   }
-}
-
-/** A non-negative integer option (Wh, week numbers...). */
-export function parseWholeNumber(argument: string, value: string, max = (1n << 64n) - 1n): bigint {
-  if (!/^\d+$/.test(value.trim()))
-    throw new InvalidArgumentError(argument, `"${value}" is not a whole number`);
-  const v = BigInt(value.trim());
-  if (v > max) throw new InvalidArgumentError(argument, `${v} is larger than ${max}`);
-  return v;
 }
 
 export const METER_KIND_NAMES = ["none", "consumer", "prosumer"] as const;

@@ -4,7 +4,8 @@ import { tariffRates, formatRate, type TariffParams } from "../../lib/tariffs/ta
 import { resolveContract } from "../../lib/chain/deployment.js";
 import { GridShareError, InvalidArgumentError } from "../../lib/errors.js";
 import { PERIODS_PER_WEEK } from "../../lib/constants.js";
-import { openSession, tariffsAt, requireDgmd, parseWholeNumber, type Session } from "./common.js";
+import { parseUint32, parseWholeNumber } from "../../lib/args.js";
+import { openSession, tariffsAt, requireDgmd, type Session } from "./common.js";
 import {
   readHistoryFile,
   modelForecaster,
@@ -66,7 +67,7 @@ export default async function (
   const s = await openSession(hre, args.from);
   const { tariffs, registry } = await tariffsAt(s, args.tariffs);
   const current = Number(await tariffs.currentWeek());
-  const week = args.week === "" ? current + 1 : Number(parseWholeNumber("week", args.week, 0xffffffffn));
+  const week = args.week === "" ? current + 1 : parseUint32("week", args.week);
   if (args.publish && week <= current) {
     throw new InvalidArgumentError(
       "week",

@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { parseCertId } from "../../lib/certificates/certificates.js";
+import { parseCertId, parseExistingFile, parseRequired } from "../../lib/args.js";
 import { decryptRecord, recordCommitment } from "../../lib/certificates/record.js";
-import { GridShareError, InvalidArgumentError, InvalidFileError } from "../../lib/errors.js";
+import { GridShareError, InvalidArgumentError } from "../../lib/errors.js";
 import { openSession, certificatesAt } from "./common.js";
 import { loadRecordKey } from "./certify.js";
 
@@ -10,9 +10,8 @@ export default async function (
   args: { certId: string; record: string; keyFile: string; certificates: string; from: string },
   hre: HardhatRuntimeEnvironment,
 ) {
-  const certId = parseCertId(args.certId);
-  if (args.record === "") throw new InvalidArgumentError("record", "the encrypted record file is required");
-  if (!existsSync(args.record)) throw new InvalidFileError(args.record, "file not found");
+  const certId = parseCertId("cert-id", args.certId);
+  parseExistingFile(parseRequired("record", args.record, "the encrypted record file is required"));
   const key = loadRecordKey(args.keyFile);
   const blob = readFileSync(args.record);
   const s = await openSession(hre, args.from);

@@ -1,6 +1,5 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { parseCertId } from "../../lib/certificates/certificates.js";
-import { parseAddress } from "../../lib/chain/deployment.js";
+import { parseAddress, parseCertId } from "../../lib/args.js";
 import { GridShareError, InvalidArgumentError } from "../../lib/errors.js";
 import { openSession, certificatesAt, requireDgmd } from "./common.js";
 
@@ -11,7 +10,7 @@ export default async function (
   if ((args.certId === "") === (args.meter === "")) {
     throw new InvalidArgumentError("cert-id", "give exactly one of --cert-id or --meter");
   }
-  const certId = args.certId === "" ? undefined : parseCertId(args.certId);
+  const certId = args.certId === "" ? undefined : parseCertId("cert-id", args.certId);
   const meter = args.meter === "" ? undefined : parseAddress("meter", args.meter);
   const s = await openSession(hre, args.from);
   const { certs, registry } = await certificatesAt(s, args.certificates);

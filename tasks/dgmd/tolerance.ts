@@ -1,6 +1,6 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { checkToleranceBps } from "../../lib/certificates/certificates.js";
-import { InvalidArgumentError } from "../../lib/errors.js";
+import { checkOption, parseInteger } from "../../lib/args.js";
 import { openSession, certificatesAt, requireDgmd } from "./common.js";
 
 export default async function (
@@ -13,14 +13,7 @@ export default async function (
     console.log(`tolerance ${await certs.toleranceBps()} bps`);
     return;
   }
-  if (!/^\d+$/.test(args.bps))
-    throw new InvalidArgumentError("bps", `"${args.bps}" is not a whole number of basis points`);
-  let bps: number;
-  try {
-    bps = checkToleranceBps(Number(args.bps));
-  } catch (e) {
-    throw new InvalidArgumentError("bps", (e as Error).message);
-  }
+  const bps = checkOption("bps", () => checkToleranceBps(parseInteger("bps", args.bps)));
   await requireDgmd(registry, s.signer);
   const old = await certs.toleranceBps();
   const receipt = await (await certs.setTolerance(bps)).wait();
