@@ -1,5 +1,5 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import type { ContractName } from "../lib/chain/deployment.js";
+import type { ContractName } from "../lib/chain/contracts.js";
 import { resolveContract } from "../lib/chain/deployment.js";
 
 /**

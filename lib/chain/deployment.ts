@@ -7,35 +7,19 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { GridShareError } from "../errors.js";
 import { parseAddress } from "../args.js";
-
-export const CONTRACT_NAMES = [
-  "ClusterRegistry",
-  "BatchLedger",
-  "CapacityCertificates",
-  "TariffSchedule",
-  "Billing",
-] as const;
-export type ContractName = (typeof CONTRACT_NAMES)[number];
+import { CONTRACT_OPTIONS, ENV_KEYS, type ContractName } from "./contracts.js";
 
 /** The Ignition module id that deploys GridShare (ignition/modules/GridShare.ts). */
 export const IGNITION_MODULE_ID = "GridShare";
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
-const ENV_KEYS: Record<ContractName, string> = {
-  ClusterRegistry: "GRIDSHARE_REGISTRY",
-  BatchLedger: "GRIDSHARE_LEDGER",
-  CapacityCertificates: "GRIDSHARE_CERTIFICATES",
-  TariffSchedule: "GRIDSHARE_TARIFFS",
-  Billing: "GRIDSHARE_BILLING",
-};
-
 export function deploymentFile(chainId: bigint, root = REPO_ROOT): string {
   return path.join(root, "ignition", "deployments", `chain-${chainId}`, "deployed_addresses.json");
 }
 
 export function resolveContract(name: ContractName, chainId: bigint, explicit?: string): string {
-  if (explicit) return parseAddress(name, explicit);
+  if (explicit) return parseAddress(CONTRACT_OPTIONS[name], explicit);
   const fromEnv = process.env[ENV_KEYS[name]];
   if (fromEnv) return parseAddress(ENV_KEYS[name], fromEnv);
   const file = deploymentFile(chainId);
