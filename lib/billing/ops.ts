@@ -330,3 +330,9 @@ export function formatBill(q: Quote): string {
   );
   return lines.join("\n");
 }
+
+export type Settlement = Awaited<ReturnType<typeof settleBill>>;
+
+export function formatSettlement(s: Settlement): string {
+  return `${formatBill({ ...s, settled: true })}\nin block ${s.blockNumber}, gas ${s.gasUsed}`;
+}

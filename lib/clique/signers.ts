@@ -1,5 +1,5 @@
 import { GridShareError, InvalidArgumentError } from "../errors.js";
-import { parseAddressList } from "../args.js";
+import { parseAddressList, parseList, parseSeconds } from "../args.js";
 import { httpTransport, waitFor, type RpcTransport } from "./rpc.js";
 
 /**
@@ -50,6 +50,17 @@ export interface SignerSyncOptions {
   rpc?: RpcTransport;
 }
 
+/** grid:signers:sync's options: every signer's RPC URL and how long to wait for the votes. */
+export function parseSignerSyncArgs(args: { signerUrls: string; timeout: string }): {
+  signerUrls: string[];
+  timeoutMs: number;
+} {
+  const signerUrls = parseList(args.signerUrls);
+  if (signerUrls.length === 0)
+    throw new InvalidArgumentError("signer-urls", "give the JSON-RPC URL of every signer");
+  return { signerUrls, timeoutMs: parseSeconds("timeout", args.timeout) * 1000 };
+}
+
 export interface SignerSyncReport {
   before: string[];
   changes: SignerChange[];
@@ -98,4 +109,11 @@ export async function syncSigners(options: SignerSyncOptions): Promise<SignerSyn
     for (const c of changes) await rpc(url, "clique_discard", [c.address]);
   }
   return { before, changes, after };
+}
+
+/** What grid:signers:sync prints: the votes that passed and the signers now, or that nothing had to change. */
+export function formatSignerSync(report: SignerSyncReport, nodeCount: number): string {
+  if (report.changes.length === 0) return `signer set already equals the registry's ${nodeCount} nodes`;
+  const changes = report.changes.map((c) => `${c.authorize ? "added  " : "removed"} ${c.address}`);
+  return [...changes, `signers now: ${report.after.join(", ")}`].join("\n");
 }

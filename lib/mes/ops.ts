@@ -8,9 +8,11 @@ import {
   IBatchLedger__factory,
   ICapacityCertificates__factory,
 } from "../../types/ethers-contracts/index.js";
-import { GridShareError, InvalidArgumentError } from "../errors.js";
+import { GridShareError } from "../errors.js";
 import { clusterShares, formatFixed } from "./mes.js";
 import { renderTable } from "../format/table.js";
+import { requireCluster } from "../registry/ops.js";
+import { parseClusterId, parseUint32 } from "../args.js";
 
 export const BATCH_STATUS = ["none", "pending", "accepted", "disputed"] as const;
 const ACCEPTED = 2n;
@@ -48,15 +50,20 @@ export class NoAcceptedBatchError extends GridShareError {
   }
 }
 
+/** mes:show's options: the cluster-period to show. */
+export function parseMesArgs(args: { cluster: string; period: string }): {
+  clusterId: number;
+  period: number;
+} {
+  return { clusterId: parseClusterId("cluster", args.cluster), period: parseUint32("period", args.period) };
+}
+
 export async function readMesView(billing: Billing, clusterId: number, period: number): Promise<MesView> {
   const runner = billing.runner;
   const registry = ClusterRegistry__factory.connect(await billing.registry(), runner);
   const ledger = IBatchLedger__factory.connect(await billing.ledger(), runner);
   const certificates = ICapacityCertificates__factory.connect(await billing.certificates(), runner);
-  const count = Number(await registry.clusterCount());
-  if (clusterId < 1 || clusterId > count) {
-    throw new InvalidArgumentError("cluster", `cluster ${clusterId} does not exist (clusters: 1..${count})`);
-  }
+  await requireCluster(registry, clusterId);
   const batch = await ledger.batchOf(clusterId, period);
   if (batch.status !== ACCEPTED) {
     throw new NoAcceptedBatchError(clusterId, period, BATCH_STATUS[Number(batch.status)] ?? "unknown");

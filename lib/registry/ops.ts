@@ -3,7 +3,7 @@
  * transaction is sent, so a mistake costs a one-line error and nothing else.
  */
 import type { ClusterRegistry } from "../../types/ethers-contracts/index.js";
-import { InvalidArgumentError } from "../errors.js";
+import { GridShareError, InvalidArgumentError } from "../errors.js";
 import { parseAddress, parseChoice, parseClusterId, parseCoordinate } from "../args.js";
 import { chooseNeighbours, type ClusterSite, type RankedNeighbour } from "./ranking.js";
 import { renderTable } from "../format/table.js";
@@ -17,12 +17,36 @@ export function parseMeterKind(value: string): MeterKindName {
   return parseChoice("kind", value, ["consumer", "prosumer"], "meter kind");
 }
 
-async function requireCluster(registry: ClusterRegistry, clusterId: number) {
+/** Refuses a cluster id the registry does not know; returns its info. */
+export async function requireCluster(registry: ClusterRegistry, clusterId: number) {
   const count = Number(await registry.clusterCount());
-  if (clusterId > count) {
+  if (clusterId < 1 || clusterId > count) {
     throw new InvalidArgumentError("cluster", `cluster ${clusterId} does not exist (clusters: 1..${count})`);
   }
   return registry.clusterInfo(clusterId);
+}
+
+/** Refuse before sending when `account` lacks the DGMD role. */
+export async function requireDgmd(registry: ClusterRegistry, account: string): Promise<void> {
+  if (!(await registry.isDgmd(account))) {
+    throw new GridShareError(
+      "NOT_DGMD",
+      `${account} does not hold the DGMD role: act with the DGMD account (--from <address>)`,
+    );
+  }
+}
+
+/** Only an active prosumer meter can hold a capacity certificate (SPEC 8). */
+export async function requireActiveProsumer(registry: ClusterRegistry, meter: string): Promise<void> {
+  const info = await registry.meterInfo(meter);
+  if (info.kind !== BigInt(METER_KINDS.prosumer) || STATUS_NAMES[Number(info.status)] !== "active") {
+    throw new GridShareError(
+      "METER_NOT_ELIGIBLE",
+      `${meter} is not an active prosumer meter (kind ${KIND_NAMES[Number(info.kind)]}, status ${
+        STATUS_NAMES[Number(info.status)]
+      }): only active prosumers can be certified`,
+    );
+  }
 }
 
 export async function addNode(registry: ClusterRegistry, args: { node: string; x: string; y: string }) {
