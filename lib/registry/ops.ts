@@ -49,10 +49,14 @@ export async function requireActiveProsumer(registry: ClusterRegistry, meter: st
   }
 }
 
+/** The --x and --y options of a node's or a cluster's location. */
+function parseLocation(args: { x: string; y: string }): [bigint, bigint] {
+  return [parseCoordinate("x", args.x), parseCoordinate("y", args.y)];
+}
+
 export async function addNode(registry: ClusterRegistry, args: { node: string; x: string; y: string }) {
   const node = parseAddress("node", args.node);
-  const x = parseCoordinate("x", args.x);
-  const y = parseCoordinate("y", args.y);
+  const [x, y] = parseLocation(args);
   if ((await registry.nodeInfo(node)).registered) {
     throw new InvalidArgumentError("node", `${node} is already registered`);
   }
@@ -64,8 +68,7 @@ export async function createCluster(
   args: { parent: string; x: string; y: string },
 ) {
   const parent = parseAddress("parent", args.parent);
-  const x = parseCoordinate("x", args.x);
-  const y = parseCoordinate("y", args.y);
+  const [x, y] = parseLocation(args);
   const info = await registry.nodeInfo(parent);
   if (!info.registered)
     throw new InvalidArgumentError("parent", `${parent} is not a registered node: add it first`);
