@@ -9,7 +9,8 @@ import { certificateDomain, signCertificate, type Certificate } from "../../lib/
 import { encryptRecord, IV_BYTES, recordCommitment } from "../../lib/certificates/record.js";
 import type { Tariff } from "../../lib/billing/billing.js";
 import type { MeterSlot } from "./meters.js";
-import type { TariffPort, WeekForecast } from "./tariffs.js";
+import type { TariffPort } from "./tariffs.js";
+import type { WeekForecast } from "../../lib/tariffs/forecaster.js";
 
 /** Certificates run one year from issue. */
 const CERTIFICATE_SECONDS = 365n * 86_400n;

@@ -4,6 +4,7 @@
  */
 import { parseBuildingList } from "../data/citylearn.js";
 import { InvalidArgumentError } from "../../lib/errors.js";
+import { parseInteger, parseRequired } from "../../lib/args.js";
 
 /** Whole data weeks in the year of data (2,189 periods = 52 weeks and 5 periods). */
 export const DATA_WEEKS = 52;
@@ -36,19 +37,11 @@ export interface DemoArgs {
   json: boolean;
 }
 
-function wholeNumber(name: string, value: string, min: number, max: number): number {
-  const v = Number(value);
-  if (String(value).trim() === "" || !Number.isInteger(v) || v < min || v > max) {
-    throw new InvalidArgumentError(name, `"${value}" is not a whole number from ${min} to ${max}`);
-  }
-  return v;
-}
-
 /** Check the task's arguments; throws InvalidArgumentError naming the option and the allowed values. */
 export function parseDemoArgs(args: DemoArgs): DemoOptions {
-  const weeks = wholeNumber("weeks", args.weeks, 1, MAX_WEEKS);
+  const weeks = parseInteger("weeks", args.weeks, 1, MAX_WEEKS);
   // Week 0 of the data has no history to forecast from; the last data week must be complete.
-  const dataWeek = wholeNumber("data-week", args.dataWeek, 1, DATA_WEEKS - 1);
+  const dataWeek = parseInteger("data-week", args.dataWeek, 1, DATA_WEEKS - 1);
   if (dataWeek + weeks > DATA_WEEKS) {
     throw new InvalidArgumentError(
       "weeks",
@@ -57,8 +50,8 @@ export function parseDemoArgs(args: DemoArgs): DemoOptions {
     );
   }
   const buildings = parseBuildingList(args.buildings);
-  if (args.seed.trim() === "") throw new InvalidArgumentError("seed", "must not be empty");
-  if (args.report.trim() === "") throw new InvalidArgumentError("report", "must be a file path");
+  parseRequired("seed", args.seed, "must not be empty");
+  parseRequired("report", args.report, "must be a file path");
   return {
     weeks,
     buildings,

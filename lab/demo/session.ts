@@ -26,7 +26,8 @@ import {
   planAttacks,
   type AttackPlan,
 } from "./attacks.js";
-import { forecastWeek, type WeekForecast } from "./tariffs.js";
+import { forecastWeek } from "./tariffs.js";
+import type { WeekForecast } from "../../lib/tariffs/forecaster.js";
 import { certifyProsumer, OnChainTariffs } from "./dgmd.js";
 
 export const W = PERIODS_PER_WEEK;

@@ -5,14 +5,7 @@
 import { loadBuilding } from "../data/citylearn.js";
 import { aggregateSeries, forecastGridWeek } from "../../lib/tariffs/forecast/index.js";
 import type { Tariff } from "../../lib/billing/billing.js";
-
-export interface WeekForecast {
-  readonly week: number;
-  readonly loadWh: bigint;
-  readonly generationWh: bigint;
-  readonly loadMethod: string;
-  readonly generationMethod: string;
-}
+import type { WeekForecast } from "../../lib/tariffs/forecaster.js";
 
 /** Forecast of all `buildings` for the week whose data starts at data period `untilDataPeriod`. */
 export function forecastWeek(
@@ -29,8 +22,7 @@ export function forecastWeek(
     week,
     loadWh: f.loadWh,
     generationWh: f.generationWh,
-    loadMethod: f.loadMethod,
-    generationMethod: f.generationMethod,
+    method: `${f.loadMethod}/${f.generationMethod}`,
   };
 }
 

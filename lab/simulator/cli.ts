@@ -2,7 +2,7 @@
 import { parseArgs } from "node:util";
 import { JsonRpcProvider, getAddress, isAddress } from "ethers";
 import { parseBuildingList } from "../data/citylearn.js";
-import { parseAddress } from "../../lib/chain/deployment.js";
+import { parseAddress, parseOptional, parseRequired, parseUint32 } from "../../lib/args.js";
 import { InvalidArgumentError } from "../../lib/errors.js";
 import {
   devnetAdvance,
@@ -32,10 +32,8 @@ export interface SimulateArgs {
   readonly malformed: boolean;
 }
 
-function int(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v)) throw new InvalidArgumentError(name, `"${v}" is not a non-negative integer`);
-  return Number(v);
+function int(option: string, v: string | undefined): number | undefined {
+  return parseOptional(v, (text) => parseUint32(option, text));
 }
 
 export function parseSimulateArgs(argv: readonly string[]): SimulateArgs {
@@ -57,8 +55,11 @@ export function parseSimulateArgs(argv: readonly string[]): SimulateArgs {
     },
     strict: true,
   });
-  if (!values.rpc) throw new InvalidArgumentError("rpc", `is required\n${USAGE}`);
-  if (!values.registry) throw new InvalidArgumentError("registry", `is required\n${USAGE}`);
+  const rpc = parseRequired("rpc", values.rpc, `is required\n${USAGE}`);
+  const registry = parseAddress(
+    "registry",
+    parseRequired("registry", values.registry, `is required\n${USAGE}`),
+  );
   const gateways = new Map<string, string>();
   for (const g of values.gateway ?? []) {
     const [node, url] = g.split("=", 2);
@@ -69,8 +70,8 @@ export function parseSimulateArgs(argv: readonly string[]): SimulateArgs {
   }
   if (gateways.size === 0) throw new InvalidArgumentError("gateway", `give at least one\n${USAGE}`);
   return {
-    rpc: values.rpc,
-    registry: parseAddress("registry", values.registry),
+    rpc,
+    registry,
     gateways,
     buildings: parseBuildingList(values.buildings ?? "1-12"),
     seed: values.seed ?? "demo",

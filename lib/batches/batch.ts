@@ -2,7 +2,7 @@ import { AbiCoder, keccak256 } from "ethers";
 import { MAX_NEIGHBOURS } from "../constants.js";
 import { GridShareError } from "../errors.js";
 import { BATCH_HEADER } from "../chain/schema.js";
-import { buildBatch as buildMerkleBatch, type Merkle64Batch } from "./merkle64.js";
+import { buildBatch as buildMerkleBatch, getProof, type Merkle64Batch } from "./merkle64.js";
 import type { SignedReading } from "./reading.js";
 
 /** SPEC 6 batch header: what the parent proposes and the neighbours vote on. Twin of IBatchLedger.BatchHeader. */
@@ -118,4 +118,26 @@ export function buildBatch<T extends SignedReading>(
   };
   validateHeader(header);
   return { ...merkle, header };
+}
+
+/** A built batch as a node keeps and serves it: its header, the digest the nodes vote on, a proof per leaf. */
+export interface ProvenBatch {
+  readonly header: BatchHeader;
+  /** keccak256(abi.encode(header)): what the nodes vote on. */
+  readonly digest: string;
+  /** Leaves in tree order (meter ascending) with their proofs. */
+  readonly leaves: readonly {
+    readonly signed: SignedReading;
+    readonly index: number;
+    readonly proof: readonly string[];
+  }[];
+}
+
+/** A built batch's digest and every leaf's 64-bit Merkle proof. */
+export function proveBatch(b: BuiltBatch): ProvenBatch {
+  return {
+    header: b.header,
+    digest: batchDigest(b.header),
+    leaves: b.readings.map((signed, index) => ({ signed, index, proof: getProof(b.tree, index) })),
+  };
 }

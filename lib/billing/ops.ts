@@ -9,11 +9,10 @@ import type { IBatchLedger } from "../../types/ethers-contracts/interfaces/IBatc
 import type { IBilling } from "../../types/ethers-contracts/interfaces/IBilling.js";
 import { getAddress, isAddress, isHexString } from "ethers";
 import { GridShareError, InvalidArgumentError, InvalidFileError } from "../errors.js";
-import { parseAddress } from "../chain/deployment.js";
+import { parseAddress, parseHttpUrl, parseUint32, UINT32_MAX } from "../args.js";
 import { contractAt } from "../chain/schema.js";
 import { computeBill, formatAmount, type Bill, type BillReading } from "./billing.js";
 import { renderTable } from "../format/table.js";
-import { parseUint32 } from "../mes/ops.js";
 import { PERIODS_PER_WEEK } from "../constants.js";
 import { firstPeriodOfWeek } from "../time.js";
 
@@ -109,21 +108,6 @@ export interface BillRequest {
   source: ProofSource;
 }
 
-/** `--gateway`: an http(s) base URL without query or fragment (e.g. `http://127.0.0.1:8080`). */
-export function parseGatewayUrl(value: string): URL {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new InvalidArgumentError("gateway", `"${value}" is not a URL (e.g. http://127.0.0.1:8080)`);
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:")
-    throw new InvalidArgumentError("gateway", `"${value}" is not an http(s) URL`);
-  if (url.search || url.hash || url.username || url.password)
-    throw new InvalidArgumentError("gateway", `"${value}": give the gateway's base URL only`);
-  return url;
-}
-
 /**
  * Check the task arguments: meter, week, and exactly one of `--proofs` (read and checked here) or
  * `--gateway` (checked, not contacted). Sends nothing.
@@ -139,7 +123,8 @@ export function parseBillArgs(args: {
   checkBillableWeek(week);
   if (args.proofs && args.gateway)
     throw new InvalidArgumentError("proofs", "give either --proofs <file> or --gateway <url>, not both");
-  if (args.gateway) return { meter, week, source: { kind: "gateway", url: parseGatewayUrl(args.gateway) } };
+  if (args.gateway)
+    return { meter, week, source: { kind: "gateway", url: parseHttpUrl("gateway", args.gateway) } };
   if (!args.proofs)
     throw new InvalidArgumentError(
       "proofs",
@@ -148,7 +133,6 @@ export function parseBillArgs(args: {
   return { meter, week, source: { kind: "file", file: args.proofs, proofs: readProofsFile(args.proofs) } };
 }
 
-const UINT32_MAX = 0xffffffff;
 /** A gateway that does not answer within this time is reported unreachable rather than waited on forever. */
 const GATEWAY_TIMEOUT_MS = 10_000;
 
@@ -342,4 +326,10 @@ export function formatBill(q: Quote): string {
       : "MISMATCH between the contract and lib/billing/billing.ts: report this.",
   );
   return lines.join("\n");
+}
+
+export type Settlement = Awaited<ReturnType<typeof settleBill>>;
+
+export function formatSettlement(s: Settlement): string {
+  return `${formatBill({ ...s, settled: true })}\nin block ${s.blockNumber}, gas ${s.gasUsed}`;
 }

@@ -2,7 +2,6 @@
  * SPEC 8: DGMD capacity certificates off-chain: the EIP-712 type (twin of CapacityCertificates.sol), signing,
  * the tolerance rule, and parsing/validation of an application file before anything is sent.
  */
-import { readFileSync, existsSync } from "node:fs";
 import {
   getAddress,
   hexlify,
@@ -14,6 +13,7 @@ import {
 } from "ethers";
 import { EIP712_NAME, EIP712_VERSION } from "../constants.js";
 import { GridShareError, InvalidFileError } from "../errors.js";
+import { readJsonFile } from "../args.js";
 import type { PersonalData } from "./record.js";
 
 export const BPS = 10_000n;
@@ -169,20 +169,5 @@ export function validateApplication(json: unknown, file: string, now: bigint): A
 
 /** Read, parse and validate an application file; one-line error naming the problem. */
 export function readApplicationFile(file: string, now: bigint): Application {
-  if (!existsSync(file)) throw new InvalidFileError(file, "file not found");
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, "utf8"));
-  } catch (e) {
-    throw new InvalidFileError(file, `malformed JSON (${(e as Error).message})`);
-  }
-  return validateApplication(json, file, now);
-}
-
-/** A 32-byte certificate id given on the command line. */
-export function parseCertId(v: string, argument = "cert-id"): string {
-  if (!isHexString(v, 32) || BigInt(v) === 0n) {
-    throw new GridShareError("INVALID_ARGUMENT", `--${argument}: "${v}" is not a non-zero 32-byte hex id`);
-  }
-  return v.toLowerCase();
+  return validateApplication(readJsonFile(file), file, now);
 }

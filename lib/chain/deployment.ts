@@ -5,44 +5,21 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { getAddress, isAddress } from "ethers";
-import { InvalidArgumentError, GridShareError } from "../errors.js";
-
-export const CONTRACT_NAMES = [
-  "ClusterRegistry",
-  "BatchLedger",
-  "CapacityCertificates",
-  "TariffSchedule",
-  "Billing",
-] as const;
-export type ContractName = (typeof CONTRACT_NAMES)[number];
+import { GridShareError } from "../errors.js";
+import { parseAddress } from "../args.js";
+import { CONTRACT_OPTIONS, ENV_KEYS, type ContractName } from "./contracts.js";
 
 /** The Ignition module id that deploys GridShare (ignition/modules/GridShare.ts). */
 export const IGNITION_MODULE_ID = "GridShare";
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
-const ENV_KEYS: Record<ContractName, string> = {
-  ClusterRegistry: "GRIDSHARE_REGISTRY",
-  BatchLedger: "GRIDSHARE_LEDGER",
-  CapacityCertificates: "GRIDSHARE_CERTIFICATES",
-  TariffSchedule: "GRIDSHARE_TARIFFS",
-  Billing: "GRIDSHARE_BILLING",
-};
-
 export function deploymentFile(chainId: bigint, root = REPO_ROOT): string {
   return path.join(root, "ignition", "deployments", `chain-${chainId}`, "deployed_addresses.json");
 }
 
-/** Parse `value` as an address; `what` names the argument in the error. */
-export function parseAddress(what: string, value: string): string {
-  if (!isAddress(value))
-    throw new InvalidArgumentError(what, `"${value}" is not an address (0x followed by 40 hex digits)`);
-  return getAddress(value);
-}
-
 export function resolveContract(name: ContractName, chainId: bigint, explicit?: string): string {
-  if (explicit) return parseAddress(name, explicit);
+  if (explicit) return parseAddress(CONTRACT_OPTIONS[name], explicit);
   const fromEnv = process.env[ENV_KEYS[name]];
   if (fromEnv) return parseAddress(ENV_KEYS[name], fromEnv);
   const file = deploymentFile(chainId);

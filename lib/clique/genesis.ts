@@ -1,5 +1,6 @@
 import { getAddress, hexlify, toBeHex } from "ethers";
 import { InvalidArgumentError } from "../errors.js";
+import { parseAddressList } from "../args.js";
 
 /**
  * A geth-format genesis for a Clique (EIP-225) network. The same file loads in EthereumJS
@@ -76,13 +77,7 @@ const INITIAL_BASE_FEE = 1_000_000_000n;
 
 /** Signer addresses, checksummed, unique and sorted ascending by their bytes. */
 export function sortedSigners(signers: readonly string[]): string[] {
-  const addresses = signers.map((s, i) => {
-    try {
-      return getAddress(s);
-    } catch {
-      throw new InvalidArgumentError("signers", `entry ${i} (${s}) is not an address`);
-    }
-  });
+  const addresses = parseAddressList("signers", signers);
   const unique = new Set(addresses.map((a) => a.toLowerCase()));
   if (unique.size !== addresses.length) {
     throw new InvalidArgumentError("signers", "an address is listed twice");

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { Wallet, getAddress } from "ethers";
 import { InvalidArgumentError, InvalidFileError } from "../errors.js";
+import { parseAddressList, parseEtherAmount, parseInteger, parseList } from "../args.js";
 import { buildCliqueGenesis, sortedSigners, type GethGenesis } from "./genesis.js";
 
 /**
@@ -46,6 +47,41 @@ export interface NetworkPlan {
   nodes: NodePlan[];
 }
 
+/** grid:genesis's options, as typed. */
+export interface NetworkArgs {
+  signers: string;
+  period: string;
+  epoch: string;
+  chainId: string;
+  operators: string;
+  prefundEth: string;
+  hosts: string;
+  p2pPort: string;
+  rpcPort: string;
+}
+
+/** Check grid:genesis's options; `signers` is a count of keys to create or a list of addresses. */
+export function parseNetworkArgs(
+  args: NetworkArgs,
+  timestamp = Math.floor(Date.now() / 1000),
+): NetworkPlanOptions {
+  const signers = /^\d+$/.test(args.signers.trim())
+    ? parseInteger("signers", args.signers)
+    : parseList(args.signers);
+  return {
+    chainId: parseInteger("chain-id", args.chainId),
+    periodSeconds: parseInteger("period", args.period),
+    epoch: parseInteger("epoch", args.epoch),
+    signers,
+    operators: parseList(args.operators),
+    prefundWei: parseEtherAmount("prefund-eth", args.prefundEth),
+    timestamp,
+    hosts: parseList(args.hosts),
+    p2pBasePort: parseInteger("p2p-port", args.p2pPort),
+    rpcBasePort: parseInteger("rpc-port", args.rpcPort),
+  };
+}
+
 /** Largest TCP port. */
 const MAX_PORT = 65_535;
 
@@ -81,15 +117,8 @@ export function planNetwork(
     }
   }
   const prefunded = new Map<string, bigint>();
-  for (const [i, op] of options.operators.entries()) {
-    let address: string;
-    try {
-      address = getAddress(op);
-    } catch {
-      throw new InvalidArgumentError("operators", `entry ${i} (${op}) is not an address`);
-    }
+  for (const address of parseAddressList("operators", options.operators))
     prefunded.set(address, options.prefundWei);
-  }
   // The signers are the grid's nodes: they send proposals and votes, so they are funded too.
   for (const k of keys) prefunded.set(getAddress(k.address), options.prefundWei);
   const genesis = buildCliqueGenesis({
@@ -172,4 +201,12 @@ export function writeNetworkPlan(plan: NetworkPlan, outDir: string): string[] {
     }
   }
   return written;
+}
+
+/** What grid:genesis prints: each node, then where the files went. */
+export function formatNetworkPlan(plan: NetworkPlan, written: readonly string[], outDir: string): string {
+  const nodes = plan.nodes.map(
+    (n) => `node${n.index} signer ${n.address} p2p ${n.host}:${n.p2pPort} rpc ${n.host}:${n.rpcPort}`,
+  );
+  return [...nodes, `wrote ${written.length} files under ${outDir}`].join("\n");
 }

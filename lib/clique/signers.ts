@@ -1,5 +1,5 @@
-import { getAddress } from "ethers";
 import { GridShareError, InvalidArgumentError } from "../errors.js";
+import { parseAddressList, parseList, parseSeconds } from "../args.js";
 import { httpTransport, waitFor, type RpcTransport } from "./rpc.js";
 
 /**
@@ -20,20 +20,10 @@ export class SignerSyncError extends GridShareError {
   }
 }
 
-function checksummed(what: string, list: readonly string[]): string[] {
-  return list.map((a, i) => {
-    try {
-      return getAddress(a);
-    } catch {
-      throw new InvalidArgumentError(what, `entry ${i} (${a}) is not an address`);
-    }
-  });
-}
-
 /** Votes that turn `signers` into `nodes`: additions first (a removal never empties the set). */
 export function signerChanges(nodes: readonly string[], signers: readonly string[]): SignerChange[] {
-  const want = new Set(checksummed("nodes", nodes));
-  const have = new Set(checksummed("signers", signers));
+  const want = new Set(parseAddressList("nodes", nodes));
+  const have = new Set(parseAddressList("signers", signers));
   if (want.size === 0)
     throw new InvalidArgumentError("nodes", "the registry lists no node: no signer would remain");
   const add = [...want].filter((a) => !have.has(a)).sort();
@@ -47,7 +37,7 @@ export function signerChanges(nodes: readonly string[], signers: readonly string
 /** `clique_getSigners` at the latest block, checksummed and sorted. */
 export async function cliqueSigners(url: string, rpc: RpcTransport = httpTransport): Promise<string[]> {
   const result = (await rpc(url, "clique_getSigners", ["latest"])) as string[];
-  return checksummed("clique_getSigners", result).sort();
+  return parseAddressList("clique_getSigners", result).sort();
 }
 
 export interface SignerSyncOptions {
@@ -58,6 +48,17 @@ export interface SignerSyncOptions {
   timeoutMs: number;
   pollMs?: number;
   rpc?: RpcTransport;
+}
+
+/** grid:signers:sync's options: every signer's RPC URL and how long to wait for the votes. */
+export function parseSignerSyncArgs(args: { signerUrls: string; timeout: string }): {
+  signerUrls: string[];
+  timeoutMs: number;
+} {
+  const signerUrls = parseList(args.signerUrls);
+  if (signerUrls.length === 0)
+    throw new InvalidArgumentError("signer-urls", "give the JSON-RPC URL of every signer");
+  return { signerUrls, timeoutMs: parseSeconds("timeout", args.timeout) * 1000 };
 }
 
 export interface SignerSyncReport {
@@ -80,7 +81,7 @@ export async function syncSigners(options: SignerSyncOptions): Promise<SignerSyn
   if (first === undefined) throw new InvalidArgumentError("signer-urls", "no signer RPC URL given");
   const before = await cliqueSigners(first, rpc);
   const changes = signerChanges(options.nodes, before);
-  const wanted = checksummed("nodes", options.nodes).sort();
+  const wanted = parseAddressList("nodes", options.nodes).sort();
   if (changes.length === 0) return { before, changes, after: before };
   // Sequential on purpose: a refused proposal names the signer and the change that failed.
   for (const url of options.signerUrls) {
@@ -108,4 +109,11 @@ export async function syncSigners(options: SignerSyncOptions): Promise<SignerSyn
     for (const c of changes) await rpc(url, "clique_discard", [c.address]);
   }
   return { before, changes, after };
+}
+
+/** What grid:signers:sync prints: the votes that passed and the signers now, or that nothing had to change. */
+export function formatSignerSync(report: SignerSyncReport, nodeCount: number): string {
+  if (report.changes.length === 0) return `signer set already equals the registry's ${nodeCount} nodes`;
+  const changes = report.changes.map((c) => `${c.authorize ? "added  " : "removed"} ${c.address}`);
+  return [...changes, `signers now: ${report.after.join(", ")}`].join("\n");
 }

@@ -4,7 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { JsonRpcProvider } from "ethers";
-import { parseAddress } from "../chain/deployment.js";
+import { parseAddress, parseInteger, parseOptional, parseRequired, parseUint32 } from "../args.js";
 import { InvalidArgumentError } from "../errors.js";
 import { buildClusterBatch } from "./batching.js";
 import { Gateway } from "./gateway.js";
@@ -29,12 +29,8 @@ export const USAGE = `usage: gateway --rpc <url> --registry <address> --ledger <
                [--host 127.0.0.1] [--port 8545x] [--tick-ms 5000] [--grace <s>] [--start-period <n>]
        the node key comes from GRIDSHARE_NODE_KEY`;
 
-function int(name: string, v: string | undefined, min: number, max: number): number | undefined {
-  if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) {
-    throw new InvalidArgumentError(name, `"${v}" is not an integer in ${min}..${max}`);
-  }
-  return Number(v);
+function int(option: string, v: string | undefined, min: number, max: number): number | undefined {
+  return parseOptional(v, (text) => parseInteger(option, text, min, max));
 }
 
 export function parseGatewayArgs(argv: readonly string[], env: NodeJS.ProcessEnv): GatewayArgs {
@@ -53,9 +49,9 @@ export function parseGatewayArgs(argv: readonly string[], env: NodeJS.ProcessEnv
     },
     strict: true,
   });
-  for (const k of ["rpc", "registry", "ledger", "db"] as const) {
-    if (!values[k]) throw new InvalidArgumentError(k, `is required\n${USAGE}`);
-  }
+  const [rpc, registry, ledger, db] = (["rpc", "registry", "ledger", "db"] as const).map((k) =>
+    parseRequired(k, values[k], `is required\n${USAGE}`),
+  );
   const nodeKey = env.GRIDSHARE_NODE_KEY;
   if (!nodeKey || !/^0x[0-9a-fA-F]{64}$/.test(nodeKey)) {
     throw new InvalidArgumentError(
@@ -64,15 +60,15 @@ export function parseGatewayArgs(argv: readonly string[], env: NodeJS.ProcessEnv
     );
   }
   return {
-    rpc: values.rpc as string,
-    registry: parseAddress("registry", values.registry as string),
-    ledger: parseAddress("ledger", values.ledger as string),
-    db: values.db as string,
+    rpc,
+    registry: parseAddress("registry", registry),
+    ledger: parseAddress("ledger", ledger),
+    db,
     host: values.host ?? "127.0.0.1",
     port: int("port", values.port, 0, 65_535) ?? 0,
     tickMs: int("tick-ms", values["tick-ms"], 10, 600_000) ?? 5_000,
     graceSeconds: int("grace", values.grace, 0, 7_200),
-    startPeriod: int("start-period", values["start-period"], 0, 2 ** 32 - 1),
+    startPeriod: parseOptional(values["start-period"], (v) => parseUint32("start-period", v)),
     nodeKey,
   };
 }

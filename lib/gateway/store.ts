@@ -8,7 +8,7 @@
  * with its statements prepared once.
  */
 import type { Reading, SignedReading } from "../batches/reading.js";
-import type { BuiltBatch, ReadingProof, Role } from "./types.js";
+import type { ProvenBatch, ReadingProof, Role } from "./types.js";
 import { Batches, type StoredBatch } from "./store/batches.js";
 import { Counters, type CounterName } from "./store/counters.js";
 import { Cursors } from "./store/cursors.js";
@@ -152,7 +152,7 @@ export class GatewayStore {
    * intent (propose or vote), and move the cursor past it. An empty period (no reading) moves the cursor
    * only. Refuses to close any period but the cursor's, so no period is skipped or closed twice.
    */
-  closePeriod(clusterId: number, period: number, role: Role, built: BuiltBatch | null, now: number): void {
+  closePeriod(clusterId: number, period: number, role: Role, built: ProvenBatch | null, now: number): void {
     this.t.batches.closePeriod(clusterId, period, role, built, now);
   }
 

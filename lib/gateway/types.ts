@@ -5,9 +5,9 @@
 import type { Reading, SignedReading } from "../batches/reading.js";
 import type { BatchStatusName, MeterKindName, MeterStatusName } from "../chain/schema.js";
 
-/** SPEC 6 batch header: lib/batches/batch.ts's, the one definition. */
-export type { BatchHeader } from "../batches/batch.js";
-import type { BatchHeader } from "../batches/batch.js";
+/** SPEC 6 batch header and a batch with its proofs: lib/batches/batch.ts's, the one definitions. */
+export type { BatchHeader, ProvenBatch } from "../batches/batch.js";
+import type { ProvenBatch } from "../batches/batch.js";
 
 /** IBatchLedger.ReadingProof: a meter-signed reading with its 64-bit Merkle proof. */
 export interface ReadingProof {
@@ -17,25 +17,12 @@ export interface ReadingProof {
   readonly proof: readonly string[];
 }
 
-/** A batch built from a cluster-period's readings, with one proof per leaf (in leaf order). */
-export interface BuiltBatch {
-  readonly header: BatchHeader;
-  /** keccak256(abi.encode(header)): what the nodes vote on. */
-  readonly digest: string;
-  /** Leaves in tree order (meter ascending) with their proofs. */
-  readonly leaves: readonly {
-    readonly signed: SignedReading;
-    readonly index: number;
-    readonly proof: readonly string[];
-  }[];
-}
-
 /** Builds a batch (lib/batches/batch.ts + lib/batches/merkle64.ts in production; see batching.ts). */
 export type BatchBuilder = (
   clusterId: number,
   period: number,
   readings: readonly SignedReading[],
-) => BuiltBatch;
+) => ProvenBatch;
 
 /** IClusterRegistry.MeterInfo, decoded. */
 export interface MeterRecord {

@@ -4,20 +4,12 @@
  */
 import type { Billing } from "../../types/ethers-contracts/index.js";
 import { BatchStatus, contractAt } from "../chain/schema.js";
-import { GridShareError, InvalidArgumentError } from "../errors.js";
+import { GridShareError } from "../errors.js";
 import { clusterShares, formatFixed } from "./mes.js";
 import { renderTable } from "../format/table.js";
+import { requireCluster } from "../registry/ops.js";
+import { parseClusterId, parseUint32 } from "../args.js";
 
-const UINT32_MAX = 0xffffffff;
-
-/** A non-negative uint32 argument (period, week, cluster). */
-export function parseUint32(what: string, value: string | number): number {
-  const v = Number(value);
-  if (String(value).trim() === "" || !Number.isInteger(v) || v < 0 || v > UINT32_MAX) {
-    throw new InvalidArgumentError(what, `"${value}" is not a whole number in 0..${UINT32_MAX}`);
-  }
-  return v;
-}
 
 export interface MeterShare {
   meter: string;
@@ -52,15 +44,20 @@ export class NoAcceptedBatchError extends GridShareError {
   }
 }
 
+/** mes:show's options: the cluster-period to show. */
+export function parseMesArgs(args: { cluster: string; period: string }): {
+  clusterId: number;
+  period: number;
+} {
+  return { clusterId: parseClusterId("cluster", args.cluster), period: parseUint32("period", args.period) };
+}
+
 export async function readMesView(billing: Billing, clusterId: number, period: number): Promise<MesView> {
   const runner = billing.runner;
   const registry = contractAt("ClusterRegistry", await billing.registry(), runner);
   const ledger = contractAt("IBatchLedger", await billing.ledger(), runner);
   const certificates = contractAt("ICapacityCertificates", await billing.certificates(), runner);
-  const count = Number(await registry.clusterCount());
-  if (clusterId < 1 || clusterId > count) {
-    throw new InvalidArgumentError("cluster", `cluster ${clusterId} does not exist (clusters: 1..${count})`);
-  }
+  await requireCluster(registry, clusterId);
   const batch = await ledger.batchOf(clusterId, period);
   if (batch.status !== BatchStatus.Accepted) {
     throw new NoAcceptedBatchError(clusterId, period, BatchStatus.nameOf(batch.status));

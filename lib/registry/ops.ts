@@ -3,8 +3,8 @@
  * transaction is sent, so a mistake costs a one-line error and nothing else.
  */
 import type { ClusterRegistry } from "../../types/ethers-contracts/index.js";
-import { InvalidArgumentError } from "../errors.js";
-import { parseAddress } from "../chain/deployment.js";
+import { GridShareError, InvalidArgumentError } from "../errors.js";
+import { parseAddress, parseChoice, parseClusterId, parseCoordinate } from "../args.js";
 import { chooseNeighbours, type ClusterSite, type RankedNeighbour } from "./ranking.js";
 import { renderTable } from "../format/table.js";
 import {
@@ -15,52 +15,52 @@ import {
   type RegisteredMeterKind,
 } from "../chain/schema.js";
 
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
-
-export function parseCoordinate(what: string, value: string | number | bigint): bigint {
-  let v: bigint;
-  try {
-    v = BigInt(value);
-  } catch {
-    throw new InvalidArgumentError(what, `"${value}" is not an integer coordinate`);
-  }
-  if (v < INT64_MIN || v > INT64_MAX)
-    throw new InvalidArgumentError(what, `${v} does not fit a signed 64-bit integer`);
-  return v;
-}
-
-export function parseClusterId(value: string | number | bigint): number {
-  const v = Number(value);
-  if (!Number.isInteger(v) || v < 1 || v > 0xffffffff) {
-    throw new InvalidArgumentError("cluster", `"${value}" is not a cluster id (1, 2, ...)`);
-  }
-  return v;
-}
-
 const REGISTRABLE_KINDS = MeterKind.names.filter((n): n is RegisteredMeterKind => n !== "none");
 
 export function parseMeterKind(value: string): RegisteredMeterKind {
-  const kind = REGISTRABLE_KINDS.find((k) => k === value);
-  if (kind !== undefined) return kind;
-  throw new InvalidArgumentError(
-    "kind",
-    `"${value}" is not a meter kind: use ${REGISTRABLE_KINDS.join(" or ")}`,
-  );
+  return parseChoice("kind", value, REGISTRABLE_KINDS, "meter kind");
 }
 
-async function requireCluster(registry: ClusterRegistry, clusterId: number) {
+/** Refuses a cluster id the registry does not know; returns its info. */
+export async function requireCluster(registry: ClusterRegistry, clusterId: number) {
   const count = Number(await registry.clusterCount());
-  if (clusterId > count) {
+  if (clusterId < 1 || clusterId > count) {
     throw new InvalidArgumentError("cluster", `cluster ${clusterId} does not exist (clusters: 1..${count})`);
   }
   return registry.clusterInfo(clusterId);
 }
 
+/** Refuse before sending when `account` lacks the DGMD role. */
+export async function requireDgmd(registry: ClusterRegistry, account: string): Promise<void> {
+  if (!(await registry.isDgmd(account))) {
+    throw new GridShareError(
+      "NOT_DGMD",
+      `${account} does not hold the DGMD role: act with the DGMD account (--from <address>)`,
+    );
+  }
+}
+
+/** Only an active prosumer meter can hold a capacity certificate (SPEC 8). */
+export async function requireActiveProsumer(registry: ClusterRegistry, meter: string): Promise<void> {
+  const info = await registry.meterInfo(meter);
+  if (info.kind !== MeterKind.Prosumer || info.status !== MeterStatus.Active) {
+    throw new GridShareError(
+      "METER_NOT_ELIGIBLE",
+      `${meter} is not an active prosumer meter (kind ${MeterKind.nameOf(info.kind)}, status ${MeterStatus.nameOf(
+        info.status,
+      )}): only active prosumers can be certified`,
+    );
+  }
+}
+
+/** The --x and --y options of a node's or a cluster's location. */
+function parseLocation(args: { x: string; y: string }): [bigint, bigint] {
+  return [parseCoordinate("x", args.x), parseCoordinate("y", args.y)];
+}
+
 export async function addNode(registry: ClusterRegistry, args: { node: string; x: string; y: string }) {
   const node = parseAddress("node", args.node);
-  const x = parseCoordinate("x", args.x);
-  const y = parseCoordinate("y", args.y);
+  const [x, y] = parseLocation(args);
   if ((await registry.nodeInfo(node)).registered) {
     throw new InvalidArgumentError("node", `${node} is already registered`);
   }
@@ -72,8 +72,7 @@ export async function createCluster(
   args: { parent: string; x: string; y: string },
 ) {
   const parent = parseAddress("parent", args.parent);
-  const x = parseCoordinate("x", args.x);
-  const y = parseCoordinate("y", args.y);
+  const [x, y] = parseLocation(args);
   const info = await registry.nodeInfo(parent);
   if (!info.registered)
     throw new InvalidArgumentError("parent", `${parent} is not a registered node: add it first`);
@@ -87,7 +86,7 @@ export async function addMeter(
   registry: ClusterRegistry,
   args: { cluster: string; meter: string; kind: string },
 ) {
-  const clusterId = parseClusterId(args.cluster);
+  const clusterId = parseClusterId("cluster", args.cluster);
   const meter = parseAddress("meter", args.meter);
   const kind = parseMeterKind(args.kind);
   const cluster = await requireCluster(registry, clusterId);

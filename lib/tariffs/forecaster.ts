@@ -6,7 +6,7 @@
 import { PERIODS_PER_WEEK } from "../constants.js";
 import { GridShareError, InvalidFileError } from "../errors.js";
 import { forecastGridWeek, HistoryTooShortError } from "./forecast/index.js";
-import { existsSync, readFileSync } from "node:fs";
+import { readJsonFile } from "../args.js";
 
 /** Whole-grid totals of one 4-hour period. */
 export interface PeriodTotals {
@@ -15,7 +15,9 @@ export interface PeriodTotals {
   readonly generationWh: bigint;
 }
 
+/** A week's whole-grid forecast, what TariffSchedule.publish takes for the week. */
 export interface WeekForecast {
+  readonly week: number;
   readonly loadWh: bigint;
   readonly generationWh: bigint;
   /** How it was made (printed with the result). */
@@ -59,6 +61,7 @@ export const modelForecaster: WeekForecaster = {
     try {
       const f = forecastGridWeek({ loadHistory, generationHistory });
       return {
+        week,
         loadWh: f.loadWh,
         generationWh: f.generationWh,
         method: `${f.loadMethod}/${f.generationMethod} over ${span}`,
@@ -67,6 +70,7 @@ export const modelForecaster: WeekForecaster = {
       if (!(e instanceof HistoryTooShortError)) throw e;
       const f = forecastGridWeek({ loadHistory, generationHistory, method: "seasonal-naive" });
       return {
+        week,
         loadWh: f.loadWh,
         generationWh: f.generationWh,
         method: `seasonal-naive over ${span} (too short for the default model)`,
@@ -87,13 +91,7 @@ function wholeNumber(file: string, i: number, field: string, v: unknown): bigint
 
 /** A history file: JSON array of `{ period, loadWh, generationWh }` whole-grid period totals. */
 export function readHistoryFile(file: string): PeriodTotals[] {
-  if (!existsSync(file)) throw new InvalidFileError(file, "file not found");
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, "utf8"));
-  } catch (e) {
-    throw new InvalidFileError(file, `malformed JSON (${(e as Error).message})`);
-  }
+  const json = readJsonFile(file);
   if (!Array.isArray(json))
     throw new InvalidFileError(file, "must hold a JSON array of {period, loadWh, generationWh}");
   return json.map((e: unknown, i) => {

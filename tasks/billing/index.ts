@@ -1,24 +1,20 @@
 import { task } from "hardhat/config";
 import type { TaskDefinition } from "hardhat/types/tasks";
-import { billingOption } from "../mes/index.js";
+import { contractOption, jsonFlag, option } from "../options.js";
 
 const billOptions = (t: ReturnType<typeof task>) =>
   t
-    .addOption({ name: "meter", description: "Meter address", defaultValue: "" })
-    .addOption({ name: "week", description: "Week number (period / 42)", defaultValue: "" })
-    .addOption({
-      name: "proofs",
-      description: "JSON file of the meter-week's reading proofs (or use --gateway)",
-      defaultValue: "",
-    })
-    .addOption({
-      name: "gateway",
-      description:
+    .addOption(option("meter", "Meter address"))
+    .addOption(option("week", "Week number (period / 42)"))
+    .addOption(option("proofs", "JSON file of the meter-week's reading proofs (or use --gateway)"))
+    .addOption(
+      option(
+        "gateway",
         "Gateway base URL to fetch the proofs from (GET /proof/:meter/:period), e.g. http://127.0.0.1:8080",
-      defaultValue: "",
-    })
-    .addFlag({ name: "json", description: "Machine-readable JSON" })
-    .addOption(billingOption);
+      ),
+    )
+    .addFlag(jsonFlag)
+    .addOption(contractOption("Billing"));
 
 export const billingTasks: TaskDefinition[] = [
   billOptions(task("bill:quote", "Quote a meter-week's bill from proven readings (nothing is sent)"))

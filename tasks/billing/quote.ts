@@ -1,16 +1,4 @@
-import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import type { Billing } from "../../types/ethers-contracts/index.js";
-import { formatBill, parseBillArgs, quoteBill, resolveBillArgs } from "../../lib/billing/ops.js";
-import { toJson } from "../../lib/format/table.js";
-import { connectContract } from "../connect.js";
+import { formatBill, quoteBill } from "../../lib/billing/ops.js";
+import { billAction } from "./bill.js";
 
-export default async function (
-  args: { meter: string; week: string; proofs: string; gateway: string; json: boolean; billing: string },
-  hre: HardhatRuntimeEnvironment,
-) {
-  // Every argument is checked before the chain or the gateway is contacted.
-  const request = parseBillArgs(args);
-  const billing = await connectContract<Billing>(hre, "Billing", args.billing);
-  const quote = await quoteBill(billing, await resolveBillArgs(request));
-  console.log(args.json ? toJson(quote) : formatBill(quote));
-}
+export default billAction(quoteBill, formatBill);

@@ -1,29 +1,9 @@
-import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import type { ClusterRegistry } from "../../types/ethers-contracts/index.js";
-import { InvalidArgumentError } from "../../lib/errors.js";
-import { syncSigners } from "../../lib/clique/signers.js";
-import { connectContract } from "../connect.js";
+import { formatSignerSync, parseSignerSyncArgs, syncSigners } from "../../lib/clique/signers.js";
+import { taskAction } from "../action.js";
 
-export default async function (
-  args: { signerUrls: string; timeout: string; registry: string },
-  hre: HardhatRuntimeEnvironment,
-) {
-  const signerUrls = args.signerUrls
-    .split(",")
-    .map((s) => s.trim())
-    .filter((s) => s !== "");
-  if (signerUrls.length === 0)
-    throw new InvalidArgumentError("signer-urls", "give the JSON-RPC URL of every signer");
-  const timeout = Number(args.timeout);
-  if (!Number.isFinite(timeout) || timeout <= 0)
-    throw new InvalidArgumentError("timeout", `${args.timeout} is not a number of seconds`);
-  const registry = await connectContract<ClusterRegistry>(hre, "ClusterRegistry", args.registry);
+export default taskAction(async (args: { signerUrls: string; timeout: string; registry: string }, ctx) => {
+  const request = parseSignerSyncArgs(args);
+  const registry = await ctx.contract("ClusterRegistry", args.registry);
   const nodes = [...(await registry.nodes())];
-  const report = await syncSigners({ signerUrls, nodes, timeoutMs: timeout * 1000 });
-  if (report.changes.length === 0) {
-    console.log(`signer set already equals the registry's ${nodes.length} nodes`);
-    return;
-  }
-  for (const c of report.changes) console.log(`${c.authorize ? "added  " : "removed"} ${c.address}`);
-  console.log(`signers now: ${report.after.join(", ")}`);
-}
+  console.log(formatSignerSync(await syncSigners({ ...request, nodes }), nodes.length));
+});

@@ -1,33 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
-import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { parseCertId } from "../../lib/certificates/certificates.js";
-import { decryptRecord, recordCommitment } from "../../lib/certificates/record.js";
-import { GridShareError, InvalidArgumentError, InvalidFileError } from "../../lib/errors.js";
-import { openSession, certificatesAt } from "./common.js";
-import { loadRecordKey } from "./certify.js";
+import { formatRecord, openRecord, parseRecordArgs } from "../../lib/certificates/ops.js";
+import { sessionAction } from "../action.js";
 
-export default async function (
-  args: { certId: string; record: string; keyFile: string; certificates: string; from: string },
-  hre: HardhatRuntimeEnvironment,
-) {
-  const certId = parseCertId(args.certId);
-  if (args.record === "") throw new InvalidArgumentError("record", "the encrypted record file is required");
-  if (!existsSync(args.record)) throw new InvalidFileError(args.record, "file not found");
-  const key = loadRecordKey(args.keyFile);
-  const blob = readFileSync(args.record);
-  const s = await openSession(hre, args.from);
-  const { certs } = await certificatesAt(s, args.certificates);
-  if (!(await certs.certIdUsed(certId)))
-    throw new InvalidArgumentError("cert-id", `no certificate ${certId} on-chain`);
-  const [meter, onChain] = await certs.certificate(certId);
-  const local = recordCommitment(blob);
-  if (local !== onChain) {
-    throw new GridShareError(
-      "COMMITMENT_MISMATCH",
-      `${args.record} hashes to ${local} but certificate ${certId} commits to ${onChain}: wrong or altered record`,
-    );
-  }
-  const data = decryptRecord(key, meter, blob);
-  console.log(`record of certificate ${certId} (meter ${meter}) matches its on-chain commitment`);
-  console.log(`name: ${data.name}\naddress: ${data.address}\nsite visit: ${data.siteVisitNotes}`);
-}
+export default sessionAction(parseRecordArgs, openRecord, formatRecord);

@@ -1,30 +1,27 @@
 import { task } from "hardhat/config";
+import { contractOption, jsonFlag, option } from "../options.js";
 
-const registryOption = {
-  name: "registry",
-  description: "ClusterRegistry address (default: GRIDSHARE_REGISTRY or the Ignition deployment)",
-  defaultValue: "",
-} as const;
+const registryOption = contractOption("ClusterRegistry");
 
 export const gridTasks = [
   task("grid:node:add", "Register a fixed validator node at a location (utility)")
-    .addOption({ name: "node", description: "Node address", defaultValue: "" })
-    .addOption({ name: "x", description: "Integer x location (e.g. metres east)", defaultValue: "0" })
-    .addOption({ name: "y", description: "Integer y location (e.g. metres north)", defaultValue: "0" })
+    .addOption(option("node", "Node address"))
+    .addOption(option("x", "Integer x location (e.g. metres east)", "0"))
+    .addOption(option("y", "Integer y location (e.g. metres north)", "0"))
     .addOption(registryOption)
     .setAction(() => import("./node-add.js"))
     .build(),
   task("grid:cluster:create", "Create a cluster with its parent node and location (utility)")
-    .addOption({ name: "parent", description: "Parent node address", defaultValue: "" })
-    .addOption({ name: "x", description: "Integer x location", defaultValue: "0" })
-    .addOption({ name: "y", description: "Integer y location", defaultValue: "0" })
+    .addOption(option("parent", "Parent node address"))
+    .addOption(option("x", "Integer x location", "0"))
+    .addOption(option("y", "Integer y location", "0"))
     .addOption(registryOption)
     .setAction(() => import("./cluster-create.js"))
     .build(),
   task("grid:meter:add", "Add a smart meter to a cluster (utility)")
-    .addOption({ name: "cluster", description: "Cluster id", defaultValue: "" })
-    .addOption({ name: "meter", description: "Meter key address", defaultValue: "" })
-    .addOption({ name: "kind", description: "consumer or prosumer", defaultValue: "prosumer" })
+    .addOption(option("cluster", "Cluster id"))
+    .addOption(option("meter", "Meter key address"))
+    .addOption(option("kind", "consumer or prosumer", "prosumer"))
     .addOption(registryOption)
     .setAction(() => import("./meter-add.js"))
     .build(),
@@ -34,14 +31,14 @@ export const gridTasks = [
     .setAction(() => import("./neighbours.js"))
     .build(),
   task("grid:meter:replace", "Replace a meter with a new key under a work permit (utility)")
-    .addOption({ name: "old", description: "Meter being replaced", defaultValue: "" })
-    .addOption({ name: "new", description: "New meter key address", defaultValue: "" })
-    .addOption({ name: "permit", description: "Work-permit reference", defaultValue: "" })
+    .addOption(option("old", "Meter being replaced"))
+    .addOption(option("new", "New meter key address"))
+    .addOption(option("permit", "Work-permit reference"))
     .addOption(registryOption)
     .setAction(() => import("./meter-replace.js"))
     .build(),
   task("grid:show", "Print the whole topology")
-    .addFlag({ name: "json", description: "Machine-readable JSON" })
+    .addFlag(jsonFlag)
     .addOption(registryOption)
     .setAction(() => import("./show.js"))
     .build(),

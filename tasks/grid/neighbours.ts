@@ -1,10 +1,8 @@
-import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import type { ClusterRegistry } from "../../types/ethers-contracts/index.js";
 import { applyNeighbourPlan, formatNeighbourPlan, planNeighbours } from "../../lib/registry/ops.js";
-import { connectContract } from "../connect.js";
+import { taskAction } from "../action.js";
 
-export default async function (args: { dryRun: boolean; registry: string }, hre: HardhatRuntimeEnvironment) {
-  const registry = await connectContract<ClusterRegistry>(hre, "ClusterRegistry", args.registry);
+export default taskAction(async (args: { dryRun: boolean; registry: string }, ctx) => {
+  const registry = await ctx.contract("ClusterRegistry", args.registry);
   const plans = await planNeighbours(registry);
   console.log(formatNeighbourPlan(plans));
   console.log("ranked by distance, then meter count (more first), then address; on-chain ranking agrees");
@@ -13,4 +11,4 @@ export default async function (args: { dryRun: boolean; registry: string }, hre:
     return;
   }
   console.log(`${await applyNeighbourPlan(registry, plans)} cluster(s) updated`);
-}
+});

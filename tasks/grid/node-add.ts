@@ -1,13 +1,8 @@
-import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import type { ClusterRegistry } from "../../types/ethers-contracts/index.js";
 import { addNode } from "../../lib/registry/ops.js";
-import { connectContract } from "../connect.js";
+import { taskAction } from "../action.js";
 
-export default async function (
-  args: { node: string; x: string; y: string; registry: string },
-  hre: HardhatRuntimeEnvironment,
-) {
-  const registry = await connectContract<ClusterRegistry>(hre, "ClusterRegistry", args.registry);
+export default taskAction(async (args: { node: string; x: string; y: string; registry: string }, ctx) => {
+  const registry = await ctx.contract("ClusterRegistry", args.registry);
   const receipt = await addNode(registry, args);
   console.log(`node ${args.node} added at (${args.x}, ${args.y}) in block ${receipt?.blockNumber}`);
-}
+});

@@ -1,17 +1,10 @@
-import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import type { Billing } from "../../types/ethers-contracts/index.js";
-import { formatMesView, parseUint32, readMesView } from "../../lib/mes/ops.js";
-import { parseClusterId } from "../../lib/registry/ops.js";
-import { toJson } from "../../lib/format/table.js";
-import { connectContract } from "../connect.js";
+import { formatMesView, parseMesArgs, readMesView } from "../../lib/mes/ops.js";
+import { printResult, taskAction } from "../action.js";
 
-export default async function (
-  args: { cluster: string; period: string; json: boolean; billing: string },
-  hre: HardhatRuntimeEnvironment,
-) {
-  const clusterId = parseClusterId(args.cluster);
-  const period = parseUint32("period", args.period);
-  const billing = await connectContract<Billing>(hre, "Billing", args.billing);
-  const view = await readMesView(billing, clusterId, period);
-  console.log(args.json ? toJson(view) : formatMesView(view));
-}
+export default taskAction(
+  async (args: { cluster: string; period: string; json: boolean; billing: string }, ctx) => {
+    const { clusterId, period } = parseMesArgs(args);
+    const billing = await ctx.contract("Billing", args.billing);
+    printResult(await readMesView(billing, clusterId, period), args.json, formatMesView);
+  },
+);

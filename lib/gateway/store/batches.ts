@@ -2,7 +2,7 @@
  * Built batches and their leaves' Merkle proofs, and closing a cluster-period: the batch, its proofs, the
  * on-chain intent and the cursor move in one transaction.
  */
-import type { BatchHeader, BuiltBatch, Role } from "../types.js";
+import type { BatchHeader, ProvenBatch, Role } from "../types.js";
 import { headerToJson } from "./codec.js";
 import type { Counters } from "./counters.js";
 import type { Cursors } from "./cursors.js";
@@ -47,7 +47,7 @@ export class Batches {
     clusterId: number,
     period: number,
     role: Role,
-    built: BuiltBatch | null,
+    built: ProvenBatch | null,
     now: number,
   ) => void;
 
@@ -107,7 +107,7 @@ export class Batches {
    * intent (propose or vote), and move the cursor past it. An empty period (no reading) moves the cursor
    * only. Refuses to close any period but the cursor's, so no period is skipped or closed twice.
    */
-  closePeriod(clusterId: number, period: number, role: Role, built: BuiltBatch | null, now: number): void {
+  closePeriod(clusterId: number, period: number, role: Role, built: ProvenBatch | null, now: number): void {
     this.closeTx(clusterId, period, role, built, now);
   }
 
@@ -115,7 +115,7 @@ export class Batches {
     clusterId: number,
     period: number,
     role: Role,
-    built: BuiltBatch | null,
+    built: ProvenBatch | null,
     now: number,
   ): void {
     const at = this.cursors.get(clusterId);

@@ -1,0 +1,57 @@
+/**
+ * What every task action shares: its connection, its acting account, and the way out for its result and its
+ * errors. A task's default export is `taskAction(body)`; the body checks its options, calls one lib operation
+ * and prints.
+ */
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import type { NetworkConnection } from "hardhat/types/network";
+import { contractAt, openSession, type ContractOf, type Session } from "../lib/chain/session.js";
+import type { ContractName } from "../lib/chain/contracts.js";
+import { toJson } from "../lib/format/table.js";
+
+export interface TaskContext {
+  /** The network connection tasks share with whatever else runs in the process. */
+  connection(): Promise<NetworkConnection<"generic">>;
+  /** The session: `--from` when the task has that option, else the network's first account. */
+  session(): Promise<Session>;
+  /** A GridShare contract on the session's account; `explicit` is its address option ("" = default). */
+  contract<N extends ContractName>(name: N, explicit: string): Promise<ContractOf<N>>;
+}
+
+/**
+ * A task action. The session is opened only when the body asks for it, so options are checked before the
+ * chain is contacted. Errors leave through here to Hardhat, which prints them.
+ */
+export function taskAction<A extends object>(
+  body: (args: A, ctx: TaskContext) => Promise<void>,
+): (args: A, hre: HardhatRuntimeEnvironment) => Promise<void> {
+  return (args, hre) => {
+    const from = "from" in args && typeof args.from === "string" ? args.from : "";
+    const connection = () => hre.network.getOrCreate();
+    let opened: Promise<Session> | undefined;
+    const session = () => (opened ??= connection().then((c) => openSession(c.ethers, from)));
+    const contract = async <N extends ContractName>(name: N, explicit: string) =>
+      contractAt(await session(), name, explicit);
+    return body(args, { connection, session, contract });
+  };
+}
+
+/** Print a result: as JSON with `--json`, else formatted for a person. */
+export function printResult<T>(value: T, json: boolean, format: (value: T) => string): void {
+  console.log(json ? toJson(value) : format(value));
+}
+
+/**
+ * The common task: check the options (nothing is contacted on a bad one), run one operation on the session,
+ * print its result.
+ */
+export function sessionAction<A extends object, R, T>(
+  parse: (args: A) => R,
+  run: (s: Session, request: R) => Promise<T>,
+  format: (result: T) => string,
+) {
+  return taskAction(async (args: A, ctx) => {
+    const request = parse(args);
+    console.log(format(await run(await ctx.session(), request)));
+  });
+}
