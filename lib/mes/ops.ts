@@ -10,7 +10,6 @@ import { renderTable } from "../format/table.js";
 import { requireCluster } from "../registry/ops.js";
 import { parseClusterId, parseUint32 } from "../args.js";
 
-
 export interface MeterShare {
   meter: string;
   allowed: boolean;

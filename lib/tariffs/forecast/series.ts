@@ -46,8 +46,7 @@ export function aggregateSeries(
   const n = Math.min(untilPeriod, ...profiles.map((p) => p.periods.length));
   const out = new Array<number>(n).fill(0);
   for (const p of profiles) {
-    for (let i = 0; i < n; i++)
-      out[i] = (out[i] as number) + Number((p.periods[i] as PeriodEnergy)[field]);
+    for (let i = 0; i < n; i++) out[i] = (out[i] as number) + Number((p.periods[i] as PeriodEnergy)[field]);
   }
   return out;
 }
