@@ -123,7 +123,10 @@ export async function observeAttacks(r: DemoRun): Promise<ReportAttack[]> {
   return out;
 }
 
-/** Proposals and votes per node from the ledger's events, faults from the ledger, readings from its gateway. */
+/**
+ * Proposals and votes per node from the ledger's events, faults from the ledger; from its gateway, the
+ * readings and the actions it did not send because the batch was already accepted with its digest.
+ */
 export async function voterRows(r: DemoRun, fromBlock: number): Promise<ReportVoter[]> {
   const { ledger } = r.grid;
   const proposals = await ledger.queryFilter(ledger.filters.BatchProposed(), fromBlock);
@@ -131,6 +134,7 @@ export async function voterRows(r: DemoRun, fromBlock: number): Promise<ReportVo
   return Promise.all(
     r.grid.nodes.map(async (n) => ({
       node: n.signer.address,
+      parentOf: n.clusterId,
       proposals: proposals.filter((e) => e.args.parent === n.signer.address).length,
       votes: votes.filter((e) => e.args.voter === n.signer.address).length,
       faults: Number(await ledger.faults(n.signer.address)),
@@ -142,10 +146,14 @@ export async function voterRows(r: DemoRun, fromBlock: number): Promise<ReportVo
 export function gatewayCounts(
   r: DemoRun,
   node: string,
-): Pick<ReportVoter, "readingsAccepted" | "readingsRefused"> {
+): Pick<ReportVoter, "readingsAccepted" | "readingsRefused" | "superseded"> {
   const c = r.gatewayCounters.find((g) => g.node === node)?.counters;
   return c
-    ? { readingsAccepted: c.readings_accepted ?? 0, readingsRefused: c.readings_quarantined ?? 0 }
+    ? {
+        readingsAccepted: c.readings_accepted ?? 0,
+        readingsRefused: c.readings_quarantined ?? 0,
+        superseded: c.actions_superseded ?? 0,
+      }
     : {};
 }
 

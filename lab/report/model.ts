@@ -56,8 +56,17 @@ export interface ReportBill {
 
 export interface ReportVoter {
   node: string;
+  /** The cluster this node is the parent of, when it is one. */
+  parentOf?: number;
+  /** Proposals and votes sent (the ledger's BatchProposed and VoteCast events). */
   proposals: number;
   votes: number;
+  /**
+   * Proposals and votes the node's gateway built but did not send: the batch was already accepted with the
+   * same digest when it acted (others were faster). With `proposals` and `votes` they cover every
+   * cluster-period the node is a voter of (when known).
+   */
+  superseded?: number;
   faults: number;
   /** The node's gateway: readings it accepted and quarantined (when known). */
   readingsAccepted?: number;

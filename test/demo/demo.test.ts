@@ -22,6 +22,7 @@ import type {
   BatchLedger,
   Billing,
   CapacityCertificates,
+  ClusterRegistry,
   TariffSchedule,
 } from "../../types/ethers-contracts/index.js";
 
@@ -34,6 +35,7 @@ describe("npm run demo: one week of Buildings 1-12", function () {
   this.timeout(300_000);
   let outcome: DemoOutcome;
   let ledger: BatchLedger;
+  let registry: ClusterRegistry;
   let certificates: CapacityCertificates;
   let tariffs: TariffSchedule;
   let billing: Billing;
@@ -66,7 +68,11 @@ describe("npm run demo: one week of Buildings 1-12", function () {
     )) as unknown as CapacityCertificates;
     tariffs = (await ethers.getContractAt("TariffSchedule", c.TariffSchedule!)) as unknown as TariffSchedule;
     billing = (await ethers.getContractAt("Billing", c.Billing!)) as unknown as Billing;
-    epoch = BigInt(await (await ethers.getContractAt("ClusterRegistry", c.ClusterRegistry!)).epoch());
+    registry = (await ethers.getContractAt(
+      "ClusterRegistry",
+      c.ClusterRegistry!,
+    )) as unknown as ClusterRegistry;
+    epoch = BigInt(await registry.epoch());
   });
 
   const proofsOnChain = () =>
@@ -244,6 +250,23 @@ describe("npm run demo: one week of Buildings 1-12", function () {
     expect(r.voters.reduce((s, v) => s + v.proposals, 0)).to.equal(proposals.length);
     expect(r.voters.reduce((s, v) => s + v.votes, 0)).to.equal(votes.length);
     for (const v of r.voters) expect(BigInt(v.faults)).to.equal(await ledger.faults(v.node));
+    // Each node is counted under its own key: a node proposes only for the cluster it is the parent of.
+    for (const v of r.voters) {
+      const own = proposals.filter((e) => e.args.parent === v.node);
+      expect(own.length, v.node).to.equal(v.proposals);
+      expect(r.clusters[v.parentOf! - 1]!.parent, v.node).to.equal(v.node);
+      for (const e of own) expect(Number(e.args.clusterId), v.node).to.equal(v.parentOf);
+    }
+    // Every node answers for every cluster-period it votes in: with a proposal or vote sent, or with one its
+    // gateway built but did not send because the batch was already accepted with that digest (the demo's
+    // gateways act in node order, so the last node's are mostly already decided).
+    for (const v of r.voters) {
+      let duties = 0;
+      for (const c of r.clusters) if ((await registry.votersOf(c.clusterId)).includes(v.node)) duties += W;
+      expect(v.proposals + v.votes + (v.superseded ?? 0), `${v.node}, parent of ${v.parentOf}`).to.equal(
+        duties,
+      );
+    }
     const gas = Object.fromEntries(r.gas.map((g) => [g.operation, g]));
     expect(gas["BatchLedger.propose"]?.count).to.equal(proposals.length);
     expect(gas["BatchLedger.vote"]?.count).to.equal(votes.length);
