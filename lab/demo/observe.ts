@@ -54,6 +54,7 @@ export async function observeAttacks(r: DemoRun): Promise<ReportAttack[]> {
   const outvoted = voters >= 3;
   out.push({
     scenario: `lying parent: cluster ${lie.clusterId}'s parent proposes load +${LIE_EXTRA_LOAD_WH} Wh in period ${lie.period} (${voters} voters)`,
+    period: lie.period,
     expected: outvoted
       ? "neighbours outvote it; honest totals accepted; parent overruled with a fault"
       : "no digest reaches 2 of 2: the batch is Disputed and nothing of it counts (no fault without a winner)",
@@ -71,6 +72,7 @@ export async function observeAttacks(r: DemoRun): Promise<ReportAttack[]> {
   const fv = r.verdicts.forgery;
   out.push({
     scenario: `forged reading: an outsider key signs a reading for building ${a.forgery.building}'s meter (period ${a.forgery.period})`,
+    period: a.forgery.period,
     expected: "every node refuses it (signature is not the meter's); the real reading counts",
     observed: `${fv.filter((v) => !v.ok).length} of ${fv.length} node(s) refused it (${[...new Set(fv.map((v) => v.code))].join(", ")})`,
     held: fv.length > 0 && fv.every((v) => !v.ok),
@@ -87,6 +89,7 @@ export async function observeAttacks(r: DemoRun): Promise<ReportAttack[]> {
   const alarms = await registry.queryFilter(registry.filters.TamperAlarm(undefined, old.address));
   out.push({
     scenario: `tampered meter: building ${t.building}'s seal breaks in period ${t.alarmPeriod}; its altered reading is sent`,
+    period: t.alarmPeriod,
     expected:
       "alarm marks it Tampered from that period; altered reading refused; replacement counts from the next period",
     observed:
@@ -114,6 +117,7 @@ export async function observeAttacks(r: DemoRun): Promise<ReportAttack[]> {
   const events = await r.certificates.queryFilter(r.certificates.filters.ProsumerDeauthorized(meter));
   out.push({
     scenario,
+    period: oc.period,
     expected,
     observed: x?.proven
       ? `deauthorized from period ${events[0]?.args.fromPeriod ?? "?"}; authorized capacity now ${cap} W`

@@ -88,11 +88,22 @@ export interface ReportGas {
 
 export interface ReportAttack {
   scenario: string;
+  /** The grid period the attack was injected in (marked on the time axis). */
+  period?: number;
   expected: string;
   observed: string;
   held: boolean;
   /** Why the scenario was not run (then `held` is meaningless and shown as skipped). */
   skipped?: string;
+}
+
+/** How grid periods map to time. Period p covers [start + p * periodSeconds, start + (p + 1) * periodSeconds). */
+export interface ReportTime {
+  /** Unix seconds (UTC) at which grid period 0 starts on the chain: the grid epoch. */
+  chainEpoch: number;
+  /** Unix seconds (UTC) of the data hour grid period 0 plays: the plots' time axis is the data's time. */
+  dataStart: number;
+  periodSeconds: number;
 }
 
 export interface DemoReport {
@@ -101,6 +112,7 @@ export interface DemoReport {
   seed: string;
   weeks: number;
   buildings: number[];
+  time: ReportTime;
   chainId: string;
   contracts: Record<string, string>;
   clusters: ReportCluster[];
