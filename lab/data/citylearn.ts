@@ -22,6 +22,8 @@ import type { WeatherHour } from "../../lib/tariffs/forecast/weather.js";
 export type { PeriodEnergy, WeatherHour };
 
 export const HOURS_PER_PERIOD = PERIOD_HOURS;
+/** Unix seconds of data period 0's start: Monday 2016-08-01 00:00 UTC (see the rules above). */
+export const DATA_PERIOD0_UTC_S = Date.UTC(2016, 7, 1) / 1000;
 export const BUILDING_COUNT = 17;
 
 /** The repository root (lab/data/ is two levels down). */

@@ -46,6 +46,7 @@ export async function observeAttacks(r: DemoRun): Promise<ReportAttack[]> {
   const outvoted = voters >= 3;
   out.push({
     scenario: `lying parent: cluster ${lie.clusterId}'s parent proposes load +${LIE_EXTRA_LOAD_WH} Wh in period ${lie.period} (${voters} voters)`,
+    period: lie.period,
     expected: outvoted
       ? "neighbours outvote it; honest totals accepted; parent overruled with a fault"
       : "no digest reaches 2 of 2: the batch is Disputed and nothing of it counts (no fault without a winner)",
@@ -63,6 +64,7 @@ export async function observeAttacks(r: DemoRun): Promise<ReportAttack[]> {
   const fv = r.verdicts.forgery;
   out.push({
     scenario: `forged reading: an outsider key signs a reading for building ${a.forgery.building}'s meter (period ${a.forgery.period})`,
+    period: a.forgery.period,
     expected: "every node refuses it (signature is not the meter's); the real reading counts",
     observed: `${fv.filter((v) => !v.ok).length} of ${fv.length} node(s) refused it (${[...new Set(fv.map((v) => v.code))].join(", ")})`,
     held: fv.length > 0 && fv.every((v) => !v.ok),
@@ -79,6 +81,7 @@ export async function observeAttacks(r: DemoRun): Promise<ReportAttack[]> {
   const alarms = await registry.queryFilter(registry.filters.TamperAlarm(undefined, old.address));
   out.push({
     scenario: `tampered meter: building ${t.building}'s seal breaks in period ${t.alarmPeriod}; its altered reading is sent`,
+    period: t.alarmPeriod,
     expected:
       "alarm marks it Tampered from that period; altered reading refused; replacement counts from the next period",
     observed:
@@ -106,6 +109,7 @@ export async function observeAttacks(r: DemoRun): Promise<ReportAttack[]> {
   const events = await r.certificates.queryFilter(r.certificates.filters.ProsumerDeauthorized(meter));
   out.push({
     scenario,
+    period: oc.period,
     expected,
     observed: x?.proven
       ? `deauthorized from period ${events[0]?.args.fromPeriod ?? "?"}; authorized capacity now ${cap} W`
@@ -115,7 +119,10 @@ export async function observeAttacks(r: DemoRun): Promise<ReportAttack[]> {
   return out;
 }
 
-/** Proposals and votes per node from the ledger's events, faults from the ledger, readings from its gateway. */
+/**
+ * Proposals and votes per node from the ledger's events, faults from the ledger; from its gateway, the
+ * readings and the actions it did not send because the batch was already accepted with its digest.
+ */
 export async function voterRows(r: DemoRun, fromBlock: number): Promise<ReportVoter[]> {
   const { ledger } = r.grid;
   const proposals = await ledger.queryFilter(ledger.filters.BatchProposed(), fromBlock);
@@ -123,6 +130,7 @@ export async function voterRows(r: DemoRun, fromBlock: number): Promise<ReportVo
   return Promise.all(
     r.grid.nodes.map(async (n) => ({
       node: n.signer.address,
+      parentOf: n.clusterId,
       proposals: proposals.filter((e) => e.args.parent === n.signer.address).length,
       votes: votes.filter((e) => e.args.voter === n.signer.address).length,
       faults: Number(await ledger.faults(n.signer.address)),
@@ -134,10 +142,14 @@ export async function voterRows(r: DemoRun, fromBlock: number): Promise<ReportVo
 export function gatewayCounts(
   r: DemoRun,
   node: string,
-): Pick<ReportVoter, "readingsAccepted" | "readingsRefused"> {
+): Pick<ReportVoter, "readingsAccepted" | "readingsRefused" | "superseded"> {
   const c = r.gatewayCounters.find((g) => g.node === node)?.counters;
   return c
-    ? { readingsAccepted: c.readings_accepted ?? 0, readingsRefused: c.readings_quarantined ?? 0 }
+    ? {
+        readingsAccepted: c.readings_accepted ?? 0,
+        readingsRefused: c.readings_quarantined ?? 0,
+        superseded: c.actions_superseded ?? 0,
+      }
     : {};
 }
 

@@ -14,6 +14,7 @@ import type { NetworkConnection } from "hardhat/types/network";
 import type { Billing, CapacityCertificates, TariffSchedule } from "../../types/ethers-contracts/index.js";
 import { renderReport } from "../report/html.js";
 import type { DemoReport } from "../report/model.js";
+import { reportTime } from "../report/time.js";
 import { setupGrid } from "./setup.js";
 import type { DemoOptions } from "./options.js";
 import { Progress } from "./progress.js";
@@ -82,6 +83,7 @@ export async function runDemo(
     seed: opts.seed,
     weeks: opts.weeks,
     buildings: [...opts.buildings],
+    time: reportTime(grid.epoch, run.dataOffset),
     chainId: chainId.toString(),
     contracts: grid.contracts,
     clusters: await Promise.all(

@@ -57,8 +57,17 @@ export interface ReportBill {
 
 export interface ReportVoter {
   node: string;
+  /** The cluster this node is the parent of, when it is one. */
+  parentOf?: number;
+  /** Proposals and votes sent (the ledger's BatchProposed and VoteCast events). */
   proposals: number;
   votes: number;
+  /**
+   * Proposals and votes the node's gateway built but did not send: the batch was already accepted with the
+   * same digest when it acted (others were faster). With `proposals` and `votes` they cover every
+   * cluster-period the node is a voter of (when known).
+   */
+  superseded?: number;
   faults: number;
   /** The node's gateway: readings it accepted and quarantined (when known). */
   readingsAccepted?: number;
@@ -80,11 +89,22 @@ export interface ReportGas {
 
 export interface ReportAttack {
   scenario: string;
+  /** The grid period the attack was injected in (marked on the time axis). */
+  period?: number;
   expected: string;
   observed: string;
   held: boolean;
   /** Why the scenario was not run (then `held` is meaningless and shown as skipped). */
   skipped?: string;
+}
+
+/** How grid periods map to time. Period p covers [start + p * periodSeconds, start + (p + 1) * periodSeconds). */
+export interface ReportTime {
+  /** Unix seconds (UTC) at which grid period 0 starts on the chain: the grid epoch. */
+  chainEpoch: number;
+  /** Unix seconds (UTC) of the data hour grid period 0 plays: the plots' time axis is the data's time. */
+  dataStart: number;
+  periodSeconds: number;
 }
 
 export interface DemoReport {
@@ -93,6 +113,7 @@ export interface DemoReport {
   seed: string;
   weeks: number;
   buildings: number[];
+  time: ReportTime;
   chainId: string;
   contracts: Record<string, string>;
   clusters: ReportCluster[];

@@ -6,6 +6,11 @@ import { loadBuilding } from "../../lab/data/citylearn.js";
 import { renderReport } from "../../lab/report/html.js";
 import { checkReportInBrowser } from "../../lab/report/browser.js";
 import type { DemoReport } from "../../lab/report/model.js";
+import { periodWhen, reportTime } from "../../lab/report/time.js";
+import { chromiumOrSkip } from "../helpers/chromium.js";
+
+/** A Monday 00:00 UTC as the sample's chain epoch (2026-11-23). */
+const SAMPLE_EPOCH = Date.UTC(2026, 10, 23) / 1000;
 
 /** A report built straight from one real week of Buildings 1-8 (no chain): the renderer's input contract. */
 function sampleReport(): DemoReport {
@@ -38,7 +43,7 @@ function sampleReport(): DemoReport {
         loadWh: load,
         generationWh: gen,
         psa: gen > load ? load / gen : 1,
-        status: "accepted" as const,
+        status: c.clusterId === 2 && period === 5 ? ("disputed" as const) : ("accepted" as const),
         parentOverruled: false,
       };
     }),
@@ -49,6 +54,7 @@ function sampleReport(): DemoReport {
     seed: "sample",
     weeks: 1,
     buildings: [1, 2, 3, 4, 5, 6, 7, 8],
+    time: reportTime(SAMPLE_EPOCH, 0),
     chainId: "31337",
     contracts: { ClusterRegistry: "0x0000000000000000000000000000000000000001" },
     clusters,
@@ -77,10 +83,12 @@ function sampleReport(): DemoReport {
         curtailedWh: 0,
       })),
     ),
-    voters: [{ node: clusters[0].parent, proposals: 42, votes: 42, faults: 0 }],
+    voters: [{ node: clusters[0].parent, parentOf: 1, proposals: 42, votes: 42, superseded: 0, faults: 0 }],
     events: [{ period: 3, kind: "tamper", subject: "0x1", detail: "<script>alert(1)</script>" }],
     gas: [{ operation: "propose", count: 84, totalGas: 84 * 60000 }],
-    attacks: [{ scenario: "lying parent", expected: "overruled", observed: "overruled", held: true }],
+    attacks: [
+      { scenario: "lying parent", period: 20, expected: "overruled", observed: "overruled", held: true },
+    ],
     summary: { "batches accepted": 84, "curtailed periods": periods.filter((p) => p.psa < 1).length },
   };
 }
@@ -91,8 +99,49 @@ function writeReport(report: DemoReport): string {
   return file;
 }
 
+const DAY_TICK = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)$/;
+
+/** Ticks a person reads at a glance: evenly spaced by 1, 2 or 5 times a power of ten, on multiples of it. */
+function expectRoundTicks(ticks: number[], what: string): void {
+  expect(ticks.length, what).to.be.greaterThan(2);
+  const step = ticks[1]! - ticks[0]!;
+  const mantissa = step / 10 ** Math.floor(Math.log10(step));
+  expect(
+    [1, 2, 5].some((m) => Math.abs(mantissa - m) < 1e-9),
+    `${what}: step ${step}`,
+  ).to.equal(true);
+  for (const [i, t] of ticks.entries()) {
+    expect(t / step, `${what}: tick ${t}`).to.be.closeTo(Math.round(t / step), 1e-9);
+    if (i) expect(t - ticks[i - 1]!, `${what}: tick ${t}`).to.be.closeTo(step, 1e-9);
+  }
+}
+
+describe("HTML report", () => {
+  it("is one self-contained file: the charting library and the page script are inlined", () => {
+    const html = renderReport(sampleReport());
+    expect(html).to.not.match(/<script[^>]+src=|<link[^>]+href=|@import|url\(http/i);
+    expect(html).to.include("uPlot"); // the library itself, with its licence notice
+    expect(html).to.match(/<!-- uPlot \d+\.\d+\.\d+, MIT licence, Copyright/);
+    expect(html).to.include("batch-text"); // the batches filter
+    // The injected detail is escaped in the table and in the embedded data.
+    expect(html).to.not.include("<script>alert(1)</script>");
+  });
+
+  it("shows each batch and event with the data's date (grid period 0 = Monday 2016-08-01 in the sample)", () => {
+    const r = sampleReport();
+    expect(periodWhen(r.time, 0)).to.equal("Mon 1 Aug 2016 00:00-04:00");
+    expect(periodWhen(r.time, 9)).to.equal("Tue 2 Aug 2016 12:00-16:00");
+    const html = renderReport(r);
+    expect(html).to.include(`<td class="when">Tue 2 Aug 2016 12:00-16:00</td>`);
+  });
+});
+
 describe("HTML report in a real browser", function () {
   this.timeout(60_000);
+
+  before(async function () {
+    await chromiumOrSkip(this);
+  });
 
   it("renders every plot and table with no console error", async () => {
     const report = sampleReport();
@@ -106,19 +155,75 @@ describe("HTML report in a real browser", function () {
       "forecast",
       "bills",
     ]);
-    for (const p of check.plots) {
+    const series = [2, 2, 2, 4, 1]; // load + generation, one line per cluster, 4 bars per week, 1 per home
+    for (const [i, p] of check.plots.entries()) {
       expect(p.rendered, p.plot).to.equal(true);
-      expect(p.svgShapes, p.plot).to.be.greaterThan(0);
+      expect(p.error, p.plot).to.equal("");
+      expect(p.seriesDrawn, p.plot).to.equal(series[i]);
+      expect(p.inkPixels, p.plot).to.be.greaterThan(1000);
     }
     expect(check.plots[0].points).to.equal(84); // 42 periods x (load, generation)
     expect(check.tables.bills).to.equal(8);
     expect(check.tables.events).to.equal(1); // the script-like detail is shown as text, not run
+    expect(check.tables.batches).to.equal(report.periods.length);
+  });
+
+  it("puts dates on the time axis, round ticks on the value axis, tooltips and attack/alarm markers", async () => {
+    const report = sampleReport();
+    const check = await checkReportInBrowser(writeReport(report));
+    expect(check.consoleErrors).to.deep.equal([]);
+    const byName = Object.fromEntries(check.plots.map((p) => [p.plot, p]));
+    for (const name of ["load-generation:1", "load-generation:2", "psa"]) {
+      const p = byName[name]!;
+      // Daily ticks at midnight UTC from Monday 1 August 2016, the data's first period.
+      expect(p.xTicks, name).to.include.members(["Mon 1 Aug", "Tue 2 Aug", "Wed 3 Aug"]);
+      for (const t of p.xTicks) expect(t, name).to.match(DAY_TICK);
+      expectRoundTicks(p.yTicks, name);
+      // One attack (period 20) and one alarm (period 3) shaded in time.
+      expect(p.marks, name).to.equal(2);
+    }
+    for (const name of ["forecast", "bills"]) expectRoundTicks(byName[name]!.yTicks, name);
+    const psa = byName.psa!.yTicks;
+    expect(Math.min(...psa)).to.equal(0);
+    expect(Math.max(...psa)).to.be.closeTo(1, 1e-9); // 100%: no curtailment
+    // Hovering a plot shows its values with units, and when they were measured.
+    expect(byName["load-generation:1"]!.tooltip).to.match(
+      /^cluster 1: \w{3} \d+ Aug 2016 \d\d:00-\d\d:00 UTC/,
+    );
+    expect(byName["load-generation:1"]!.tooltip).to.match(/load [\d.,]+ kWh/);
+    expect(byName["load-generation:1"]!.tooltip).to.match(/generation [\d.,]+ kWh/);
+    expect(byName["load-generation:1"]!.tooltip).to.match(/grid period \d+; on chain \w{3} \d+ \w{3} 2026/);
+    expect(byName.psa!.tooltip).to.match(/cluster 2: [\d.]+%/);
+    expect(byName.forecast!.tooltip).to.match(/actual load [\d.,]+ kWh/);
+    expect(byName.bills!.tooltip).to.match(/^home B\d/);
+  });
+
+  it("filters the batches table by text, status and cluster", async () => {
+    const report = sampleReport();
+    const file = writeReport(report);
+    const notable = report.periods.filter((p) => p.status !== "accepted" || p.psa < 1).length;
+    const all = await checkReportInBrowser(file);
+    expect(all.shownRows.batches, "notable only by default").to.equal(notable);
+    expect(all.batchCount).to.equal(`${notable} of 84 batches shown`);
+    const disputed = await checkReportInBrowser(file, {
+      batchFilter: { status: "disputed", notableOnly: false },
+    });
+    expect(disputed.shownRows.batches).to.equal(1);
+    // Words match anywhere in the row, all of them: Tuesday 2 August of cluster 1 is 6 periods.
+    const tuesday = await checkReportInBrowser(file, {
+      batchFilter: { text: "tue 2 aug", cluster: "1", notableOnly: false },
+    });
+    expect(tuesday.shownRows.batches).to.equal(6);
+    expect(tuesday.batchCount).to.equal("6 of 84 batches shown");
+    expect(tuesday.consoleErrors).to.deep.equal([]);
   });
 
   it("catches a plot that did not render (no data -> page error)", async () => {
     const broken = { ...sampleReport(), bills: [] };
     const check = await checkReportInBrowser(writeReport(broken));
     expect(check.consoleErrors.join("\n")).to.match(/no bills/);
-    expect(check.plots.find((p) => p.plot === "bills")?.rendered).to.equal(false);
+    const bills = check.plots.find((p) => p.plot === "bills");
+    expect(bills?.rendered).to.equal(false);
+    expect(bills?.error).to.equal("no bills");
   });
 });
