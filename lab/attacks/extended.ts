@@ -12,6 +12,7 @@ import {
   verifyReadingSignature,
   type SignedReading,
 } from "../../lib/batches/reading.js";
+import { openPeriod } from "../fixtures/grid.js";
 import { readingFor } from "../fixtures/readings.js";
 import { chainDomain, domainOf, highS, signTamperAlarm } from "./chain.js";
 import {
@@ -20,7 +21,6 @@ import {
   checkVerdict,
   forgedReading,
   onStage,
-  openPeriod,
   submitsTwice,
   txAttack,
   type TxVerdict,

@@ -6,7 +6,7 @@ import type { ContractTransactionResponse, Interface, Wallet } from "ethers";
 import { batchDigest, buildBatch, type BatchHeader } from "../../lib/batches/batch.js";
 import { GridShareError } from "../../lib/errors.js";
 import { verifyReadingSignature, type Reading, type SignedReading } from "../../lib/batches/reading.js";
-import { BatchStatus, type Grid } from "../fixtures/grid.js";
+import { BatchStatus, openPeriod, type Grid } from "../fixtures/grid.js";
 import { readingFor, signedReadings } from "../fixtures/readings.js";
 import { chainDomain } from "./chain.js";
 import type { AttackContext, Observation, Scenario } from "./types.js";
@@ -166,13 +166,6 @@ export function forgedReading(clusterId: number, forge: Forgery): Scenario["run"
     const domain = await chainDomain(stage.grid);
     return checkObservation(() => verifyReadingSignature(domain, signed), detail);
   });
-}
-
-/** A period whose batch window is open: `p` ended, the chain is in `p + 1`. */
-export async function openPeriod(grid: Grid): Promise<number> {
-  const p = (await grid.currentPeriod()) + 2;
-  await grid.warpToPeriod(p + 1);
-  return p;
 }
 
 export interface HonestBatch {
