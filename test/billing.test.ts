@@ -29,7 +29,13 @@ import { certificateDomain, signCertificate } from "../lib/certificates/certific
 import { DEFAULT_TARIFF_PARAMS, tariffRates } from "../lib/tariffs/tariff.js";
 import { mondayOnOrBefore, periodStart } from "../lib/time.js";
 import { mes, psa } from "../lib/mes/mes.js";
-import { computeBill, checkComplete, BillRefusedError, type BillReading, type Bill } from "../lib/billing/billing.js";
+import {
+  computeBill,
+  checkComplete,
+  BillRefusedError,
+  type BillReading,
+  type Bill,
+} from "../lib/billing/billing.js";
 import {
   billFromChain,
   fetchWeekProofs,
@@ -49,6 +55,7 @@ import { Gateway } from "../lib/gateway/gateway.js";
 import { buildServer } from "../lib/gateway/server.js";
 import { buildClusterBatch } from "../lib/gateway/batching.js";
 import { runTask } from "./helpers/tasks.js";
+import { deployClusterRegistry } from "../lab/fixtures/grid.js";
 
 const STATUS = { None: 0n, Pending: 1n, Accepted: 2n, Disputed: 3n } as const;
 /** Data week 9: Monday 3 - Sunday 9 October 2016, one of the weeks with the most curtailment (docs/mes.md). */
@@ -721,12 +728,7 @@ describe("BatchLedger decision gas with real batches: 4 and 1,000 prosumers", fu
   async function twoClusters() {
     const [utility, dgmd, n1, n2] = await ethers.getSigners();
     const monday = mondayOnOrBefore(BigInt(await networkHelpers.time.latest()));
-    const registry = (await ethers.deployContract("ClusterRegistry", [
-      utility.address,
-      dgmd.address,
-      monday,
-      BIG,
-    ])) as unknown as ClusterRegistry;
+    const registry = await deployClusterRegistry(ethers, utility, dgmd, monday, BIG);
     const ledger = (await ethers.deployContract("BatchLedger", [
       await registry.getAddress(),
     ])) as unknown as BatchLedger;

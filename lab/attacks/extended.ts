@@ -12,7 +12,7 @@ import {
   verifyReadingSignature,
   type SignedReading,
 } from "../../lib/batches/reading.js";
-import { openPeriod } from "../fixtures/grid.js";
+import { deployClusterRegistry, openPeriod } from "../fixtures/grid.js";
 import { readingFor } from "../fixtures/readings.js";
 import { chainDomain, domainOf, highS, signTamperAlarm } from "./chain.js";
 import {
@@ -176,12 +176,7 @@ export const EXTENDED_SCENARIOS: readonly Scenario[] = scenariosOfClass("extende
     title: "replayed reading signed for another (really deployed) registry contract",
     expected: GRIDSHARE("refused: SignatureMismatchError"),
     run: forgedReading(TARGET, async ({ ctx, grid, meter, reading }) => {
-      const otherRegistry = await ctx.ethers.deployContract("ClusterRegistry", [
-        grid.utility.address,
-        grid.dgmd.address,
-        grid.epoch,
-        4,
-      ]);
+      const otherRegistry = await deployClusterRegistry(ctx.ethers, grid.utility, grid.dgmd, grid.epoch, 4);
       const otherDomain = await domainOf(otherRegistry);
       const signed = await signReading(meter, otherDomain, reading);
       return { signed, detail: `signed for ${otherDomain.verifyingContract}` };

@@ -14,6 +14,7 @@ import { gridDomain } from "../../lib/batches/reading.js";
 import { periodStart } from "../../lib/time.js";
 import { nextMonday } from "../../lab/demo/setup.js";
 import { meterWallet } from "../../lab/fixtures/demo-grid.js";
+import { deployClusterRegistry } from "../../lab/fixtures/grid.js";
 import { MeterFleet, type FleetMeter } from "../../lab/simulator/fleet.js";
 import type { BatchLedger, ClusterRegistry } from "../../types/ethers-contracts/index.js";
 
@@ -46,12 +47,7 @@ export async function deployTestGrid(
   const [utility, dgmd] = await ethers.getSigners();
   const epoch = nextMonday(BigInt(await helpers.time.latest()));
   await helpers.time.increaseTo(epoch);
-  const registry = (await ethers.deployContract("ClusterRegistry", [
-    utility.address,
-    dgmd.address,
-    epoch,
-    per,
-  ])) as unknown as ClusterRegistry;
+  const registry = await deployClusterRegistry(ethers, utility, dgmd, epoch, per);
   const registryAddress = await registry.getAddress();
   const ledger = (await ethers.deployContract("BatchLedger", [registryAddress])) as unknown as BatchLedger;
   const ledgerAddress = await ledger.getAddress();
