@@ -11,6 +11,8 @@ import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 import type { NetworkHelpers } from "@nomicfoundation/hardhat-network-helpers/types";
 import { MAX_NEIGHBOURS } from "../../lib/constants.js";
 import { gridDomain } from "../../lib/batches/reading.js";
+import { buildClusterBatch } from "../../lib/gateway/batching.js";
+import { Gateway, type GatewayConfig } from "../../lib/gateway/gateway.js";
 import { periodStart } from "../../lib/time.js";
 import { nextMonday } from "../../lab/demo/setup.js";
 import { meterWallet } from "../../lab/fixtures/demo-grid.js";
@@ -24,6 +26,8 @@ export interface TestGrid {
   registryAddress: string;
   ledgerAddress: string;
   epoch: bigint;
+  /** The connection's provider, as the gateways take it. */
+  provider: Provider;
   /** nodeKeys[i] parents cluster i + 1. */
   nodeKeys: string[];
   nodes: string[];
@@ -86,6 +90,7 @@ export async function deployTestGrid(
     registryAddress,
     ledgerAddress,
     epoch,
+    provider: asProvider(ethers.provider),
     nodeKeys,
     nodes,
     voters,
@@ -99,6 +104,28 @@ export async function deployTestGrid(
 /** The hardhat-ethers provider as a plain ethers Provider (it implements the interface). */
 export function asProvider(p: unknown): Provider {
   return p as Provider;
+}
+
+/**
+ * The gateway of the node with key `nodeKey` on `grid`, over the grid's provider, building honest batches from
+ * period 0; `options` overrides any of that.
+ */
+export function openGateway(
+  grid: TestGrid,
+  nodeKey: string,
+  dbFile: string,
+  options: Partial<GatewayConfig> = {},
+): Promise<Gateway> {
+  return Gateway.open({
+    dbFile,
+    provider: grid.provider,
+    nodeKey,
+    registry: grid.registryAddress,
+    ledger: grid.ledgerAddress,
+    build: buildClusterBatch,
+    startPeriod: 0,
+    ...options,
+  });
 }
 
 /** A fresh temporary directory, removed by the returned cleanup. */
