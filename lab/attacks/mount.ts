@@ -1,6 +1,8 @@
 /**
  * Building blocks for mounting attacks: send a transaction and name what the chain did, read a batch back and
- * say whether the honest or a wrong header was accepted, run an off-chain check and name its refusal.
+ * say whether the honest or a wrong header was accepted, run an off-chain check and name its refusal. A stage
+ * to mount on (`onStage`: a fresh grid, an open period, a cluster's honest batch), and the attack shapes several
+ * scenarios share: `txAttack`, `submitsTwice`, `forgedReading`.
  */
 import type { ContractTransactionResponse, Interface, Wallet } from "ethers";
 import { batchDigest, buildBatch, type BatchHeader } from "../../lib/batches/batch.js";
