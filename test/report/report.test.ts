@@ -5,6 +5,7 @@ import path from "node:path";
 import { loadBuilding } from "../../lab/data/citylearn.js";
 import { renderReport } from "../../lab/report/html.js";
 import { checkReportInBrowser } from "../../lab/report/browser.js";
+import { expectRendered } from "../helpers/report.js";
 import type { DemoReport } from "../../lab/report/model.js";
 
 /** A report built straight from one real week of Buildings 1-8 (no chain): the renderer's input contract. */
@@ -97,19 +98,8 @@ describe("HTML report in a real browser", function () {
   it("renders every plot and table with no console error", async () => {
     const report = sampleReport();
     const check = await checkReportInBrowser(writeReport(report));
-    expect(check.consoleErrors).to.deep.equal([]);
+    expectRendered(check, ["load-generation:1", "load-generation:2", "psa", "forecast", "bills"]);
     expect(check.title).to.equal(report.title);
-    expect(check.plots.map((p) => p.plot)).to.deep.equal([
-      "load-generation:1",
-      "load-generation:2",
-      "psa",
-      "forecast",
-      "bills",
-    ]);
-    for (const p of check.plots) {
-      expect(p.rendered, p.plot).to.equal(true);
-      expect(p.svgShapes, p.plot).to.be.greaterThan(0);
-    }
     expect(check.plots[0].points).to.equal(84); // 42 periods x (load, generation)
     expect(check.tables.bills).to.equal(8);
     expect(check.tables.events).to.equal(1); // the script-like detail is shown as text, not run
