@@ -9,7 +9,7 @@ import { gridDomain, type SignedReading } from "../lib/batches/reading.js";
 import type { BatchHeader } from "../lib/batches/batch.js";
 import { figure, type Figure } from "./lib/figures.js";
 import { FRESH_SLOT_GAS, TX_FLOOR_GAS, gasOf, mean, spreadSample, type GasContext } from "./lib/gas.js";
-import { benchMeter, clusterBatch } from "./lib/readings.js";
+import { benchBatch, benchMeter } from "../lab/fixtures/readings.js";
 
 export interface AnchoringOptions {
   /** Cluster sizes (meters per batch), e.g. [4, 64, 1000]. */
@@ -81,8 +81,8 @@ export async function benchAnchoring(
 
   for (const n of opts.sizes) {
     const p = await nextBatchPeriod(grid);
-    const { signed, header } = await clusterBatch(domain, FULL_CLUSTER, n, p);
-    const gas = await anchorFullCluster(ledger, grid, header);
+    const { signed, batch } = await benchBatch(domain, FULL_CLUSTER, n, p);
+    const gas = await anchorFullCluster(ledger, grid, batch.header);
     const naive = await naivePerReading(ctx, store, signed, opts.naiveSampleMax);
     perSize.push({ n, gas, naiveMean: naive.mean });
     out.push(
@@ -184,7 +184,7 @@ async function multiBatch(grid: Grid, domain: ReturnType<typeof gridDomain>): Pr
   if (!node0) return [];
   const headersFor = async (p: number) => {
     const hs: BatchHeader[] = [];
-    for (const c of MULTI_CLUSTERS) hs.push((await clusterBatch(domain, c, 4, p)).header);
+    for (const c of MULTI_CLUSTERS) hs.push((await benchBatch(domain, c, 4, p)).batch.header);
     return hs;
   };
   const out: Figure[] = [];

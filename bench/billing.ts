@@ -20,6 +20,7 @@ import { loadBuilding } from "../lab/data/citylearn.js";
 import { getProof } from "../lib/batches/merkle64.js";
 import { gridDomain, signReading, type SignedReading } from "../lib/batches/reading.js";
 import { DEFAULT_TARIFF_PARAMS } from "../lib/tariffs/tariff.js";
+import { ledgerBatch } from "../lab/fixtures/batches.js";
 import { deployGrid, type Grid } from "../lab/fixtures/grid.js";
 import { buildingOf, readingFor } from "../lab/fixtures/readings.js";
 import { BenchInputError, figure, type Figure } from "./lib/figures.js";
@@ -160,16 +161,7 @@ export async function benchBilling(
     await standIn.setBatches(
       CLUSTER,
       batches.map((b) => b.header.period),
-      onChain.map((b) => ({
-        status: b.status,
-        root: b.root,
-        leafCount: b.leafCount,
-        totalLoadWh: b.totalLoadWh,
-        totalGenerationWh: b.totalGenerationWh,
-        psa: b.psa,
-        decidedAt: b.decidedAt,
-        parentOverruled: b.parentOverruled,
-      })),
+      onChain.map(ledgerBatch),
     )
   ).wait();
   await (await standIn.addProven(proofs.map((p) => p.reading))).wait();

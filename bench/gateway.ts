@@ -23,7 +23,7 @@ import {
 import { FakeChain } from "../lab/fixtures/chain-view.js";
 import { BenchInputError, figure, type Figure } from "./lib/figures.js";
 import { median, opsPerSecond } from "./lib/timing.js";
-import { signedReadings } from "./lib/readings.js";
+import { benchReadings } from "../lab/fixtures/readings.js";
 import type { LoadResult, LoadTask } from "./workers/load-task.js";
 
 export interface GatewayBenchOptions {
@@ -91,7 +91,7 @@ export async function gatewayRates(opts: GatewayBenchOptions = DEFAULT_GATEWAY):
   if (periodsNeeded >= NOW_PERIOD) throw new BenchInputError(`${periodsNeeded} periods do not fit`);
   const byPeriod: SignedReading[][] = [];
   for (let k = 0; k < periodsNeeded; k++)
-    byPeriod.push(await signedReadings(domain, opts.meters, NOW_PERIOD - 1 - k));
+    byPeriod.push(await benchReadings(domain, opts.meters, NOW_PERIOD - 1 - k));
   const meters = (byPeriod[0] ?? []).map((s) => s.reading.meter);
   const tmp = mkdtempSync(path.join(tmpdir(), "gridshare-bench-gateway-"));
   const gw = await Gateway.open({

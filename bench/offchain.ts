@@ -11,7 +11,7 @@ import { buildTree, HASH64_BYTES } from "../lib/batches/merkle64.js";
 import { gridDomain, type SignedReading } from "../lib/batches/reading.js";
 import { BenchInputError, figure, type Figure } from "./lib/figures.js";
 import { interleaved, median, opsPerSecond } from "./lib/timing.js";
-import { signedReadings } from "./lib/readings.js";
+import { benchReadings } from "../lab/fixtures/readings.js";
 import type { RecoverResult, RecoverTask } from "./workers/recover-task.js";
 
 export interface OffchainOptions {
@@ -132,7 +132,7 @@ function rate(results: readonly RecoverResult[]): number {
 
 async function verification(opts: OffchainOptions): Promise<Figure[]> {
   const domain = gridDomain(BENCH_CHAIN_ID, BENCH_REGISTRY);
-  const signed: SignedReading[] = await signedReadings(domain, opts.readings, 1);
+  const signed: SignedReading[] = await benchReadings(domain, opts.readings, 1);
   const task = (mode: RecoverTask["mode"]): RecoverTask => ({
     mode,
     domain,

@@ -6,28 +6,20 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import type { ContractTransactionResponse } from "ethers";
-import { deployGrid, type Grid } from "../lab/fixtures/grid.js";
 import { header } from "../lab/fixtures/batches.js";
 import { signedReadings } from "../lab/fixtures/readings.js";
+import { gridFixture } from "./helpers/grid.js";
 import { buildBatch } from "../lib/batches/batch.js";
 import { getProof } from "../lib/batches/merkle64.js";
-
-const { ethers, networkHelpers } = await network.create();
 
 /** Node 0 parents cluster 1 and is the only neighbour of clusters 2..17 (2 voters each). */
 const WIDE_CLUSTERS = 17;
 const WIDE_NEIGHBOURS: number[][] = [[1, 2, 3], ...Array.from({ length: WIDE_CLUSTERS - 1 }, () => [0])];
 
-function wideGrid(): Promise<Grid> {
-  return deployGrid(ethers, networkHelpers, { neighbours: WIDE_NEIGHBOURS, metersPerCluster: 1 });
-}
-
-async function openGrid(): Promise<{ grid: Grid; p: number }> {
-  const grid = await networkHelpers.loadFixture(wideGrid);
-  const p = (await grid.currentPeriod()) + 2;
-  await grid.warpToPeriod(p + 1);
-  return { grid, p };
-}
+const { open: openGrid } = gridFixture(await network.create(), {
+  neighbours: WIDE_NEIGHBOURS,
+  metersPerCluster: 1,
+});
 
 async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<bigint> {
   const receipt = await (await tx).wait();

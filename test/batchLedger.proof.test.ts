@@ -9,18 +9,18 @@ import { concat, Signature, toBeHex } from "ethers";
 import { buildBatch, type BuiltBatch } from "../lib/batches/batch.js";
 import { getProof } from "../lib/batches/merkle64.js";
 import { gridDomain, signReading, type SignedReading } from "../lib/batches/reading.js";
-import { deployGrid, type Grid } from "../lab/fixtures/grid.js";
+import { type Grid, deployGrid } from "../lab/fixtures/grid.js";
 import { BatchStatus } from "../lib/chain/schema.js";
 import { readingFor, signedReadings } from "../lab/fixtures/readings.js";
+import { gridFixture } from "./helpers/grid.js";
 
-const { ethers, networkHelpers } = await network.create();
+const connection = await network.create();
+const { ethers } = connection;
+const grids = gridFixture(connection);
+const openGrid = grids.open;
 
 /** secp256k1 group order: `n - s` flips a signature to its high-s twin. */
 const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
-
-function defaultGrid(): Promise<Grid> {
-  return deployGrid(ethers, networkHelpers);
-}
 
 interface ProofArg {
   reading: SignedReading["reading"];
@@ -39,13 +39,6 @@ async function acceptedBatch(grid: Grid, p: number, signed?: SignedReading[]): P
   const batch = buildBatch(4, p, signed ?? (await signedReadings(grid, 4, p)));
   await grid.ledger.connect(grid.nodes[3]).propose(batch.header);
   return batch;
-}
-
-async function openGrid(): Promise<{ grid: Grid; p: number }> {
-  const grid = await networkHelpers.loadFixture(defaultGrid);
-  const p = (await grid.currentPeriod()) + 2;
-  await grid.warpToPeriod(p + 1);
-  return { grid, p };
 }
 
 describe("BatchLedger.requireProvenReading", () => {
@@ -102,7 +95,7 @@ describe("BatchLedger.requireProvenReading", () => {
   });
 
   it("refuses the reading of a meter tampered before its batch was anchored", async () => {
-    const grid = await networkHelpers.loadFixture(defaultGrid);
+    const grid = await grids.load();
     const p = (await grid.currentPeriod()) + 2;
     await grid.warpToPeriod(p);
     const victim = grid.meters[3][1];

@@ -11,24 +11,36 @@ import {
 } from "../lib/batches/batch.js";
 import { buildTree, leafHash } from "../lib/batches/merkle64.js";
 import { FIXED_ONE } from "../lib/constants.js";
-import { deployGrid, type Grid } from "../lab/fixtures/grid.js";
+import { type Grid, deployGrid } from "../lab/fixtures/grid.js";
 import { BatchStatus } from "../lib/chain/schema.js";
 import { header } from "../lab/fixtures/batches.js";
 import { signedReadings } from "../lab/fixtures/readings.js";
+import { expectDisputed, gridFixture } from "./helpers/grid.js";
 
-const { ethers, networkHelpers } = await network.create();
+const connection = await network.create();
+const { ethers } = connection;
+const { open: openGrid } = gridFixture(connection);
 
-/** One named fixture, so loadFixture can snapshot and revert it. */
-function defaultGrid(): Promise<Grid> {
-  return deployGrid(ethers, networkHelpers);
+/**
+ * Cluster 1's voters submit for `period` in turn: node 0, the parent, proposes, nodes 1-3 vote; node i's header
+ * is variant `variants[i]` (0 = the honest one).
+ */
+async function submitInTurn(grid: Grid, period: number, variants: readonly number[]): Promise<void> {
+  for (const [node, variant] of variants.entries()) {
+    const ledger = grid.ledger.connect(grid.nodes[node]);
+    await (node === 0 ? ledger.propose(header(1, period, variant)) : ledger.vote(header(1, period, variant)));
+  }
 }
 
-/** Deploys the default grid and moves the clock so that batch period `p` is open for voting. */
-async function openGrid(): Promise<{ grid: Grid; p: number }> {
-  const grid = await networkHelpers.loadFixture(defaultGrid);
-  const p = (await grid.currentPeriod()) + 2;
-  await grid.warpToPeriod(p + 1);
-  return { grid, p };
+/** Node `node` of cluster 1 submits twice (the parent proposes, a neighbour votes): the second is refused. */
+async function expectSecondRefused(node: 0 | 1, error: "AlreadyProposed" | "AlreadyVoted"): Promise<void> {
+  const { grid, p } = await openGrid();
+  const ledger = grid.ledger.connect(grid.nodes[node]);
+  const submit = (h: BatchHeader) => (node === 0 ? ledger.propose(h) : ledger.vote(h));
+  await submit(header(1, p));
+  await expect(submit(header(1, p, 1)))
+    .to.be.revertedWithCustomError(grid.ledger, error)
+    .withArgs(1, p, grid.nodes[node].address);
 }
 
 describe("lib/batch", () => {
@@ -129,13 +141,7 @@ describe("BatchLedger", () => {
       }
     });
 
-    it("refuses a second proposal, even of another header", async () => {
-      const { grid, p } = await openGrid();
-      await grid.ledger.connect(grid.nodes[0]).propose(header(1, p));
-      await expect(grid.ledger.connect(grid.nodes[0]).propose(header(1, p, 1)))
-        .to.be.revertedWithCustomError(grid.ledger, "AlreadyProposed")
-        .withArgs(1, p, grid.nodes[0].address);
-    });
+    it("refuses a second proposal, even of another header", () => expectSecondRefused(0, "AlreadyProposed"));
 
     it("refuses the current and future periods", async () => {
       const { grid, p } = await openGrid();
@@ -190,13 +196,7 @@ describe("BatchLedger", () => {
       }
     });
 
-    it("refuses a second vote, even for another digest", async () => {
-      const { grid, p } = await openGrid();
-      await grid.ledger.connect(grid.nodes[1]).vote(header(1, p));
-      await expect(grid.ledger.connect(grid.nodes[1]).vote(header(1, p, 1)))
-        .to.be.revertedWithCustomError(grid.ledger, "AlreadyVoted")
-        .withArgs(1, p, grid.nodes[1].address);
-    });
+    it("refuses a second vote, even for another digest", () => expectSecondRefused(1, "AlreadyVoted"));
 
     it("refuses future periods and late votes", async () => {
       const { grid, p } = await openGrid();
@@ -291,8 +291,7 @@ describe("BatchLedger", () => {
 
     it("4 voters: 2 agreeing votes are not enough, the 3rd decides", async () => {
       const { grid, p } = await openGrid();
-      await grid.ledger.connect(grid.nodes[0]).propose(header(1, p));
-      await grid.ledger.connect(grid.nodes[1]).vote(header(1, p));
+      await submitInTurn(grid, p, [0, 0]);
       expect(await grid.ledger.isAccepted(1, p)).to.equal(false);
       await expect(grid.ledger.connect(grid.nodes[3]).vote(header(1, p))).to.emit(
         grid.ledger,
@@ -322,9 +321,7 @@ describe("BatchLedger", () => {
 
     it("a neighbour outvoted with the parent is faulted; the parent is not overruled", async () => {
       const { grid, p } = await openGrid();
-      await grid.ledger.connect(grid.nodes[0]).propose(header(1, p));
-      await grid.ledger.connect(grid.nodes[1]).vote(header(1, p, 5));
-      await grid.ledger.connect(grid.nodes[2]).vote(header(1, p));
+      await submitInTurn(grid, p, [0, 5, 0]);
       await expect(grid.ledger.connect(grid.nodes[3]).vote(header(1, p)))
         .to.emit(grid.ledger, "FaultRecorded")
         .withArgs(grid.nodes[1].address, 1, p);
@@ -340,9 +337,7 @@ describe("BatchLedger", () => {
 
     it("late votes after acceptance are recorded; a losing one is a fault, an agreeing one is not", async () => {
       const { grid, p } = await openGrid();
-      await grid.ledger.connect(grid.nodes[0]).propose(header(1, p));
-      await grid.ledger.connect(grid.nodes[1]).vote(header(1, p));
-      await grid.ledger.connect(grid.nodes[2]).vote(header(1, p));
+      await submitInTurn(grid, p, [0, 0, 0]);
       await expect(grid.ledger.connect(grid.nodes[3]).vote(header(1, p, 4)))
         .to.emit(grid.ledger, "VoteCast")
         .and.to.emit(grid.ledger, "FaultRecorded")
@@ -355,9 +350,7 @@ describe("BatchLedger", () => {
 
       const q = p + 1;
       await grid.warpToPeriod(q + 1);
-      await grid.ledger.connect(grid.nodes[0]).propose(header(1, q));
-      await grid.ledger.connect(grid.nodes[1]).vote(header(1, q));
-      await grid.ledger.connect(grid.nodes[2]).vote(header(1, q));
+      await submitInTurn(grid, q, [0, 0, 0]);
       await expect(grid.ledger.connect(grid.nodes[3]).vote(header(1, q))).not.to.emit(
         grid.ledger,
         "FaultRecorded",
@@ -380,17 +373,13 @@ describe("BatchLedger", () => {
 
     it("after the window, anyone marks a batch without majority Disputed; nothing counts, no faults", async () => {
       const { grid, p } = await openGrid();
-      await grid.ledger.connect(grid.nodes[0]).propose(header(1, p));
-      await grid.ledger.connect(grid.nodes[1]).vote(header(1, p));
+      await submitInTurn(grid, p, [0, 0]);
       await grid.warpToPeriod(p + 2);
       await expect(grid.ledger.connect(grid.outsider).finalize(1, p))
         .to.emit(grid.ledger, "BatchDisputed")
         .withArgs(1, p)
         .and.not.to.emit(grid.ledger, "FaultRecorded");
-      const b = await grid.ledger.batchOf(1, p);
-      expect(b.status).to.equal(BatchStatus.Disputed);
-      expect(b.root).to.equal("0x0000000000000000");
-      expect(await grid.ledger.isAccepted(1, p)).to.equal(false);
+      await expectDisputed(grid, 1, p);
       await expect(grid.ledger.finalize(1, p))
         .to.be.revertedWithCustomError(grid.ledger, "BatchAlreadyDecided")
         .withArgs(1, p, BatchStatus.Disputed);
@@ -398,8 +387,7 @@ describe("BatchLedger", () => {
 
     it("marks Disputed early when no digest can reach a majority; later votes are refused", async () => {
       const { grid, p } = await openGrid();
-      await grid.ledger.connect(grid.nodes[0]).propose(header(1, p));
-      await grid.ledger.connect(grid.nodes[1]).vote(header(1, p, 1));
+      await submitInTurn(grid, p, [0, 1]);
       await expect(grid.ledger.finalize(1, p)).to.be.revertedWithCustomError(grid.ledger, "VotingStillOpen");
       await grid.ledger.connect(grid.nodes[2]).vote(header(1, p, 2)); // best 1 + 1 remaining < 3
       await expect(grid.ledger.finalize(1, p)).to.emit(grid.ledger, "BatchDisputed");

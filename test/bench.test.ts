@@ -17,7 +17,8 @@ import {
 } from "../bench/lib/figures.js";
 import { calldataCost, spreadSample } from "../bench/lib/gas.js";
 import { interleaved, median, opsPerSecond } from "../bench/lib/timing.js";
-import { benchMeter, buildingFor, realReading } from "../bench/lib/readings.js";
+import { benchMeter, buildingFor, realReading } from "../lab/fixtures/readings.js";
+import { NoDataError } from "../lab/data/citylearn.js";
 import { scaleModel } from "../bench/scale.js";
 import { benchMerkle, merkleGasByDepth, ozTree } from "../bench/merkle.js";
 import { benchBilling } from "../bench/billing.js";
@@ -134,6 +135,7 @@ describe("bench helpers", () => {
     expect(benchMeter(0).address).to.not.equal(benchMeter(17).address);
     const r = realReading(2, 4, 9);
     expect(r.loadWh + r.exportWh).to.equal(r.generationWh + r.importWh);
+    expect(() => realReading(0, 4, 9, 1_000_000)).to.throw(NoDataError, /no data period 1000000/);
   });
 });
 

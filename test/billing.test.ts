@@ -55,6 +55,7 @@ import { Gateway } from "../lib/gateway/gateway.js";
 import { buildServer } from "../lib/gateway/server.js";
 import { buildClusterBatch } from "../lib/gateway/batching.js";
 import { runTask } from "./helpers/tasks.js";
+import { deployClusterRegistry } from "../lab/fixtures/grid.js";
 import { BatchStatus, MeterKind } from "../lib/chain/schema.js";
 
 /** Data week 9: Monday 3 - Sunday 9 October 2016, one of the weeks with the most curtailment (docs/mes.md). */
@@ -727,12 +728,7 @@ describe("BatchLedger decision gas with real batches: 4 and 1,000 prosumers", fu
   async function twoClusters() {
     const [utility, dgmd, n1, n2] = await ethers.getSigners();
     const monday = mondayOnOrBefore(BigInt(await networkHelpers.time.latest()));
-    const registry = (await ethers.deployContract("ClusterRegistry", [
-      utility.address,
-      dgmd.address,
-      monday,
-      BIG,
-    ])) as unknown as ClusterRegistry;
+    const registry = await deployClusterRegistry(ethers, utility, dgmd, monday, BIG);
     const ledger = (await ethers.deployContract("BatchLedger", [
       await registry.getAddress(),
     ])) as unknown as BatchLedger;

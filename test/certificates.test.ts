@@ -39,14 +39,14 @@ describe("CapacityCertificates: deployment", () => {
     const f = await load();
     const factory = await ethers.getContractFactory("CapacityCertificates");
     const zero = "0x0000000000000000000000000000000000000000";
-    await expect(factory.deploy(zero, await f.mock.getAddress())).to.be.revertedWithCustomError(
-      f.certs,
-      "ZeroAddress",
-    );
-    await expect(factory.deploy(await f.registry.getAddress(), zero)).to.be.revertedWithCustomError(
-      f.certs,
-      "ZeroAddress",
-    );
+    const registry = await f.registry.getAddress();
+    const ledger = await f.mock.getAddress();
+    for (const [r, l] of [
+      [zero, ledger],
+      [registry, zero],
+    ]) {
+      await expect(factory.deploy(r, l)).to.be.revertedWithCustomError(f.certs, "ZeroAddress");
+    }
   });
 });
 

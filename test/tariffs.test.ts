@@ -4,6 +4,7 @@ import { network } from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import type { ClusterRegistry, TariffRuleHarness, TariffSchedule } from "../types/ethers-contracts/index.js";
 import { mondayOnOrBefore } from "../lib/time.js";
+import { deployClusterRegistry } from "../lab/fixtures/grid.js";
 import { PERIOD_SECONDS, PERIODS_PER_WEEK } from "../lib/constants.js";
 import {
   DEFAULT_TARIFF_PARAMS,
@@ -186,12 +187,7 @@ async function deploySchedule(): Promise<ScheduleFixture> {
   const { ethers, networkHelpers } = await network.create();
   const [utility, dgmd, outsider] = await ethers.getSigners();
   const epoch = mondayOnOrBefore(BigInt(await networkHelpers.time.latest()));
-  const registry = (await ethers.deployContract("ClusterRegistry", [
-    utility.address,
-    dgmd.address,
-    epoch,
-    4,
-  ])) as unknown as ClusterRegistry;
+  const registry = await deployClusterRegistry(ethers, utility, dgmd, epoch, 4);
   const schedule = (await ethers.deployContract("TariffSchedule", [
     await registry.getAddress(),
     asTuple(PARAMS),

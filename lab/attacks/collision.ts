@@ -11,7 +11,7 @@ import { leafHash } from "../../lib/batches/merkle64.js";
 import { signReading, type Reading } from "../../lib/batches/reading.js";
 import { readingFor } from "../fixtures/readings.js";
 import { chainDomain } from "./chain.js";
-import { openPeriod } from "./mount.js";
+import { openPeriod } from "../fixtures/grid.js";
 import type { AttackContext, Observation } from "./types.js";
 
 /** Free-input birthday search: width and time budget (small enough for npm test). */

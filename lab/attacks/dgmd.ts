@@ -6,9 +6,9 @@ import { keccak256, toUtf8Bytes, Wallet, type Signer } from "ethers";
 import { signCertificate, type Certificate } from "../../lib/certificates/certificates.js";
 import { DEFAULT_TARIFF_PARAMS } from "../../lib/tariffs/tariff.js";
 import { PERIOD_SECONDS, PERIODS_PER_WEEK } from "../../lib/constants.js";
-import type { Grid } from "../fixtures/grid.js";
+import { openPeriod, type Grid } from "../fixtures/grid.js";
 import { domainOf } from "./chain.js";
-import { attempt, openPeriod, txObservation, type TxVerdict } from "./mount.js";
+import { attempt, txObservation, type TxVerdict } from "./mount.js";
 import type { AttackContext, Observation } from "./types.js";
 
 /** One year of validity (seconds). */

@@ -12,11 +12,21 @@ import {
   verifyReadingSignature,
   type SignedReading,
 } from "../../lib/batches/reading.js";
+import { deployClusterRegistry, openPeriod } from "../fixtures/grid.js";
 import { readingFor } from "../fixtures/readings.js";
 import type { Grid } from "../fixtures/grid.js";
 import { MeterKind } from "../../lib/chain/schema.js";
 import { chainDomain, domainOf, highS, signTamperAlarm } from "./chain.js";
-import { attempt, checkVerdict, honestBatch, openPeriod, txObservation, type TxVerdict } from "./mount.js";
+import {
+  attempt,
+  checkObservation,
+  checkVerdict,
+  forgedReading,
+  onStage,
+  submitsTwice,
+  txAttack,
+  type TxVerdict,
+} from "./mount.js";
 import {
   forgedCertificate,
   replayAfterRevocation,
@@ -26,6 +36,7 @@ import {
 import { collisionCost } from "./collision.js";
 import { gatewayFlood } from "./gateway-flood.js";
 import { innerNodeAsLeaf, otherLeafCount, PROOF_REFUSED } from "./proofs.js";
+import { scenariosOfClass } from "./runner.js";
 import { extremeBilling, settleTwice } from "./settlement.js";
 import type { AttackContext, Observation, Scenario } from "./types.js";
 
@@ -133,16 +144,12 @@ async function extremeMes(ctx: AttackContext): Promise<Observation> {
   };
 }
 
-export const EXTENDED_SCENARIOS: readonly Scenario[] = [
+export const EXTENDED_SCENARIOS: readonly Scenario[] = scenariosOfClass("extended", [
   {
     id: "X01",
-    attackClass: "extended",
     title: "replayed reading: last period's signed reading in this period's batch, or relabelled",
-    paperColumn: "-",
     expected: GRIDSHARE("refused: WrongBatchPeriodError + SignatureMismatchError"),
-    async run(ctx) {
-      const grid = await ctx.grid();
-      const { p, readings } = await honestBatch(grid, TARGET);
+    run: onStage(TARGET, async ({ grid, batch: { p, readings } }) => {
       const domain = await chainDomain(grid);
       const asIs = checkVerdict(() => buildBatch(TARGET, p + 1, readings));
       const relabelled: SignedReading = {
@@ -151,61 +158,37 @@ export const EXTENDED_SCENARIOS: readonly Scenario[] = [
       };
       const relabel = checkVerdict(() => verifyReadingSignature(domain, relabelled));
       return refusedBoth(asIs, relabel);
-    },
+    }),
   },
   {
     id: "X02",
-    attackClass: "extended",
     title: "replayed reading signed for another chain id",
-    paperColumn: "-",
     expected: GRIDSHARE("refused: SignatureMismatchError"),
-    async run(ctx) {
-      const grid = await ctx.grid();
-      const p = await openPeriod(grid);
+    run: forgedReading(TARGET, async ({ grid, meter, reading }) => {
       const domain = await chainDomain(grid);
-      const meter = grid.meters[TARGET - 1][0];
       const other = { ...domain, chainId: BigInt(domain.chainId ?? 0n) + 1n };
-      const signed = await signReading(meter, other, readingFor(grid, meter, TARGET, 0, p));
-      const outcome = checkVerdict(() => verifyReadingSignature(domain, signed));
-      return { outcome, attackSucceeded: outcome === "passed", detail: `signed for chain ${other.chainId}` };
-    },
+      return {
+        signed: await signReading(meter, other, reading),
+        detail: `signed for chain ${other.chainId}`,
+      };
+    }),
   },
   {
     id: "X03",
-    attackClass: "extended",
     title: "replayed reading signed for another (really deployed) registry contract",
-    paperColumn: "-",
     expected: GRIDSHARE("refused: SignatureMismatchError"),
-    async run(ctx) {
-      const grid = await ctx.grid();
-      const p = await openPeriod(grid);
-      const otherRegistry = await ctx.ethers.deployContract("ClusterRegistry", [
-        grid.utility.address,
-        grid.dgmd.address,
-        grid.epoch,
-        4,
-      ]);
+    run: forgedReading(TARGET, async ({ ctx, grid, meter, reading }) => {
+      const otherRegistry = await deployClusterRegistry(ctx.ethers, grid.utility, grid.dgmd, grid.epoch, 4);
       const otherDomain = await domainOf(otherRegistry);
-      const meter = grid.meters[TARGET - 1][0];
-      const signed = await signReading(meter, otherDomain, readingFor(grid, meter, TARGET, 0, p));
-      const domain = await chainDomain(grid);
-      const outcome = checkVerdict(() => verifyReadingSignature(domain, signed));
-      return {
-        outcome,
-        attackSucceeded: outcome === "passed",
-        detail: `signed for ${otherDomain.verifyingContract}`,
-      };
-    },
+      const signed = await signReading(meter, otherDomain, reading);
+      return { signed, detail: `signed for ${otherDomain.verifyingContract}` };
+    }),
   },
   {
     id: "X04",
-    attackClass: "extended",
     title: "high-s signature variant: of a tamper alarm (on-chain) and of a reading (node check)",
-    paperColumn: "-",
     expected: GRIDSHARE("refused: ECDSAInvalidSignatureS + NonCanonicalSignatureError"),
-    async run(ctx) {
-      const grid = await ctx.grid();
-      const { readings } = await honestBatch(grid, TARGET);
+    run: onStage(TARGET, async ({ ctx, grid, batch: { readings } }) => {
       const meter = grid.meters[TARGET - 1][0];
       const now = BigInt(await ctx.helpers.time.latest());
       const alarm = highS(await signTamperAlarm(grid, meter, meter.address, now));
@@ -219,17 +202,13 @@ export const EXTENDED_SCENARIOS: readonly Scenario[] = [
         verifyReadingSignature(domain, { ...mine, signature: highS(mine.signature) }),
       );
       return refusedBoth(verdictName(onChain), offChain);
-    },
+    }),
   },
   {
     id: "X05",
-    attackClass: "extended",
     title: "duplicate meter-period: the meter signs two different readings for one period",
-    paperColumn: "-",
     expected: GRIDSHARE("refused: MerkleInputError"),
-    async run(ctx) {
-      const grid = await ctx.grid();
-      const { p, readings } = await honestBatch(grid, TARGET);
+    run: onStage(TARGET, async ({ grid, batch: { p, readings } }) => {
       const meter = grid.meters[TARGET - 1][0];
       const first = readings.find((r) => r.reading.meter === meter.address) ?? readings[0];
       const second = await signReading(meter, await chainDomain(grid), {
@@ -237,134 +216,96 @@ export const EXTENDED_SCENARIOS: readonly Scenario[] = [
         importWh: first.reading.importWh + 100n,
         loadWh: first.reading.loadWh + 100n,
       });
-      const outcome = checkVerdict(() => buildBatch(TARGET, p, [...readings, second]));
-      return { outcome, attackSucceeded: outcome === "passed" };
-    },
+      return checkObservation(() => buildBatch(TARGET, p, [...readings, second]));
+    }),
   },
   {
     id: "X06",
-    attackClass: "extended",
     title: "inner node presented as a leaf (TS verifier, Merkle64.sol, BatchLedger.requireProvenReading)",
-    paperColumn: "-",
     expected: GRIDSHARE(`${PROOF_REFUSED} (TS, Merkle64) + InvalidMerkleProof (ledger)`),
     run: innerNodeAsLeaf,
   },
   {
     id: "X07",
-    attackClass: "extended",
     title: "valid leaf and path, proof shaped for another leaf count (TS, Merkle64.sol, ledger)",
-    paperColumn: "-",
     expected: GRIDSHARE(`${PROOF_REFUSED} (TS, Merkle64) + InvalidMerkleProof (ledger)`),
     run: otherLeafCount,
   },
   {
     id: "X08",
-    attackClass: "extended",
     title: "vote after the window closed",
-    paperColumn: "-",
     expected: GRIDSHARE("refused: VotingClosed"),
-    async run(ctx) {
-      const grid = await ctx.grid();
-      const { p, honest } = await honestBatch(grid, TARGET);
+    run: txAttack(TARGET, async ({ grid, batch: { p, honest } }) => {
       await grid.warpToPeriod(p + 2);
       const [, neighbour] = grid.votersOf(TARGET);
-      return txObservation(
-        await attempt(() => grid.ledger.connect(neighbour).vote(honest), grid.ledger.interface),
-      );
-    },
+      return { send: () => grid.ledger.connect(neighbour).vote(honest) };
+    }),
   },
   {
     id: "X09",
-    attackClass: "extended",
     title: "double vote: a neighbour votes again for another digest",
-    paperColumn: "-",
     expected: GRIDSHARE("refused: AlreadyVoted"),
-    async run(ctx) {
-      const grid = await ctx.grid();
-      const { honest } = await honestBatch(grid, TARGET);
-      const [, neighbour] = grid.votersOf(TARGET);
-      const ledger = grid.ledger.connect(neighbour);
-      await (await ledger.vote({ ...honest, totalLoadWh: honest.totalLoadWh + 1n })).wait();
-      return txObservation(await attempt(() => ledger.vote(honest), grid.ledger.interface));
-    },
+    run: submitsTwice(
+      TARGET,
+      1,
+      (h) => ({ ...h, totalLoadWh: h.totalLoadWh + 1n }),
+      (h) => h,
+    ),
   },
   {
     id: "X10",
-    attackClass: "extended",
     title: "parent proposes the batch of the current (not yet ended) period",
-    paperColumn: "-",
     expected: GRIDSHARE("refused: FuturePeriod"),
-    async run(ctx) {
-      const grid = await ctx.grid();
-      const { p, honest } = await honestBatch(grid, TARGET);
+    run: txAttack(TARGET, async ({ grid, batch: { p, honest } }) => {
       const [parent] = grid.votersOf(TARGET);
-      const early = { ...honest, period: p + 1 };
-      return txObservation(
-        await attempt(() => grid.ledger.connect(parent).propose(early), grid.ledger.interface),
-      );
-    },
+      return { send: () => grid.ledger.connect(parent).propose({ ...honest, period: p + 1 }) };
+    }),
   },
   {
     id: "X11",
-    attackClass: "extended",
     title: "capacity certificate signed by a non-DGMD key (an outsider, a node)",
-    paperColumn: "-",
     expected: GRIDSHARE("refused: SignerNotDgmd"),
     run: forgedCertificate,
   },
   {
     id: "X12",
-    attackClass: "extended",
     title: "capacity certificate replayed after revocation",
-    paperColumn: "-",
     expected: GRIDSHARE("refused: CertIdUsed"),
     run: replayAfterRevocation,
   },
   {
     id: "X13",
-    attackClass: "extended",
     title: "tolerance set outside 10%..15% (999 and 1501 bps), and set by the utility",
-    paperColumn: "-",
     expected: GRIDSHARE("refused: ToleranceOutOfRange + ToleranceOutOfRange + NotDgmd"),
     run: toleranceOutOfRange,
   },
   {
     id: "X14",
-    attackClass: "extended",
     title: "tariff changed after its week started",
-    paperColumn: "-",
     expected: GRIDSHARE("refused: WeekAlreadyStarted"),
     run: tariffAfterWeekStart,
   },
   {
     id: "X15",
-    attackClass: "extended",
     title: "outsider, a parent node and the DGMD call every utility-only registry function",
-    paperColumn: "-",
     expected: GRIDSHARE("refused: AccessControlUnauthorizedAccount (27 of 27 calls)"),
     run: roleAbuse,
   },
   {
     id: "X16",
-    attackClass: "extended",
     title: "settlement of one meter-week twice",
-    paperColumn: "-",
     expected: GRIDSHARE("refused: AlreadySettled"),
     run: settleTwice,
   },
   {
     id: "X17",
-    attackClass: "extended",
     title: "extreme totals (0, 1, 2^64-1) in accepted batches: PSA on-chain",
-    paperColumn: "-",
     expected: GRIDSHARE("no overflow: PSA <= 1 and equal to the TS twin"),
     run: extremeMes,
   },
   {
     id: "X18",
-    attackClass: "extended",
     title: "uint64-top reading (balanced, meter-signed, accepted) and uint64 capacity billed on-chain",
-    paperColumn: "-",
     expected: GRIDSHARE(
       "no overflow: default rates: quote = twin, settle recorded; " +
         "uint64-max rates: quote = twin, settle refused SafeCastOverflowedUintDowncast",
@@ -373,9 +314,7 @@ export const EXTENDED_SCENARIOS: readonly Scenario[] = [
   },
   {
     id: "X19",
-    attackClass: "extended",
     title: "gateway flooded with malformed posts (bounded, loopback)",
-    paperColumn: "-",
     expected: GRIDSHARE(
       "refused all 144 hostile posts (4xx), healthy, DB unchanged but quarantine, 4 of 4 valid readings taken",
     ),
@@ -383,10 +322,8 @@ export const EXTENDED_SCENARIOS: readonly Scenario[] = [
   },
   {
     id: "X20",
-    attackClass: "extended",
     title:
       "64-bit collision: free inputs, and two meter-signed readings with one leaf (measured, extrapolated)",
-    paperColumn: "-",
     expected: GRIDSHARE(
       "free-input 64-bit birthday: > 1 h, < 10 years (one thread); " +
         "meter-key equivocation: collision at 16 bits, 64 bits < 10 years (one thread)",
@@ -395,129 +332,79 @@ export const EXTENDED_SCENARIOS: readonly Scenario[] = [
   },
   {
     id: "X21",
-    attackClass: "extended",
     title: "forged tamper alarm to silence an honest meter (outsider key)",
-    paperColumn: "-",
     expected: GRIDSHARE("refused: InvalidTamperSignature"),
-    async run(ctx) {
-      const grid = await ctx.grid();
-      await openPeriod(grid);
+    run: txAttack(TARGET, async ({ ctx, grid }) => {
       const meter = grid.meters[TARGET - 1][0].address;
       const now = BigInt(await ctx.helpers.time.latest());
       const sig = await signTamperAlarm(grid, new Wallet("0x" + "7a".repeat(32)), meter, now);
-      const v = await attempt(() => grid.registry.raiseTamperAlarm(meter, now, sig), grid.registry.interface);
-      const status = (await grid.registry.meterInfo(meter)).status;
-      return txObservation(v, `meter status after: ${status}`);
-    },
+      return {
+        send: () => grid.registry.raiseTamperAlarm(meter, now, sig),
+        evidence: async () => `meter status after: ${(await grid.registry.meterInfo(meter)).status}`,
+      };
+    }),
   },
   {
     id: "X22",
-    attackClass: "extended",
     title: "a parent reports tamper on another cluster's meter",
-    paperColumn: "-",
     expected: GRIDSHARE("refused: NotParentOfMeter"),
-    async run(ctx) {
-      const grid = await ctx.grid();
-      await openPeriod(grid);
+    run: txAttack(TARGET, async ({ grid }) => {
       const victim = grid.meters[PAIR - 1][0].address;
       const [parentOfTarget] = grid.votersOf(TARGET);
-      return txObservation(
-        await attempt(
-          () => grid.registry.connect(parentOfTarget).reportTamper(victim),
-          grid.registry.interface,
-        ),
-      );
-    },
+      return { send: () => grid.registry.connect(parentOfTarget).reportTamper(victim) };
+    }),
   },
   {
     id: "X23",
-    attackClass: "extended",
     title: "finalize while a majority is still possible, to force Disputed",
-    paperColumn: "-",
     expected: GRIDSHARE("refused: VotingStillOpen"),
-    async run(ctx) {
-      const grid = await ctx.grid();
-      const { honest } = await honestBatch(grid, TARGET);
-      const [parent] = grid.votersOf(TARGET);
-      await (await grid.ledger.connect(parent).propose(honest)).wait();
-      return txObservation(
-        await attempt(
-          () => grid.ledger.connect(grid.outsider).finalize(TARGET, honest.period),
-          grid.ledger.interface,
-        ),
-      );
-    },
+    run: txAttack(TARGET, async ({ grid, batch: { honest } }) => {
+      await (await grid.ledger.connect(grid.votersOf(TARGET)[0]).propose(honest)).wait();
+      return { send: () => grid.ledger.connect(grid.outsider).finalize(TARGET, honest.period) };
+    }),
   },
   {
     id: "X24",
-    attackClass: "extended",
     title: "parent proposes twice, the second time another header",
-    paperColumn: "-",
     expected: GRIDSHARE("refused: AlreadyProposed"),
-    async run(ctx) {
-      const grid = await ctx.grid();
-      const { honest } = await honestBatch(grid, TARGET);
-      const ledger = grid.ledger.connect(grid.votersOf(TARGET)[0]);
-      await (await ledger.propose(honest)).wait();
-      return txObservation(
-        await attempt(() => ledger.propose({ ...honest, totalGenerationWh: 0n }), grid.ledger.interface),
-      );
-    },
+    run: submitsTwice(
+      TARGET,
+      0,
+      (h) => h,
+      (h) => ({ ...h, totalGenerationWh: 0n }),
+    ),
   },
   {
     id: "X25",
-    attackClass: "extended",
     title: "parent re-proposes after the batch was accepted",
-    paperColumn: "-",
     expected: GRIDSHARE("refused: BatchAlreadyDecided"),
-    async run(ctx) {
-      const grid = await ctx.grid();
-      const { honest } = await honestBatch(grid, PAIR);
+    run: txAttack(PAIR, async ({ grid, batch: { honest } }) => {
       const [parent, neighbour] = grid.votersOf(PAIR);
       await (await grid.ledger.connect(neighbour).vote(honest)).wait();
       await (await grid.ledger.connect(parent).propose(honest)).wait();
-      return txObservation(
-        await attempt(
-          () => grid.ledger.connect(parent).propose({ ...honest, totalLoadWh: 1n }),
-          grid.ledger.interface,
-        ),
-      );
-    },
+      return { send: () => grid.ledger.connect(parent).propose({ ...honest, totalLoadWh: 1n }) };
+    }),
   },
   {
     id: "X26",
-    attackClass: "extended",
     title: "a neighbour assigned mid-window votes on the pending batch",
-    paperColumn: "-",
     expected: GRIDSHARE("refused: VoterAfterSnapshot"),
-    async run(ctx) {
-      const grid = await ctx.grid();
-      const { honest } = await honestBatch(grid, PAIR);
+    run: txAttack(PAIR, async ({ grid, batch: { honest } }) => {
       const [parent, neighbour] = grid.votersOf(PAIR);
-      await (
-        await grid.ledger.connect(parent).propose({ ...honest, totalLoadWh: honest.totalLoadWh + 7n })
-      ).wait();
+      const other = { ...honest, totalLoadWh: honest.totalLoadWh + 7n };
+      await (await grid.ledger.connect(parent).propose(other)).wait();
       const late = grid.nodes[2];
       await (
         await grid.registry.connect(grid.utility).setNeighbours(PAIR, [neighbour.address, late.address])
       ).wait();
-      return txObservation(
-        await attempt(
-          () => grid.ledger.connect(late).vote({ ...honest, totalLoadWh: honest.totalLoadWh + 7n }),
-          grid.ledger.interface,
-        ),
-      );
-    },
+      return { send: () => grid.ledger.connect(late).vote(other) };
+    }),
   },
   {
     id: "X27",
-    attackClass: "extended",
     title: "a consumer meter signs a reading with generation (inflating the cluster's G)",
-    paperColumn: "-",
     expected: GRIDSHARE("refused: ConsumerGenerationError"),
-    async run(ctx) {
-      const grid = await ctx.grid();
-      const p = await openPeriod(grid);
+    run: onStage(TARGET, async ({ grid, batch: { p } }) => {
       const index = grid.meters[TARGET - 1].findIndex((m) => !grid.prosumers.has(m.address));
       const meter = grid.meters[TARGET - 1][index];
       const info = await grid.registry.meterInfo(meter.address);
@@ -531,26 +418,20 @@ export const EXTENDED_SCENARIOS: readonly Scenario[] = [
       const domain = await chainDomain(grid);
       verifyReadingSignature(domain, signed); // validly signed by the meter itself
       const kind = MeterKind.nameOf(info.kind);
-      const outcome = checkVerdict(() => checkReading(signed.reading, { kind }));
-      return { outcome, attackSucceeded: outcome === "passed", detail: `registry kind ${kind}` };
-    },
+      return checkObservation(() => checkReading(signed.reading, { kind }), `registry kind ${kind}`);
+    }),
   },
   {
     id: "X28",
-    attackClass: "extended",
     title: "reading with an energy beyond uint64, and one with a peak beyond any meter's power",
-    paperColumn: "-",
     expected: GRIDSHARE("refused: ValueOutOfRangeError + ImplausibleReadingError"),
-    async run(ctx) {
-      const grid = await ctx.grid();
-      const p = await openPeriod(grid);
-      const meter = grid.meters[TARGET - 1][0];
-      const r = readingFor(grid, meter, TARGET, 0, p);
+    run: onStage(TARGET, async ({ grid, batch: { p } }) => {
+      const r = readingFor(grid, grid.meters[TARGET - 1][0], TARGET, 0, p);
       const huge = checkVerdict(() =>
         checkReading({ ...r, importWh: UINT64_MAX + 1n, loadWh: r.loadWh + UINT64_MAX + 1n - r.importWh }),
       );
       const peak = checkVerdict(() => checkReading({ ...r, peakLoadW: 2 ** 32 - 1 }));
       return refusedBoth(huge, peak);
-    },
+    }),
   },
-];
+]);

@@ -16,7 +16,7 @@ import { alteredAfterSigning, malformedPosts } from "../simulator/faults.js";
 import { postReadings, type PostResult } from "../simulator/fleet.js";
 import { signedReadings } from "../fixtures/readings.js";
 import { chainDomain } from "./chain.js";
-import { openPeriod } from "./mount.js";
+import { openPeriod } from "../fixtures/grid.js";
 import type { AttackContext, Observation } from "./types.js";
 
 /** Cluster 1, parented by node 0: the gateway under attack is node 0's. */

@@ -15,14 +15,20 @@ import {
   stopNode,
   waitForAgreement,
 } from "../../lib/clique/devnet.js";
-import type { DevnetState } from "../../lib/clique/devnet.js";
+import type { DevnetOptions, DevnetState } from "../../lib/clique/devnet.js";
 import { CLIENT_CLI, ROOT } from "../../lib/clique/config.js";
 import type { Observation } from "./types.js";
 
-const SIGNERS = 3;
-const PERIOD_SECONDS = 2;
-/** Ports 30420+/8620+: beside `chain:up` (+0) and `test:clique` (+10). */
-const PORT_OFFSET = 20;
+/** The experiment's devnet: 3 signers sealing every 2 s. */
+const DEVNET: DevnetOptions = {
+  baseDir: path.join(ROOT, ".devnet", "attacks"),
+  signers: 3,
+  periodSeconds: 2,
+  operators: 1,
+  clientCli: CLIENT_CLI,
+  /** Ports 30420+/8620+: beside `chain:up` (+0) and `test:clique` (+10). */
+  portOffset: 20,
+};
 const START_TIMEOUT_MS = 60_000;
 /** Blocks the majority must seal without the honest signer. */
 const MAJORITY_BLOCKS = 4;
@@ -56,25 +62,20 @@ async function sealedWithin(url: string, from: number, ms: number, enough = Infi
 export async function runMajorityExperiment(): Promise<MajorityExperiment> {
   let state: DevnetState | undefined;
   try {
-    state = await startDevnet(
-      {
-        baseDir: path.join(ROOT, ".devnet", "attacks"),
-        signers: SIGNERS,
-        periodSeconds: PERIOD_SECONDS,
-        operators: 1,
-        clientCli: CLIENT_CLI,
-        portOffset: PORT_OFFSET,
-      },
-      START_TIMEOUT_MS,
-    );
-    await waitForAgreement(state, SIGNERS, START_TIMEOUT_MS);
+    state = await startDevnet(DEVNET, START_TIMEOUT_MS);
+    await waitForAgreement(state, DEVNET.signers, START_TIMEOUT_MS);
     const [colluder, accomplice, honest] = state.nodes;
     const url = colluder.rpcUrl;
 
     // Phase 1: the honest signer is excluded; the colluding majority seals alone.
     await stopNode(honest);
     const from1 = await head(url);
-    const to1 = await sealedWithin(url, from1, MAJORITY_BLOCKS * PERIOD_SECONDS * 1000 * 4, MAJORITY_BLOCKS);
+    const to1 = await sealedWithin(
+      url,
+      from1,
+      MAJORITY_BLOCKS * DEVNET.periodSeconds * 1000 * 4,
+      MAJORITY_BLOCKS,
+    );
     const sealers1 = await recentSealers(url, from1 + 1, to1);
     const bySet = new Set(sealers1.map((b) => b.sealer));
     const majorityOk = to1 - from1 >= MAJORITY_BLOCKS && !bySet.has(honest.address);
@@ -87,7 +88,7 @@ export async function runMajorityExperiment(): Promise<MajorityExperiment> {
     // Phase 2: the accomplice leaves too; the lone minority signer tries to go on.
     await stopNode(accomplice);
     const from2 = await head(url);
-    const to2 = await sealedWithin(url, from2, MINORITY_SLOTS * PERIOD_SECONDS * 1000);
+    const to2 = await sealedWithin(url, from2, MINORITY_SLOTS * DEVNET.periodSeconds * 1000);
     const minorityBlocks = to2 - from2;
     const minority: Observation = {
       outcome:
@@ -95,7 +96,7 @@ export async function runMajorityExperiment(): Promise<MajorityExperiment> {
           ? "prevented: a lone signer cannot extend the chain"
           : "minority extended the chain",
       attackSucceeded: minorityBlocks > 1,
-      detail: `${minorityBlocks} block(s) in ${MINORITY_SLOTS} periods with 1 of ${SIGNERS} signers; censoring a chosen tx not executed (needs a modified client)`,
+      detail: `${minorityBlocks} block(s) in ${MINORITY_SLOTS} periods with 1 of ${DEVNET.signers} signers; censoring a chosen tx not executed (needs a modified client)`,
     };
     return { majority, minority };
   } finally {

@@ -1,15 +1,18 @@
 /**
  * Building blocks for mounting attacks: send a transaction and name what the chain did, read a batch back and
- * say whether the honest or a wrong header was accepted, run an off-chain check and name its refusal.
+ * say whether the honest or a wrong header was accepted, run an off-chain check and name its refusal. A stage
+ * to mount on (`onStage`: a fresh grid, an open period, a cluster's honest batch), and the attack shapes several
+ * scenarios share: `txAttack`, `submitsTwice`, `forgedReading`.
  */
-import type { ContractTransactionResponse, Interface } from "ethers";
+import type { ContractTransactionResponse, Interface, Wallet } from "ethers";
 import { batchDigest, buildBatch, type BatchHeader } from "../../lib/batches/batch.js";
 import { GridShareError } from "../../lib/errors.js";
-import type { SignedReading } from "../../lib/batches/reading.js";
-import type { Grid } from "../fixtures/grid.js";
+import { verifyReadingSignature, type Reading, type SignedReading } from "../../lib/batches/reading.js";
+import { openPeriod, type Grid } from "../fixtures/grid.js";
+import { readingFor, signedReadings } from "../fixtures/readings.js";
+import { chainDomain } from "./chain.js";
+import type { AttackContext, Observation, Scenario } from "./types.js";
 import { BatchStatus } from "../../lib/chain/schema.js";
-import { signedReadings } from "../fixtures/readings.js";
-import type { Observation } from "./types.js";
 
 export const ACCEPTED = "accepted";
 export const ACCEPTED_HONEST = "accepted honest";
@@ -91,11 +94,81 @@ export function checkVerdict(check: () => unknown): string {
   }
 }
 
-/** A period whose batch window is open: `p` ended, the chain is in `p + 1`. */
-export async function openPeriod(grid: Grid): Promise<number> {
-  const p = (await grid.currentPeriod()) + 2;
-  await grid.warpToPeriod(p + 1);
-  return p;
+/** `checkVerdict` as an observation where the check passing is the attack succeeding. */
+export function checkObservation(check: () => unknown, detail?: string): Observation {
+  const outcome = checkVerdict(check);
+  return { outcome, attackSucceeded: outcome === "passed", detail };
+}
+
+/** Where a scenario mounts its attack: a fresh grid, period `batch.p` open, a cluster's honest batch signed. */
+export interface Stage {
+  readonly ctx: AttackContext;
+  readonly grid: Grid;
+  /** Built off-chain from the meters' signed readings; nothing is proposed yet. */
+  readonly batch: HonestBatch;
+}
+
+/** A scenario's run: set the stage for `clusterId` on a fresh grid, then mount `attack` on it. */
+export function onStage(clusterId: number, attack: (stage: Stage) => Promise<Observation>): Scenario["run"] {
+  return async (ctx) => {
+    const grid = await ctx.grid();
+    return attack({ ctx, grid, batch: await honestBatch(grid, clusterId) });
+  };
+}
+
+/** The attacker's transaction, and what to read back after it as evidence. */
+export interface TxAttack {
+  readonly send: () => Promise<ContractTransactionResponse>;
+  readonly evidence?: () => Promise<string>;
+}
+
+/**
+ * A single-transaction attack: `mount` prepares the stage and names the transaction; a revert (named with the
+ * ledger's and the registry's ABIs) is the defence holding.
+ */
+export function txAttack(clusterId: number, mount: (stage: Stage) => Promise<TxAttack>): Scenario["run"] {
+  return onStage(clusterId, async (stage) => {
+    const { send, evidence } = await mount(stage);
+    const v = await attempt(send, stage.grid.ledger.interface, stage.grid.registry.interface);
+    return txObservation(v, await evidence?.());
+  });
+}
+
+/**
+ * Voter `slot` of the cluster (0 = the parent, who proposes; the others vote) submits `first`, then `second`:
+ * the second submission is the attack.
+ */
+export function submitsTwice(
+  clusterId: number,
+  slot: number,
+  first: (honest: BatchHeader) => BatchHeader,
+  second: (honest: BatchHeader) => BatchHeader,
+): Scenario["run"] {
+  return txAttack(clusterId, async ({ grid, batch: { honest } }) => {
+    const ledger = grid.ledger.connect(grid.votersOf(clusterId)[slot]);
+    const submit = (h: BatchHeader) => (slot === 0 ? ledger.propose(h) : ledger.vote(h));
+    await (await submit(first(honest))).wait();
+    return { send: () => submit(second(honest)) };
+  });
+}
+
+/** What a forger makes of a meter's genuine reading: a signature under a key and a domain of its choosing. */
+export type Forgery = (
+  stage: Stage & { readonly meter: Wallet; readonly reading: Reading },
+) => Promise<{ readonly signed: SignedReading; readonly detail: string }>;
+
+/**
+ * The reading meter 0 of `clusterId` takes for the open period, signed by `forge`; a node checks the signature
+ * under the registry's real domain, and the check passing is the attack succeeding.
+ */
+export function forgedReading(clusterId: number, forge: Forgery): Scenario["run"] {
+  return onStage(clusterId, async (stage) => {
+    const meter = stage.grid.meters[clusterId - 1][0];
+    const reading = readingFor(stage.grid, meter, clusterId, 0, stage.batch.p);
+    const { signed, detail } = await forge({ ...stage, meter, reading });
+    const domain = await chainDomain(stage.grid);
+    return checkObservation(() => verifyReadingSignature(domain, signed), detail);
+  });
 }
 
 export interface HonestBatch {

@@ -14,14 +14,17 @@ import {
   ACCEPTED_HONEST,
   ACCEPTED_WRONG,
   attempt,
+  checkObservation,
   checkVerdict,
   DISPUTED,
-  honestBatch,
+  forgedReading,
   NOT_APPLICABLE,
-  openPeriod,
-  txObservation,
+  onStage,
+  txAttack,
   voteRound,
+  type HonestBatch,
 } from "./mount.js";
+import { scenariosOfClass } from "./runner.js";
 import type { AttackContext, Observation, Scenario } from "./types.js";
 
 /** The cluster every class attacks: 4 voters (parent + 3 neighbours) with GridShare, the parent alone without. */
@@ -39,240 +42,200 @@ function outsiderKey(): Wallet {
 }
 
 /** A parent lie mounted with the honest nodes voting honestly; `lie` derives the lie from the honest batch. */
-async function parentLies(
-  ctx: AttackContext,
-  lie: (h: Awaited<ReturnType<typeof honestBatch>>) => BatchHeader,
-): Promise<Observation> {
-  const grid = await ctx.grid();
-  const batch = await honestBatch(grid, TARGET);
-  const altered = lie(batch);
-  // A lie equal to the truth would make the scenario pass without an attack.
-  if (batchDigest(altered) === batchDigest(batch.honest))
-    throw new Error("scenario bug: the lie is the honest header");
-  return voteRound(grid, batch.honest, new Map([[0, altered]]));
+function parentLies(lie: (batch: HonestBatch) => BatchHeader): Scenario["run"] {
+  return onStage(TARGET, async ({ grid, batch }) => {
+    const altered = lie(batch);
+    // A lie equal to the truth would make the scenario pass without an attack.
+    if (batchDigest(altered) === batchDigest(batch.honest))
+      throw new Error("scenario bug: the lie is the honest header");
+    return voteRound(grid, batch.honest, new Map([[0, altered]]));
+  });
+}
+
+/**
+ * The assigned neighbours in `slots` vote one lie, the other voters the honest header; not applicable where
+ * the cluster has no voter besides them (the parent-only grid).
+ */
+function neighboursLie(slots: readonly number[], lie: (honest: BatchHeader) => BatchHeader): Scenario["run"] {
+  return onStage(TARGET, async ({ grid, batch: { honest } }) => {
+    if (grid.votersOf(TARGET).length <= slots.length) return notApplicable();
+    const told = lie(honest);
+    return voteRound(grid, honest, new Map(slots.map((slot) => [slot, told])));
+  });
 }
 
 const BOTH = (gridshare: string, parentOnly = gridshare) => ({ gridshare, parentOnly });
 
 export const PAPER_SCENARIOS: readonly Scenario[] = [
-  // ------------------------------------------------------------------ 1. forgery
-  {
-    id: "F1",
-    attackClass: "forgery",
-    title: "outsider key signs a reading in a registered meter's name",
-    paperColumn: "N",
-    expected: BOTH(SIGNATURE_MISMATCH),
-    async run(ctx) {
-      const grid = await ctx.grid();
-      const p = await openPeriod(grid);
-      const meter = grid.meters[TARGET - 1][0];
-      const forged = await signReading(
-        outsiderKey(),
-        await chainDomain(grid),
-        readingFor(grid, meter, TARGET, 0, p),
-      );
-      const domain = await chainDomain(grid);
-      const outcome = checkVerdict(() => verifyReadingSignature(domain, forged));
-      return { outcome, attackSucceeded: outcome === "passed", detail: `meter ${meter.address}` };
+  ...scenariosOfClass("forgery", [
+    {
+      id: "F1",
+      title: "outsider key signs a reading in a registered meter's name",
+      expected: BOTH(SIGNATURE_MISMATCH),
+      run: forgedReading(TARGET, async ({ grid, meter, reading }) => ({
+        signed: await signReading(outsiderKey(), await chainDomain(grid), reading),
+        detail: `meter ${meter.address}`,
+      })),
     },
-  },
-  {
-    id: "F2",
-    attackClass: "forgery",
-    title: "outsider key signs a reading as its own, unregistered meter",
-    paperColumn: "N",
-    expected: BOTH(READING_NOT_ALLOWED),
-    async run(ctx) {
-      const grid = await ctx.grid();
-      const p = await openPeriod(grid);
-      const key = outsiderKey();
-      const signed = await signReading(key, await chainDomain(grid), {
-        ...readingFor(grid, grid.meters[TARGET - 1][0], TARGET, 0, p),
-        meter: key.address,
-      });
-      const domain = await chainDomain(grid);
-      const sig = checkVerdict(() => verifyReadingSignature(domain, signed));
-      const allowed = await grid.registry.isReadingAllowed(key.address, TARGET, p);
-      return {
-        outcome: allowed ? "admitted" : READING_NOT_ALLOWED,
-        attackSucceeded: allowed,
-        detail: `signature check ${sig}; isReadingAllowed ${allowed}`,
-      };
-    },
-  },
-  {
-    id: "F3",
-    attackClass: "forgery",
-    title: "outsider account proposes a batch header for the cluster",
-    paperColumn: "N",
-    expected: BOTH("refused: NotParent"),
-    async run(ctx) {
-      const grid = await ctx.grid();
-      const { honest } = await honestBatch(grid, TARGET);
-      const lie = { ...honest, totalGenerationWh: honest.totalGenerationWh * 3n };
-      return txObservation(
-        await attempt(() => grid.ledger.connect(grid.outsider).propose(lie), grid.ledger.interface),
-      );
-    },
-  },
-  {
-    id: "F4",
-    attackClass: "forgery",
-    title: "outsider account votes, alone and inside submitMany",
-    paperColumn: "N",
-    expected: BOTH("refused: NotAssignedNeighbour + NotAssignedVoter"),
-    async run(ctx) {
-      const grid = await ctx.grid();
-      const { honest } = await honestBatch(grid, TARGET);
-      const lie = { ...honest, totalLoadWh: 1n };
-      const ledger = grid.ledger.connect(grid.outsider);
-      const a = await attempt(() => ledger.vote(lie), grid.ledger.interface);
-      const b = await attempt(() => ledger.submitMany([lie]), grid.ledger.interface);
-      if (a.ok || b.ok) return { outcome: "accepted", attackSucceeded: true };
-      return { outcome: `refused: ${a.error} + ${b.error}`, attackSucceeded: false };
-    },
-  },
-  {
-    id: "F5",
-    attackClass: "forgery",
-    title: "capacity certificate signed by an outsider key (and by a node key)",
-    paperColumn: "N",
-    expected: BOTH("refused: SignerNotDgmd"),
-    run: forgedCertificate,
-  },
-  {
-    id: "F6",
-    attackClass: "forgery",
-    title: "insider alters a reading after the meter signed it (500 Wh of load and import removed)",
-    paperColumn: "N",
-    expected: BOTH(SIGNATURE_MISMATCH),
-    async run(ctx) {
-      const grid = await ctx.grid();
-      const { readings } = await honestBatch(grid, TARGET);
-      // A consumer meter: it always imports what it loads.
-      const original = readings.find((r) => !grid.prosumers.has(r.reading.meter)) ?? readings[0];
-      // The meter's own import is lowered (a cheaper bill); balance kept so only the signature can tell.
-      const cut = original.reading.importWh < ALTERATION_WH ? original.reading.importWh : ALTERATION_WH;
-      if (cut === 0n) throw new Error("scenario bug: the chosen reading has no import to remove");
-      const altered = {
-        signature: original.signature,
-        reading: {
-          ...original.reading,
-          importWh: original.reading.importWh - cut,
-          loadWh: original.reading.loadWh - cut,
-        },
-      };
-      const domain = await chainDomain(grid);
-      const outcome = checkVerdict(() => verifyReadingSignature(domain, altered));
-      return { outcome, attackSucceeded: outcome === "passed" };
-    },
-  },
-  // --------------------------------------------------------------- 2. tampering
-  {
-    id: "T1",
-    attackClass: "tampering",
-    title: "tampered meter (seal broken, alarm raised) keeps sending signed readings",
-    paperColumn: "N",
-    expected: BOTH(READING_NOT_ALLOWED),
-    async run(ctx) {
-      const grid = await ctx.grid();
-      const p = await openPeriod(grid);
-      const meter = grid.meters[TARGET - 1][1];
-      const now = BigInt(await ctx.helpers.time.latest());
-      const sig = await signTamperAlarm(grid, meter, meter.address, now);
-      await (await grid.registry.raiseTamperAlarm(meter.address, now, sig)).wait();
-      // The meter goes on signing readings for the current period and the next one.
-      const current = p + 1;
-      const later = [current, current + 1];
-      const allowed = [];
-      for (const q of later) {
+    {
+      id: "F2",
+      title: "outsider key signs a reading as its own, unregistered meter",
+      expected: BOTH(READING_NOT_ALLOWED),
+      run: onStage(TARGET, async ({ grid, batch: { p } }) => {
+        const key = outsiderKey();
+        const signed = await signReading(key, await chainDomain(grid), {
+          ...readingFor(grid, grid.meters[TARGET - 1][0], TARGET, 0, p),
+          meter: key.address,
+        });
         const domain = await chainDomain(grid);
-        const signed = await signReading(meter, domain, readingFor(grid, meter, TARGET, 1, q));
-        const sigOk = checkVerdict(() => verifyReadingSignature(domain, signed));
-        allowed.push(`${q}:${sigOk}/${await grid.registry.isReadingAllowed(meter.address, TARGET, q)}`);
-      }
-      const anyAllowed = allowed.some((a) => a.endsWith("true"));
-      const status = (await grid.registry.meterInfo(meter.address)).status;
-      return {
-        outcome: anyAllowed ? "admitted" : READING_NOT_ALLOWED,
-        attackSucceeded: anyAllowed,
-        detail: `meter status ${status}; period:signature/allowed ${allowed.join(" ")}`,
-      };
+        const sig = checkVerdict(() => verifyReadingSignature(domain, signed));
+        const allowed = await grid.registry.isReadingAllowed(key.address, TARGET, p);
+        return {
+          outcome: allowed ? "admitted" : READING_NOT_ALLOWED,
+          attackSucceeded: allowed,
+          detail: `signature check ${sig}; isReadingAllowed ${allowed}`,
+        };
+      }),
     },
-  },
-  {
-    id: "T2",
-    attackClass: "tampering",
-    title: "replaced meter's old key is reused: its readings, and re-registering it",
-    paperColumn: "N",
-    expected: BOTH(`${READING_NOT_ALLOWED} + refused: MeterAlreadyKnown`),
-    async run(ctx) {
-      const grid = await ctx.grid();
-      const p = await openPeriod(grid);
-      const old = grid.meters[TARGET - 1][2];
-      const replacement = Wallet.createRandom();
-      await (await grid.registry.replaceMeter(old.address, replacement.address, "WP-2026-0007")).wait();
-      const allowed = await grid.registry.isReadingAllowed(old.address, TARGET, p + 1);
-      const readd = await attempt(
-        () => grid.registry.connect(grid.utility).addMeter(TARGET, old.address, MeterKind.Consumer),
-        grid.registry.interface,
-      );
-      const succeeded = allowed || readd.ok;
-      return {
-        outcome: succeeded ? "admitted" : `${READING_NOT_ALLOWED} + refused: ${readd.ok ? "" : readd.error}`,
-        attackSucceeded: succeeded,
-        detail: `isReadingAllowed(old, ${p + 1}) ${allowed}`,
-      };
+    {
+      id: "F3",
+      title: "outsider account proposes a batch header for the cluster",
+      expected: BOTH("refused: NotParent"),
+      run: txAttack(TARGET, async ({ grid, batch: { honest } }) => {
+        const lie = { ...honest, totalGenerationWh: honest.totalGenerationWh * 3n };
+        return { send: () => grid.ledger.connect(grid.outsider).propose(lie) };
+      }),
     },
-  },
-  // ---------------------------------------------------------- 3. parent intervention
-  {
-    id: "P1",
-    attackClass: "parent",
-    title: "parent proposes altered totals (generation doubled, real root)",
-    paperColumn: "N",
-    expected: BOTH(ACCEPTED_HONEST, ACCEPTED_WRONG),
-    run: (ctx) =>
-      parentLies(ctx, ({ honest }) => ({ ...honest, totalGenerationWh: honest.totalGenerationWh * 2n })),
-  },
-  {
-    id: "P2",
-    attackClass: "parent",
-    title: "parent proposes an altered root (real totals)",
-    paperColumn: "N",
-    expected: BOTH(ACCEPTED_HONEST, ACCEPTED_WRONG),
-    run: (ctx) => parentLies(ctx, ({ honest }) => ({ ...honest, root: "0x0123456789abcdef" })),
-  },
-  {
-    id: "P3",
-    attackClass: "parent",
-    title: "parent drops one meter's reading from the batch",
-    paperColumn: "N",
-    expected: BOTH(ACCEPTED_HONEST, ACCEPTED_WRONG),
-    run: (ctx) => parentLies(ctx, ({ p, readings }) => buildBatch(TARGET, p, readings.slice(1)).header),
-  },
-  {
-    id: "P4",
-    attackClass: "parent",
-    title: "parent reorders the leaves (same readings, same totals)",
-    paperColumn: "N",
-    expected: BOTH(ACCEPTED_HONEST, ACCEPTED_WRONG),
-    run: (ctx) =>
-      parentLies(ctx, ({ p, readings, honest }) => {
+    {
+      id: "F4",
+      title: "outsider account votes, alone and inside submitMany",
+      expected: BOTH("refused: NotAssignedNeighbour + NotAssignedVoter"),
+      run: onStage(TARGET, async ({ grid, batch: { honest } }) => {
+        const lie = { ...honest, totalLoadWh: 1n };
+        const ledger = grid.ledger.connect(grid.outsider);
+        const a = await attempt(() => ledger.vote(lie), grid.ledger.interface);
+        const b = await attempt(() => ledger.submitMany([lie]), grid.ledger.interface);
+        if (a.ok || b.ok) return { outcome: "accepted", attackSucceeded: true };
+        return { outcome: `refused: ${a.error} + ${b.error}`, attackSucceeded: false };
+      }),
+    },
+    {
+      id: "F5",
+      title: "capacity certificate signed by an outsider key (and by a node key)",
+      expected: BOTH("refused: SignerNotDgmd"),
+      run: forgedCertificate,
+    },
+    {
+      id: "F6",
+      title: "insider alters a reading after the meter signed it (500 Wh of load and import removed)",
+      expected: BOTH(SIGNATURE_MISMATCH),
+      run: onStage(TARGET, async ({ grid, batch: { readings } }) => {
+        // A consumer meter: it always imports what it loads.
+        const original = readings.find((r) => !grid.prosumers.has(r.reading.meter)) ?? readings[0];
+        // The meter's own import is lowered (a cheaper bill); balance kept so only the signature can tell.
+        const cut = original.reading.importWh < ALTERATION_WH ? original.reading.importWh : ALTERATION_WH;
+        if (cut === 0n) throw new Error("scenario bug: the chosen reading has no import to remove");
+        const altered = {
+          signature: original.signature,
+          reading: {
+            ...original.reading,
+            importWh: original.reading.importWh - cut,
+            loadWh: original.reading.loadWh - cut,
+          },
+        };
+        const domain = await chainDomain(grid);
+        return checkObservation(() => verifyReadingSignature(domain, altered));
+      }),
+    },
+  ]),
+  ...scenariosOfClass("tampering", [
+    {
+      id: "T1",
+      title: "tampered meter (seal broken, alarm raised) keeps sending signed readings",
+      expected: BOTH(READING_NOT_ALLOWED),
+      run: onStage(TARGET, async ({ ctx, grid, batch: { p } }) => {
+        const meter = grid.meters[TARGET - 1][1];
+        const now = BigInt(await ctx.helpers.time.latest());
+        const sig = await signTamperAlarm(grid, meter, meter.address, now);
+        await (await grid.registry.raiseTamperAlarm(meter.address, now, sig)).wait();
+        // The meter goes on signing readings for the current period and the next one.
+        const current = p + 1;
+        const later = [current, current + 1];
+        const allowed = [];
+        for (const q of later) {
+          const domain = await chainDomain(grid);
+          const signed = await signReading(meter, domain, readingFor(grid, meter, TARGET, 1, q));
+          const sigOk = checkVerdict(() => verifyReadingSignature(domain, signed));
+          allowed.push(`${q}:${sigOk}/${await grid.registry.isReadingAllowed(meter.address, TARGET, q)}`);
+        }
+        const anyAllowed = allowed.some((a) => a.endsWith("true"));
+        const status = (await grid.registry.meterInfo(meter.address)).status;
+        return {
+          outcome: anyAllowed ? "admitted" : READING_NOT_ALLOWED,
+          attackSucceeded: anyAllowed,
+          detail: `meter status ${status}; period:signature/allowed ${allowed.join(" ")}`,
+        };
+      }),
+    },
+    {
+      id: "T2",
+      title: "replaced meter's old key is reused: its readings, and re-registering it",
+      expected: BOTH(`${READING_NOT_ALLOWED} + refused: MeterAlreadyKnown`),
+      run: onStage(TARGET, async ({ grid, batch: { p } }) => {
+        const old = grid.meters[TARGET - 1][2];
+        const replacement = Wallet.createRandom();
+        await (await grid.registry.replaceMeter(old.address, replacement.address, "WP-2026-0007")).wait();
+        const allowed = await grid.registry.isReadingAllowed(old.address, TARGET, p + 1);
+        const readd = await attempt(
+          () => grid.registry.connect(grid.utility).addMeter(TARGET, old.address, MeterKind.Consumer),
+          grid.registry.interface,
+        );
+        const succeeded = allowed || readd.ok;
+        return {
+          outcome: succeeded
+            ? "admitted"
+            : `${READING_NOT_ALLOWED} + refused: ${readd.ok ? "" : readd.error}`,
+          attackSucceeded: succeeded,
+          detail: `isReadingAllowed(old, ${p + 1}) ${allowed}`,
+        };
+      }),
+    },
+  ]),
+  ...scenariosOfClass("parent", [
+    {
+      id: "P1",
+      title: "parent proposes altered totals (generation doubled, real root)",
+      expected: BOTH(ACCEPTED_HONEST, ACCEPTED_WRONG),
+      run: parentLies(({ honest }) => ({ ...honest, totalGenerationWh: honest.totalGenerationWh * 2n })),
+    },
+    {
+      id: "P2",
+      title: "parent proposes an altered root (real totals)",
+      expected: BOTH(ACCEPTED_HONEST, ACCEPTED_WRONG),
+      run: parentLies(({ honest }) => ({ ...honest, root: "0x0123456789abcdef" })),
+    },
+    {
+      id: "P3",
+      title: "parent drops one meter's reading from the batch",
+      expected: BOTH(ACCEPTED_HONEST, ACCEPTED_WRONG),
+      run: parentLies(({ p, readings }) => buildBatch(TARGET, p, readings.slice(1)).header),
+    },
+    {
+      id: "P4",
+      title: "parent reorders the leaves (same readings, same totals)",
+      expected: BOTH(ACCEPTED_HONEST, ACCEPTED_WRONG),
+      run: parentLies(({ p, readings, honest }) => {
         const tree = buildBatch(TARGET, p, readings).tree;
         const leaves = Array.from({ length: tree.leafCount }, (_, i) => treeNode(tree, 0, i)).reverse();
         const reordered = buildTree(leaves);
         return { ...honest, root: reordered.root };
       }),
-  },
-  {
-    id: "P5",
-    attackClass: "parent",
-    title: "parent alters one meter's reading (keeps its signature) and builds the batch from it",
-    paperColumn: "N",
-    expected: BOTH(ACCEPTED_HONEST, ACCEPTED_WRONG),
-    run: (ctx) =>
-      parentLies(ctx, ({ p, readings }) => {
+    },
+    {
+      id: "P5",
+      title: "parent alters one meter's reading (keeps its signature) and builds the batch from it",
+      expected: BOTH(ACCEPTED_HONEST, ACCEPTED_WRONG),
+      run: parentLies(({ p, readings }) => {
         const [first, ...rest] = readings;
         const cooked = {
           ...first,
@@ -280,77 +243,47 @@ export const PAPER_SCENARIOS: readonly Scenario[] = [
         };
         return buildBatch(TARGET, p, [cooked, ...rest]).header;
       }),
-  },
-  // ------------------------------------------------------------ 4. 51% attack
-  {
-    id: "M1",
-    attackClass: "majority",
-    title: "Clique, 1 of 3 signers colludes: alone it cannot extend the chain",
-    paperColumn: "Y",
-    expected: BOTH("prevented: a lone signer cannot extend the chain"),
-    needsDevnet: true,
-    run: async (ctx) => (await devnetExperiment(ctx)).minority,
-  },
-  {
-    id: "M2",
-    attackClass: "majority",
-    title: "Clique, 2 of 3 signers collude: they keep sealing without the honest signer",
-    paperColumn: "Y",
-    expected: BOTH("succeeded: majority seals without the honest signer"),
-    needsDevnet: true,
-    run: async (ctx) => (await devnetExperiment(ctx)).majority,
-  },
-  // ------------------------------------------------------ 5. false neighbour intervention
-  {
-    id: "N1",
-    attackClass: "neighbour",
-    title: "a registered node not assigned to the cluster votes",
-    paperColumn: "N",
-    expected: BOTH("refused: NotAssignedNeighbour"),
-    async run(ctx) {
-      const grid = await ctx.grid();
-      const { honest } = await honestBatch(grid, TARGET);
-      const stranger = grid.nodes[STRANGER_NODE];
-      const lie = { ...honest, totalLoadWh: honest.totalLoadWh * 2n };
-      return txObservation(
-        await attempt(() => grid.ledger.connect(stranger).vote(lie), grid.ledger.interface),
-      );
     },
-  },
-  {
-    id: "N2",
-    attackClass: "neighbour",
-    title: "one assigned neighbour lies (generation zeroed)",
-    paperColumn: "N",
-    expected: BOTH(ACCEPTED_HONEST, NOT_APPLICABLE),
-    async run(ctx) {
-      const grid = await ctx.grid();
-      if (grid.votersOf(TARGET).length < 2) return notApplicable();
-      const { honest } = await honestBatch(grid, TARGET);
-      return voteRound(grid, honest, new Map([[2, { ...honest, totalGenerationWh: 0n }]]));
+  ]),
+  ...scenariosOfClass("majority", [
+    {
+      id: "M1",
+      title: "Clique, 1 of 3 signers colludes: alone it cannot extend the chain",
+      expected: BOTH("prevented: a lone signer cannot extend the chain"),
+      needsDevnet: true,
+      run: async (ctx) => (await devnetExperiment(ctx)).minority,
     },
-  },
-  {
-    id: "N3",
-    attackClass: "neighbour",
-    title: "two of three assigned neighbours lie together (same altered root)",
-    paperColumn: "N",
-    expected: BOTH(DISPUTED, NOT_APPLICABLE),
-    async run(ctx) {
-      const grid = await ctx.grid();
-      if (grid.votersOf(TARGET).length < 3) return notApplicable();
-      const { honest } = await honestBatch(grid, TARGET);
-      const lie = { ...honest, root: "0xdeadbeefdeadbeef" };
-      return voteRound(
-        grid,
-        honest,
-        new Map([
-          [1, lie],
-          [2, lie],
-        ]),
-      );
+    {
+      id: "M2",
+      title: "Clique, 2 of 3 signers collude: they keep sealing without the honest signer",
+      expected: BOTH("succeeded: majority seals without the honest signer"),
+      needsDevnet: true,
+      run: async (ctx) => (await devnetExperiment(ctx)).majority,
     },
-  },
+  ]),
+  ...scenariosOfClass("neighbour", [
+    {
+      id: "N1",
+      title: "a registered node not assigned to the cluster votes",
+      expected: BOTH("refused: NotAssignedNeighbour"),
+      run: txAttack(TARGET, async ({ grid, batch: { honest } }) => {
+        const lie = { ...honest, totalLoadWh: honest.totalLoadWh * 2n };
+        return { send: () => grid.ledger.connect(grid.nodes[STRANGER_NODE]).vote(lie) };
+      }),
+    },
+    {
+      id: "N2",
+      title: "one assigned neighbour lies (generation zeroed)",
+      expected: BOTH(ACCEPTED_HONEST, NOT_APPLICABLE),
+      run: neighboursLie([2], (honest) => ({ ...honest, totalGenerationWh: 0n })),
+    },
+    {
+      id: "N3",
+      title: "two of three assigned neighbours lie together (same altered root)",
+      expected: BOTH(DISPUTED, NOT_APPLICABLE),
+      run: neighboursLie([1, 2], (honest) => ({ ...honest, root: "0xdeadbeefdeadbeef" })),
+    },
+  ]),
 ];
 
 function devnetExperiment(ctx: AttackContext) {

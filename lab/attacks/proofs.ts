@@ -7,8 +7,8 @@
 import { buildBatch } from "../../lib/batches/batch.js";
 import { getProof, treeNode, verifyProof, type ProofClaim } from "../../lib/batches/merkle64.js";
 import { signedReadings } from "../fixtures/readings.js";
-import type { Grid } from "../fixtures/grid.js";
-import { attemptCall, openPeriod, type TxVerdict } from "./mount.js";
+import { openPeriod, type Grid } from "../fixtures/grid.js";
+import { attemptCall, type TxVerdict } from "./mount.js";
 import type { AttackContext, Observation } from "./types.js";
 
 /** Cluster 2: parent node 1 and neighbour node 0 (two real votes accept a batch). */

@@ -6,12 +6,14 @@ import { renderTable } from "../../lib/format/table.js";
 import {
   ATTACK_CLASSES,
   CLASS_TITLES,
+  type AttackClass,
   type AttackContext,
   type Configuration,
   type PaperAttackClass,
   type PaperRating,
   type Scenario,
   type ScenarioResult,
+  type ScenarioRow,
 } from "./types.js";
 
 /** Table I, columns "Cloud based SG", "Blockchain based SG", "Blockchain with parent and neighbouring node". */
@@ -37,6 +39,17 @@ export const PAPER_COLUMN_OF: Record<Configuration, "proposed" | "blockchain"> =
 
 export const NO_DEVNET = "needs the Clique devnet: `npm run attacks` starts one";
 
+/** Table I's rating of a class in a configuration's column; "-" for the extended scenarios. */
+function paperRating(attackClass: AttackClass, config: Configuration): PaperRating {
+  return attackClass === "extended" ? "-" : PAPER_TABLE_I[attackClass][PAPER_COLUMN_OF[config]];
+}
+
+/** A class's catalogue rows as scenarios: each gets the class and the class's rating for GridShare. */
+export function scenariosOfClass(attackClass: AttackClass, rows: readonly ScenarioRow[]): Scenario[] {
+  const paperColumn = paperRating(attackClass, "gridshare");
+  return rows.map((row) => ({ ...row, attackClass, paperColumn }));
+}
+
 /** Run one scenario in one configuration; a thrown error is reported as "error", never as a pass. */
 export async function runScenario(s: Scenario, ctx: AttackContext): Promise<ScenarioResult> {
   const expected = s.expected[ctx.config];
@@ -46,10 +59,7 @@ export async function runScenario(s: Scenario, ctx: AttackContext): Promise<Scen
     attackClass: s.attackClass,
     title: s.title,
     config: ctx.config,
-    paperColumn:
-      s.attackClass === "extended"
-        ? ("-" as const)
-        : PAPER_TABLE_I[s.attackClass][PAPER_COLUMN_OF[ctx.config]],
+    paperColumn: paperRating(s.attackClass, ctx.config),
     expected,
   };
   const notRun = s.pending ?? (s.needsDevnet && ctx.majority === undefined ? NO_DEVNET : undefined);

@@ -69,6 +69,9 @@ export interface Scenario {
   run(ctx: AttackContext): Promise<Observation>;
 }
 
+/** A scenario as its class's table lists it: the class and its paper rating are the table's. */
+export type ScenarioRow = Omit<Scenario, "attackClass" | "paperColumn">;
+
 /** One row of the matrix. `observed` is null when the scenario was not run. */
 export interface ScenarioResult {
   readonly id: string;

@@ -53,6 +53,16 @@ export class DataNotFoundError extends GridShareError {
   }
 }
 
+/** A data period outside the CityLearn year was asked for; nothing was read. */
+export class NoDataError extends GridShareError {
+  constructor(building: number, dataIndex: number) {
+    super(
+      "NO_DATA",
+      `building ${building} has no data period ${dataIndex}: choose a grid period inside the data year`,
+    );
+  }
+}
+
 function readCsv(file: string): { header: string[]; rows: string[][] } {
   if (!existsSync(file)) throw new DataNotFoundError(path.dirname(file));
   const lines = readFileSync(file, "utf8").trim().split(/\r?\n/);
@@ -153,6 +163,13 @@ export function loadBuilding(building: number, dir = dataDir()): BuildingProfile
   const profile: BuildingProfile = { building, capacityW, hourlyLoadWh, hourlyGenerationWh, periods };
   cache.set(key, profile);
   return profile;
+}
+
+/** Building `building`'s energy in data period `dataIndex` (0 = Monday 2016-08-01 00:00-04:00). */
+export function periodEnergy(building: number, dataIndex: number): PeriodEnergy {
+  const e = loadBuilding(building).periods[dataIndex];
+  if (!e) throw new NoDataError(building, dataIndex);
+  return e;
 }
 
 /** Hourly weather (hour 0 = 2016-08-01 00:00-01:00, same alignment as the buildings). */

@@ -28,7 +28,7 @@ const EMBEDDED_HD_PATH = "m/44'/60'/0'/0";
  */
 const DB_BASE = existsSync("/dev/shm") ? "/dev/shm" : tmpdir();
 /** Outbox tuning for an automining chain: receipts are there at once. */
-const FAST_OUTBOX = { baseBackoffMs: 1, receiptPollMs: 1, receiptPolls: 3 } as const;
+export const FAST_OUTBOX = { baseBackoffMs: 1, receiptPollMs: 1, receiptPolls: 3 } as const;
 
 /** How one gateway answered one reading. */
 export interface NodeVerdict {

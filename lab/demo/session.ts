@@ -16,6 +16,7 @@ import { Progress } from "./progress.js";
 import { DemoGateways, type NodeVerdict } from "./gateways.js";
 import type { ReadingProof } from "../../lib/gateway/types.js";
 import { buildClusterBatch } from "../../lib/gateway/batching.js";
+import { ledgerBatch, type LedgerBatch } from "../fixtures/batches.js";
 import { MeterFleet } from "../simulator/fleet.js";
 import { alteredAfterSigning, lyingBuilder } from "../simulator/faults.js";
 import { fleetMeter, meterSlots, replacementWallet, type MeterSlot } from "./meters.js";
@@ -35,16 +36,6 @@ export const W = PERIODS_PER_WEEK;
 export const ACT_OFFSET_S = 60n;
 export const NANO_PER_UNIT = 1e9;
 
-export interface ChainBatch {
-  status: bigint;
-  root: string;
-  leafCount: bigint;
-  totalLoadWh: bigint;
-  totalGenerationWh: bigint;
-  psa: bigint;
-  parentOverruled: boolean;
-}
-
 /** One refused reading, as every node that saw it answered. */
 export interface Refusal {
   period: number;
@@ -60,7 +51,7 @@ export class DemoRun {
   /** Each gateway's counters, read before the gateways stop. */
   gatewayCounters: { node: string; counters: Record<string, number> }[] = [];
   readonly fleet: MeterFleet;
-  readonly batches = new Map<string, ChainBatch>();
+  readonly batches = new Map<string, LedgerBatch>();
   readonly refusals = new Map<string, Refusal>();
   readonly forecasts: WeekForecast[] = [];
   readonly bills: { slot: MeterSlot; meter: string; bill: Bill; settled: boolean }[] = [];
@@ -259,17 +250,8 @@ export class DemoRun {
     }
   }
 
-  async readBatch(clusterId: number, period: number): Promise<ChainBatch> {
-    const b = await this.grid.ledger.batchOf(clusterId, period);
-    return {
-      status: b.status,
-      root: b.root,
-      leafCount: b.leafCount,
-      totalLoadWh: b.totalLoadWh,
-      totalGenerationWh: b.totalGenerationWh,
-      psa: b.psa,
-      parentOverruled: b.parentOverruled,
-    };
+  async readBatch(clusterId: number, period: number): Promise<LedgerBatch> {
+    return ledgerBatch(await this.grid.ledger.batchOf(clusterId, period));
   }
 
   /** A reading's proof from any voter that holds it, checked against the accepted root on-chain. */

@@ -4,6 +4,8 @@
  * over HTTP, as a real meter does at the end of each period.
  */
 import { getAddress, type TypedDataDomain, type Wallet } from "ethers";
+import { periodEnergy } from "../data/citylearn.js";
+import { meterReading } from "../fixtures/readings.js";
 import { loadBuilding } from "../data/citylearn.js";
 import { GridShareError } from "../../lib/errors.js";
 import {
@@ -19,15 +21,6 @@ export interface FleetMeter {
   readonly wallet: Wallet;
   readonly clusterId: number;
   readonly kind: RegisteredMeterKind;
-}
-
-export class NoDataError extends GridShareError {
-  constructor(building: number, dataIndex: number) {
-    super(
-      "NO_DATA",
-      `building ${building} has no data period ${dataIndex}: choose a grid period inside the data year`,
-    );
-  }
 }
 
 /** What a POST answered. */
@@ -50,21 +43,8 @@ export class MeterFleet {
 
   /** The reading a meter registers for a grid period, from its building's data. */
   reading(m: FleetMeter, period: number): Reading {
-    const idx = period + this.dataOffset;
-    const p = loadBuilding(m.building).periods[idx];
-    if (!p) throw new NoDataError(m.building, idx);
-    // A consumer meter (no generation registered) measures no generation.
-    const consumer = m.kind === "consumer";
-    return {
-      meter: getAddress(m.wallet.address),
-      period,
-      importWh: consumer ? p.loadWh : p.importWh,
-      exportWh: consumer ? 0n : p.exportWh,
-      loadWh: p.loadWh,
-      generationWh: consumer ? 0n : p.generationWh,
-      peakLoadW: p.peakLoadW,
-      peakGenerationW: consumer ? 0 : p.peakGenerationW,
-    };
+    const e = periodEnergy(m.building, period + this.dataOffset);
+    return meterReading(getAddress(m.wallet.address), period, e, m.kind);
   }
 
   sign(m: FleetMeter, reading: Reading): Promise<SignedReading> {

@@ -1,9 +1,10 @@
 /** The runner itself: verdicts, "not run" for pending scenarios, errors never passing, efficiency arithmetic. */
 import { expect } from "chai";
-import { efficiency, renderMatrix, runScenario } from "../../lab/attacks/runner.js";
+import { efficiency, renderMatrix, runScenario, scenariosOfClass } from "../../lab/attacks/runner.js";
 import type { AttackContext, Observation, Scenario, ScenarioResult } from "../../lab/attacks/types.js";
 
 const ctx = { config: "gridshare" } as unknown as AttackContext;
+const OBSERVED: Observation = { outcome: "x", attackSucceeded: false };
 
 function scenario(run: () => Promise<Observation>, extra: Partial<Scenario> = {}): Scenario {
   return {
@@ -81,6 +82,14 @@ describe("attack runner", () => {
     let error: unknown;
     await runScenario(s, other).catch((e: unknown) => (error = e));
     expect(String(error)).to.contain("no expectation for parentOnly");
+  });
+
+  it("gives a class's table rows the class and the class's Table I rating for GridShare", () => {
+    const row = { id: "R", title: "r", expected: { gridshare: "x" }, run: async () => OBSERVED };
+    const [majority] = scenariosOfClass("majority", [row]);
+    expect([majority.id, majority.attackClass, majority.paperColumn]).to.deep.equal(["R", "majority", "Y"]);
+    const [extended] = scenariosOfClass("extended", [row]);
+    expect([extended.attackClass, extended.paperColumn]).to.deep.equal(["extended", "-"]);
   });
 
   it("efficiency: a class is Y when any attack of it succeeded; not-run classes are not counted prevented", () => {

@@ -41,6 +41,21 @@ function node(state: {
   return transport;
 }
 
+/** Wait, polling every ms, until the tx has `confirmations` or `timeoutMs` passed. */
+function waitForInclusion(rpc: RpcTransport, confirmations: number, timeoutMs: number) {
+  return awaitInclusion({ url: URL, rawTx: RAW, hash: HASH, confirmations, timeoutMs, pollMs: 1, rpc });
+}
+
+/** What `waitForInclusion` threw (undefined when it returned). */
+async function inclusionError(rpc: RpcTransport, confirmations: number, timeoutMs: number): Promise<unknown> {
+  try {
+    await waitForInclusion(rpc, confirmations, timeoutMs);
+    return undefined;
+  } catch (e) {
+    return e;
+  }
+}
+
 describe("Clique tx inclusion: resend on drop", () => {
   it("classifies pending, dropped, mined (too few confirmations) and included", async () => {
     const s = { receipt: null, canonical: { "0x5": BLOCK_A }, head: 5, pooled: true };
@@ -81,31 +96,14 @@ describe("Clique tx inclusion: resend on drop", () => {
       s.head = 7;
     };
     const rpc = node(s);
-    const result = await awaitInclusion({
-      url: URL,
-      rawTx: RAW,
-      hash: HASH,
-      confirmations: 2,
-      timeoutMs: 1_000,
-      pollMs: 1,
-      rpc,
-    });
+    const result = await waitForInclusion(rpc, 2, 1_000);
     expect(result).to.deep.equal({ blockNumber: 6, blockHash: BLOCK_B, resent: 1 });
     expect(rpc.sends).to.equal(1);
   });
 
   it("does not resend a pending tx, and times out naming its state", async () => {
     const rpc = node({ receipt: null, canonical: {}, head: 3, pooled: true });
-    let error: unknown;
-    await awaitInclusion({
-      url: URL,
-      rawTx: RAW,
-      hash: HASH,
-      confirmations: 1,
-      timeoutMs: 10,
-      pollMs: 1,
-      rpc,
-    }).catch((e: unknown) => (error = e));
+    const error = await inclusionError(rpc, 1, 10);
     expect(error).to.be.instanceOf(InclusionError);
     expect((error as Error).message).to.match(/still pending after 10 ms \(resent 0 times\)/);
     expect(rpc.sends).to.equal(0);
@@ -117,16 +115,7 @@ describe("Clique tx inclusion: resend on drop", () => {
       if (method === "eth_sendRawTransaction") throw new RpcError(url, method, "-32000 nonce too low");
       return base(url, method, params);
     };
-    let error: unknown;
-    await awaitInclusion({
-      url: URL,
-      rawTx: RAW,
-      hash: HASH,
-      confirmations: 1,
-      timeoutMs: 1_000,
-      pollMs: 1,
-      rpc,
-    }).catch((e: unknown) => (error = e));
+    const error = await inclusionError(rpc, 1, 1_000);
     expect(error).to.be.instanceOf(InclusionError);
     expect((error as Error).message).to.match(/nonce was used by another tx/);
   });

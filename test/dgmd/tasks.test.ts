@@ -13,7 +13,7 @@ import type {
 } from "../../types/ethers-contracts/index.js";
 import { GridShareError } from "../../lib/errors.js";
 import { loadBuilding } from "../../lab/data/citylearn.js";
-import { mondayBefore } from "../../lab/fixtures/grid.js";
+import { deployClusterRegistry, mondayBefore } from "../../lab/fixtures/grid.js";
 import { PERIOD_SECONDS, PERIODS_PER_WEEK } from "../../lib/constants.js";
 import { MeterKind } from "../../lib/chain/schema.js";
 
@@ -55,12 +55,7 @@ describe("dgmd:* operator tasks", () => {
     const { ethers, networkHelpers } = await hre.network.getOrCreate();
     [utility, dgmd] = await ethers.getSigners();
     epoch = mondayBefore(BigInt(await networkHelpers.time.latest()));
-    registry = (await ethers.deployContract("ClusterRegistry", [
-      utility.address,
-      dgmd.address,
-      epoch,
-      4,
-    ])) as unknown as ClusterRegistry;
+    registry = await deployClusterRegistry(ethers, utility, dgmd, epoch, 4);
     const ledger = await ethers.deployContract("BatchLedger", [await registry.getAddress()]);
     ledgerAddress = await ledger.getAddress();
     certs = (await ethers.deployContract("CapacityCertificates", [

@@ -7,13 +7,12 @@ import { network } from "hardhat";
 import { Wallet, keccak256, toUtf8Bytes } from "ethers";
 import type { FastifyInstance } from "fastify";
 import { signedReadingToJson } from "../../lib/batches/reading.js";
-import { buildClusterBatch } from "../../lib/gateway/batching.js";
-import { Gateway } from "../../lib/gateway/gateway.js";
+import type { Gateway } from "../../lib/gateway/gateway.js";
 import { MAX_BULK_READINGS } from "../../lib/gateway/ingest.js";
 import { buildServer } from "../../lib/gateway/server.js";
 import { postReadings } from "../../lab/simulator/fleet.js";
 import { alteredAfterSigning, malformedPosts } from "../../lab/simulator/faults.js";
-import { asProvider, deployTestGrid, tempDir, type TestGrid } from "./helpers.js";
+import { deployTestGrid, openGateway, tempDir, type TestGrid } from "./helpers.js";
 
 const { ethers, networkHelpers } = await network.create();
 
@@ -27,15 +26,7 @@ describe("gateway bad input over HTTP", function () {
 
   before(async () => {
     grid = await deployTestGrid(ethers, networkHelpers, { buildings: [1, 2, 3, 4, 5, 6, 7, 8] });
-    gw = await Gateway.open({
-      dbFile: dir.file("node0.db"),
-      provider: asProvider(ethers.provider),
-      nodeKey: grid.nodeKeys[0],
-      registry: grid.registryAddress,
-      ledger: grid.ledgerAddress,
-      build: buildClusterBatch,
-      startPeriod: 0,
-    });
+    gw = await openGateway(grid, grid.nodeKeys[0], dir.file("node0.db"));
     app = buildServer(gw, { bodyLimit: 64 * 1024 });
     url = await app.listen({ host: "127.0.0.1", port: 0 });
     await grid.warp(1, 60);

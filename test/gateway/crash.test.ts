@@ -15,13 +15,13 @@ import { fileURLToPath } from "node:url";
 import { getAddress } from "ethers";
 import type { FastifyInstance } from "fastify";
 import { loadBuilding } from "../../lab/data/citylearn.js";
-import { buildClusterBatch } from "../../lib/gateway/batching.js";
-import { Gateway } from "../../lib/gateway/gateway.js";
+import type { Gateway } from "../../lib/gateway/gateway.js";
 import { buildServer } from "../../lib/gateway/server.js";
 import { GatewayStore } from "../../lib/gateway/store.js";
 import { postReadings } from "../../lab/simulator/fleet.js";
 import { signedReadingToJson, type SignedReading } from "../../lib/batches/reading.js";
-import { asProvider, deployTestGrid, tempDir, type TestGrid } from "./helpers.js";
+import { FAST_OUTBOX } from "../../lab/demo/gateways.js";
+import { deployTestGrid, openGateway, tempDir, type TestGrid } from "./helpers.js";
 import { serveRpc } from "./rpc-proxy.js";
 import { BatchStatus } from "../../lib/chain/schema.js";
 
@@ -68,16 +68,7 @@ describe("gateway crash safety (child process, kill -9)", function () {
   before(async () => {
     grid = await deployTestGrid(ethers, networkHelpers, { buildings: [1, 2, 3, 4, 5, 6, 7, 8] });
     rpc = await serveRpc(connection.provider);
-    node1 = await Gateway.open({
-      dbFile: dir.file("node1.db"),
-      provider: asProvider(ethers.provider),
-      nodeKey: grid.nodeKeys[1],
-      registry: grid.registryAddress,
-      ledger: grid.ledgerAddress,
-      build: buildClusterBatch,
-      startPeriod: 0,
-      outbox: { baseBackoffMs: 1, receiptPollMs: 1, receiptPolls: 3 },
-    });
+    node1 = await openGateway(grid, grid.nodeKeys[1], dir.file("node1.db"), { outbox: FAST_OUTBOX });
     node1App = buildServer(node1);
     node1Url = await node1App.listen({ host: "127.0.0.1", port: 0 });
   });

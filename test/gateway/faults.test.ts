@@ -9,11 +9,12 @@ import { getAddress } from "ethers";
 import type { FastifyInstance } from "fastify";
 import { loadBuilding } from "../../lab/data/citylearn.js";
 import { buildClusterBatch } from "../../lib/gateway/batching.js";
-import { Gateway } from "../../lib/gateway/gateway.js";
+import type { Gateway } from "../../lib/gateway/gateway.js";
 import { buildServer } from "../../lib/gateway/server.js";
 import { lyingBuilder } from "../../lab/simulator/faults.js";
 import { runSimulation, type SimulationFaults } from "../../lab/simulator/run.js";
-import { asProvider, deployTestGrid, tempDir, type TestGrid } from "./helpers.js";
+import { FAST_OUTBOX } from "../../lab/demo/gateways.js";
+import { deployTestGrid, openGateway, tempDir, type TestGrid, asProvider } from "./helpers.js";
 import { BatchStatus, MeterStatus } from "../../lib/chain/schema.js";
 
 const { ethers, networkHelpers } = await network.create();
@@ -31,16 +32,10 @@ async function setup(liar?: number): Promise<Setup> {
   const grid = await deployTestGrid(ethers, networkHelpers, { buildings: BUILDINGS });
   const gws = [];
   for (const [i, key] of grid.nodeKeys.entries()) {
-    const gw = await Gateway.open({
-      dbFile: dir.file(`n${i}.db`),
-      provider: asProvider(ethers.provider),
-      nodeKey: key,
-      registry: grid.registryAddress,
-      ledger: grid.ledgerAddress,
+    const gw = await openGateway(grid, key, dir.file(`n${i}.db`), {
       build: i === liar ? lyingBuilder(buildClusterBatch, 7_000n, 1) : buildClusterBatch,
       graceSeconds: GRACE,
-      startPeriod: 0,
-      outbox: { baseBackoffMs: 1, receiptPollMs: 1, receiptPolls: 3 },
+      outbox: FAST_OUTBOX,
     });
     const app = buildServer(gw);
     gws.push({ gw, app, url: await app.listen({ host: "127.0.0.1", port: 0 }) });

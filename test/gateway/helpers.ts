@@ -12,9 +12,12 @@ import type { NetworkHelpers } from "@nomicfoundation/hardhat-network-helpers/ty
 import { MAX_NEIGHBOURS } from "../../lib/constants.js";
 import { MeterKind } from "../../lib/chain/schema.js";
 import { gridDomain } from "../../lib/batches/reading.js";
+import { buildClusterBatch } from "../../lib/gateway/batching.js";
+import { Gateway, type GatewayConfig } from "../../lib/gateway/gateway.js";
 import { periodStart } from "../../lib/time.js";
 import { nextMonday } from "../../lab/demo/setup.js";
 import { meterWallet } from "../../lab/fixtures/demo-grid.js";
+import { deployClusterRegistry } from "../../lab/fixtures/grid.js";
 import { MeterFleet, type FleetMeter } from "../../lab/simulator/fleet.js";
 import type { BatchLedger, ClusterRegistry } from "../../types/ethers-contracts/index.js";
 
@@ -24,6 +27,8 @@ export interface TestGrid {
   registryAddress: string;
   ledgerAddress: string;
   epoch: bigint;
+  /** The connection's provider, as the gateways take it. */
+  provider: Provider;
   /** nodeKeys[i] parents cluster i + 1. */
   nodeKeys: string[];
   nodes: string[];
@@ -47,12 +52,7 @@ export async function deployTestGrid(
   const [utility, dgmd] = await ethers.getSigners();
   const epoch = nextMonday(BigInt(await helpers.time.latest()));
   await helpers.time.increaseTo(epoch);
-  const registry = (await ethers.deployContract("ClusterRegistry", [
-    utility.address,
-    dgmd.address,
-    epoch,
-    per,
-  ])) as unknown as ClusterRegistry;
+  const registry = await deployClusterRegistry(ethers, utility, dgmd, epoch, per);
   const registryAddress = await registry.getAddress();
   const ledger = (await ethers.deployContract("BatchLedger", [registryAddress])) as unknown as BatchLedger;
   const ledgerAddress = await ledger.getAddress();
@@ -91,6 +91,7 @@ export async function deployTestGrid(
     registryAddress,
     ledgerAddress,
     epoch,
+    provider: asProvider(ethers.provider),
     nodeKeys,
     nodes,
     voters,
@@ -104,6 +105,28 @@ export async function deployTestGrid(
 /** The hardhat-ethers provider as a plain ethers Provider (it implements the interface). */
 export function asProvider(p: unknown): Provider {
   return p as Provider;
+}
+
+/**
+ * The gateway of the node with key `nodeKey` on `grid`, over the grid's provider, building honest batches from
+ * period 0; `options` overrides any of that.
+ */
+export function openGateway(
+  grid: TestGrid,
+  nodeKey: string,
+  dbFile: string,
+  options: Partial<GatewayConfig> = {},
+): Promise<Gateway> {
+  return Gateway.open({
+    dbFile,
+    provider: grid.provider,
+    nodeKey,
+    registry: grid.registryAddress,
+    ledger: grid.ledgerAddress,
+    build: buildClusterBatch,
+    startPeriod: 0,
+    ...options,
+  });
 }
 
 /** A fresh temporary directory, removed by the returned cleanup. */

@@ -9,11 +9,11 @@ import type { FastifyInstance } from "fastify";
 import { PERIODS_PER_WEEK } from "../../lib/constants.js";
 import { loadBuilding } from "../../lab/data/citylearn.js";
 import { leafHash, verifyProof } from "../../lib/batches/merkle64.js";
-import { buildClusterBatch } from "../../lib/gateway/batching.js";
-import { Gateway } from "../../lib/gateway/gateway.js";
+import type { Gateway } from "../../lib/gateway/gateway.js";
 import { buildServer } from "../../lib/gateway/server.js";
 import { sendReading } from "../../lab/simulator/fleet.js";
-import { asProvider, deployTestGrid, tempDir, type TestGrid } from "./helpers.js";
+import { FAST_OUTBOX } from "../../lab/demo/gateways.js";
+import { deployTestGrid, openGateway, tempDir, type TestGrid, asProvider } from "./helpers.js";
 import { BatchStatus } from "../../lib/chain/schema.js";
 
 const { ethers, networkHelpers } = await network.create();
@@ -28,16 +28,9 @@ interface Running {
 async function startGateways(grid: TestGrid, dir: ReturnType<typeof tempDir>): Promise<Running[]> {
   const out: Running[] = [];
   for (const [i, key] of grid.nodeKeys.entries()) {
-    const gw = await Gateway.open({
-      dbFile: dir.file(`node-${i}.db`),
-      provider: asProvider(ethers.provider),
-      nodeKey: key,
-      registry: grid.registryAddress,
-      ledger: grid.ledgerAddress,
-      build: buildClusterBatch,
+    const gw = await openGateway(grid, key, dir.file(`node-${i}.db`), {
       graceSeconds: GRACE,
-      startPeriod: 0,
-      outbox: { baseBackoffMs: 1, receiptPollMs: 1, receiptPolls: 3 },
+      outbox: FAST_OUTBOX,
     });
     const app = buildServer(gw);
     const url = await app.listen({ host: "127.0.0.1", port: 0 });

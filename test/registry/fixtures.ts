@@ -2,6 +2,7 @@ import { network } from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import type { ClusterRegistry } from "../../types/ethers-contracts/index.js";
 import { mondayOnOrBefore } from "../../lib/time.js";
+import { deployClusterRegistry } from "../../lab/fixtures/grid.js";
 
 export interface RegistryFixture {
   ethers: Awaited<ReturnType<typeof network.connect>>["ethers"];
@@ -20,11 +21,6 @@ export async function deployRegistry(maxMeters = 4): Promise<RegistryFixture> {
   const [utility, dgmd, outsider, ...nodes] = await ethers.getSigners();
   const now = BigInt(await networkHelpers.time.latest());
   const epoch = mondayOnOrBefore(now);
-  const registry = (await ethers.deployContract("ClusterRegistry", [
-    utility.address,
-    dgmd.address,
-    epoch,
-    maxMeters,
-  ])) as unknown as ClusterRegistry;
+  const registry = await deployClusterRegistry(ethers, utility, dgmd, epoch, maxMeters);
   return { ethers, networkHelpers, registry, utility, dgmd, nodes, outsider, epoch };
 }

@@ -4,6 +4,7 @@ import hre from "hardhat";
 import { Wallet } from "ethers";
 import type { ClusterRegistry } from "../../types/ethers-contracts/index.js";
 import { mondayOnOrBefore } from "../../lib/time.js";
+import { deployClusterRegistry } from "../../lab/fixtures/grid.js";
 import { InvalidArgumentError } from "../../lib/errors.js";
 
 describe("grid:* operator tasks", () => {
@@ -17,12 +18,7 @@ describe("grid:* operator tasks", () => {
     const [utility, dgmd, , ...rest] = await ethers.getSigners();
     nodes = rest.slice(0, 4).map((s) => s.address);
     const epoch = mondayOnOrBefore(await networkHelpers.time.latest());
-    registry = (await ethers.deployContract("ClusterRegistry", [
-      utility.address,
-      dgmd.address,
-      epoch,
-      2,
-    ])) as unknown as ClusterRegistry;
+    registry = await deployClusterRegistry(ethers, utility, dgmd, epoch, 2);
     address = await registry.getAddress();
     blockNumber = () => ethers.provider.getBlockNumber();
   });

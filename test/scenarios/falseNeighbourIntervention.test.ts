@@ -6,20 +6,16 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import { batchDigest, buildBatch, type BatchHeader } from "../../lib/batches/batch.js";
-import { deployGrid, type Grid } from "../../lab/fixtures/grid.js";
+import { type Grid, deployGrid } from "../../lab/fixtures/grid.js";
 import { BatchStatus } from "../../lib/chain/schema.js";
 import { signedReadings } from "../../lab/fixtures/readings.js";
+import { expectDisputed, gridFixture } from "../helpers/grid.js";
 
-const { ethers, networkHelpers } = await network.create();
+const grids = gridFixture(await network.create());
 
-function defaultGrid(): Promise<Grid> {
-  return deployGrid(ethers, networkHelpers);
-}
-
+/** The default grid, a fresh period `p` open, and cluster 1's honest header for it. */
 async function openGrid(): Promise<{ grid: Grid; p: number; honest: BatchHeader }> {
-  const grid = await networkHelpers.loadFixture(defaultGrid);
-  const p = (await grid.currentPeriod()) + 2;
-  await grid.warpToPeriod(p + 1);
+  const { grid, p } = await grids.open();
   const honest = buildBatch(1, p, await signedReadings(grid, 1, p)).header;
   return { grid, p, honest };
 }
@@ -74,10 +70,7 @@ describe("scenario: false neighbour node intervention", () => {
       .to.emit(grid.ledger, "BatchDisputed")
       .withArgs(1, p)
       .and.not.to.emit(grid.ledger, "BatchAccepted");
-    const b = await grid.ledger.batchOf(1, p);
-    expect(b.status).to.equal(BatchStatus.Disputed);
-    expect(b.root).to.equal("0x0000000000000000");
-    expect(await grid.ledger.isAccepted(1, p)).to.equal(false);
+    await expectDisputed(grid, 1, p);
   });
 
   it("3 voters: a lying neighbour is outvoted by the parent and the other neighbour", async () => {

@@ -9,19 +9,9 @@ import { batchDigest, buildBatch } from "../../lib/batches/batch.js";
 import { deployGrid, type Grid } from "../../lab/fixtures/grid.js";
 import { BatchStatus } from "../../lib/chain/schema.js";
 import { signedReadings } from "../../lab/fixtures/readings.js";
+import { gridFixture } from "../helpers/grid.js";
 
-const { ethers, networkHelpers } = await network.create();
-
-function defaultGrid(): Promise<Grid> {
-  return deployGrid(ethers, networkHelpers);
-}
-
-async function openGrid(): Promise<{ grid: Grid; p: number }> {
-  const grid = await networkHelpers.loadFixture(defaultGrid);
-  const p = (await grid.currentPeriod()) + 2;
-  await grid.warpToPeriod(p + 1);
-  return { grid, p };
-}
+const { open: openGrid } = gridFixture(await network.create());
 
 describe("scenario: parent node intervention", () => {
   it("altered totals: three neighbours outvote the parent; the honest batch is canonical", async () => {
