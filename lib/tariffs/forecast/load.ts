@@ -77,7 +77,7 @@ function dailyTemperatures(
 
 /**
  * Per period of the day: mean weekend load over mean weekday load, over the whole history. The effect is
- * small in homes (a few percent) and a few weekends estimate it badly, so it takes every one there is.
+ * small in these homes (about 8%) and a few weekends estimate it badly, so it takes every one there is.
  */
 function weekendFactors(history: Series, weekend: (t: number) => boolean): number[] {
   const n = history.length;
