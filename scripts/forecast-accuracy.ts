@@ -1,122 +1,69 @@
 /**
- * Rolling-origin accuracy of the week-ahead forecasters on CityLearn Buildings 1-12: the whole grid and the
- * clusters 1-4, 5-8, 9-12. For every week from FIRST_WEEK to the last whole week, each method is trained on
- * all periods before the week and forecasts its 42 periods. Prints a table and writes
- * bench/results/forecast.json.   Run: npm run forecast:accuracy
+ * Rolling-origin accuracy of the week-ahead forecasters on CityLearn Buildings 1-12 (lab/analysis/
+ * forecast-accuracy.ts does the work). Prints the tables of docs/forecast.md and writes
+ * bench/results/forecast.json; with --docs it also rewrites the generated block of docs/forecast.md.
+ *   Run: npm run forecast:accuracy [-- --docs]
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { loadBuilding, loadWeather } from "../lab/data/citylearn.js";
+import * as prettier from "prettier";
+import { loadWeatherRows } from "../lab/data/citylearn.js";
+import { GridShareError, InvalidFileError } from "../lib/errors.js";
+import {
+  FIRST_WEEK,
+  citylearnSeries,
+  evaluate,
+  renderMarkdown,
+  select,
+  weatherDiagnostics,
+} from "../lab/analysis/forecast-accuracy.js";
 import {
   DEFAULT_GENERATION_METHOD,
   DEFAULT_LOAD_METHOD,
-  FORECAST_METHODS,
-  HORIZON,
-  aggregateSeries,
-  backtest,
-  forecastNextWeek,
-  oracleWeatherGeneration,
-  periodWeather,
-  type BacktestResult,
-  type EnergyField,
-  type OriginForecaster,
+  HISTORY_ONLY_GENERATION_METHOD,
+  HISTORY_ONLY_LOAD_METHOD,
 } from "../lib/tariffs/forecast/index.js";
 
-/** First origin week: Holt-Winters needs 3 weeks; a few more give every method a fair start. */
-const FIRST_WEEK = 4;
-const GROUPS: readonly { name: string; buildings: readonly number[] }[] = [
-  { name: "grid 1-12", buildings: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12] },
-  { name: "cluster 1-4", buildings: [1, 2, 3, 4] },
-  { name: "cluster 5-8", buildings: [5, 6, 7, 8] },
-  { name: "cluster 9-12", buildings: [9, 10, 11, 12] },
-];
-const ORACLE = "oracle-weather";
-
-interface Row {
-  readonly group: string;
-  readonly quantity: EnergyField;
-  readonly method: string;
-  readonly weeklyMape: number;
-  readonly periodWape: number;
-  readonly origins: number;
-}
+const BEGIN = "<!-- forecast:accuracy begin -->";
+const END = "<!-- forecast:accuracy end -->";
 
 const started = performance.now();
-const weather = periodWeather(loadWeather());
-const rows: Row[] = [];
-for (const g of GROUPS) {
-  const profiles = g.buildings.map((b) => loadBuilding(b));
-  for (const quantity of ["loadWh", "generationWh"] as const) {
-    const series = aggregateSeries(profiles, quantity);
-    const methods: [string, OriginForecaster][] = FORECAST_METHODS.map((m) => [
-      m,
-      (h) => forecastNextWeek(h, m),
-    ]);
-    if (quantity === "generationWh") {
-      methods.push([
-        ORACLE,
-        (h, origin) =>
-          oracleWeatherGeneration(h, weather.slice(0, origin), weather.slice(origin, origin + HORIZON)),
-      ]);
-    }
-    for (const [method, f] of methods) {
-      const r: BacktestResult = backtest(series, f, FIRST_WEEK);
-      rows.push({
-        group: g.name,
-        quantity,
-        method,
-        weeklyMape: r.weeklyMape,
-        periodWape: r.periodWape,
-        origins: r.weeks.length,
-      });
-    }
-  }
-}
+const series = citylearnSeries();
+const weatherRows = loadWeatherRows();
+const rows = evaluate(series, weatherRows, FIRST_WEEK);
+const selection = select(rows);
 const seconds = (performance.now() - started) / 1000;
-
-const pct = (x: number): string => `${(x * 100).toFixed(1)}%`.padStart(7);
-console.log(
-  `week-ahead forecast, origins = weeks ${FIRST_WEEK}..51 (${rows[0]?.origins ?? 0} weeks), defaults: load ${DEFAULT_LOAD_METHOD}, generation ${DEFAULT_GENERATION_METHOD}`,
-);
-console.log(`${"group".padEnd(13)}${"quantity".padEnd(13)}${"method".padEnd(16)}weekly MAPE  period WAPE`);
-for (const r of rows) {
-  console.log(
-    `${r.group.padEnd(13)}${r.quantity.padEnd(13)}${r.method.padEnd(16)}${pct(r.weeklyMape)}      ${pct(r.periodWape)}`,
-  );
-}
-console.log(
-  `(${ORACLE} sees the forecast week's measured irradiance: a bound, not a forecaster)  ${seconds.toFixed(1)} s`,
-);
-
-// The selection rule of the defaults: least mean weekly MAPE over the 4 series (grid + 3 clusters).
-const best: Record<string, { method: string; meanWeeklyMape: number }> = {};
-for (const quantity of ["loadWh", "generationWh"] as const) {
-  const means = FORECAST_METHODS.map((method) => {
-    const rs = rows.filter((r) => r.quantity === quantity && r.method === method);
-    return { method, meanWeeklyMape: rs.reduce((a, r) => a + r.weeklyMape, 0) / rs.length };
-  });
-  means.sort((a, b) => a.meanWeeklyMape - b.meanWeeklyMape);
-  best[quantity] = means[0]!;
-  console.log(
-    `mean weekly MAPE, ${quantity}: ${means.map((m) => `${m.method} ${pct(m.meanWeeklyMape).trim()}`).join(", ")}`,
-  );
-}
+const defaults = { load: DEFAULT_LOAD_METHOD, generation: DEFAULT_GENERATION_METHOD };
+const historyOnly = { load: HISTORY_ONLY_LOAD_METHOD, generation: HISTORY_ONLY_GENERATION_METHOD };
+const grid = series.find((d) => d.group.kind === "grid");
+if (grid === undefined) throw new GridShareError("NO_GRID", "the evaluation has no grid series");
+const diagnostics = weatherDiagnostics(weatherRows, grid.generation);
+const markdown = renderMarkdown(rows, selection, defaults, historyOnly, diagnostics);
+console.log(markdown);
+console.log(`\n(${seconds.toFixed(1)} s)`);
 
 const out = path.join("bench", "results", "forecast.json");
 mkdirSync(path.dirname(out), { recursive: true });
 writeFileSync(
   out,
   JSON.stringify(
-    {
-      firstWeek: FIRST_WEEK,
-      defaults: { loadWh: DEFAULT_LOAD_METHOD, generationWh: DEFAULT_GENERATION_METHOD },
-      bestByMeanWeeklyMape: best,
-      oracle: ORACLE,
-      seconds,
-      rows,
-    },
+    { firstWeek: FIRST_WEEK, defaults, historyOnly, selection, diagnostics, seconds, rows },
     null,
     2,
   ) + "\n",
 );
 console.log(`wrote ${out}`);
+
+if (process.argv.includes("--docs")) {
+  const doc = path.join("docs", "forecast.md");
+  const text = readFileSync(doc, "utf8");
+  const a = text.indexOf(BEGIN);
+  const b = text.indexOf(END);
+  if (a < 0 || b < a)
+    throw new InvalidFileError(doc, `no ${BEGIN} ... ${END} block to rewrite: put one back`);
+  const rewritten = `${text.slice(0, a + BEGIN.length)}\n\n${markdown}\n\n${text.slice(b)}`;
+  // Formatted as the repository's prettier check expects, so a re-run leaves the file unchanged.
+  const options = (await prettier.resolveConfig(doc)) ?? {};
+  writeFileSync(doc, await prettier.format(rewritten, { ...options, filepath: doc }));
+  console.log(`rewrote the results block of ${doc}`);
+}

@@ -17,9 +17,18 @@ import { fileURLToPath } from "node:url";
 import { InvalidFileError, GridShareError } from "../../lib/errors.js";
 import { PERIOD_HOURS } from "../../lib/constants.js";
 import type { PeriodEnergy } from "../../lib/batches/reading.js";
-import type { WeatherHour } from "../../lib/tariffs/forecast/weather.js";
+import type { WeatherAtOrigin, WeatherHour } from "../../lib/tariffs/forecast/weather.js";
+import type { ForecastSite } from "../../lib/tariffs/forecast/solar.js";
 
 export type { PeriodEnergy, WeatherHour };
+
+/**
+ * Where the homes are: Sierra Crest, Fontana, California (the data's README). The data's
+ * `daylight_savings_status` is 0 in every row, so its clock is read as Pacific Standard Time all year.
+ */
+export const CITYLEARN_SITE: ForecastSite = { latitudeDeg: 34.09, longitudeDeg: -117.43, utcOffsetHours: -8 };
+/** UTC second of data period 0's start: Monday 2016-08-01 00:00 PST. */
+export const CITYLEARN_START_UTC = Date.UTC(2016, 7, 1, 8) / 1000;
 
 export const HOURS_PER_PERIOD = PERIOD_HOURS;
 /** Unix seconds of data period 0's start: Monday 2016-08-01 00:00 UTC (see the rules above). */
@@ -174,24 +183,82 @@ export function periodEnergy(building: number, dataIndex: number): PeriodEnergy 
 
 /** Hourly weather (hour 0 = 2016-08-01 00:00-01:00, same alignment as the buildings). */
 export function loadWeather(dir = dataDir()): WeatherHour[] {
+  return loadWeatherRows(dir).map((r) => r.measured);
+}
+
+/** Lead times of weather.csv's `*_predicted_1/2/3` columns, in hours (checked: each is the measured value that many hours later). */
+export const PREDICTION_LEADS_HOURS = [6, 12, 24] as const;
+
+/** One row of weather.csv: the hour's measurement and the predictions made at its end for 6/12/24 h later. */
+export interface WeatherRow {
+  readonly measured: WeatherHour;
+  /** `predicted[k]` is the prediction for the hour `PREDICTION_LEADS_HOURS[k]` hours after this one. */
+  readonly predicted: readonly [WeatherHour, WeatherHour, WeatherHour];
+}
+
+function weatherHourAt(
+  row: string[],
+  cols: { t: number; diff: number; dir: number },
+  file: string,
+  r: number,
+): WeatherHour {
+  const t = Number(row[cols.t]);
+  if (!Number.isFinite(t))
+    throw new InvalidFileError(file, `line ${r + 2}: temperature "${row[cols.t]}" is not a number`);
+  return {
+    temperatureC: t,
+    diffuseIrradianceWm2: numberAt(row, cols.diff, file, r),
+    directIrradianceWm2: numberAt(row, cols.dir, file, r),
+  };
+}
+
+/** Every hour of weather.csv with its predictions (row i = hour i, as `loadWeather`). */
+export function loadWeatherRows(dir = dataDir()): WeatherRow[] {
   const file = path.join(dir, "weather.csv");
   const { header, rows } = readCsv(file);
-  const iT = column(header, "outdoor_dry_bulb_temperature", file);
-  const iDiff = column(header, "diffuse_solar_irradiance", file);
-  const iDir = column(header, "direct_solar_irradiance", file);
-  const out: WeatherHour[] = [];
+  const cols = (suffix: string) => ({
+    t: column(header, `outdoor_dry_bulb_temperature${suffix}`, file),
+    diff: column(header, `diffuse_solar_irradiance${suffix}`, file),
+    dir: column(header, `direct_solar_irradiance${suffix}`, file),
+  });
+  const measured = cols("");
+  const leads = [cols("_predicted_1"), cols("_predicted_2"), cols("_predicted_3")] as const;
+  const out: WeatherRow[] = [];
   for (let r = 1; r < rows.length; r++) {
     const row = rows[r] as string[];
-    const t = Number(row[iT]);
-    if (!Number.isFinite(t))
-      throw new InvalidFileError(file, `line ${r + 2}: temperature "${row[iT]}" is not a number`);
     out.push({
-      temperatureC: t,
-      diffuseIrradianceWm2: numberAt(row, iDiff, file, r),
-      directIrradianceWm2: numberAt(row, iDir, file, r),
+      measured: weatherHourAt(row, measured, file, r),
+      predicted: [
+        weatherHourAt(row, leads[0], file, r),
+        weatherHourAt(row, leads[1], file, r),
+        weatherHourAt(row, leads[2], file, r),
+      ],
     });
   }
   return out;
+}
+
+/**
+ * The weather known at the start of hour `origin` (a forecast origin): the measurements of hours before
+ * it, and for each hour from it on, the freshest prediction already made (by the end of hour origin - 1)
+ * for it. With leads of 6, 12 and 24 h that reaches 24 hours; nothing of the forecast week is read
+ * beyond those predictions (test/forecast.test.ts poisons the rest to prove it).
+ */
+export function weatherAtOrigin(rows: readonly WeatherRow[], origin: number): WeatherAtOrigin {
+  if (!Number.isInteger(origin) || origin < 0 || origin > rows.length) {
+    throw new GridShareError("INVALID_ORIGIN", `origin hour ${origin} is not in 0..${rows.length}`);
+  }
+  const observed = rows.slice(0, origin).map((r) => r.measured);
+  const predicted: WeatherHour[] = [];
+  const reach = PREDICTION_LEADS_HOURS[PREDICTION_LEADS_HOURS.length - 1] as number;
+  for (let k = 0; k < reach; k++) {
+    // The shortest lead whose prediction was made before the origin: issued at the end of hour j - lead.
+    const lead = PREDICTION_LEADS_HOURS.findIndex((l) => k < l);
+    const issued = origin + k - (PREDICTION_LEADS_HOURS[lead] as number);
+    if (issued < 0 || origin + k >= rows.length) break;
+    predicted.push((rows[issued] as WeatherRow).predicted[lead] as WeatherHour);
+  }
+  return { observed, predicted };
 }
 
 /** Parse a building list such as "1-12" or "1,3,5-7". */

@@ -64,3 +64,23 @@ export class UnknownForecastMethodError extends GridShareError {
     );
   }
 }
+
+/** A weather value a forecaster was given is not a finite temperature or a non-negative irradiance. */
+export class InvalidWeatherError extends GridShareError {
+  constructor(what: string, value: number) {
+    super(
+      "FORECAST_INVALID_WEATHER",
+      `weather ${what} = ${value} is not usable (finite temperature, non-negative irradiance): fix the feed or drop that hour`,
+    );
+  }
+}
+
+/** A forecasting method needs an input (site, time, weather) that the caller did not give. */
+export class MissingForecastInputError extends GridShareError {
+  constructor(method: string, missing: string) {
+    super(
+      "FORECAST_MISSING_INPUT",
+      `${method} needs ${missing}: pass it in the forecast inputs, or use a history-only method`,
+    );
+  }
+}

@@ -1,44 +1,83 @@
 /**
- * The DGMD's week-ahead forecast (SPEC 9): next week's load and generation of a cluster or the grid,
- * from past 4-hour periods only. Results and method comparison: docs/forecast.md.
+ * The DGMD's week-ahead forecast (SPEC 9): next week's load and generation of a home, a cluster or the
+ * grid, from past 4-hour periods and, for the site-aware methods, the sun's geometry and the weather known
+ * before the week starts. Results and method comparison: docs/forecast.md.
  */
 import { UnknownForecastMethodError } from "./errors.js";
+import type { ForecastInputs } from "./inputs.js";
+import { temperatureLoad } from "./load.js";
 import { ensemble, holtWinters, seasonalMean, seasonalNaive, weeklySmoothing } from "./methods.js";
-import { HORIZON, checkSeries, type Series } from "./series.js";
+import { dailyProfile } from "./profile.js";
+import { pvClearSky, pvWeather } from "./pv.js";
+import { checkSeries, type Series } from "./series.js";
 
 export * from "./errors.js";
 export * from "./series.js";
 export * from "./methods.js";
 export * from "./metrics.js";
-export * from "./backtest.js";
 export * from "./weather.js";
+export * from "./solar.js";
+export * from "./inputs.js";
+export * from "./profile.js";
+export * from "./pv.js";
+export * from "./load.js";
 
-export const FORECAST_METHODS = [
+/** Methods that need nothing but the history. */
+export const HISTORY_ONLY_METHODS = [
   "seasonal-naive",
   "seasonal-mean",
   "holt-winters",
   "weekly-smoothing",
   "ensemble",
+  "daily-profile",
 ] as const;
+/** Methods that also need `ForecastInputs` (site and time; the weather ones the weather at the origin). */
+export const SITE_METHODS = ["pv-clearsky", "pv-weather", "load-temperature"] as const;
+export const FORECAST_METHODS = [...HISTORY_ONLY_METHODS, ...SITE_METHODS] as const;
+export type HistoryOnlyMethod = (typeof HISTORY_ONLY_METHODS)[number];
 export type ForecastMethod = (typeof FORECAST_METHODS)[number];
 
+export type SiteMethod = (typeof SITE_METHODS)[number];
+export type Quantity = "load" | "generation";
+
+/** What each site method models (the history-only ones suit both) and whether it needs the weather. */
+export const SITE_METHOD_NEEDS: Readonly<
+  Record<SiteMethod, { readonly quantity: Quantity; readonly weather: boolean }>
+> = {
+  "pv-clearsky": { quantity: "generation", weather: false },
+  "pv-weather": { quantity: "generation", weather: true },
+  "load-temperature": { quantity: "load", weather: true },
+};
+
 /**
- * Defaults per quantity, chosen by the mean weekly-total MAPE over the grid and the three clusters in the
- * rolling backtest of docs/forecast.md (weekly totals are what the tariff rule consumes). For load the
- * ensemble wins clearly; for generation no history-only method beats seasonal-naive on weekly totals
- * (all lie within 1 point: next week's sunshine is not in the history), so the baseline stays.
+ * Defaults per quantity, chosen by the least mean MASE over the grid and the three clusters in the
+ * rolling-origin evaluation of docs/forecast.md (`npm run forecast:accuracy` prints the ranking).
  */
-export const DEFAULT_LOAD_METHOD: ForecastMethod = "ensemble";
-export const DEFAULT_GENERATION_METHOD: ForecastMethod = "seasonal-naive";
-/** Default of `forecastNextWeek` when no quantity is implied. */
-export const DEFAULT_METHOD: ForecastMethod = DEFAULT_LOAD_METHOD;
+export const DEFAULT_LOAD_METHOD: ForecastMethod = "load-temperature";
+export const DEFAULT_GENERATION_METHOD: ForecastMethod = "pv-clearsky";
+/** The same choice among the history-only methods: what a caller without `ForecastInputs` gets. */
+export const HISTORY_ONLY_LOAD_METHOD: HistoryOnlyMethod = "daily-profile";
+export const HISTORY_ONLY_GENERATION_METHOD: HistoryOnlyMethod = "daily-profile";
+/** Default of `forecastNextWeek` given only a history (no quantity implied: the load default). */
+export const DEFAULT_METHOD: HistoryOnlyMethod = HISTORY_ONLY_LOAD_METHOD;
 
 export function isForecastMethod(name: string): name is ForecastMethod {
   return (FORECAST_METHODS as readonly string[]).includes(name);
 }
 
-/** Forecast the 42 periods after `history` (Wh per period, not rounded, each >= 0). */
-export function forecastNextWeek(history: Series, method: ForecastMethod = DEFAULT_METHOD): number[] {
+export function isHistoryOnly(method: ForecastMethod): method is HistoryOnlyMethod {
+  return (HISTORY_ONLY_METHODS as readonly string[]).includes(method);
+}
+
+/**
+ * Forecast the 42 periods after `history` (Wh per period, not rounded, each >= 0). The site-aware methods
+ * need `inputs` (MissingForecastInputError otherwise); the history-only ones ignore it.
+ */
+export function forecastNextWeek(
+  history: Series,
+  method: ForecastMethod = DEFAULT_METHOD,
+  inputs?: ForecastInputs,
+): number[] {
   switch (method) {
     case "seasonal-naive":
       return seasonalNaive(history);
@@ -50,9 +89,37 @@ export function forecastNextWeek(history: Series, method: ForecastMethod = DEFAU
       return weeklySmoothing(history);
     case "ensemble":
       return ensemble(history);
+    case "daily-profile":
+      return dailyProfile(history);
+    case "pv-clearsky":
+      return pvClearSky(history, inputs);
+    case "pv-weather":
+      return pvWeather(history, inputs);
+    case "load-temperature":
+      return temperatureLoad(history, inputs);
     default:
       throw new UnknownForecastMethodError(String(method), FORECAST_METHODS);
   }
+}
+
+/**
+ * The default method for a quantity given what the caller has: the default if `inputs` carry what it
+ * needs, else the history-only choice, with a note saying so.
+ */
+export function defaultMethod(
+  quantity: Quantity,
+  inputs: ForecastInputs | undefined,
+): { readonly method: ForecastMethod; readonly note?: string } {
+  const best = quantity === "load" ? DEFAULT_LOAD_METHOD : DEFAULT_GENERATION_METHOD;
+  const fallback = quantity === "load" ? HISTORY_ONLY_LOAD_METHOD : HISTORY_ONLY_GENERATION_METHOD;
+  if (isHistoryOnly(best)) return { method: best };
+  const needsWeather = SITE_METHOD_NEEDS[best].weather;
+  if (inputs !== undefined && (!needsWeather || inputs.weather !== undefined)) return { method: best };
+  const missing = needsWeather ? "site, start time and weather" : "site and start time";
+  return {
+    method: fallback,
+    note: `${quantity}: ${best} needs the ${missing}; used ${fallback} (history only)`,
+  };
 }
 
 /** Round each period to whole Wh and sum: the integer a week total is published as. */
@@ -72,28 +139,35 @@ export interface GridWeekForecast {
   /** `forecastLoadWh` and `forecastGenerationWh` for TariffSchedule.publish. */
   readonly loadWh: bigint;
   readonly generationWh: bigint;
+  /** Why a default was replaced by its history-only choice (empty when neither was). */
+  readonly notes: readonly string[];
 }
 
 /**
  * Next week's forecast of a cluster or the grid, ready to publish (integers, Wh). `method` overrides both
- * per-quantity defaults.
+ * per-quantity defaults. Without `inputs` (site, start time, weather at the origin) a default that needs
+ * them gives way to the history-only choice, and `notes` says so.
  */
 export function forecastGridWeek(input: {
   readonly loadHistory: Series;
   readonly generationHistory: Series;
   readonly method?: ForecastMethod;
+  readonly inputs?: ForecastInputs;
 }): GridWeekForecast {
-  const loadMethod = input.method ?? DEFAULT_LOAD_METHOD;
-  const generationMethod = input.method ?? DEFAULT_GENERATION_METHOD;
-  const load = forecastNextWeek(input.loadHistory, loadMethod).map((v) => BigInt(Math.round(v)));
-  const gen = forecastNextWeek(input.generationHistory, generationMethod).map((v) => BigInt(Math.round(v)));
+  const l = input.method === undefined ? defaultMethod("load", input.inputs) : { method: input.method };
+  const g = input.method === undefined ? defaultMethod("generation", input.inputs) : { method: input.method };
+  const load = forecastNextWeek(input.loadHistory, l.method, input.inputs).map((v) => BigInt(Math.round(v)));
+  const gen = forecastNextWeek(input.generationHistory, g.method, input.inputs).map((v) =>
+    BigInt(Math.round(v)),
+  );
   const sum = (xs: readonly bigint[]): bigint => xs.reduce((a, b) => a + b, 0n);
   return {
-    loadMethod,
-    generationMethod,
+    loadMethod: l.method,
+    generationMethod: g.method,
     loadPerPeriodWh: load,
     generationPerPeriodWh: gen,
     loadWh: sum(load),
     generationWh: sum(gen),
+    notes: [l.note, g.note].filter((n): n is string => n !== undefined),
   };
 }

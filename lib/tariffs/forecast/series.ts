@@ -57,3 +57,22 @@ export function total(series: Series): number {
   for (const v of series) s += v;
   return s;
 }
+
+/** Median of `values` (the mean of the middle two for an even count); `values` is not modified. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return 0;
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+/**
+ * The midpoint of the median and the mean: the level the profile methods use. The median minimises the
+ * periods' absolute error but ignores how deep the bad days go (cloudy days for PV), which biases a week's
+ * total; the mean keeps the total unbiased but follows outliers. Their midpoint keeps most of both
+ * (docs/forecast.md has the numbers).
+ */
+export function midMedianMean(values: readonly number[]): number {
+  if (values.length === 0) return 0;
+  return (median(values) + total(values) / values.length) / 2;
+}
