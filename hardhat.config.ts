@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
 import { configVariable, defineConfig } from "hardhat/config";
 import { gridShareTasks } from "./tasks/index.js";
+import { LEGACY_UTILITY_KEY_VARIABLE, ROLE_KEY_VARIABLES, ROLES, type Role } from "./lib/chain/roles.js";
 import chainSchema from "./plugins/chain-schema/index.js";
 
 const require = createRequire(import.meta.url);
@@ -12,6 +13,18 @@ const SOLC_PATH = require.resolve("solc/soljson.js");
 
 /** Clique stops at Gray Glacier (Shanghai makes the chain post-merge): no PUSH0, no MCOPY. */
 const EVM_VERSION = "paris";
+
+/**
+ * One key per role on the Clique chain, in the roles' account order (lib/chain/roles.ts), each from the
+ * environment or the Hardhat keystore. The utility's key was GRIDSHARE_OPERATOR_KEY: still read from the
+ * environment when GRIDSHARE_UTILITY_KEY is not set there.
+ */
+const roleKey = (role: Role) =>
+  configVariable(
+    role === "utility" && !process.env[ROLE_KEY_VARIABLES.utility] && process.env[LEGACY_UTILITY_KEY_VARIABLE]
+      ? LEGACY_UTILITY_KEY_VARIABLE
+      : ROLE_KEY_VARIABLES[role],
+  );
 
 const compiler = (runs: number) => ({
   version: SOLC_VERSION,
@@ -45,7 +58,7 @@ export default defineConfig({
       type: "http",
       chainType: "l1",
       url: configVariable("GRIDSHARE_CLIQUE_URL"),
-      accounts: [configVariable("GRIDSHARE_OPERATOR_KEY")],
+      accounts: ROLES.map(roleKey),
       // The EthereumJS devnet's eth_estimateGas returns the gas used, not the limit a call needs (no
       // binary search): calls into another contract run out of gas (63/64 rule) without a margin.
       gasMultiplier: 1.3,

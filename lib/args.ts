@@ -23,8 +23,14 @@ export function parseRequired(option: string, value: string | undefined, problem
   return value;
 }
 
+/** An option left empty that needs a value: says what kind of value to give. */
+function requiredValue(option: string, value: string | number | bigint, what: string): void {
+  if (String(value).trim() === "") throw new InvalidArgumentError(option, `is required: give ${what}`);
+}
+
 /** An address (0x + 40 hex digits), checksummed. */
 export function parseAddress(option: string, value: string): string {
+  requiredValue(option, value, "an address (0x followed by 40 hex digits)");
   if (!isAddress(value))
     throw new InvalidArgumentError(option, `"${value}" is not an address (0x followed by 40 hex digits)`);
   return getAddress(value);
@@ -54,6 +60,7 @@ export function parseWholeNumber(option: string, value: string | number, min = 0
     // A bound nobody types (2^53 and beyond) is left out of the message.
     const unbounded = max >= BigInt(Number.MAX_SAFE_INTEGER);
     const range = unbounded ? (min > 0n ? ` of at least ${min}` : "") : ` from ${min} to ${max}`;
+    requiredValue(option, text, `a whole number${range}`);
     throw new InvalidArgumentError(option, `"${value}" is not a whole number${range}`);
   }
   return v;
@@ -76,6 +83,7 @@ export function parseUint32(option: string, value: string | number): number {
 
 /** A cluster id: 1, 2, ... (uint32). */
 export function parseClusterId(option: string, value: string | number | bigint): number {
+  requiredValue(option, value, "a cluster id (1, 2, ...)");
   const text = String(value).trim();
   if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > UINT32_MAX)
     throw new InvalidArgumentError(option, `"${value}" is not a cluster id (1, 2, ...)`);

@@ -1,10 +1,11 @@
 /**
  * A node's gateway service: `npm run gateway -- --rpc <url> --registry <addr> --ledger <addr> --db <file>`
- * with the node key in GRIDSHARE_NODE_KEY. Prints one JSON line `{"listening": url}` when ready.
+ * with the node key in GRIDSHARE_NODE_KEY. Prints one JSON line `{"listening": url}` when ready; a failure to
+ * start is one `error:` line and exit code 1 (GRIDSHARE_DEBUG=1 adds the stack).
  * GRIDSHARE_CRASH_AFTER_STEP=<checked|signed|broadcast|final> kills the process (SIGKILL) right after that
  * outbox step: fault injection for the crash test, never set in operation.
  */
-import { GridShareError } from "../lib/errors.js";
+import { runCli } from "../lib/cli.js";
 import { USAGE, parseGatewayArgs, runGateway } from "../lib/gateway/cli.js";
 
 if (process.argv.includes("--help") || process.argv.includes("-h")) {
@@ -12,7 +13,7 @@ if (process.argv.includes("--help") || process.argv.includes("-h")) {
   process.exit(0);
 }
 
-try {
+await runCli(async () => {
   const args = parseGatewayArgs(process.argv.slice(2), process.env);
   const crashAt = process.env.GRIDSHARE_CRASH_AFTER_STEP;
   const running = await runGateway(args, {
@@ -25,8 +26,4 @@ try {
   const stop = () => void running.stop().then(() => process.exit(0));
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
-} catch (e) {
-  const message = e instanceof GridShareError || e instanceof TypeError ? e.message : String(e);
-  process.stderr.write(`gateway: ${message}\n${USAGE}\n`);
-  process.exit(1);
-}
+}, "npm run gateway -- --help");

@@ -7,32 +7,59 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import type { NetworkConnection } from "hardhat/types/network";
 import { contractAt, openSession, type ContractOf, type Session } from "../lib/chain/session.js";
 import type { ContractName } from "../lib/chain/contracts.js";
+import { formatError, toGridShareError } from "../lib/cli.js";
+import type { GridShareError } from "../lib/errors.js";
 import { toJson } from "../lib/format/table.js";
 
 export interface TaskContext {
   /** The network connection tasks share with whatever else runs in the process. */
   connection(): Promise<NetworkConnection<"generic">>;
-  /** The session: `--from` when the task has that option, else the network's first account. */
+  /** The session: `--from` (an address or a role) when the task has that option, else the first account. */
   session(): Promise<Session>;
   /** A GridShare contract on the session's account; `explicit` is its address option ("" = default). */
   contract<N extends ContractName>(name: N, explicit: string): Promise<ContractOf<N>>;
 }
 
+/** A refused task's result: Hardhat's CLI sets exit code 1 and prints nothing more (we printed the error). */
+export interface TaskFailure {
+  readonly success: false;
+  readonly error: GridShareError;
+}
+
 /**
  * A task action. The session is opened only when the body asks for it, so options are checked before the
- * chain is contacted. Errors leave through here to Hardhat, which prints them.
+ * chain is contacted. Every error leaves through here: printed once by lib/cli.ts's formatter on stderr (one
+ * line, or JSON with --json; the stack with --show-stack-traces) and returned as a failed result.
  */
 export function taskAction<A extends object>(
   body: (args: A, ctx: TaskContext) => Promise<void>,
-): (args: A, hre: HardhatRuntimeEnvironment) => Promise<void> {
-  return (args, hre) => {
+): (args: A, hre: HardhatRuntimeEnvironment) => Promise<TaskFailure | undefined> {
+  return async (args, hre) => {
     const from = "from" in args && typeof args.from === "string" ? args.from : "";
     const connection = () => hre.network.getOrCreate();
     let opened: Promise<Session> | undefined;
-    const session = () => (opened ??= connection().then((c) => openSession(c.ethers, from)));
+    const session = () =>
+      (opened ??= connection().then((c) =>
+        openSession(c.ethers, from, {
+          name: c.networkName,
+          inProcess: c.networkConfig.type === "edr-simulated",
+        }),
+      ));
     const contract = async <N extends ContractName>(name: N, explicit: string) =>
       contractAt(await session(), name, explicit);
-    return body(args, { connection, session, contract });
+    try {
+      await body(args, { connection, session, contract });
+      return undefined;
+    } catch (e) {
+      const format = {
+        json: "json" in args && args.json === true,
+        stack: hre.globalOptions.showStackTraces,
+        debugHint: "--show-stack-traces",
+      };
+      const error = toGridShareError(e, format);
+      console.error(formatError(error, format));
+      return { success: false, error };
+    }
   };
 }
 

@@ -1,5 +1,6 @@
 /** Option builders shared by the task definitions, so that one option reads the same in every task. */
 import { CONTRACT_OPTIONS, ENV_KEYS, type ContractName } from "../lib/chain/contracts.js";
+import { ROLES, type Role } from "../lib/chain/roles.js";
 
 /** A string option; "" (the default unless given) means "not given". */
 export function option<N extends string>(name: N, description: string, defaultValue = "") {
@@ -14,9 +15,9 @@ export function contractOption<C extends ContractName>(contract: C, purpose = "a
   );
 }
 
-/** The acting account; `role` names who it should be ("the DGMD"). */
-export function fromOption(role?: string) {
-  return option("from", `Acting account${role ? ` (${role})` : ""}; default: the network's first account`);
+/** The acting account, by default the `role` the task needs (the network configuration's account for it). */
+export function fromOption(role: Role) {
+  return option("from", `Acting account: an address or a role (${ROLES.join(", ")})`, role);
 }
 
 export const jsonFlag = { name: "json", description: "Machine-readable JSON" } as const;

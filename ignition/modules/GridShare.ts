@@ -1,14 +1,17 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+import { CONTRACT_NAMES, CONTRACT_OPTIONS, type ContractName } from "../../lib/chain/contracts.js";
+import { ROLE_ACCOUNT } from "../../lib/chain/roles.js";
 import { DEFAULT_TARIFF_PARAMS } from "../../lib/tariffs/tariff.js";
 
 /**
  * GridShare's contracts, one module for the in-process network and the Clique chain alike.
  * Parameters: utility (admin), dgmd, epoch (a Monday 00:00 UTC), maxMetersPerCluster, and the tariff rule's
- * parameters (baseImportRate, baseExportRate, floorRate, ceilingRate, sensitivityBps).
+ * parameters (baseImportRate, baseExportRate, floorRate, ceilingRate, sensitivityBps). `npx hardhat grid:deploy`
+ * computes the epoch and names the role accounts; the defaults here are the network's role accounts.
  */
 export default buildModule("GridShare", (m) => {
-  const utility = m.getParameter("utility", m.getAccount(0));
-  const dgmd = m.getParameter("dgmd", m.getAccount(1));
+  const utility = m.getParameter("utility", m.getAccount(ROLE_ACCOUNT.utility));
+  const dgmd = m.getParameter("dgmd", m.getAccount(ROLE_ACCOUNT.dgmd));
   const epoch = m.getParameter<bigint>("epoch");
   const maxMetersPerCluster = m.getParameter<number>("maxMetersPerCluster", 4);
   const tariffParams = {
@@ -27,3 +30,14 @@ export default buildModule("GridShare", (m) => {
 
   return { registry, ledger, certificates, tariffs, billing };
 });
+
+/**
+ * The deployed contracts' addresses by contract name, from what `ignition.deploy` of this module returns (its
+ * results are named as the tasks' address options: `registry`, `ledger`, ...).
+ */
+export async function deployedAddresses(
+  deployed: Record<(typeof CONTRACT_OPTIONS)[ContractName], { getAddress(): Promise<string> }>,
+): Promise<Record<ContractName, string>> {
+  const addresses = await Promise.all(CONTRACT_NAMES.map((n) => deployed[CONTRACT_OPTIONS[n]].getAddress()));
+  return Object.fromEntries(CONTRACT_NAMES.map((n, i) => [n, addresses[i]])) as Record<ContractName, string>;
+}

@@ -3,8 +3,9 @@
  * Monday 2016-08-01); the run plays `weeks` of them from `dataWeek` on.
  */
 import { parseBuildingList } from "../data/citylearn.js";
+import { checkDemoSize } from "../fixtures/demo-grid.js";
 import { InvalidArgumentError } from "../../lib/errors.js";
-import { parseInteger, parseRequired } from "../../lib/args.js";
+import { checkOption, parseInteger, parseRequired } from "../../lib/args.js";
 
 /** Whole data weeks in the year of data (2,189 periods = 52 weeks and 5 periods). */
 export const DATA_WEEKS = 52;
@@ -50,6 +51,7 @@ export function parseDemoArgs(args: DemoArgs): DemoOptions {
     );
   }
   const buildings = parseBuildingList(args.buildings);
+  checkOption("buildings", () => checkDemoSize(buildings.length));
   parseRequired("seed", args.seed, "must not be empty");
   parseRequired("report", args.report, "must be a file path");
   return {

@@ -55,11 +55,8 @@ export function parseSimulateArgs(argv: readonly string[]): SimulateArgs {
     },
     strict: true,
   });
-  const rpc = parseRequired("rpc", values.rpc, `is required\n${USAGE}`);
-  const registry = parseAddress(
-    "registry",
-    parseRequired("registry", values.registry, `is required\n${USAGE}`),
-  );
+  const rpc = parseRequired("rpc", values.rpc);
+  const registry = parseAddress("registry", parseRequired("registry", values.registry));
   const gateways = new Map<string, string>();
   for (const g of values.gateway ?? []) {
     const [node, url] = g.split("=", 2);
@@ -68,7 +65,8 @@ export function parseSimulateArgs(argv: readonly string[]): SimulateArgs {
     }
     gateways.set(getAddress(node), url);
   }
-  if (gateways.size === 0) throw new InvalidArgumentError("gateway", `give at least one\n${USAGE}`);
+  if (gateways.size === 0)
+    throw new InvalidArgumentError("gateway", "give at least one <node address>=<http url>");
   return {
     rpc,
     registry,

@@ -162,7 +162,7 @@ export interface OpenedRecord {
 
 /** Check a record against its certificate's on-chain commitment, then decrypt it. */
 export async function openRecord(s: Session, r: RecordRequest): Promise<OpenedRecord> {
-  const certs = contractAt(s, "CapacityCertificates", r.certificates);
+  const certs = await contractAt(s, "CapacityCertificates", r.certificates);
   if (!(await certs.certIdUsed(r.certId)))
     throw new InvalidArgumentError("cert-id", `no certificate ${r.certId} on-chain`);
   const [meter, onChain] = await certs.certificate(r.certId);

@@ -75,6 +75,16 @@ function chainEnum<E extends EnumId>(solidityName: E): ChainEnum<MemberOf<E>> & 
   return Object.freeze({ ...values, ...helpers });
 }
 
+/**
+ * The friendly name of a value of the enum `solidityName` (as an ABI's internal type `enum X.Y` names it), or
+ * undefined when the build has no such enum or value.
+ */
+export function enumMemberName(solidityName: string, value: bigint | number): string | undefined {
+  const members: readonly string[] | undefined = (enums as Record<string, readonly string[]>)[solidityName];
+  const member = members?.[Number(value)];
+  return member === undefined ? undefined : uncapitalize(member);
+}
+
 export const BatchStatus = chainEnum("IBatchLedger.BatchStatus");
 export type BatchStatusName = EnumName<typeof BatchStatus>;
 

@@ -50,7 +50,7 @@ export function parseGatewayArgs(argv: readonly string[], env: NodeJS.ProcessEnv
     strict: true,
   });
   const [rpc, registry, ledger, db] = (["rpc", "registry", "ledger", "db"] as const).map((k) =>
-    parseRequired(k, values[k], `is required\n${USAGE}`),
+    parseRequired(k, values[k]),
   );
   const nodeKey = env.GRIDSHARE_NODE_KEY;
   if (!nodeKey || !/^0x[0-9a-fA-F]{64}$/.test(nodeKey)) {

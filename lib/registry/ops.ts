@@ -25,7 +25,8 @@ export function parseMeterKind(value: string): RegisteredMeterKind {
 export async function requireCluster(registry: ClusterRegistry, clusterId: number) {
   const count = Number(await registry.clusterCount());
   if (clusterId < 1 || clusterId > count) {
-    throw new InvalidArgumentError("cluster", `cluster ${clusterId} does not exist (clusters: 1..${count})`);
+    const known = count === 0 ? "there is none yet: grid:cluster:create adds one" : `clusters: 1..${count}`;
+    throw new InvalidArgumentError("cluster", `cluster ${clusterId} does not exist (${known})`);
   }
   return registry.clusterInfo(clusterId);
 }

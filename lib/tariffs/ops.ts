@@ -117,7 +117,7 @@ export interface TariffPlan {
 
 /** Forecast the week and price it; refuses a week that has started when it is to be published (frozen). */
 export async function planTariff(s: Session, r: ForecastRequest): Promise<TariffPlan> {
-  const tariffs = contractAt(s, "TariffSchedule", r.tariffs);
+  const tariffs = await contractAt(s, "TariffSchedule", r.tariffs);
   const current = Number(await tariffs.currentWeek());
   const week = r.week ?? current + 1;
   if (r.publish && week <= current) {
@@ -169,7 +169,7 @@ export interface TariffsView {
 
 /** Every published week's tariff and the one in force. */
 export async function readTariffs(s: Session, tariffsOption: string): Promise<TariffsView> {
-  const tariffs = contractAt(s, "TariffSchedule", tariffsOption);
+  const tariffs = await contractAt(s, "TariffSchedule", tariffsOption);
   const current = Number(await tariffs.currentWeek());
   const weeks = (await tariffs.publishedWeeks()).map(Number);
   const rows: PublishedWeek[] = [];

@@ -3,7 +3,7 @@ import { loadState, saveState, stopDevnet } from "../../lib/clique/devnet.js";
 import { DEVNET_DIR } from "../../lib/clique/config.js";
 import { runCli } from "../../lib/cli.js";
 
-await runCli("chain:down", async () => {
+await runCli(async () => {
   const state = loadState(DEVNET_DIR);
   await stopDevnet(state);
   saveState(DEVNET_DIR, state);

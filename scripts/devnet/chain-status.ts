@@ -3,7 +3,7 @@ import { loadState, nodeStatus, recentSealers } from "../../lib/clique/devnet.js
 import { DEVNET_DIR, envInt } from "../../lib/clique/config.js";
 import { runCli } from "../../lib/cli.js";
 
-await runCli("chain:status", async () => {
+await runCli(async () => {
   const state = loadState(DEVNET_DIR);
   const statuses = await Promise.all(state.nodes.map((n) => nodeStatus(n)));
   for (const s of statuses) {

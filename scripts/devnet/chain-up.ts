@@ -1,9 +1,10 @@
 /** npm run chain:up — start N EthereumJS Clique signers on 127.0.0.1 (GRIDSHARE_SIGNERS, GRIDSHARE_PERIOD). */
+import { Wallet } from "ethers";
 import { startDevnet, saveState } from "../../lib/clique/devnet.js";
 import { CLIENT_CLI, DEVNET_DIR, envInt } from "../../lib/clique/config.js";
 import { runCli } from "../../lib/cli.js";
 
-await runCli("chain:up", async () => {
+await runCli(async () => {
   const state = await startDevnet({
     baseDir: DEVNET_DIR,
     signers: envInt("GRIDSHARE_SIGNERS", 3),
@@ -19,4 +20,8 @@ await runCli("chain:up", async () => {
     console.log(`  node${n.index}  ${n.rpcUrl}  signer ${n.address}  pid ${n.pid}`);
   console.log(`export GRIDSHARE_CLIQUE_URL=${state.nodes[0]?.rpcUrl}`);
   console.log(`operator keys (devnet only): ${DEVNET_DIR}/devnet.json`);
+  const [utility, dgmd] = state.operatorKeys.map((k) => new Wallet(k).address);
+  console.log(
+    `roles: utility = operator 0 (${utility}), DGMD = operator 1 (${dgmd}); docs/private-network.md`,
+  );
 });

@@ -5,12 +5,12 @@
  * round-robin over the nodes' RPC. Numbers go to docs/private-network.md; nothing is asserted.
  */
 import { JsonRpcProvider, Wallet } from "ethers";
-import { blockHeader, loadState } from "../../lib/clique/devnet.js";
+import { blockHeader, DevnetError, loadState } from "../../lib/clique/devnet.js";
 import { httpTransport, waitFor } from "../../lib/clique/rpc.js";
 import { DEVNET_DIR, envInt } from "../../lib/clique/config.js";
 import { runCli } from "../../lib/cli.js";
 
-await runCli("chain:measure", async () => {
+await runCli(async () => {
   const TRANSFER_GAS = 21_000n;
   const state = loadState(DEVNET_DIR);
   const total = envInt("GRIDSHARE_BURST_TXS", 200);
@@ -79,7 +79,10 @@ await runCli("chain:measure", async () => {
       } | null,
     );
   }
-  if (receipts.some((r) => r === null)) throw new Error("a counted tx has no receipt on node0 yet");
+  if (receipts.some((r) => r === null))
+    throw new DevnetError(
+      "a counted tx has no receipt on node0 yet: run the measurement again once it has caught up",
+    );
   const blocks = receipts.map((r) => Number(r?.blockNumber));
   const first = Math.min(...blocks);
   const last = Math.max(...blocks);

@@ -1,6 +1,6 @@
 import { task } from "hardhat/config";
 import type { TaskDefinition } from "hardhat/types/tasks";
-import { contractOption, jsonFlag, option } from "../options.js";
+import { contractOption, fromOption, jsonFlag, option } from "../options.js";
 
 const billOptions = (t: ReturnType<typeof task>) =>
   t
@@ -21,6 +21,7 @@ export const billingTasks: TaskDefinition[] = [
     .setAction(() => import("./quote.js"))
     .build(),
   billOptions(task("bill:settle", "Settle a meter-week's bill once (anyone may; the bill is chain data)"))
+    .addOption(fromOption("utility"))
     .setAction(() => import("./settle.js"))
     .build(),
 ];

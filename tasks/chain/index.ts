@@ -1,8 +1,18 @@
 import { task } from "hardhat/config";
-import { contractOption, option } from "../options.js";
+import { contractOption, fromOption, option } from "../options.js";
 
-/** Chain operations: the Clique network's genesis and its signer set (= the registry's nodes). */
+/** Chain operations: deploying GridShare, the Clique network's genesis and its signer set (= the registry's nodes). */
 export const chainTasks = [
+  task("grid:deploy", "Deploy GridShare with Ignition: epoch (a Monday 00:00 UTC), utility and DGMD accounts")
+    .addOption(
+      option("epoch", "Start of period 0: a Monday, YYYY-MM-DD or Unix seconds (default: this week's)"),
+    )
+    .addOption(option("utility", "Utility (admin) address (default: the network's utility account)"))
+    .addOption(option("dgmd", "DGMD address (default: the network's DGMD account)"))
+    .addFlag({ name: "reset", description: "Delete this chain's Ignition journal first and deploy anew" })
+    .addOption(fromOption("utility"))
+    .setAction(() => import("./deploy.js"))
+    .build(),
   task("grid:genesis", "Write a Clique genesis, signer keys and per-node configs (EthereumJS, Nethermind)")
     .addOption(option("signers", "Signer count (keys generated) or comma-separated addresses", "3"))
     .addOption(option("period", "Seconds between blocks", "2"))

@@ -4,7 +4,7 @@ import { contractOption, fromOption, jsonFlag, option } from "../options.js";
 
 const certificatesOption = contractOption("CapacityCertificates");
 const tariffsOption = contractOption("TariffSchedule");
-const dgmdOption = fromOption("the DGMD");
+const dgmdOption = fromOption("dgmd");
 const keyFileOption = option(
   "keyFile",
   "File with the DGMD record key, 64 hex digits (default: GRIDSHARE_DGMD_RECORD_KEY)",

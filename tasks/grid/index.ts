@@ -1,7 +1,8 @@
 import { task } from "hardhat/config";
-import { contractOption, jsonFlag, option } from "../options.js";
+import { contractOption, fromOption, jsonFlag, option } from "../options.js";
 
 const registryOption = contractOption("ClusterRegistry");
+const utilityOption = fromOption("utility");
 
 export const gridTasks = [
   task("grid:node:add", "Register a fixed validator node at a location (utility)")
@@ -9,6 +10,7 @@ export const gridTasks = [
     .addOption(option("x", "Integer x location (e.g. metres east)", "0"))
     .addOption(option("y", "Integer y location (e.g. metres north)", "0"))
     .addOption(registryOption)
+    .addOption(utilityOption)
     .setAction(() => import("./node-add.js"))
     .build(),
   task("grid:cluster:create", "Create a cluster with its parent node and location (utility)")
@@ -16,6 +18,7 @@ export const gridTasks = [
     .addOption(option("x", "Integer x location", "0"))
     .addOption(option("y", "Integer y location", "0"))
     .addOption(registryOption)
+    .addOption(utilityOption)
     .setAction(() => import("./cluster-create.js"))
     .build(),
   task("grid:meter:add", "Add a smart meter to a cluster (utility)")
@@ -23,11 +26,13 @@ export const gridTasks = [
     .addOption(option("meter", "Meter key address"))
     .addOption(option("kind", "consumer or prosumer", "prosumer"))
     .addOption(registryOption)
+    .addOption(utilityOption)
     .setAction(() => import("./meter-add.js"))
     .build(),
   task("grid:neighbours", "Assign every cluster's neighbours by SPEC 2's ranking and explain the choice")
     .addFlag({ name: "dryRun", description: "Show the plan, send nothing" })
     .addOption(registryOption)
+    .addOption(utilityOption)
     .setAction(() => import("./neighbours.js"))
     .build(),
   task("grid:meter:replace", "Replace a meter with a new key under a work permit (utility)")
@@ -35,6 +40,7 @@ export const gridTasks = [
     .addOption(option("new", "New meter key address"))
     .addOption(option("permit", "Work-permit reference"))
     .addOption(registryOption)
+    .addOption(utilityOption)
     .setAction(() => import("./meter-replace.js"))
     .build(),
   task("grid:show", "Print the whole topology")

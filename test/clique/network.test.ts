@@ -8,6 +8,7 @@ import { Wallet, getAddress } from "ethers";
 import { planNetwork, writeNetworkPlan, type NetworkPlanOptions } from "../../lib/clique/network.js";
 import { BATCH_TX_GAS_BOUND, signersFromExtraData } from "../../lib/clique/genesis.js";
 import { InvalidArgumentError, InvalidFileError } from "../../lib/errors.js";
+import { captureTask } from "../helpers/tasks.js";
 
 // Fixed keys (test only): the plan must be reproducible from them.
 const KEYS = [1, 2, 3].map((i) => new Wallet(`0x${i.toString(16).padStart(64, "0")}`));
@@ -128,12 +129,12 @@ describe("grid:genesis (Clique network plan)", () => {
       expect(genesis.config.clique.period).to.equal(5);
       expect(signersFromExtraData(genesis.extraData)).to.have.length(2);
       expect(lines.join("\n")).to.match(/wrote 5 files/);
-      const refused = hre.tasks
-        .getTask("grid:genesis")
-        .run({ signers: "2", period: "x", out: path.join(dir, "b") });
-      let error: unknown;
-      await refused.catch((e: unknown) => (error = e));
-      expect(error).to.be.instanceOf(InvalidArgumentError);
+      const refused = await captureTask("grid:genesis", {
+        signers: "2",
+        period: "x",
+        out: path.join(dir, "b"),
+      });
+      expect(refused.error).to.be.instanceOf(InvalidArgumentError);
     } finally {
       console.log = original;
       rmSync(dir, { recursive: true, force: true });

@@ -42,6 +42,11 @@ describe("demo options", () => {
     ["weeks running past the data", { dataWeek: "50", weeks: "3" }, /past the data year.*--weeks 2 or less/],
     ["empty seed", { seed: " " }, /--seed/],
     ["empty report path", { report: "" }, /--report/],
+    [
+      "too few buildings for two clusters",
+      { buildings: "13-17" },
+      /^--buildings: 5 building\(s\) make fewer than 2 clusters of 4: choose at least 8$/,
+    ],
   ] as const) {
     it(`refuses ${name}`, () => {
       expect(() => parseDemoArgs({ ...ARGS, ...args }))

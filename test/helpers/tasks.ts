@@ -1,14 +1,41 @@
 import hre from "hardhat";
+import type { GridShareError } from "../../lib/errors.js";
 
-/** Runs a task on the process-wide connection (the one tasks use) and returns what it printed. */
-export async function runTask(id: string, args: Record<string, unknown>): Promise<string> {
-  const lines: string[] = [];
-  const original = console.log;
-  console.log = (...parts: unknown[]) => lines.push(parts.join(" "));
+/** What a task run in-process printed, and its error when it was refused. */
+export interface TaskRun {
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly error?: GridShareError;
+}
+
+function isFailure(result: unknown): result is { success: false; error: GridShareError } {
+  return typeof result === "object" && result !== null && "success" in result && result.success === false;
+}
+
+/** Runs a task on the process-wide connection (the one tasks use), capturing what it prints. */
+export async function captureTask(id: string, args: Record<string, unknown>): Promise<TaskRun> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const { log, error } = console;
+  console.log = (...parts: unknown[]) => out.push(parts.join(" "));
+  console.error = (...parts: unknown[]) => err.push(parts.join(" "));
+  let result: unknown;
   try {
-    await hre.tasks.getTask(id).run(args);
+    result = await hre.tasks.getTask(id).run(args);
   } finally {
-    console.log = original;
+    console.log = log;
+    console.error = error;
   }
-  return lines.join("\n");
+  const printed = { stdout: out.join("\n"), stderr: err.join("\n") };
+  return isFailure(result) ? { ...printed, error: result.error } : printed;
+}
+
+/**
+ * Runs a task and returns what it printed; a refused task rejects with its error (the CLI prints it and
+ * exits with code 1).
+ */
+export async function runTask(id: string, args: Record<string, unknown>): Promise<string> {
+  const run = await captureTask(id, args);
+  if (run.error !== undefined) throw run.error;
+  return run.stdout;
 }
