@@ -2,6 +2,7 @@
  * The utility's day-to-day topology operations. Every argument is checked against the chain before a
  * transaction is sent, so a mistake costs a one-line error and nothing else.
  */
+import { ZeroAddress } from "ethers";
 import type { ClusterRegistry } from "../../types/ethers-contracts/index.js";
 import { GridShareError, InvalidArgumentError } from "../errors.js";
 import { parseAddress, parseChoice, parseClusterId, parseCoordinate } from "../args.js";
@@ -107,23 +108,70 @@ export async function addMeter(
   return (await registry.addMeter(clusterId, meter, MeterKind.of(kind))).wait();
 }
 
+/**
+ * A meter is replaced only after its tamper alarm, or after the utility retired it as faulty (removed): a
+ * healthy meter's readings would otherwise stop counting with nothing on record to say why.
+ */
+const REPLACEABLE: readonly MeterStatusName[] = ["tampered", "removed"];
+
+export interface Replacement {
+  oldMeter: string;
+  newMeter: string;
+  clusterId: number;
+  kind: MeterKindName;
+  /** The first period the new meter's readings count for. */
+  fromPeriod: number;
+  workPermit: string;
+  blockNumber?: number;
+}
+
 export async function replaceMeter(
   registry: ClusterRegistry,
   args: { old: string; new: string; permit: string },
-) {
+): Promise<Replacement> {
   const oldMeter = parseAddress("old", args.old);
   const newMeter = parseAddress("new", args.new);
-  if (args.permit.trim() === "")
-    throw new InvalidArgumentError("permit", "a work-permit reference is required");
+  const workPermit = args.permit.trim();
+  if (workPermit === "") throw new InvalidArgumentError("permit", "a work-permit reference is required");
   const old = await registry.meterInfo(oldMeter);
   const status = MeterStatus.nameOf(old.status);
-  if (status !== "active" && status !== "tampered") {
-    throw new InvalidArgumentError("old", `${oldMeter} cannot be replaced: it is ${status}`);
+  if (status === "none") throw new InvalidArgumentError("old", `${oldMeter} is not a meter of this registry`);
+  if (!REPLACEABLE.includes(status)) {
+    const why =
+      status === "active"
+        ? "it is active; only a tampered meter, or one removed as faulty, is replaced"
+        : `it is ${status} by ${old.replacedBy}`;
+    throw new InvalidArgumentError("old", `${oldMeter} cannot be replaced: ${why}`);
   }
   if ((await registry.meterInfo(newMeter)).status !== MeterStatus.None) {
     throw new InvalidArgumentError("new", `${newMeter} is already known; a replacement needs a new key`);
   }
-  return (await registry.replaceMeter(oldMeter, newMeter, args.permit.trim())).wait();
+  const clusterId = Number(old.clusterId);
+  // A removed meter has left its cluster: its place may have been taken since.
+  if (status === "removed") {
+    const [cluster, max] = [await registry.clusterInfo(clusterId), await registry.maxMetersPerCluster()];
+    if (cluster.meterCount >= max)
+      throw new InvalidArgumentError("old", `cluster ${clusterId} of ${oldMeter} is full (${max} meters)`);
+  }
+  const receipt = await (await registry.replaceMeter(oldMeter, newMeter, workPermit)).wait();
+  const added = await registry.meterInfo(newMeter);
+  return {
+    oldMeter,
+    newMeter,
+    clusterId,
+    kind: MeterKind.nameOf(old.kind),
+    fromPeriod: Number(added.fromPeriod),
+    workPermit,
+    blockNumber: receipt?.blockNumber,
+  };
+}
+
+export function formatReplacement(r: Replacement): string {
+  const line = `meter ${r.oldMeter} replaced by ${r.newMeter} in cluster ${r.clusterId} from period ${r.fromPeriod} (work permit ${r.workPermit}, block ${r.blockNumber})`;
+  return r.kind === "prosumer"
+    ? `${line}
+its capacity certificate does not follow: the DGMD re-confirms it with dgmd:reconfirm --meter ${r.newMeter}`
+    : line;
 }
 
 export interface MeterView {
@@ -131,11 +179,16 @@ export interface MeterView {
   kind: MeterKindName;
   status: MeterStatusName;
   fromPeriod: number;
+  /** The first period its readings no longer count for (tamper alarm, replacement, removal); null: open. */
   untilPeriod: number | null;
+  /** The meter it replaced, and the one that replaced it (null: none). */
+  replaces: string | null;
+  replacedBy: string | null;
 }
 
 export interface ClusterView extends ClusterSite {
   neighbours: string[];
+  /** Every meter the cluster ever had, by address: the ones counting now and the replaced or removed ones. */
   meters: MeterView[];
 }
 
@@ -150,23 +203,41 @@ export interface Topology {
 
 const OPEN_END = 0xffffffff;
 
+const orNull = (address: string) => (address === ZeroAddress ? null : address);
+
+async function meterView(registry: ClusterRegistry, address: string): Promise<MeterView> {
+  const m = await registry.meterInfo(address);
+  return {
+    address,
+    kind: MeterKind.nameOf(m.kind),
+    status: MeterStatus.nameOf(m.status),
+    fromPeriod: Number(m.fromPeriod),
+    untilPeriod: Number(m.untilPeriod) === OPEN_END ? null : Number(m.untilPeriod),
+    replaces: orNull(m.replaces),
+    replacedBy: orNull(m.replacedBy),
+  };
+}
+
+/**
+ * Every meter each cluster ever had: `metersOf` lists only the current ones, so the replaced and removed ones
+ * come from the registry's MeterAdded events.
+ */
+async function metersEverIn(registry: ClusterRegistry, count: number): Promise<Map<number, Set<string>>> {
+  const byCluster = new Map<number, Set<string>>();
+  for (let id = 1; id <= count; id++) byCluster.set(id, new Set(await registry.metersOf(id)));
+  for (const e of await registry.queryFilter(registry.filters.MeterAdded())) {
+    byCluster.get(Number(e.args.clusterId))?.add(e.args.meter);
+  }
+  return byCluster;
+}
+
 export async function readTopology(registry: ClusterRegistry): Promise<Topology> {
   const count = Number(await registry.clusterCount());
+  const everIn = await metersEverIn(registry, count);
   const clusters: ClusterView[] = [];
   for (let id = 1; id <= count; id++) {
     const c = await registry.clusterInfo(id);
-    const meters = await Promise.all(
-      (await registry.metersOf(id)).map(async (address) => {
-        const m = await registry.meterInfo(address);
-        return {
-          address,
-          kind: MeterKind.nameOf(m.kind),
-          status: MeterStatus.nameOf(m.status),
-          fromPeriod: Number(m.fromPeriod),
-          untilPeriod: Number(m.untilPeriod) === OPEN_END ? null : Number(m.untilPeriod),
-        };
-      }),
-    );
+    const meters = await Promise.all([...(everIn.get(id) ?? [])].map((a) => meterView(registry, a)));
     meters.sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : 1));
     clusters.push({
       clusterId: id,
@@ -273,6 +344,15 @@ export function formatNeighbourPlan(plans: readonly NeighbourPlan[]): string {
   return renderTable(["cluster", "parent", "rank", "neighbour", "distance", "meters", "on-chain"], rows);
 }
 
+/** "replaces 0x12…ab; replaced by 0x34…cd", or "-". */
+function meterHistory(m: MeterView): string {
+  const parts = [
+    m.replaces === null ? "" : `replaces ${short(m.replaces)}`,
+    m.replacedBy === null ? "" : `replaced by ${short(m.replacedBy)}`,
+  ].filter((p) => p !== "");
+  return parts.join("; ") || "-";
+}
+
 export function formatTopology(t: Topology): string {
   const clusterRows = t.clusters.map((c) => [
     c.clusterId,
@@ -283,13 +363,21 @@ export function formatTopology(t: Topology): string {
     c.neighbours.map(short).join(", ") || "-",
   ]);
   const meterRows = t.clusters.flatMap((c) =>
-    c.meters.map((m) => [c.clusterId, m.address, m.kind, m.status, m.fromPeriod, m.untilPeriod ?? "open"]),
+    c.meters.map((m) => [
+      c.clusterId,
+      m.address,
+      m.kind,
+      m.status,
+      m.fromPeriod,
+      m.untilPeriod ?? "open",
+      meterHistory(m),
+    ]),
   );
   return [
     `registry ${t.registry}  epoch ${t.epoch}  period ${t.currentPeriod}  nodes ${t.nodes.length}  clusters ${t.clusters.length}`,
     "",
     renderTable(["cluster", "parent", "location", "meters", "prosumers", "neighbours"], clusterRows),
     "",
-    renderTable(["cluster", "meter", "kind", "status", "from", "until"], meterRows),
+    renderTable(["cluster", "meter", "kind", "status", "from", "until", "history"], meterRows),
   ].join("\n");
 }
