@@ -5,6 +5,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { ZeroAddress } from "ethers";
 import {
   checkOption,
   parseAddress,
@@ -17,6 +18,8 @@ import {
 import { chainNow, contractAt, contractWithRegistry, type Session } from "../chain/session.js";
 import { GridShareError, InvalidArgumentError, InvalidFileError } from "../errors.js";
 import { requireActiveProsumer, requireDgmd } from "../registry/ops.js";
+import { MeterStatus } from "../chain/schema.js";
+import { renderTable } from "../format/table.js";
 import {
   certificateDomain,
   checkToleranceBps,
@@ -280,4 +283,201 @@ export function formatTolerance(t: Tolerance): string {
   return t.changed === undefined
     ? `tolerance ${t.bps} bps`
     : `tolerance ${t.bps} -> ${t.changed.bps} bps (block ${t.changed.blockNumber})`;
+}
+
+/** A task about one meter's certificates (`--meter`). */
+export interface MeterRequest extends OnCertificates {
+  meter: string;
+}
+
+export function parseMeterArgs(args: OnCertificates & { meter: string }): MeterRequest {
+  const meter = parseAddress("meter", parseRequired("meter", args.meter, "a meter address is required"));
+  return { meter, certificates: args.certificates };
+}
+
+type Authorization = { capacityW: bigint; fromPeriod: bigint; untilPeriod: bigint };
+
+/** The authorization covering `period`, the latest first (twin of CapacityCertificates._authorizationAt). */
+export function authorizationAt<A extends Authorization>(list: readonly A[], period: number): A | undefined {
+  const p = BigInt(period);
+  return [...list].reverse().find((a) => a.fromPeriod <= p && p < a.untilPeriod);
+}
+
+/** Where a period interval stands at the current period. */
+export type CertificateState = "in force" | "not yet" | "ended" | "void";
+
+function stateAt(a: Authorization, current: number): CertificateState {
+  const p = BigInt(current);
+  if (a.untilPeriod <= a.fromPeriod) return "void";
+  if (p < a.fromPeriod) return "not yet";
+  return p < a.untilPeriod ? "in force" : "ended";
+}
+
+export interface CertificateEntry {
+  /** A DGMD-signed certificate, or an old meter's capacity carried over to its replacement. */
+  origin: "certificate" | "reconfirmed";
+  certId: string | null;
+  infoCommitment: string | null;
+  reconfirmedFrom: string | null;
+  capacityW: bigint;
+  fromPeriod: number;
+  /** Where it ends now (cut by a revocation, a newer certificate or an over-capacity proof)... */
+  untilPeriod: number;
+  /** ...and where it ended when granted. */
+  grantedUntilPeriod: number;
+  state: CertificateState;
+  blockNumber: number;
+}
+
+export interface CertificateList {
+  meter: string;
+  currentPeriod: number;
+  /** The capacity the meter may supply with in the current period (0: none). */
+  capacityNowW: bigint;
+  /** The meter this one replaced (null: none): its certificate follows only once re-confirmed. */
+  replaces: string | null;
+  certificates: CertificateEntry[];
+}
+
+/**
+ * A meter's certificates, oldest first: every authorization the contract holds for it, each with where it came
+ * from (the submission or re-confirmation that appended it, in the same order).
+ */
+export async function listCertificates(s: Session, r: MeterRequest): Promise<CertificateList> {
+  const { contract: certs, registry } = await contractWithRegistry(s, "CapacityCertificates", r.certificates);
+  const info = await registry.meterInfo(r.meter);
+  if (info.status === MeterStatus.None) {
+    throw new InvalidArgumentError("meter", `${r.meter} is not a meter of this registry`);
+  }
+  const current = Number(await registry.currentPeriod());
+  const list = await certs.authorizationsOf(r.meter);
+  const submitted = await certs.queryFilter(certs.filters.CertificateSubmitted(undefined, r.meter));
+  const carried = await certs.queryFilter(certs.filters.ReplacementReconfirmed(undefined, r.meter));
+  const origins = [
+    ...submitted.map((e) => ({
+      e,
+      origin: "certificate" as const,
+      certId: e.args.certId,
+      infoCommitment: e.args.infoCommitment,
+      reconfirmedFrom: null,
+      grantedUntil: e.args.untilPeriod,
+    })),
+    ...carried.map((e) => ({
+      e,
+      origin: "reconfirmed" as const,
+      certId: null,
+      infoCommitment: null,
+      reconfirmedFrom: e.args.oldMeter,
+      grantedUntil: e.args.untilPeriod,
+    })),
+  ].sort((a, b) => a.e.blockNumber - b.e.blockNumber || a.e.index - b.e.index);
+  if (origins.length !== list.length) {
+    throw new GridShareError(
+      "CERTIFICATE_EVENTS_MISSING",
+      `the contract holds ${list.length} authorization(s) of ${r.meter} but the node returned ${origins.length} event(s) for them: ask a node that keeps all logs`,
+    );
+  }
+  const certificates = list.map((a, i) => {
+    const { e, grantedUntil, ...origin } = origins[i]!;
+    return {
+      ...origin,
+      capacityW: a.capacityW,
+      fromPeriod: Number(a.fromPeriod),
+      untilPeriod: Number(a.untilPeriod),
+      grantedUntilPeriod: Number(grantedUntil),
+      state: stateAt(a, current),
+      blockNumber: e.blockNumber,
+    };
+  });
+  return {
+    meter: r.meter,
+    currentPeriod: current,
+    capacityNowW: await certs.authorizedCapacityAt(r.meter, current),
+    replaces: info.replaces === ZeroAddress ? null : info.replaces,
+    certificates,
+  };
+}
+
+export function formatCertificateList(l: CertificateList): string {
+  const rows = l.certificates.map((c) => [
+    c.origin === "certificate" ? c.certId : `re-confirmed from ${c.reconfirmedFrom}`,
+    c.capacityW,
+    c.fromPeriod,
+    c.untilPeriod,
+    c.untilPeriod === c.grantedUntilPeriod ? "" : `cut from ${c.grantedUntilPeriod}`,
+    c.state,
+    c.blockNumber,
+  ]);
+  const lines = [
+    `meter ${l.meter}: ${l.capacityNowW} W authorized in period ${l.currentPeriod}`,
+    rows.length === 0
+      ? "no certificates"
+      : renderTable(["certificate", "capacity W", "from", "until", "", "state", "block"], rows),
+  ];
+  if (l.replaces !== null && l.certificates.length === 0) {
+    lines.push(
+      `it replaced ${l.replaces}: dgmd:reconfirm --meter ${l.meter} carries that meter's certificate over`,
+    );
+  }
+  return lines.join("\n");
+}
+
+export interface Reconfirmed {
+  oldMeter: string;
+  newMeter: string;
+  capacityW: bigint;
+  fromPeriod: number;
+  untilPeriod: number;
+  blockNumber?: number;
+}
+
+export class NotReconfirmableError extends GridShareError {
+  constructor(meter: string, problem: string) {
+    super("NOT_RECONFIRMABLE", `${meter}: ${problem}`);
+  }
+}
+
+/**
+ * SPEC 7: carry a replaced meter's certificate over to its replacement (same capacity and end, from the current
+ * period on). Checks what the contract checks, before the one transaction.
+ */
+export async function reconfirm(s: Session, r: MeterRequest): Promise<Reconfirmed> {
+  const { contract: certs, registry } = await contractWithRegistry(s, "CapacityCertificates", r.certificates);
+  await requireDgmd(registry, s.signer.address);
+  await requireActiveProsumer(registry, r.meter);
+  const oldMeter = (await registry.meterInfo(r.meter)).replaces;
+  const fresh = "submit a fresh certificate with dgmd:certify";
+  if (oldMeter === ZeroAddress) throw new NotReconfirmableError(r.meter, `it replaced no meter: ${fresh}`);
+  if ((await certs.authorizationsOf(r.meter)).length > 0) {
+    throw new NotReconfirmableError(
+      r.meter,
+      `it holds a certificate already (dgmd:certificates --meter ${r.meter})`,
+    );
+  }
+  // The old meter's last counted period is the one before it was retired.
+  const lastPeriod = Number((await registry.meterInfo(oldMeter)).untilPeriod) - 1;
+  const old = authorizationAt(await certs.authorizationsOf(oldMeter), lastPeriod);
+  const current = Number(await registry.currentPeriod());
+  if (old === undefined || old.untilPeriod <= BigInt(current)) {
+    throw new NotReconfirmableError(
+      r.meter,
+      `the meter it replaced (${oldMeter}) held no certificate in its last period ${lastPeriod} that runs past period ${current}: ${fresh}`,
+    );
+  }
+  const receipt = await (await certs.reconfirmReplacement(r.meter)).wait();
+  return {
+    oldMeter,
+    newMeter: r.meter,
+    capacityW: old.capacityW,
+    fromPeriod: current,
+    untilPeriod: Number(old.untilPeriod),
+    blockNumber: receipt?.blockNumber,
+  };
+}
+
+export function formatReconfirmed(r: Reconfirmed): string {
+  return (
+    `certificate of ${r.oldMeter} re-confirmed for its replacement ${r.newMeter}: ${r.capacityW} W, ` +
+    `periods ${r.fromPeriod}..${r.untilPeriod - 1} (block ${r.blockNumber})`
+  );
 }
