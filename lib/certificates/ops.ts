@@ -15,7 +15,14 @@ import {
   parseOptional,
   parseRequired,
 } from "../args.js";
-import { chainNow, contractAt, contractWithRegistry, type Session } from "../chain/session.js";
+import type { CapacityCertificates } from "../../types/ethers-contracts/index.js";
+import {
+  chainNow,
+  contractAt,
+  contractWithRegistry,
+  eventsIfServed,
+  type Session,
+} from "../chain/session.js";
 import { GridShareError, InvalidArgumentError, InvalidFileError } from "../errors.js";
 import { requireActiveProsumer, requireDgmd } from "../registry/ops.js";
 import { MeterStatus } from "../chain/schema.js";
@@ -313,20 +320,60 @@ function stateAt(a: Authorization, current: number): CertificateState {
   return p < a.untilPeriod ? "in force" : "ended";
 }
 
-export interface CertificateEntry {
+/** Where an authorization came from (`unknown` when the node did not serve the contract's events). */
+export interface CertificateOrigin {
   /** A DGMD-signed certificate, or an old meter's capacity carried over to its replacement. */
-  origin: "certificate" | "reconfirmed";
+  origin: "certificate" | "reconfirmed" | "unknown";
   certId: string | null;
-  infoCommitment: string | null;
   reconfirmedFrom: string | null;
+  /** Where it ended when granted (null: unknown). */
+  grantedUntilPeriod: number | null;
+  blockNumber: number | null;
+}
+
+const UNKNOWN_ORIGIN: CertificateOrigin = {
+  origin: "unknown",
+  certId: null,
+  reconfirmedFrom: null,
+  grantedUntilPeriod: null,
+  blockNumber: null,
+};
+
+export interface CertificateEntry extends CertificateOrigin {
   capacityW: bigint;
   fromPeriod: number;
-  /** Where it ends now (cut by a revocation, a newer certificate or an over-capacity proof)... */
+  /** Where it ends now (cut by a revocation, a newer certificate or an over-capacity proof). */
   untilPeriod: number;
-  /** ...and where it ended when granted. */
-  grantedUntilPeriod: number;
   state: CertificateState;
-  blockNumber: number;
+}
+
+/** The submissions and re-confirmations that gave `meter` its authorizations, oldest first. */
+async function certificateOrigins(
+  certs: CapacityCertificates,
+  meter: string,
+): Promise<CertificateOrigin[] | undefined> {
+  const submitted = await eventsIfServed(() =>
+    certs.queryFilter(certs.filters.CertificateSubmitted(undefined, meter)),
+  );
+  const carried = await eventsIfServed(() =>
+    certs.queryFilter(certs.filters.ReplacementReconfirmed(undefined, meter)),
+  );
+  if (submitted === undefined || carried === undefined) return undefined;
+  const tagged = [
+    ...submitted.map((e) => ({
+      e,
+      from: { origin: "certificate" as const, certId: e.args.certId, reconfirmedFrom: null },
+    })),
+    ...carried.map((e) => ({
+      e,
+      from: { origin: "reconfirmed" as const, certId: null, reconfirmedFrom: e.args.oldMeter },
+    })),
+  ].sort((a, b) => a.e.blockNumber - b.e.blockNumber || a.e.index - b.e.index);
+  return tagged.map(({ e, from }) => ({
+    ...from,
+    grantedUntilPeriod: Number(e.args.untilPeriod),
+    blockNumber: e.blockNumber,
+  }));
 }
 
 export interface CertificateList {
@@ -351,44 +398,16 @@ export async function listCertificates(s: Session, r: MeterRequest): Promise<Cer
   }
   const current = Number(await registry.currentPeriod());
   const list = await certs.authorizationsOf(r.meter);
-  const submitted = await certs.queryFilter(certs.filters.CertificateSubmitted(undefined, r.meter));
-  const carried = await certs.queryFilter(certs.filters.ReplacementReconfirmed(undefined, r.meter));
-  const origins = [
-    ...submitted.map((e) => ({
-      e,
-      origin: "certificate" as const,
-      certId: e.args.certId,
-      infoCommitment: e.args.infoCommitment,
-      reconfirmedFrom: null,
-      grantedUntil: e.args.untilPeriod,
-    })),
-    ...carried.map((e) => ({
-      e,
-      origin: "reconfirmed" as const,
-      certId: null,
-      infoCommitment: null,
-      reconfirmedFrom: e.args.oldMeter,
-      grantedUntil: e.args.untilPeriod,
-    })),
-  ].sort((a, b) => a.e.blockNumber - b.e.blockNumber || a.e.index - b.e.index);
-  if (origins.length !== list.length) {
-    throw new GridShareError(
-      "CERTIFICATE_EVENTS_MISSING",
-      `the contract holds ${list.length} authorization(s) of ${r.meter} but the node returned ${origins.length} event(s) for them: ask a node that keeps all logs`,
-    );
-  }
-  const certificates = list.map((a, i) => {
-    const { e, grantedUntil, ...origin } = origins[i]!;
-    return {
-      ...origin,
-      capacityW: a.capacityW,
-      fromPeriod: Number(a.fromPeriod),
-      untilPeriod: Number(a.untilPeriod),
-      grantedUntilPeriod: Number(grantedUntil),
-      state: stateAt(a, current),
-      blockNumber: e.blockNumber,
-    };
-  });
+  const found = await certificateOrigins(certs, r.meter);
+  // Each submission or re-confirmation appended one authorization: matched in order, when all are known.
+  const origins = found?.length === list.length ? found : undefined;
+  const certificates = list.map((a, i) => ({
+    ...(origins?.[i] ?? UNKNOWN_ORIGIN),
+    capacityW: a.capacityW,
+    fromPeriod: Number(a.fromPeriod),
+    untilPeriod: Number(a.untilPeriod),
+    state: stateAt(a, current),
+  }));
   return {
     meter: r.meter,
     currentPeriod: current,
@@ -398,13 +417,22 @@ export async function listCertificates(s: Session, r: MeterRequest): Promise<Cer
   };
 }
 
+const originText = (c: CertificateEntry) =>
+  c.origin === "certificate"
+    ? c.certId
+    : c.origin === "reconfirmed"
+      ? `re-confirmed from ${c.reconfirmedFrom}`
+      : "(origin unknown)";
+
 export function formatCertificateList(l: CertificateList): string {
   const rows = l.certificates.map((c) => [
-    c.origin === "certificate" ? c.certId : `re-confirmed from ${c.reconfirmedFrom}`,
+    originText(c),
     c.capacityW,
     c.fromPeriod,
     c.untilPeriod,
-    c.untilPeriod === c.grantedUntilPeriod ? "" : `cut from ${c.grantedUntilPeriod}`,
+    c.grantedUntilPeriod === null || c.untilPeriod === c.grantedUntilPeriod
+      ? ""
+      : `cut from ${c.grantedUntilPeriod}`,
     c.state,
     c.blockNumber,
   ]);
@@ -414,6 +442,9 @@ export function formatCertificateList(l: CertificateList): string {
       ? "no certificates"
       : renderTable(["certificate", "capacity W", "from", "until", "", "state", "block"], rows),
   ];
+  if (l.certificates.some((c) => c.origin === "unknown")) {
+    lines.push("(certificate ids unknown: the node did not serve the contract's events)");
+  }
   if (l.replaces !== null && l.certificates.length === 0) {
     lines.push(
       `it replaced ${l.replaces}: dgmd:reconfirm --meter ${l.meter} carries that meter's certificate over`,

@@ -7,6 +7,7 @@ import type { ClusterRegistry } from "../../types/ethers-contracts/index.js";
 import { GridShareError, InvalidArgumentError } from "../errors.js";
 import { parseAddress, parseChoice, parseClusterId, parseCoordinate } from "../args.js";
 import { chooseNeighbours, type ClusterSite, type RankedNeighbour } from "./ranking.js";
+import { eventsIfServed } from "../chain/session.js";
 import { renderTable } from "../format/table.js";
 import {
   MeterKind,
@@ -199,6 +200,8 @@ export interface Topology {
   maxMetersPerCluster: number;
   nodes: { address: string; x: bigint; y: bigint; clusterId: number; neighbourOf: number }[];
   clusters: ClusterView[];
+  /** False when the node did not serve the registry's events: meters removed and never replaced are missing. */
+  removedMetersShown: boolean;
 }
 
 const OPEN_END = 0xffffffff;
@@ -219,16 +222,21 @@ async function meterView(registry: ClusterRegistry, address: string): Promise<Me
 }
 
 /**
- * Every meter each cluster ever had: `metersOf` lists only the current ones, so the replaced and removed ones
- * come from the registry's MeterAdded events.
+ * Every meter each cluster ever had: `metersOf` lists the current ones, each replacement names the meter it
+ * replaced, and the registry's MeterAdded events add the removed ones when the node serves them.
  */
-async function metersEverIn(registry: ClusterRegistry, count: number): Promise<Map<number, Set<string>>> {
+async function metersEverIn(registry: ClusterRegistry, count: number) {
   const byCluster = new Map<number, Set<string>>();
-  for (let id = 1; id <= count; id++) byCluster.set(id, new Set(await registry.metersOf(id)));
-  for (const e of await registry.queryFilter(registry.filters.MeterAdded())) {
-    byCluster.get(Number(e.args.clusterId))?.add(e.args.meter);
+  for (let id = 1; id <= count; id++) {
+    const seen = new Set<string>();
+    for (let m of await registry.metersOf(id)) {
+      for (; m !== ZeroAddress && !seen.has(m); m = (await registry.meterInfo(m)).replaces) seen.add(m);
+    }
+    byCluster.set(id, seen);
   }
-  return byCluster;
+  const added = await eventsIfServed(() => registry.queryFilter(registry.filters.MeterAdded()));
+  for (const e of added ?? []) byCluster.get(Number(e.args.clusterId))?.add(e.args.meter);
+  return { byCluster, complete: added !== undefined };
 }
 
 export async function readTopology(registry: ClusterRegistry): Promise<Topology> {
@@ -237,7 +245,9 @@ export async function readTopology(registry: ClusterRegistry): Promise<Topology>
   const clusters: ClusterView[] = [];
   for (let id = 1; id <= count; id++) {
     const c = await registry.clusterInfo(id);
-    const meters = await Promise.all([...(everIn.get(id) ?? [])].map((a) => meterView(registry, a)));
+    const meters = await Promise.all(
+      [...(everIn.byCluster.get(id) ?? [])].map((a) => meterView(registry, a)),
+    );
     meters.sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : 1));
     clusters.push({
       clusterId: id,
@@ -268,6 +278,7 @@ export async function readTopology(registry: ClusterRegistry): Promise<Topology>
     maxMetersPerCluster: Number(await registry.maxMetersPerCluster()),
     nodes,
     clusters,
+    removedMetersShown: everIn.complete,
   };
 }
 
@@ -379,5 +390,8 @@ export function formatTopology(t: Topology): string {
     renderTable(["cluster", "parent", "location", "meters", "prosumers", "neighbours"], clusterRows),
     "",
     renderTable(["cluster", "meter", "kind", "status", "from", "until", "history"], meterRows),
+    ...(t.removedMetersShown
+      ? []
+      : ["(meters removed and never replaced are not shown: the node did not serve the registry's events)"]),
   ].join("\n");
 }

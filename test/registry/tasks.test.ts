@@ -5,6 +5,7 @@ import { Wallet } from "ethers";
 import type { ClusterRegistry } from "../../types/ethers-contracts/index.js";
 import { mondayOnOrBefore } from "../../lib/time.js";
 import { InvalidArgumentError } from "../../lib/errors.js";
+import { formatTopology, readTopology } from "../../lib/registry/ops.js";
 
 describe("grid:* operator tasks", () => {
   let registry: ClusterRegistry;
@@ -180,5 +181,24 @@ describe("grid:* operator tasks", () => {
     const row = table.split("\n").find((l) => l.includes(meter));
     expect(row).to.match(new RegExp(`replaced\\s+\\d+\\s+${period}\\s+replaced by ${fresh.slice(0, 8)}`));
     expect(table.split("\n").find((l) => l.includes(fresh))).to.match(/active .* open\s+replaces 0x/);
+
+    // A meter retired and never replaced is known from the registry's MeterAdded events only.
+    await (await registry.removeMeter(third)).wait();
+    const full = await readTopology(registry);
+    expect(full.removedMetersShown).to.equal(true);
+    expect(full.clusters[1].meters.find((m) => m.address === third)).to.deep.include({ status: "removed" });
+    // A node that does not serve the events (a block-range limit): a replaced meter still shows through its
+    // current replacement, and the output says what it cannot show.
+    const noLogs = new Proxy(registry, {
+      get: (target, key) =>
+        key === "queryFilter"
+          ? () => Promise.reject(new Error("block range limit is 2500 blocks"))
+          : Reflect.get(target, key),
+    });
+    const partial = await readTopology(noLogs);
+    expect(partial.removedMetersShown).to.equal(false);
+    // The removed meter, and the one it had replaced, are known from the events alone.
+    expect(partial.clusters[1].meters.map((m) => m.address).sort()).to.deep.equal([meter, fresh].sort());
+    expect(formatTopology(partial)).to.match(/meters removed and never replaced are not shown/);
   });
 });
