@@ -289,7 +289,7 @@ export class NotDueError extends GridShareError {
     super(
       "BATCH_NOT_DUE",
       undecided(b.status)
-        ? `${what} is ${b.status} and may still reach a majority: its voting runs through period ${b.period + VOTING_WINDOW_PERIODS} (current ${current}); finalize from period ${b.period + VOTING_WINDOW_PERIODS + 1} on`
+        ? `${what} is ${b.status === "none" ? "not voted on yet" : "pending"} and may still reach a majority: its voting runs through period ${b.period + VOTING_WINDOW_PERIODS} (current ${current}); finalize from period ${b.period + VOTING_WINDOW_PERIODS + 1} on`
         : `${what} is ${b.status} already: nothing to finalize`,
     );
   }
