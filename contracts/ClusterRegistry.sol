@@ -228,10 +228,12 @@ contract ClusterRegistry is IClusterRegistry, AccessControl, EIP712 {
         _markTampered(meter, uint64(block.timestamp), msg.sender);
     }
 
-    /// @notice Replace a meter (tampered or faulty) with a new one under a work permit. Utility only.
-    /// @dev The new meter joins the same cluster with the same kind; certificates do not follow it until the
-    /// DGMD re-confirms them (see CapacityCertificates).
-    /// @param oldMeter The meter being replaced.
+    /// @notice Replace a tampered meter, or a faulty one retired with {removeMeter}, with a new one under a work
+    /// permit. Utility only.
+    /// @dev A healthy (active) meter is refused: its readings would stop counting without an alarm or a
+    /// retirement on record. The new meter joins the same cluster with the same kind; certificates do not follow
+    /// it until the DGMD re-confirms them (see CapacityCertificates).
+    /// @param oldMeter The meter being replaced: tampered or removed.
     /// @param newMeter The new meter's key address (never seen before).
     /// @param workPermit Reference of the inspection team's work permit.
     function replaceMeter(
@@ -240,15 +242,17 @@ contract ClusterRegistry is IClusterRegistry, AccessControl, EIP712 {
         string calldata workPermit
     ) external onlyRole(DEFAULT_ADMIN_ROLE) {
         MeterInfo storage m = _requireMeter(oldMeter);
-        if (m.status != MeterStatus.Active && m.status != MeterStatus.Tampered) {
-            revert MeterNotActive(oldMeter, m.status);
+        MeterStatus status = m.status;
+        if (status != MeterStatus.Tampered && status != MeterStatus.Removed) {
+            revert MeterNotReplaceable(oldMeter, status);
         }
         if (bytes(workPermit).length == 0) revert EmptyWorkPermit();
         uint32 clusterId = m.clusterId;
         MeterKind kind = m.kind;
         uint32 at = _retire(m, MeterStatus.Replaced);
         m.replacedBy = newMeter;
-        _dropFromCluster(clusterId, oldMeter);
+        // A removed meter left its cluster's list already.
+        if (status == MeterStatus.Tampered) _dropFromCluster(clusterId, oldMeter);
         _admitMeter(clusterId, _clusters[clusterId], newMeter, kind, oldMeter);
         emit MeterReplaced(clusterId, oldMeter, newMeter, workPermit, at);
     }

@@ -5,6 +5,7 @@ import { mesTasks } from "./mes/index.js";
 import { billingTasks } from "./billing/index.js";
 import { dgmdTasks } from "./dgmd/index.js";
 import { chainTasks } from "./chain/index.js";
+import { batchTasks } from "./batches/index.js";
 
 /**
  * Every operator task, by area. Each area file exports its definitions; actions are lazy-loaded so the
@@ -16,5 +17,6 @@ export const gridShareTasks: TaskDefinition[] = [
   ...mesTasks,
   ...billingTasks,
   ...dgmdTasks,
+  ...batchTasks,
   ...chainTasks,
 ];

@@ -222,6 +222,7 @@ describe("CapacityCertificates: replacement meters", () => {
     const cert = await certify(f, old, 4000n);
     await f.warpToPeriod(f.startPeriod + 2);
     const fresh = Wallet.createRandom().address;
+    await f.registry.connect(f.votersOf(1)[0]).reportTamper(old);
     await f.registry.replaceMeter(old, fresh, "WP-7");
     expect(await f.certs.authorizedCapacityAt(fresh, f.startPeriod + 2)).to.equal(0n);
     await expect(f.certs.connect(f.outsider).reconfirmReplacement(fresh)).to.be.revertedWithCustomError(
@@ -246,6 +247,7 @@ describe("CapacityCertificates: replacement meters", () => {
     const old = f.prosumerMeters[1].address;
     await f.warpToPeriod(f.startPeriod + 1);
     const fresh = Wallet.createRandom().address;
+    await f.registry.connect(f.votersOf(1)[0]).reportTamper(old);
     await f.registry.replaceMeter(old, fresh, "WP-8");
     await expect(f.certs.connect(f.dgmd).reconfirmReplacement(fresh))
       .to.be.revertedWithCustomError(f.certs, "NothingToReconfirm")

@@ -82,6 +82,8 @@ interface IClusterRegistry is IGridShareErrors {
     error InvalidMeterKind(address meter);
     error ClusterFull(uint32 clusterId, uint32 maxMeters);
     error MeterNotActive(address meter, MeterStatus status);
+    /// @dev Only a tampered or a removed (retired) meter can be replaced.
+    error MeterNotReplaceable(address meter, MeterStatus status);
     error NotParentOfMeter(address caller, address meter);
     error InvalidTamperSignature(address meter, address signer);
     error AlarmInFuture(uint64 detectedAt, uint256 nowTimestamp);

@@ -184,6 +184,9 @@ export const PAPER_SCENARIOS: readonly Scenario[] = [
       run: onStage(TARGET, async ({ grid, batch: { p } }) => {
         const old = grid.meters[TARGET - 1][2];
         const replacement = Wallet.createRandom();
+        // Only a tampered (or retired) meter is replaced: its parent raises the alarm first.
+        const [parent] = grid.votersOf(TARGET);
+        await (await grid.registry.connect(parent).reportTamper(old.address)).wait();
         await (await grid.registry.replaceMeter(old.address, replacement.address, "WP-2026-0007")).wait();
         const allowed = await grid.registry.isReadingAllowed(old.address, TARGET, p + 1);
         const readd = await attempt(

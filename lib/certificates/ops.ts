@@ -5,6 +5,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { ZeroAddress } from "ethers";
 import {
   checkOption,
   parseAddress,
@@ -14,9 +15,18 @@ import {
   parseOptional,
   parseRequired,
 } from "../args.js";
-import { chainNow, contractAt, contractWithRegistry, type Session } from "../chain/session.js";
+import type { CapacityCertificates } from "../../types/ethers-contracts/index.js";
+import {
+  chainNow,
+  contractAt,
+  contractWithRegistry,
+  eventsIfServed,
+  type Session,
+} from "../chain/session.js";
 import { GridShareError, InvalidArgumentError, InvalidFileError } from "../errors.js";
 import { requireActiveProsumer, requireDgmd } from "../registry/ops.js";
+import { MeterStatus } from "../chain/schema.js";
+import { renderTable } from "../format/table.js";
 import {
   certificateDomain,
   checkToleranceBps,
@@ -280,4 +290,225 @@ export function formatTolerance(t: Tolerance): string {
   return t.changed === undefined
     ? `tolerance ${t.bps} bps`
     : `tolerance ${t.bps} -> ${t.changed.bps} bps (block ${t.changed.blockNumber})`;
+}
+
+/** A task about one meter's certificates (`--meter`). */
+export interface MeterRequest extends OnCertificates {
+  meter: string;
+}
+
+export function parseMeterArgs(args: OnCertificates & { meter: string }): MeterRequest {
+  const meter = parseAddress("meter", parseRequired("meter", args.meter, "a meter address is required"));
+  return { meter, certificates: args.certificates };
+}
+
+type Authorization = { capacityW: bigint; fromPeriod: bigint; untilPeriod: bigint };
+
+/** The authorization covering `period`, the latest first (twin of CapacityCertificates._authorizationAt). */
+export function authorizationAt<A extends Authorization>(list: readonly A[], period: number): A | undefined {
+  const p = BigInt(period);
+  return [...list].reverse().find((a) => a.fromPeriod <= p && p < a.untilPeriod);
+}
+
+/** Where a period interval stands at the current period. */
+export type CertificateState = "in force" | "not yet" | "ended" | "void";
+
+function stateAt(a: Authorization, current: number): CertificateState {
+  const p = BigInt(current);
+  if (a.untilPeriod <= a.fromPeriod) return "void";
+  if (p < a.fromPeriod) return "not yet";
+  return p < a.untilPeriod ? "in force" : "ended";
+}
+
+/** Where an authorization came from (`unknown` when the node did not serve the contract's events). */
+export interface CertificateOrigin {
+  /** A DGMD-signed certificate, or an old meter's capacity carried over to its replacement. */
+  origin: "certificate" | "reconfirmed" | "unknown";
+  certId: string | null;
+  reconfirmedFrom: string | null;
+  /** Where it ended when granted (null: unknown). */
+  grantedUntilPeriod: number | null;
+  blockNumber: number | null;
+}
+
+const UNKNOWN_ORIGIN: CertificateOrigin = {
+  origin: "unknown",
+  certId: null,
+  reconfirmedFrom: null,
+  grantedUntilPeriod: null,
+  blockNumber: null,
+};
+
+export interface CertificateEntry extends CertificateOrigin {
+  capacityW: bigint;
+  fromPeriod: number;
+  /** Where it ends now (cut by a revocation, a newer certificate or an over-capacity proof). */
+  untilPeriod: number;
+  state: CertificateState;
+}
+
+/** The submissions and re-confirmations that gave `meter` its authorizations, oldest first. */
+async function certificateOrigins(
+  certs: CapacityCertificates,
+  meter: string,
+): Promise<CertificateOrigin[] | undefined> {
+  const submitted = await eventsIfServed(() =>
+    certs.queryFilter(certs.filters.CertificateSubmitted(undefined, meter)),
+  );
+  const carried = await eventsIfServed(() =>
+    certs.queryFilter(certs.filters.ReplacementReconfirmed(undefined, meter)),
+  );
+  if (submitted === undefined || carried === undefined) return undefined;
+  const tagged = [
+    ...submitted.map((e) => ({
+      e,
+      from: { origin: "certificate" as const, certId: e.args.certId, reconfirmedFrom: null },
+    })),
+    ...carried.map((e) => ({
+      e,
+      from: { origin: "reconfirmed" as const, certId: null, reconfirmedFrom: e.args.oldMeter },
+    })),
+  ].sort((a, b) => a.e.blockNumber - b.e.blockNumber || a.e.index - b.e.index);
+  return tagged.map(({ e, from }) => ({
+    ...from,
+    grantedUntilPeriod: Number(e.args.untilPeriod),
+    blockNumber: e.blockNumber,
+  }));
+}
+
+export interface CertificateList {
+  meter: string;
+  currentPeriod: number;
+  /** The capacity the meter may supply with in the current period (0: none). */
+  capacityNowW: bigint;
+  /** The meter this one replaced (null: none): its certificate follows only once re-confirmed. */
+  replaces: string | null;
+  certificates: CertificateEntry[];
+}
+
+/**
+ * A meter's certificates, oldest first: every authorization the contract holds for it, each with where it came
+ * from (the submission or re-confirmation that appended it, in the same order).
+ */
+export async function listCertificates(s: Session, r: MeterRequest): Promise<CertificateList> {
+  const { contract: certs, registry } = await contractWithRegistry(s, "CapacityCertificates", r.certificates);
+  const info = await registry.meterInfo(r.meter);
+  if (info.status === MeterStatus.None) {
+    throw new InvalidArgumentError("meter", `${r.meter} is not a meter of this registry`);
+  }
+  const current = Number(await registry.currentPeriod());
+  const list = await certs.authorizationsOf(r.meter);
+  const found = await certificateOrigins(certs, r.meter);
+  // Each submission or re-confirmation appended one authorization: matched in order, when all are known.
+  const origins = found?.length === list.length ? found : undefined;
+  const certificates = list.map((a, i) => ({
+    ...(origins?.[i] ?? UNKNOWN_ORIGIN),
+    capacityW: a.capacityW,
+    fromPeriod: Number(a.fromPeriod),
+    untilPeriod: Number(a.untilPeriod),
+    state: stateAt(a, current),
+  }));
+  return {
+    meter: r.meter,
+    currentPeriod: current,
+    capacityNowW: await certs.authorizedCapacityAt(r.meter, current),
+    replaces: info.replaces === ZeroAddress ? null : info.replaces,
+    certificates,
+  };
+}
+
+const originText = (c: CertificateEntry) =>
+  c.origin === "certificate"
+    ? c.certId
+    : c.origin === "reconfirmed"
+      ? `re-confirmed from ${c.reconfirmedFrom}`
+      : "(origin unknown)";
+
+export function formatCertificateList(l: CertificateList): string {
+  const rows = l.certificates.map((c) => [
+    originText(c),
+    c.capacityW,
+    c.fromPeriod,
+    c.untilPeriod,
+    c.grantedUntilPeriod === null || c.untilPeriod === c.grantedUntilPeriod
+      ? ""
+      : `cut from ${c.grantedUntilPeriod}`,
+    c.state,
+    c.blockNumber,
+  ]);
+  const lines = [
+    `meter ${l.meter}: ${l.capacityNowW} W authorized in period ${l.currentPeriod}`,
+    rows.length === 0
+      ? "no certificates"
+      : renderTable(["certificate", "capacity W", "from", "until", "", "state", "block"], rows),
+  ];
+  if (l.certificates.some((c) => c.origin === "unknown")) {
+    lines.push("(certificate ids unknown: the node did not serve the contract's events)");
+  }
+  if (l.replaces !== null && l.certificates.length === 0) {
+    lines.push(
+      `it replaced ${l.replaces}: dgmd:reconfirm --meter ${l.meter} carries that meter's certificate over`,
+    );
+  }
+  return lines.join("\n");
+}
+
+export interface Reconfirmed {
+  oldMeter: string;
+  newMeter: string;
+  capacityW: bigint;
+  fromPeriod: number;
+  untilPeriod: number;
+  blockNumber?: number;
+}
+
+export class NotReconfirmableError extends GridShareError {
+  constructor(meter: string, problem: string) {
+    super("NOT_RECONFIRMABLE", `${meter}: ${problem}`);
+  }
+}
+
+/**
+ * SPEC 7: carry a replaced meter's certificate over to its replacement (same capacity and end, from the current
+ * period on). Checks what the contract checks, before the one transaction.
+ */
+export async function reconfirm(s: Session, r: MeterRequest): Promise<Reconfirmed> {
+  const { contract: certs, registry } = await contractWithRegistry(s, "CapacityCertificates", r.certificates);
+  await requireDgmd(registry, s.signer.address);
+  await requireActiveProsumer(registry, r.meter);
+  const oldMeter = (await registry.meterInfo(r.meter)).replaces;
+  const fresh = "submit a fresh certificate with dgmd:certify";
+  if (oldMeter === ZeroAddress) throw new NotReconfirmableError(r.meter, `it replaced no meter: ${fresh}`);
+  if ((await certs.authorizationsOf(r.meter)).length > 0) {
+    throw new NotReconfirmableError(
+      r.meter,
+      `it holds a certificate already (dgmd:certificates --meter ${r.meter})`,
+    );
+  }
+  // The old meter's last counted period is the one before it was retired.
+  const lastPeriod = Number((await registry.meterInfo(oldMeter)).untilPeriod) - 1;
+  const old = authorizationAt(await certs.authorizationsOf(oldMeter), lastPeriod);
+  const current = Number(await registry.currentPeriod());
+  if (old === undefined || old.untilPeriod <= BigInt(current)) {
+    throw new NotReconfirmableError(
+      r.meter,
+      `the meter it replaced (${oldMeter}) held no certificate in its last period ${lastPeriod} that runs past period ${current}: ${fresh}`,
+    );
+  }
+  const receipt = await (await certs.reconfirmReplacement(r.meter)).wait();
+  return {
+    oldMeter,
+    newMeter: r.meter,
+    capacityW: old.capacityW,
+    fromPeriod: current,
+    untilPeriod: Number(old.untilPeriod),
+    blockNumber: receipt?.blockNumber,
+  };
+}
+
+export function formatReconfirmed(r: Reconfirmed): string {
+  return (
+    `certificate of ${r.oldMeter} re-confirmed for its replacement ${r.newMeter}: ${r.capacityW} W, ` +
+    `periods ${r.fromPeriod}..${r.untilPeriod - 1} (block ${r.blockNumber})`
+  );
 }

@@ -99,3 +99,15 @@ export async function contractWithRegistry<N extends RegistryBound>(
   const registryAddress = await (contract as ContractOf<RegistryBound>).registry();
   return { contract, registry: schemaContractAt("ClusterRegistry", registryAddress, s.signer) };
 }
+
+/**
+ * Events over the whole chain, or `undefined` when the node does not serve them (EthereumJS answers at most
+ * 2,500 blocks, and only with `--saveReceipts`): the caller then shows what the state alone tells, and says so.
+ */
+export async function eventsIfServed<T>(query: () => Promise<T[]>): Promise<T[] | undefined> {
+  try {
+    return await query();
+  } catch {
+    return undefined;
+  }
+}

@@ -2,10 +2,12 @@
  * The utility's day-to-day topology operations. Every argument is checked against the chain before a
  * transaction is sent, so a mistake costs a one-line error and nothing else.
  */
+import { ZeroAddress } from "ethers";
 import type { ClusterRegistry } from "../../types/ethers-contracts/index.js";
 import { GridShareError, InvalidArgumentError } from "../errors.js";
 import { parseAddress, parseChoice, parseClusterId, parseCoordinate } from "../args.js";
 import { chooseNeighbours, type ClusterSite, type RankedNeighbour } from "./ranking.js";
+import { eventsIfServed } from "../chain/session.js";
 import { renderTable } from "../format/table.js";
 import {
   MeterKind,
@@ -108,23 +110,70 @@ export async function addMeter(
   return (await registry.addMeter(clusterId, meter, MeterKind.of(kind))).wait();
 }
 
+/**
+ * A meter is replaced only after its tamper alarm, or after the utility retired it as faulty (removed): a
+ * healthy meter's readings would otherwise stop counting with nothing on record to say why.
+ */
+const REPLACEABLE: readonly MeterStatusName[] = ["tampered", "removed"];
+
+export interface Replacement {
+  oldMeter: string;
+  newMeter: string;
+  clusterId: number;
+  kind: MeterKindName;
+  /** The first period the new meter's readings count for. */
+  fromPeriod: number;
+  workPermit: string;
+  blockNumber?: number;
+}
+
 export async function replaceMeter(
   registry: ClusterRegistry,
   args: { old: string; new: string; permit: string },
-) {
+): Promise<Replacement> {
   const oldMeter = parseAddress("old", args.old);
   const newMeter = parseAddress("new", args.new);
-  if (args.permit.trim() === "")
-    throw new InvalidArgumentError("permit", "a work-permit reference is required");
+  const workPermit = args.permit.trim();
+  if (workPermit === "") throw new InvalidArgumentError("permit", "a work-permit reference is required");
   const old = await registry.meterInfo(oldMeter);
   const status = MeterStatus.nameOf(old.status);
-  if (status !== "active" && status !== "tampered") {
-    throw new InvalidArgumentError("old", `${oldMeter} cannot be replaced: it is ${status}`);
+  if (status === "none") throw new InvalidArgumentError("old", `${oldMeter} is not a meter of this registry`);
+  if (!REPLACEABLE.includes(status)) {
+    const why =
+      status === "active"
+        ? "it is active; only a tampered meter, or one removed as faulty, is replaced"
+        : `it is ${status} by ${old.replacedBy}`;
+    throw new InvalidArgumentError("old", `${oldMeter} cannot be replaced: ${why}`);
   }
   if ((await registry.meterInfo(newMeter)).status !== MeterStatus.None) {
     throw new InvalidArgumentError("new", `${newMeter} is already known; a replacement needs a new key`);
   }
-  return (await registry.replaceMeter(oldMeter, newMeter, args.permit.trim())).wait();
+  const clusterId = Number(old.clusterId);
+  // A removed meter has left its cluster: its place may have been taken since.
+  if (status === "removed") {
+    const [cluster, max] = [await registry.clusterInfo(clusterId), await registry.maxMetersPerCluster()];
+    if (cluster.meterCount >= max)
+      throw new InvalidArgumentError("old", `cluster ${clusterId} of ${oldMeter} is full (${max} meters)`);
+  }
+  const receipt = await (await registry.replaceMeter(oldMeter, newMeter, workPermit)).wait();
+  const added = await registry.meterInfo(newMeter);
+  return {
+    oldMeter,
+    newMeter,
+    clusterId,
+    kind: MeterKind.nameOf(old.kind),
+    fromPeriod: Number(added.fromPeriod),
+    workPermit,
+    blockNumber: receipt?.blockNumber,
+  };
+}
+
+export function formatReplacement(r: Replacement): string {
+  const line = `meter ${r.oldMeter} replaced by ${r.newMeter} in cluster ${r.clusterId} from period ${r.fromPeriod} (work permit ${r.workPermit}, block ${r.blockNumber})`;
+  return r.kind === "prosumer"
+    ? `${line}
+its capacity certificate does not follow: the DGMD re-confirms it with dgmd:reconfirm --meter ${r.newMeter}`
+    : line;
 }
 
 export interface MeterView {
@@ -132,11 +181,16 @@ export interface MeterView {
   kind: MeterKindName;
   status: MeterStatusName;
   fromPeriod: number;
+  /** The first period its readings no longer count for (tamper alarm, replacement, removal); null: open. */
   untilPeriod: number | null;
+  /** The meter it replaced, and the one that replaced it (null: none). */
+  replaces: string | null;
+  replacedBy: string | null;
 }
 
 export interface ClusterView extends ClusterSite {
   neighbours: string[];
+  /** Every meter the cluster ever had, by address: the ones counting now and the replaced or removed ones. */
   meters: MeterView[];
 }
 
@@ -147,26 +201,53 @@ export interface Topology {
   maxMetersPerCluster: number;
   nodes: { address: string; x: bigint; y: bigint; clusterId: number; neighbourOf: number }[];
   clusters: ClusterView[];
+  /** False when the node did not serve the registry's events: meters removed and never replaced are missing. */
+  removedMetersShown: boolean;
 }
 
 const OPEN_END = 0xffffffff;
 
+const orNull = (address: string) => (address === ZeroAddress ? null : address);
+
+async function meterView(registry: ClusterRegistry, address: string): Promise<MeterView> {
+  const m = await registry.meterInfo(address);
+  return {
+    address,
+    kind: MeterKind.nameOf(m.kind),
+    status: MeterStatus.nameOf(m.status),
+    fromPeriod: Number(m.fromPeriod),
+    untilPeriod: Number(m.untilPeriod) === OPEN_END ? null : Number(m.untilPeriod),
+    replaces: orNull(m.replaces),
+    replacedBy: orNull(m.replacedBy),
+  };
+}
+
+/**
+ * Every meter each cluster ever had: `metersOf` lists the current ones, each replacement names the meter it
+ * replaced, and the registry's MeterAdded events add the removed ones when the node serves them.
+ */
+async function metersEverIn(registry: ClusterRegistry, count: number) {
+  const byCluster = new Map<number, Set<string>>();
+  for (let id = 1; id <= count; id++) {
+    const seen = new Set<string>();
+    for (let m of await registry.metersOf(id)) {
+      for (; m !== ZeroAddress && !seen.has(m); m = (await registry.meterInfo(m)).replaces) seen.add(m);
+    }
+    byCluster.set(id, seen);
+  }
+  const added = await eventsIfServed(() => registry.queryFilter(registry.filters.MeterAdded()));
+  for (const e of added ?? []) byCluster.get(Number(e.args.clusterId))?.add(e.args.meter);
+  return { byCluster, complete: added !== undefined };
+}
+
 export async function readTopology(registry: ClusterRegistry): Promise<Topology> {
   const count = Number(await registry.clusterCount());
+  const everIn = await metersEverIn(registry, count);
   const clusters: ClusterView[] = [];
   for (let id = 1; id <= count; id++) {
     const c = await registry.clusterInfo(id);
     const meters = await Promise.all(
-      (await registry.metersOf(id)).map(async (address) => {
-        const m = await registry.meterInfo(address);
-        return {
-          address,
-          kind: MeterKind.nameOf(m.kind),
-          status: MeterStatus.nameOf(m.status),
-          fromPeriod: Number(m.fromPeriod),
-          untilPeriod: Number(m.untilPeriod) === OPEN_END ? null : Number(m.untilPeriod),
-        };
-      }),
+      [...(everIn.byCluster.get(id) ?? [])].map((a) => meterView(registry, a)),
     );
     meters.sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : 1));
     clusters.push({
@@ -198,6 +279,7 @@ export async function readTopology(registry: ClusterRegistry): Promise<Topology>
     maxMetersPerCluster: Number(await registry.maxMetersPerCluster()),
     nodes,
     clusters,
+    removedMetersShown: everIn.complete,
   };
 }
 
@@ -274,6 +356,15 @@ export function formatNeighbourPlan(plans: readonly NeighbourPlan[]): string {
   return renderTable(["cluster", "parent", "rank", "neighbour", "distance", "meters", "on-chain"], rows);
 }
 
+/** "replaces 0x12…ab; replaced by 0x34…cd", or "-". */
+function meterHistory(m: MeterView): string {
+  const parts = [
+    m.replaces === null ? "" : `replaces ${short(m.replaces)}`,
+    m.replacedBy === null ? "" : `replaced by ${short(m.replacedBy)}`,
+  ].filter((p) => p !== "");
+  return parts.join("; ") || "-";
+}
+
 export function formatTopology(t: Topology): string {
   const clusterRows = t.clusters.map((c) => [
     c.clusterId,
@@ -284,13 +375,24 @@ export function formatTopology(t: Topology): string {
     c.neighbours.map(short).join(", ") || "-",
   ]);
   const meterRows = t.clusters.flatMap((c) =>
-    c.meters.map((m) => [c.clusterId, m.address, m.kind, m.status, m.fromPeriod, m.untilPeriod ?? "open"]),
+    c.meters.map((m) => [
+      c.clusterId,
+      m.address,
+      m.kind,
+      m.status,
+      m.fromPeriod,
+      m.untilPeriod ?? "open",
+      meterHistory(m),
+    ]),
   );
   return [
     `registry ${t.registry}  epoch ${t.epoch}  period ${t.currentPeriod}  nodes ${t.nodes.length}  clusters ${t.clusters.length}`,
     "",
     renderTable(["cluster", "parent", "location", "meters", "prosumers", "neighbours"], clusterRows),
     "",
-    renderTable(["cluster", "meter", "kind", "status", "from", "until"], meterRows),
+    renderTable(["cluster", "meter", "kind", "status", "from", "until", "history"], meterRows),
+    ...(t.removedMetersShown
+      ? []
+      : ["(meters removed and never replaced are not shown: the node did not serve the registry's events)"]),
   ].join("\n");
 }

@@ -28,6 +28,18 @@ export const dgmdTasks: TaskDefinition[] = [
     .addOption(dgmdOption)
     .setAction(() => import("./revoke.js"))
     .build(),
+  task("dgmd:certificates", "List a meter's certificates: capacity, periods, where each stands now")
+    .addOption(option("meter", "Meter address"))
+    .addFlag(jsonFlag)
+    .addOption(certificatesOption)
+    .setAction(() => import("./certificates.js"))
+    .build(),
+  task("dgmd:reconfirm", "Carry a replaced meter's certificate over to its replacement --meter (DGMD)")
+    .addOption(option("meter", "The replacement meter"))
+    .addOption(certificatesOption)
+    .addOption(dgmdOption)
+    .setAction(() => import("./reconfirm.js"))
+    .build(),
   task("dgmd:tolerance", "Show, or set (--bps 1000..1500), the tolerance over installed capacity (DGMD)")
     .addOption(option("bps", "Tolerance in basis points, 1000..1500"))
     .addOption(certificatesOption)

@@ -35,8 +35,11 @@ export const gridTasks = [
     .addOption(utilityOption)
     .setAction(() => import("./neighbours.js"))
     .build(),
-  task("grid:meter:replace", "Replace a meter with a new key under a work permit (utility)")
-    .addOption(option("old", "Meter being replaced"))
+  task(
+    "grid:meter:replace",
+    "Replace a tampered or removed meter with a new key under a work permit (utility)",
+  )
+    .addOption(option("old", "Meter being replaced (tampered, or removed as faulty)"))
     .addOption(option("new", "New meter key address"))
     .addOption(option("permit", "Work-permit reference"))
     .addOption(registryOption)

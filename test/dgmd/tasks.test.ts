@@ -343,4 +343,104 @@ describe("dgmd:* operator tasks", () => {
     expect(json.inForce).to.deep.include({ sourceWeek: Number(now + 2n), isFallback: true });
     expect(json.tariffs).to.have.length(2);
   });
+
+  it("lists a meter's certificates and re-confirms one for the meter that replaced it", async () => {
+    const { ethers } = await hre.network.getOrCreate();
+    const old = Wallet.createRandom().address;
+    await (await registry.addMeter(1, old, MeterKind.Prosumer)).wait();
+    const certId = "0x" + "c2".repeat(32);
+    await run("dgmd:certify", {
+      application: writeJson("home7.json", application({ meter: old, installedCapacityW: 3000, certId })),
+      keyFile: path.join(dir, "key.hex"),
+      out: dir,
+      ...common(),
+    });
+    const listed = async (m: string) =>
+      JSON.parse(await run("dgmd:certificates", { meter: m, json: true, certificates: certs.target })) as {
+        capacityNowW: string;
+        replaces: string | null;
+        certificates: {
+          origin: string;
+          certId: string | null;
+          reconfirmedFrom: string | null;
+          capacityW: string;
+          state: string;
+        }[];
+      };
+    const first = await listed(old);
+    expect(first.capacityNowW).to.equal("3000");
+    expect(first.certificates).to.have.length(1);
+    expect(first.certificates[0]).to.deep.include({
+      origin: "certificate",
+      certId,
+      capacityW: "3000",
+      state: "in force",
+    });
+
+    // A period later the utility retires the meter as faulty and replaces it.
+    const period = await registry.currentPeriod();
+    await setTime(epoch + (period + 1n) * BigInt(PERIOD_SECONDS));
+    await (await registry.removeMeter(old)).wait();
+    const fresh = Wallet.createRandom().address;
+    const replaced = await run("grid:meter:replace", {
+      old,
+      new: fresh,
+      permit: "WP-12",
+      registry: registry.target,
+    });
+    expect(replaced).to.include(`dgmd:reconfirm --meter ${fresh}`);
+    const table = await run("dgmd:certificates", { meter: fresh, json: false, certificates: certs.target });
+    expect(table).to.match(/no certificates/);
+    expect(table).to.include(`it replaced ${old}: dgmd:reconfirm --meter ${fresh}`);
+
+    const before = await blockNumber();
+    const refusals: Array<[string, Record<string, unknown>, RegExp]> = [
+      ["dgmd:certificates", { meter: "0x12", json: false }, /--meter: "0x12" is not an address/],
+      ["dgmd:certificates", { meter: "", json: false }, /--meter: a meter address is required/],
+      ["dgmd:certificates", { meter: dgmd.address, json: false }, /is not a meter of this registry/],
+      ["dgmd:reconfirm", { meter: "nope", from: dgmd.address }, /--meter: "nope" is not an address/],
+      ["dgmd:reconfirm", { meter: fresh, from: utility.address }, /does not hold the DGMD role/],
+      [
+        "dgmd:reconfirm",
+        { meter: meter, from: dgmd.address },
+        /it replaced no meter: submit a fresh certificate with dgmd:certify/,
+      ],
+      [
+        "dgmd:reconfirm",
+        { meter: old, from: dgmd.address },
+        /is not an active prosumer meter \(kind prosumer, status replaced\)/,
+      ],
+    ];
+    for (const [id, args, message] of refusals) {
+      const err = await failure(id, { certificates: certs.target, ...args });
+      expect(err.message, id).to.match(message);
+      expect(err.message).to.not.include("\n");
+    }
+    expect(await blockNumber()).to.equal(before, "a refusal sends nothing");
+
+    const now = Number(await registry.currentPeriod());
+    const out = await run("dgmd:reconfirm", { meter: fresh, ...common() });
+    expect(out).to.match(
+      new RegExp(
+        `certificate of ${old} re-confirmed for its replacement ${fresh}: 3000 W, periods ${now}\\.\\.`,
+      ),
+    );
+    expect(await certs.authorizedCapacityAt(fresh, now)).to.equal(3000n);
+    const second = await listed(fresh);
+    expect(second.replaces).to.equal(old);
+    expect(second.certificates).to.have.length(1);
+    expect(second.certificates[0]).to.deep.include({
+      origin: "reconfirmed",
+      reconfirmedFrom: old,
+      certId: null,
+      state: "in force",
+    });
+    expect((await failure("dgmd:reconfirm", { meter: fresh, ...common() })).message).to.match(
+      /holds a certificate already \(dgmd:certificates --meter/,
+    );
+    expect((await ethers.provider.getBlockNumber()) - before).to.equal(
+      1,
+      "one transaction: the re-confirmation",
+    );
+  });
 });

@@ -1,4 +1,5 @@
 import hre from "hardhat";
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import type { GridShareError } from "../../lib/errors.js";
 
 /** What a task run in-process printed, and its error when it was refused. */
@@ -12,8 +13,15 @@ function isFailure(result: unknown): result is { success: false; error: GridShar
   return typeof result === "object" && result !== null && "success" in result && result.success === false;
 }
 
-/** Runs a task on the process-wide connection (the one tasks use), capturing what it prints. */
-export async function captureTask(id: string, args: Record<string, unknown>): Promise<TaskRun> {
+/**
+ * Runs a task capturing what it prints: on the process-wide connection (the one tasks use), or on another
+ * runtime environment's network (`on`).
+ */
+export async function captureTask(
+  id: string,
+  args: Record<string, unknown>,
+  on: HardhatRuntimeEnvironment = hre,
+): Promise<TaskRun> {
   const out: string[] = [];
   const err: string[] = [];
   const { log, error } = console;
@@ -21,7 +29,7 @@ export async function captureTask(id: string, args: Record<string, unknown>): Pr
   console.error = (...parts: unknown[]) => err.push(parts.join(" "));
   let result: unknown;
   try {
-    result = await hre.tasks.getTask(id).run(args);
+    result = await on.tasks.getTask(id).run(args);
   } finally {
     console.log = log;
     console.error = error;
@@ -34,8 +42,12 @@ export async function captureTask(id: string, args: Record<string, unknown>): Pr
  * Runs a task and returns what it printed; a refused task rejects with its error (the CLI prints it and
  * exits with code 1).
  */
-export async function runTask(id: string, args: Record<string, unknown>): Promise<string> {
-  const run = await captureTask(id, args);
+export async function runTask(
+  id: string,
+  args: Record<string, unknown>,
+  on: HardhatRuntimeEnvironment = hre,
+): Promise<string> {
+  const run = await captureTask(id, args, on);
   if (run.error !== undefined) throw run.error;
   return run.stdout;
 }

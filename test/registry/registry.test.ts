@@ -444,8 +444,46 @@ describe("ClusterRegistry", () => {
       expect(await f.registry.isReadingAllowed(meter.address, 1, p)).to.equal(false);
       // The old key's alarm, or a second replacement, is refused.
       await expect(f.registry.replaceMeter(meter.address, Wallet.createRandom().address, "WP-3"))
-        .to.be.revertedWithCustomError(f.registry, "MeterNotActive")
+        .to.be.revertedWithCustomError(f.registry, "MeterNotReplaceable")
         .withArgs(meter.address, MeterStatus.Replaced);
+    });
+
+    it("refuses to replace a healthy meter, or one it does not know", async () => {
+      const f = await deployRegistry();
+      const { meter } = await twoClusters(f);
+      await expect(f.registry.replaceMeter(meter.address, Wallet.createRandom().address, "WP-1"))
+        .to.be.revertedWithCustomError(f.registry, "MeterNotReplaceable")
+        .withArgs(meter.address, MeterStatus.Active);
+      const stranger = Wallet.createRandom().address;
+      await expect(f.registry.replaceMeter(stranger, Wallet.createRandom().address, "WP-1"))
+        .to.be.revertedWithCustomError(f.registry, "UnknownMeter")
+        .withArgs(stranger);
+      expect((await f.registry.meterInfo(meter.address)).status).to.equal(MeterStatus.Active);
+      expect(await f.registry.metersOf(1)).to.deep.equal([meter.address]);
+    });
+
+    it("replaces a retired (removed) meter: the new key takes its place in the cluster", async () => {
+      const f = await deployRegistry();
+      const { meter } = await twoClusters(f);
+      const other = Wallet.createRandom().address;
+      await f.registry.addMeter(1, other, MeterKind.Consumer);
+      await f.networkHelpers.time.increase(PERIOD_SECONDS);
+      await f.registry.removeMeter(meter.address);
+      const removedAt = (await f.registry.meterInfo(meter.address)).untilPeriod;
+      await f.networkHelpers.time.increase(PERIOD_SECONDS);
+      const fresh = Wallet.createRandom().address;
+      await expect(f.registry.replaceMeter(meter.address, fresh, "WP-9"))
+        .to.emit(f.registry, "MeterReplaced")
+        .withArgs(1, meter.address, fresh, "WP-9", removedAt);
+      const oldInfo = await f.registry.meterInfo(meter.address);
+      expect(oldInfo.status).to.equal(MeterStatus.Replaced);
+      expect(oldInfo.untilPeriod).to.equal(removedAt, "the retirement period stands");
+      expect(oldInfo.replacedBy).to.equal(fresh);
+      expect((await f.registry.meterInfo(fresh)).replaces).to.equal(meter.address);
+      expect((await f.registry.meterInfo(fresh)).kind).to.equal(MeterKind.Prosumer);
+      // The removed meter had left the list: the other meter stays, the new one joins, the count is 2.
+      expect([...(await f.registry.metersOf(1))].sort()).to.deep.equal([other, fresh].sort());
+      expect((await f.registry.clusterInfo(1)).meterCount).to.equal(2);
     });
   });
 });

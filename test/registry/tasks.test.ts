@@ -6,6 +6,7 @@ import type { ClusterRegistry } from "../../types/ethers-contracts/index.js";
 import { mondayOnOrBefore } from "../../lib/time.js";
 import { deployClusterRegistry } from "../../lab/fixtures/grid.js";
 import { InvalidArgumentError } from "../../lib/errors.js";
+import { formatTopology, readTopology } from "../../lib/registry/ops.js";
 
 describe("grid:* operator tasks", () => {
   let registry: ClusterRegistry;
@@ -106,17 +107,94 @@ describe("grid:* operator tasks", () => {
     expect(table).to.include(meters[0]);
   });
 
-  it("replaces a meter and reports what cannot be replaced", async () => {
-    const [meter] = await registry.metersOf(2);
+  it("replaces only a tampered or removed meter, and grid:show keeps the history", async () => {
+    const { ethers } = await hre.network.getOrCreate();
+    const [meter, other] = await registry.metersOf(2);
     const fresh = Wallet.createRandom().address;
-    await run("grid:meter:replace", { old: meter, new: fresh, permit: "WP-7", registry: address });
-    expect((await registry.meterInfo(fresh)).replaces).to.equal(meter);
-    const again = await run("grid:meter:replace", {
+    const refused = async (args: Record<string, unknown>) =>
+      run("grid:meter:replace", { permit: "WP-7", registry: address, ...args }).catch(
+        (e: Error) => e.message,
+      );
+    const before = await blockNumber();
+    expect(await refused({ old: meter, new: fresh })).to.match(
+      /cannot be replaced: it is active; only a tampered meter, or one removed as faulty, is replaced/,
+    );
+    expect(await refused({ old: Wallet.createRandom().address, new: fresh })).to.match(
+      /is not a meter of this registry/,
+    );
+    expect(await blockNumber()).to.equal(before, "a refusal sends nothing");
+
+    // The parent of cluster 2 raises the alarm; then the utility replaces the meter.
+    await (await registry.connect(await ethers.getSigner(nodes[1])).reportTamper(meter)).wait();
+    const out = await run("grid:meter:replace", {
       old: meter,
-      new: Wallet.createRandom().address,
-      permit: "WP-8",
+      new: fresh,
+      permit: "WP-7",
       registry: address,
-    }).catch((e: Error) => e.message);
-    expect(again).to.match(/cannot be replaced: it is replaced/);
+    });
+    expect(out).to.match(new RegExp(`meter ${meter} replaced by ${fresh} in cluster 2 from period \\d+`));
+    expect(out).to.include(`dgmd:reconfirm --meter ${fresh}`);
+    expect((await registry.meterInfo(fresh)).replaces).to.equal(meter);
+    expect(await refused({ old: meter, new: Wallet.createRandom().address })).to.match(
+      new RegExp(`cannot be replaced: it is replaced by ${fresh}`),
+    );
+
+    // A meter retired as faulty is replaced too, into its old place.
+    await (await registry.removeMeter(other)).wait();
+    const third = Wallet.createRandom().address;
+    await run("grid:meter:replace", { old: other, new: third, permit: "WP-8", registry: address });
+
+    const json = JSON.parse(await run("grid:show", { json: true, registry: address })) as {
+      clusters: {
+        meterCount: number;
+        meters: {
+          address: string;
+          status: string;
+          untilPeriod: number | null;
+          replaces: string | null;
+          replacedBy: string | null;
+        }[];
+      }[];
+    };
+    const period = Number(await registry.currentPeriod());
+    const c2 = json.clusters[1];
+    expect(c2.meterCount).to.equal(2);
+    const byAddress = new Map(c2.meters.map((m) => [m.address, m]));
+    expect(c2.meters).to.have.length(4, "the replaced and the removed meters stay in the history");
+    expect(byAddress.get(meter)).to.deep.include({
+      status: "replaced",
+      untilPeriod: period,
+      replacedBy: fresh,
+    });
+    expect(byAddress.get(fresh)).to.deep.include({ status: "active", untilPeriod: null, replaces: meter });
+    expect(byAddress.get(other)).to.deep.include({
+      status: "replaced",
+      untilPeriod: period,
+      replacedBy: third,
+    });
+    expect(byAddress.get(third)).to.deep.include({ status: "active", replaces: other });
+    const table = await run("grid:show", { json: false, registry: address });
+    const row = table.split("\n").find((l) => l.includes(meter));
+    expect(row).to.match(new RegExp(`replaced\\s+\\d+\\s+${period}\\s+replaced by ${fresh.slice(0, 8)}`));
+    expect(table.split("\n").find((l) => l.includes(fresh))).to.match(/active .* open\s+replaces 0x/);
+
+    // A meter retired and never replaced is known from the registry's MeterAdded events only.
+    await (await registry.removeMeter(third)).wait();
+    const full = await readTopology(registry);
+    expect(full.removedMetersShown).to.equal(true);
+    expect(full.clusters[1].meters.find((m) => m.address === third)).to.deep.include({ status: "removed" });
+    // A node that does not serve the events (a block-range limit): a replaced meter still shows through its
+    // current replacement, and the output says what it cannot show.
+    const noLogs = new Proxy(registry, {
+      get: (target, key) =>
+        key === "queryFilter"
+          ? () => Promise.reject(new Error("block range limit is 2500 blocks"))
+          : Reflect.get(target, key),
+    });
+    const partial = await readTopology(noLogs);
+    expect(partial.removedMetersShown).to.equal(false);
+    // The removed meter, and the one it had replaced, are known from the events alone.
+    expect(partial.clusters[1].meters.map((m) => m.address).sort()).to.deep.equal([meter, fresh].sort());
+    expect(formatTopology(partial)).to.match(/meters removed and never replaced are not shown/);
   });
 });
