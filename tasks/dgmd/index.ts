@@ -11,7 +11,7 @@ const keyFileOption = option(
 );
 const certIdOption = option("certId", "Certificate id (32-byte hex)");
 
-/** DGMD operations: capacity certificates, tolerance, weekly tariffs (SPEC 8, 9). */
+/** DGMD operations: capacity certificates, tolerance, weekly tariffs and curtailment rules (SPEC 8-11). */
 export const dgmdTasks: TaskDefinition[] = [
   task("dgmd:certify", "Encrypt an applicant's record, sign and submit a capacity certificate (DGMD)")
     .addOption(option("application", "Application JSON file"))
@@ -55,6 +55,16 @@ export const dgmdTasks: TaskDefinition[] = [
     .addOption(tariffsOption)
     .addOption(dgmdOption)
     .setAction(() => import("./forecast.js"))
+    .build(),
+  task(
+    "dgmd:curtailment",
+    "Show a week's curtailment rule, or announce one (--rule) for a future week and the weeks after (DGMD)",
+  )
+    .addOption(option("week", "Week (default: the current week to show, the next week to announce)"))
+    .addOption(option("rule", "capacity (the paper's rule, the default) or generation (binds to the load)"))
+    .addOption(tariffsOption)
+    .addOption(dgmdOption)
+    .setAction(() => import("./curtailment.js"))
     .build(),
   task("dgmd:tariffs", "Print the published weekly tariffs and the one in force")
     .addFlag(jsonFlag)

@@ -15,7 +15,7 @@ import { GridShareError } from "../../lib/errors.js";
 import { loadBuilding } from "../../lab/data/citylearn.js";
 import { deployClusterRegistry, mondayBefore } from "../../lab/fixtures/grid.js";
 import { PERIOD_SECONDS, PERIODS_PER_WEEK } from "../../lib/constants.js";
-import { MeterKind } from "../../lib/chain/schema.js";
+import { CurtailmentRule, MeterKind } from "../../lib/chain/schema.js";
 
 const WEEK_SECONDS = BigInt(PERIOD_SECONDS * PERIODS_PER_WEEK);
 const KEY = "ab".repeat(32);
@@ -218,9 +218,58 @@ describe("dgmd:* operator tasks", () => {
           }),
         /no complete week \(42 periods\) of history/,
       ],
+      [
+        () => failure("dgmd:curtailment", { week: "", rule: "binding", ...onTariffs() }),
+        /--rule: "binding" is not a curtailment rule: use capacity or generation/,
+      ],
+      [
+        () => failure("dgmd:curtailment", { week: "next", rule: "generation", ...onTariffs() }),
+        /--week: "next" is not a whole number/,
+      ],
+      [
+        () => failure("dgmd:curtailment", { week: "0", rule: "generation", ...onTariffs() }),
+        /--week: week 0 has started \(current week \d+\): its curtailment rule is frozen/,
+      ],
+      [
+        () =>
+          failure("dgmd:curtailment", {
+            week: "",
+            rule: "generation",
+            ...onTariffs(),
+            from: utility.address,
+          }),
+        /does not hold the DGMD role/,
+      ],
+      [
+        () => failure("dgmd:curtailment", { week: "", rule: "generation", ...onTariffs(), tariffs: "0x12" }),
+        /"0x12" is not an address/,
+      ],
     ];
     for (const [attempt, message] of cases) expect((await attempt()).message).to.match(message);
     expect(await blockNumber()).to.equal(before, "no transaction may be sent on a bad argument");
+  });
+
+  it("dgmd:curtailment shows the default rule, announces a future week's, and shows it in force", async () => {
+    const now = Number(await tariffs.currentWeek());
+    const shown = await run("dgmd:curtailment", { week: "", rule: "", ...onTariffs() });
+    expect(shown).to.include(`week ${now}: capacity (default, none announced)`);
+    expect(shown).to.include("no rule announced yet");
+    const before = await blockNumber();
+    const sent = await run("dgmd:curtailment", { week: "", rule: "generation", ...onTariffs() });
+    expect(await blockNumber()).to.equal(before + 1);
+    expect(sent).to.include(`announced week ${now + 1}: capacity -> generation`);
+    expect(sent).to.include(`week ${now + 1}: generation (announced for week ${now + 1})`);
+    expect(sent).to.match(new RegExp(`${now + 1}\\s+generation\\s+future \\(may change\\)`));
+    expect(await tariffs.curtailmentRuleOf(now + 1)).to.deep.equal([
+      CurtailmentRule.Generation,
+      BigInt(now + 1),
+      true,
+    ]);
+    // Two weeks on, the announcement is the one in force (and later weeks keep it).
+    await setTime(epoch + BigInt(now + 3) * WEEK_SECONDS + 10n);
+    const later = await run("dgmd:curtailment", { week: "", rule: "", ...onTariffs() });
+    expect(later).to.include(`week ${now + 3}: generation (announced for week ${now + 1})`);
+    expect(later).to.match(/in force/);
   });
 
   it("certifies from an application file, checks the record, then revokes", async () => {
