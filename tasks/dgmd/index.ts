@@ -50,7 +50,14 @@ export const dgmdTasks: TaskDefinition[] = [
     .addOption(option("load", "Forecast load, Wh (skips the forecaster)"))
     .addOption(option("generation", "Forecast generation, Wh"))
     .addOption(option("history", "JSON file of {period, loadWh, generationWh}"))
-    .addOption(contractOption("BatchLedger", "to read last week's accepted batches from"))
+    .addOption(contractOption("BatchLedger", "to read the last weeks' accepted batches from"))
+    .addOption(
+      option(
+        "site",
+        "JSON file {latitudeDeg, longitudeDeg, utcOffsetHours, pvTiltDeg?, pvAzimuthDeg?} (default: GRIDSHARE_SITE)",
+      ),
+    )
+    .addOption(option("weather", "JSON file {measured: [hour...], predicted: [hour...]} (needs the site)"))
     .addFlag({ name: "publish", description: "Publish the forecast (DGMD)" })
     .addOption(tariffsOption)
     .addOption(dgmdOption)
