@@ -14,6 +14,7 @@ import type {
 import { GridShareError } from "../../lib/errors.js";
 import { CITYLEARN_SITE, loadBuilding, loadWeatherRows, weatherAtOrigin } from "../../lab/data/citylearn.js";
 import { forecastGridWeek, type WeatherHour } from "../../lib/tariffs/forecast/index.js";
+import { parseForecastArgs } from "../../lib/tariffs/ops.js";
 import { deployClusterRegistry, mondayBefore } from "../../lab/fixtures/grid.js";
 import { PERIOD_SECONDS, PERIODS_PER_WEEK } from "../../lib/constants.js";
 import { CurtailmentRule, MeterKind } from "../../lib/chain/schema.js";
@@ -502,6 +503,16 @@ describe("dgmd:* operator tasks", () => {
     const shortOut = await plan({ site: siteFile, weather: short });
     expect(shortOut).to.include(`(daily-profile/pv-clearsky over ${span})`);
     expect(shortOut).to.match(/note: .*weather-short.json holds 10 days of measured weather .* needs 28/);
+
+    // A deployment names its site file once, in GRIDSHARE_SITE; --site wins over it.
+    expect(
+      parseForecastArgs(forecastArgs({ history: historyFile }), { GRIDSHARE_SITE: siteFile }).site,
+    ).to.deep.equal(SITE);
+    const other = writeJson("site-other.json", { ...SITE, latitudeDeg: 50 });
+    const explicit = parseForecastArgs(forecastArgs({ history: historyFile, site: other }), {
+      GRIDSHARE_SITE: siteFile,
+    });
+    expect(explicit.site?.latitudeDeg).to.equal(50);
 
     // Neither: the history-only choice for both, and how to give the site.
     const none = await plan({});
