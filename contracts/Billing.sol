@@ -129,6 +129,7 @@ contract Billing is IBilling {
         b.week = week;
         b.readings = uint32(proofs.length);
         (b.importRate, b.exportRate, b.tariffWeek, b.tariffFallback) = tariffs.tariffOf(week);
+        (b.curtailmentRule, , ) = tariffs.curtailmentRuleOf(week);
 
         uint256 cursor;
         for (uint256 i; i < GridConstants.PERIODS_PER_WEEK; ++i) {
@@ -158,9 +159,11 @@ contract Billing is IBilling {
         uint256 allowed =
             exportWh == 0
                 ? 0
-                : BillMath.allowedExportWh(
+                : BillMath.allowedExportWhUnder(
+                    b.curtailmentRule,
                     batch.psa,
-                    certificates.authorizedCapacityAt(b.meter, p.reading.period)
+                    certificates.authorizedCapacityAt(b.meter, p.reading.period),
+                    p.reading.generationWh
                 );
         BillMath.Line memory ln = BillMath.line(
             p.reading.importWh,

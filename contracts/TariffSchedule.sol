@@ -11,7 +11,8 @@ import {TariffRule} from "./libraries/TariffRule.sol";
 /// @notice SPEC 9: the DGMD publishes a whole-grid forecast `(week, forecastLoadWh, forecastGenerationWh)` before
 /// the week starts; the rates follow from it by {TariffRule} under the DGMD-set parameters in force at
 /// publication. A week can be republished until it starts; from then on it is frozen. Rates are micro-currency
-/// units per kWh (RATE_DECIMALS = 6).
+/// units per kWh (RATE_DECIMALS = 6). Beside the tariff, the DGMD announces the week's curtailment rule
+/// ({ITariffSchedule-CurtailmentRule}) the same way: before the week, frozen once it starts.
 contract TariffSchedule is ITariffSchedule, DgmdGated {
     /// @dev One published week: forecast and the rates derived from it (one storage slot).
     struct Tariff {
@@ -21,11 +22,20 @@ contract TariffSchedule is ITariffSchedule, DgmdGated {
         uint64 exportRate;
     }
 
+    /// @dev One announced week's curtailment rule (one slot).
+    struct RuleAnnouncement {
+        CurtailmentRule rule;
+        bool announced;
+    }
+
     TariffRule.Params private _params;
     mapping(uint32 week => Tariff) private _tariffs;
     /// @dev Published weeks, ascending, each once: the fallback lookup is a binary search.
     uint32[] private _publishedWeeks;
     mapping(uint32 week => bool) private _isPublished;
+    /// @dev Curtailment rule announcements: the weeks ascending (same lookup as tariffs) and each one's rule.
+    uint32[] private _ruleWeeks;
+    mapping(uint32 week => RuleAnnouncement) private _rules;
 
     /// @param registry_ The cluster registry (DGMD role, clock).
     /// @param params_ Initial rule parameters (see {TariffRule.Params}).
@@ -55,7 +65,7 @@ contract TariffSchedule is ITariffSchedule, DgmdGated {
         _tariffs[week] = Tariff(forecastLoadWh, forecastGenerationWh, importRate, exportRate);
         if (!republished) {
             _isPublished[week] = true;
-            _insertWeek(week);
+            _insertWeek(_publishedWeeks, week);
         }
         emit TariffPublished(
             week,
@@ -66,6 +76,34 @@ contract TariffSchedule is ITariffSchedule, DgmdGated {
             TariffRule.gapBps(forecastLoadWh, forecastGenerationWh),
             republished
         );
+    }
+
+    /// @notice Announce the curtailment rule of a future week; it applies to that week and every later one until
+    /// the next announcement. DGMD only; refused once the week has started (a started week's rule is frozen).
+    /// @param week The week (period / 42) from which `rule` applies; must be later than the current week.
+    /// @param rule The rule billing applies to the week's periods.
+    function setCurtailmentRule(uint32 week, CurtailmentRule rule) external onlyDgmd {
+        uint32 current = currentWeek();
+        if (week <= current) revert WeekAlreadyStarted(week, current);
+        bool reannounced = _rules[week].announced;
+        _rules[week] = RuleAnnouncement(rule, true);
+        if (!reannounced) _insertWeek(_ruleWeeks, week);
+        emit CurtailmentRuleSet(week, rule, reannounced);
+    }
+
+    /// @inheritdoc ITariffSchedule
+    function curtailmentRuleOf(
+        uint32 week
+    ) external view returns (CurtailmentRule rule, uint32 sourceWeek, bool announced) {
+        RuleAnnouncement memory own = _rules[week];
+        if (own.announced) return (own.rule, week, true);
+        (sourceWeek, announced) = _lastWeekUpTo(_ruleWeeks, week);
+        if (announced) rule = _rules[sourceWeek].rule;
+    }
+
+    /// @notice Every week a curtailment rule was announced for, ascending (for history tables).
+    function curtailmentRuleWeeks() external view returns (uint32[] memory) {
+        return _ruleWeeks;
     }
 
     /// @inheritdoc ITariffSchedule
@@ -118,9 +156,8 @@ contract TariffSchedule is ITariffSchedule, DgmdGated {
         );
     }
 
-    /// @dev Weeks are normally published in order (an append); an earlier future week shifts the tail.
-    function _insertWeek(uint32 week) private {
-        uint32[] storage list = _publishedWeeks;
+    /// @dev Weeks are normally announced in order (an append); an earlier future week shifts the tail.
+    function _insertWeek(uint32[] storage list, uint32 week) private {
         list.push(week);
         uint256 i = list.length - 1;
         while (i > 0 && list[i - 1] > week) {
@@ -133,8 +170,17 @@ contract TariffSchedule is ITariffSchedule, DgmdGated {
     /// @dev The last published week <= `week`.
     function _sourceWeek(uint32 week) private view returns (uint32) {
         if (_isPublished[week]) return week;
-        uint32[] storage list = _publishedWeeks;
-        // Binary search for the number of published weeks <= `week`.
+        (uint32 source, bool found) = _lastWeekUpTo(_publishedWeeks, week);
+        if (!found) revert NoTariff(week);
+        return source;
+    }
+
+    /// @dev The last week of the ascending `list` that is <= `week` (binary search); `found` false when none is.
+    function _lastWeekUpTo(
+        uint32[] storage list,
+        uint32 week
+    ) private view returns (uint32 last, bool found) {
+        // The number of listed weeks <= `week`.
         uint256 lo = 0;
         uint256 hi = list.length;
         while (lo < hi) {
@@ -142,7 +188,7 @@ contract TariffSchedule is ITariffSchedule, DgmdGated {
             if (list[mid] <= week) lo = mid + 1;
             else hi = mid;
         }
-        if (lo == 0) revert NoTariff(week);
-        return list[lo - 1];
+        if (lo == 0) return (0, false);
+        return (list[lo - 1], true);
     }
 }

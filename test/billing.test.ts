@@ -30,6 +30,7 @@ import { DEFAULT_TARIFF_PARAMS, tariffRates } from "../lib/tariffs/tariff.js";
 import { mondayOnOrBefore, periodStart } from "../lib/time.js";
 import { mes, psa } from "../lib/mes/mes.js";
 import {
+  allowedExportWhUnder,
   computeBill,
   checkComplete,
   BillRefusedError,
@@ -56,7 +57,7 @@ import { buildServer } from "../lib/gateway/server.js";
 import { buildClusterBatch } from "../lib/gateway/batching.js";
 import { runTask } from "./helpers/tasks.js";
 import { deployClusterRegistry } from "../lab/fixtures/grid.js";
-import { BatchStatus, MeterKind } from "../lib/chain/schema.js";
+import { BatchStatus, CurtailmentRule, MeterKind } from "../lib/chain/schema.js";
 
 /** Data week 9: Monday 3 - Sunday 9 October 2016, one of the weeks with the most curtailment (docs/mes.md). */
 const DATA_WEEK = 9;
@@ -71,6 +72,13 @@ const REVOKED_FROM = FIRST + 20;
 const W2_ACCEPTED = FIRST + PERIODS_PER_WEEK;
 const W2_DISPUTED = W2_ACCEPTED + 1;
 const W2_PENDING = W2_ACCEPTED + 2;
+/**
+ * Week 2 is billed under the generation rule (the DGMD announces it in week 0); cluster 3 (Buildings 9-12,
+ * data week 10) has all of it accepted, so it is billed under both rules: week 1 by capacity, week 2 by
+ * generation. Week 10 is one where the capacity rule cuts nothing in that cluster and the generation rule does.
+ */
+const GENERATION_WEEK = WEEK + 1;
+const BOTH_RULES_CLUSTER = 3;
 const CERT_VALID_SECONDS = 365n * 86_400n;
 
 interface ProofArg {
@@ -149,6 +157,7 @@ async function deployWeek() {
     }
   }
   await tariffs.publish(WEEK, forecastLoad, forecastGen);
+  await tariffs.setCurtailmentRule(GENERATION_WEEK, CurtailmentRule.Generation);
 
   // Voters of each cluster (parent first), as signers.
   const signerOf = new Map(grid.nodes.map((n) => [n.signer.address, n.signer]));
@@ -197,20 +206,29 @@ async function deployWeek() {
     }
     for (const [v, headers] of votes) await ledger.connect(signerOf.get(v)!).submitMany(headers);
   }
-  // Week 2, cluster 1 only: one accepted, one disputed (every voter computed another root), one pending batch.
+  // Week 2. Cluster 1: one accepted, one disputed (every voter computed another root), one pending batch.
+  // Cluster 3: every batch accepted (billed under the generation rule). The others: nothing submitted.
   const [parent1, ...neighbours1] = votersOf.get(1)!.map((v) => signerOf.get(v)!);
-  await warpTo(W2_ACCEPTED + 1);
-  const accepted2 = (await signPeriod(1, W2_ACCEPTED)).header;
-  await ledger.connect(parent1!).propose(accepted2);
-  for (const n of neighbours1) await ledger.connect(n).vote(accepted2);
-  await warpTo(W2_DISPUTED + 1);
-  const disputed = (await signPeriod(1, W2_DISPUTED)).header;
-  await ledger.connect(parent1!).propose(disputed);
-  for (const [i, n] of neighbours1.entries())
-    await ledger.connect(n).vote({ ...disputed, root: `0x${(i + 1).toString(16).padStart(16, "0")}` });
-  await ledger.finalize(1, W2_DISPUTED);
-  await warpTo(W2_PENDING + 1);
-  await ledger.connect(parent1!).propose((await signPeriod(1, W2_PENDING)).header);
+  const [parent3, ...neighbours3] = votersOf.get(BOTH_RULES_CLUSTER)!.map((v) => signerOf.get(v)!);
+  for (let p = W2_ACCEPTED; p < W2_ACCEPTED + PERIODS_PER_WEEK; p++) {
+    await warpTo(p + 1);
+    const header3 = (await signPeriod(BOTH_RULES_CLUSTER, p)).header;
+    await ledger.connect(parent3!).propose(header3);
+    for (const n of neighbours3) await ledger.connect(n).vote(header3);
+    if (p === W2_ACCEPTED) {
+      const accepted2 = (await signPeriod(1, W2_ACCEPTED)).header;
+      await ledger.connect(parent1!).propose(accepted2);
+      for (const n of neighbours1) await ledger.connect(n).vote(accepted2);
+    } else if (p === W2_DISPUTED) {
+      const disputed = (await signPeriod(1, W2_DISPUTED)).header;
+      await ledger.connect(parent1!).propose(disputed);
+      for (const [i, n] of neighbours1.entries())
+        await ledger.connect(n).vote({ ...disputed, root: `0x${(i + 1).toString(16).padStart(16, "0")}` });
+      await ledger.finalize(1, W2_DISPUTED);
+    } else if (p === W2_PENDING) {
+      await ledger.connect(parent1!).propose((await signPeriod(1, W2_PENDING)).header);
+    }
+  }
 
   const tariff = { ...tariffRates(DEFAULT_TARIFF_PARAMS, forecastLoad, forecastGen), sourceWeek: WEEK };
   /** The TS model of a meter's bill lines: PSA from the batch's totals, capacity from the certificate. */
@@ -224,6 +242,7 @@ async function deployWeek() {
         period: p,
         importWh: r.importWh,
         exportWh: r.exportWh,
+        generationWh: r.generationWh,
         psa: psa(h.totalLoadWh, h.totalGenerationWh),
         capacityW: revoked ? 0n : capacityOf(m),
       };
@@ -261,6 +280,21 @@ const tsTariff = (f: Fixture, isFallback = false) => ({
 });
 const expectedBill = (f: Fixture, m: string): Bill =>
   computeBill(m, WEEK, f.billReadings(m, WEEK_PERIODS), tsTariff(f));
+
+/** The BillSettled event's arguments for a bill settled by the utility. */
+const settledEvent = (f: Fixture, b: Bill) =>
+  [
+    b.meter,
+    b.week,
+    f.utility.address,
+    b.charge,
+    b.credit,
+    b.net,
+    b.creditedExportWh,
+    b.curtailedExportWh,
+    b.tariffWeek,
+    b.tariffFallback,
+  ] as const;
 
 /** Execution gas of a transaction: gas used minus the 21,000 base and the calldata's 4/16 gas per byte. */
 async function executionGas(receipt: TransactionReceipt): Promise<bigint> {
@@ -345,18 +379,7 @@ describe("Billing (SPEC 11) on a real week of Buildings 1-12 and the real contra
       const tx = f.billing.settle(m, WEEK, proofs);
       await expect(tx)
         .to.emit(f.billing, "BillSettled")
-        .withArgs(
-          m,
-          WEEK,
-          f.utility.address,
-          expected.charge,
-          expected.credit,
-          expected.net,
-          expected.creditedExportWh,
-          expected.curtailedExportWh,
-          WEEK,
-          false,
-        );
+        .withArgs(...settledEvent(f, expected));
       const s = await f.billing.settlementOf(m, WEEK);
       expect([s.charge, s.credit, s.readings, s.settled]).to.deep.equal([
         expected.charge,
@@ -382,6 +405,57 @@ describe("Billing (SPEC 11) on a real week of Buildings 1-12 and the real contra
       tsTariff(f),
     );
     expect(expectedBill(f, f.revokedMeter).credit).to.be.lessThan(unrevoked.credit);
+  });
+
+  it("bills a cluster under both curtailment rules: week 1 by capacity, week 2 by generation, which binds to the load", async () => {
+    const { Capacity, Generation } = CurtailmentRule;
+    expect(await f.tariffs.curtailmentRuleOf(WEEK)).to.deep.equal([Capacity, 0n, false]);
+    expect(await f.tariffs.curtailmentRuleOf(GENERATION_WEEK)).to.deep.equal([
+      Generation,
+      BigInt(GENERATION_WEEK),
+      true,
+    ]);
+    const cluster = f.meters.filter((m) => f.clusterOf.get(m) === BOTH_RULES_CLUSTER);
+    const w2 = Array.from({ length: PERIODS_PER_WEEK }, (_, i) => W2_ACCEPTED + i);
+    const byRule = { capacity: 0n, generation: 0n };
+    for (const m of cluster) {
+      // Week 1, capacity (the paper's rule), as settled on chain.
+      const first = billFromChain(await f.billing.quote(m, WEEK, f.proofsOf(m, WEEK_PERIODS)));
+      expect(first).to.deep.equal(expectedBill(f, m));
+      expect(first.curtailmentRule).to.equal(Capacity);
+      // Week 2, generation: quote and settlement equal the TS model under that rule.
+      const readings = f.billReadings(m, w2);
+      const expected = computeBill(m, GENERATION_WEEK, readings, tsTariff(f, true), 0, Generation);
+      const proofs = f.proofsOf(m, w2);
+      expect(billFromChain(await f.billing.quote(m, GENERATION_WEEK, proofs))).to.deep.equal(expected);
+      await expect(f.billing.settle(m, GENERATION_WEEK, proofs))
+        .to.emit(f.billing, "BillSettled")
+        .withArgs(...settledEvent(f, expected));
+      const q = await quoteBill(f.billing, { meter: m, week: GENERATION_WEEK, proofs });
+      expect([q.agrees, q.settled]).to.deep.equal([true, true]);
+      expect(formatBill(q)).to.contain("curtailment rule: generation");
+      byRule.generation += expected.curtailedExportWh;
+      byRule.capacity += computeBill(m, GENERATION_WEEK, readings, tsTariff(f, true)).curtailedExportWh;
+    }
+    // In every surplus period of week 2 the cluster's allowed supply is its load, short by rounding only;
+    // the capacity rule allows more than the load in each of them.
+    let surplus = 0;
+    for (const p of w2) {
+      const h = f.batches.get(`${BOTH_RULES_CLUSTER}:${p}`)!.header;
+      if (h.totalGenerationWh <= h.totalLoadWh) continue;
+      surplus++;
+      const allowed = (rule: bigint) =>
+        cluster
+          .map((m) => f.billReadings(m, [p])[0]!)
+          .reduce((sum, r) => sum + allowedExportWhUnder(rule, r.psa, r.capacityW, r.generationWh), 0n);
+      const supply = allowed(Generation);
+      expect(supply <= h.totalLoadWh && h.totalLoadWh - supply <= BigInt(cluster.length)).to.equal(true);
+      expect(allowed(Capacity) > h.totalLoadWh).to.equal(true);
+    }
+    expect(surplus).to.be.greaterThan(0);
+    // This week the capacity rule would have cut nothing in the cluster; the binding rule cuts export.
+    expect(byRule).to.deep.include({ capacity: 0n });
+    expect(byRule.generation).to.be.greaterThan(0n);
   });
 
   it("gas: settle of one meter-week with 42 real proofs, and per reading", async () => {
@@ -496,7 +570,14 @@ describe("Billing (SPEC 11) on a real week of Buildings 1-12 and the real contra
       // 84 accepted (billed), 85 disputed (not billed, not required), 86 pending and 87..125 never submitted.
       const undecided = PERIODS_PER_WEEK - 2;
       expect(quoted).to.deep.equal(
-        computeBill(m, WEEK + 1, f.billReadings(m, [W2_ACCEPTED]), tsTariff(f, true), undecided),
+        computeBill(
+          m,
+          WEEK + 1,
+          f.billReadings(m, [W2_ACCEPTED]),
+          tsTariff(f, true),
+          undecided,
+          CurtailmentRule.Generation,
+        ),
       );
       expect([quoted.tariffWeek, quoted.tariffFallback]).to.deep.equal([WEEK, true]);
       await expect(f.billing.settle(m, WEEK + 1, proofs))
@@ -534,7 +615,17 @@ describe("Billing (SPEC 11) on a real week of Buildings 1-12 and the real contra
     const b = computeBill(
       meter,
       0,
-      [{ meter, period: 0, importWh: 0n, exportWh: 1_000n, psa: FIXED_ONE, capacityW: 4_000n }],
+      [
+        {
+          meter,
+          period: 0,
+          importWh: 0n,
+          exportWh: 1_000n,
+          generationWh: 1_000n,
+          psa: FIXED_ONE,
+          capacityW: 4_000n,
+        },
+      ],
       { importRate: 250_000n, exportRate: 80_000n, sourceWeek: 0, isFallback: false },
     );
     expect([b.charge, b.credit, b.net]).to.deep.equal([0n, 80_000_000n, -80_000_000n]);

@@ -598,7 +598,7 @@ describe("forecast", () => {
       const profiles = [1, 2, 3, 4].map((b) => loadBuilding(b));
       const loadHistory = aggregateSeries(profiles, "loadWh", 20 * HORIZON);
       const generationHistory = aggregateSeries(profiles, "generationWh", 20 * HORIZON);
-      // History only (what lib/tariffs/forecaster.ts passes): the history-only choices, and notes saying so.
+      // History only (dgmd:forecast without a site): the history-only choices, and notes saying so.
       const f = forecastGridWeek({ loadHistory, generationHistory });
       expect(f.loadMethod).to.equal(HISTORY_ONLY_LOAD_METHOD);
       expect(f.generationMethod).to.equal(HISTORY_ONLY_GENERATION_METHOD);

@@ -12,11 +12,19 @@ import {
   psa,
   MAX_UINT256,
 } from "../lib/mes/mes.js";
-import { allowedExportWh } from "../lib/billing/billing.js";
+import { allowedExportWh, allowedExportWhUnder } from "../lib/billing/billing.js";
+import { CurtailmentRule, UnknownEnumValueError } from "../lib/chain/schema.js";
 import { SplitMix64 } from "../lab/prng.js";
-import { analyseCluster } from "../lab/analysis/mes-analysis.js";
+import { allowedToLoad, analyseCluster } from "../lab/analysis/mes-analysis.js";
 import { loadBuilding } from "../lab/data/citylearn.js";
-import { buildBillingVectors, buildMesVectors, edgeLoads, EDGE_CAPACITIES, MAX64 } from "./vectors/build.js";
+import {
+  buildBillingVectors,
+  buildCurtailmentVectors,
+  buildMesVectors,
+  edgeLoads,
+  EDGE_CAPACITIES,
+  MAX64,
+} from "./vectors/build.js";
 
 const CASES = 10_000;
 const BATCH = 1_000;
@@ -57,11 +65,25 @@ describe("MES (SPEC 10): TS model", () => {
     expect(() => mes(-1n, 1n)).to.throw(MesDomainError);
   });
 
+  it("caps a period's paid export by the week's curtailment rule", () => {
+    const half = FIXED_ONE / 2n;
+    const [capacity, generation] = [CurtailmentRule.Capacity, CurtailmentRule.Generation];
+    // Capacity (SPEC 10): MES x 4 h whatever the home produced; generation: PSA x what it produced.
+    expect(allowedExportWhUnder(capacity, half, 4_000n, 3_001n)).to.equal(8_000n);
+    expect(allowedExportWhUnder(generation, half, 4_000n, 3_001n)).to.equal(1_500n);
+    expect(allowedExportWhUnder(capacity, half, 4_000n, 0n)).to.equal(allowedExportWh(half, 4_000n));
+    // Not authorized (no certified capacity): nothing is paid under either rule.
+    expect(allowedExportWhUnder(generation, FIXED_ONE, 0n, 3_000n)).to.equal(0n);
+    expect(allowedExportWhUnder(capacity, FIXED_ONE, 0n, 3_000n)).to.equal(0n);
+    expect(() => allowedExportWhUnder(2n, FIXED_ONE, 4_000n, 1n)).to.throw(UnknownEnumValueError);
+  });
+
   it("committed vectors are exactly what the TS model generates (regenerate: npx tsx scripts/mes-vectors.ts)", () => {
     const file = (name: string) =>
       JSON.parse(readFileSync(new URL(`./vectors/${name}`, import.meta.url), "utf8"));
     expect(file("mes.json")).to.deep.equal(buildMesVectors());
     expect(file("billing.json")).to.deep.equal(buildBillingVectors());
+    expect(file("curtailment.json")).to.deep.equal(buildCurtailmentVectors());
   });
 });
 
@@ -133,6 +155,13 @@ describe("MES (SPEC 10): TS and Solidity agree on 10,000 seeded cases", () => {
 });
 
 describe("MES analysis on the real homes (docs/mes.md)", () => {
+  const CLUSTERS = [
+    [1, 2, 3, 4],
+    [5, 6, 7, 8],
+    [9, 10, 11, 12],
+  ];
+  const analyses = () => CLUSTERS.map((bs) => analyseCluster(bs.map((b) => loadBuilding(b))));
+
   it("counts curtailing periods and curtailed export consistently for cluster 1-4", () => {
     const profiles = [1, 2, 3, 4].map((b) => loadBuilding(b));
     const a = analyseCluster(profiles);
@@ -144,8 +173,36 @@ describe("MES analysis on the real homes (docs/mes.md)", () => {
     }
     expect(a.curtailingPeriods).to.equal(surplus);
     expect(a.curtailingPeriods).to.be.greaterThan(0);
-    expect(a.curtailedExportWh > 0n && a.curtailedExportWh < a.exportWh).to.equal(true);
-    expect(a.periodsWithCurtailedExport).to.be.at.most(a.curtailingPeriods);
+    for (const r of Object.values(a.rules)) {
+      expect(r.curtailedExportWh > 0n && r.curtailedExportWh < a.exportWh).to.equal(true);
+      expect(r.periodsWithCurtailedExport).to.be.at.most(a.curtailingPeriods);
+      // What a rule does not cut, it pays: per home, credited + curtailed is the export.
+      const credited = r.creditedExportWh.reduce((x, y) => x + y, 0n);
+      expect(credited + r.curtailedExportWh).to.equal(a.exportWh);
+    }
+    expect(a.exportByHomeWh.reduce((x, y) => x + y, 0n)).to.equal(a.exportWh);
     expect(a.minPsa < FIXED_ONE).to.equal(true);
+  });
+
+  it("the capacity rule (SPEC 10) allows more than the load in every curtailing period of Buildings 1-12", () => {
+    for (const a of analyses()) {
+      expect(a.rules.capacity.allowedAboveLoadPeriods).to.equal(a.curtailingPeriods);
+      expect(allowedToLoad(a, "capacity")).to.be.greaterThan(1.5);
+    }
+  });
+
+  it("the generation rule binds: in every curtailing period the allowed supply is the load, short by rounding only", () => {
+    for (const a of analyses()) {
+      const g = a.rules.generation;
+      expect(a.curtailingPeriods).to.be.greaterThan(0);
+      expect(g.allowedAboveLoadPeriods).to.equal(0);
+      // PSA and each prosumer's share are rounded down: at most 1 Wh per home short of the load.
+      expect(g.maxShortfallWh <= BigInt(a.buildings.length)).to.equal(true);
+      expect(allowedToLoad(a, "generation").toFixed(2)).to.equal("1.00");
+      expect(g.minAllowedToLoad).to.be.at.most(1);
+      expect(g.maxAllowedToLoad).to.be.at.most(1);
+      // Binding means cutting more than the capacity rule did.
+      expect(g.curtailedExportWh > a.rules.capacity.curtailedExportWh).to.equal(true);
+    }
   });
 });

@@ -6,6 +6,7 @@ import type { ClusterRegistry, TariffRuleHarness, TariffSchedule } from "../type
 import { mondayOnOrBefore } from "../lib/time.js";
 import { deployClusterRegistry } from "../lab/fixtures/grid.js";
 import { PERIOD_SECONDS, PERIODS_PER_WEEK } from "../lib/constants.js";
+import { CurtailmentRule } from "../lib/chain/schema.js";
 import {
   DEFAULT_TARIFF_PARAMS,
   tariffRates,
@@ -263,6 +264,61 @@ describe("TariffSchedule", () => {
     await expect(f.schedule.tariffOf(c + 1n)).to.be.revertedWithCustomError(f.schedule, "NoTariff");
     expect(await f.schedule.tariffOf(c + 3n)).to.deep.equal([375_000n, 125_000n, c + 2n, true]);
     expect(await f.schedule.tariffOf(c + 9n)).to.deep.equal([225_000n, 75_000n, c + 4n, true]);
+  });
+
+  it("curtailment rule: capacity by default; the DGMD announces a future week's, which holds until the next", async () => {
+    const f = await deploySchedule();
+    const c = await f.schedule.currentWeek();
+    const { Capacity, Generation } = CurtailmentRule;
+    expect(await f.schedule.curtailmentRuleOf(c)).to.deep.equal([Capacity, 0n, false]);
+    await expect(f.schedule.connect(f.outsider).setCurtailmentRule(c + 2n, Generation))
+      .to.be.revertedWithCustomError(f.schedule, "NotDgmd")
+      .withArgs(f.outsider.address);
+    // Out of order: c+5 back to capacity first, then generation from c+2.
+    await expect(f.schedule.connect(f.dgmd).setCurtailmentRule(c + 5n, Capacity))
+      .to.emit(f.schedule, "CurtailmentRuleSet")
+      .withArgs(c + 5n, Capacity, false);
+    await f.schedule.connect(f.dgmd).setCurtailmentRule(c + 2n, Generation);
+    expect(await f.schedule.curtailmentRuleWeeks()).to.deep.equal([c + 2n, c + 5n]);
+    expect(await f.schedule.curtailmentRuleOf(c + 1n)).to.deep.equal([Capacity, 0n, false]);
+    expect(await f.schedule.curtailmentRuleOf(c + 2n)).to.deep.equal([Generation, c + 2n, true]);
+    expect(await f.schedule.curtailmentRuleOf(c + 4n)).to.deep.equal([Generation, c + 2n, true]);
+    expect(await f.schedule.curtailmentRuleOf(c + 9n)).to.deep.equal([Capacity, c + 5n, true]);
+    // The rule is independent of the tariff: no tariff was published, and none is needed.
+    await expect(f.schedule.tariffOf(c + 2n)).to.be.revertedWithCustomError(f.schedule, "NoTariff");
+  });
+
+  it("curtailment rule: refused for the current and past weeks, frozen once the week starts", async () => {
+    const f = await deploySchedule();
+    await f.networkHelpers.time.increaseTo(f.epoch + 3n * WEEK_SECONDS + 1n);
+    const current = await f.schedule.currentWeek();
+    const { Capacity, Generation } = CurtailmentRule;
+    for (const week of [current, current - 1n])
+      await expect(f.schedule.connect(f.dgmd).setCurtailmentRule(week, Generation))
+        .to.be.revertedWithCustomError(f.schedule, "WeekAlreadyStarted")
+        .withArgs(week, current);
+    const next = current + 1n;
+    await f.schedule.connect(f.dgmd).setCurtailmentRule(next, Capacity);
+    // Re-announcing before the start replaces it, flagged.
+    await expect(f.schedule.connect(f.dgmd).setCurtailmentRule(next, Generation))
+      .to.emit(f.schedule, "CurtailmentRuleSet")
+      .withArgs(next, Generation, true);
+    expect(await f.schedule.curtailmentRuleWeeks()).to.deep.equal([next]);
+    await f.networkHelpers.time.increaseTo(f.epoch + next * WEEK_SECONDS);
+    await expect(f.schedule.connect(f.dgmd).setCurtailmentRule(next, Capacity))
+      .to.be.revertedWithCustomError(f.schedule, "WeekAlreadyStarted")
+      .withArgs(next, next);
+    expect(await f.schedule.curtailmentRuleOf(next)).to.deep.equal([Generation, next, true]);
+    // A rule value the enum lacks does not decode (the same call with a valid one goes through).
+    const call = (rule: string) =>
+      f.dgmd.sendTransaction({
+        to: f.schedule.target,
+        data:
+          f.schedule.interface.encodeFunctionData("setCurtailmentRule", [next + 1n, 0n]).slice(0, -1) + rule,
+      });
+    await expect(call("2")).to.be.revert(f.ethers);
+    await (await call("1")).wait();
+    expect((await f.schedule.curtailmentRuleOf(next + 1n))[0]).to.equal(Generation);
   });
 
   it("lets the DGMD change parameters for later publications only, refusing invalid ones", async () => {

@@ -22,7 +22,7 @@ interface IBilling is IGridShareErrors {
         int256 net;
         uint256 importWh;
         uint256 exportWh;
-        /// Export paid for: per period min(exportWh, MES x 4h).
+        /// Export paid for: per period min(exportWh, the share allowed by the week's curtailment rule).
         uint256 creditedExportWh;
         /// Export beyond the share: curtailed and unpaid.
         uint256 curtailedExportWh;
@@ -34,6 +34,8 @@ interface IBilling is IGridShareErrors {
         /// The published week whose tariff applied (differs from `week` when the schedule fell back).
         uint32 tariffWeek;
         bool tariffFallback;
+        /// The week's curtailment rule (TariffSchedule): how the paid export of each period is capped.
+        ITariffSchedule.CurtailmentRule curtailmentRule;
     }
 
     /// @notice What is kept of a settled bill (one slot).

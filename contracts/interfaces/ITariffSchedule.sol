@@ -4,9 +4,19 @@ pragma solidity ^0.8.28;
 import {IGridShareErrors} from "./IGridShareErrors.sol";
 
 /// @title ITariffSchedule
-/// @notice What billing reads from the DGMD's weekly tariffs (SPEC 9), and the events and errors of the schedule.
-/// Rates are micro-currency units per kWh.
+/// @notice What billing reads from the DGMD's weekly tariffs (SPEC 9) and curtailment rules, and the events and
+/// errors of the schedule. Rates are micro-currency units per kWh.
 interface ITariffSchedule is IGridShareErrors {
+    /// @notice How the export paid in a period is capped (SPEC 10, 11); the DGMD chooses per week.
+    /// `Capacity` (the paper's rule, the default): `MES_i * 4 h` with `MES_i = PSA * capacity_i`; shares follow
+    /// nameplate, so in a surplus they allow more than the cluster's load.
+    /// `Generation`: `PSA * generationWh_i` of the meter's proven reading; the shares sum to `PSA * G <= L`,
+    /// so the cluster's allowed supply equals its load (rounded down).
+    enum CurtailmentRule {
+        Capacity,
+        Generation
+    }
+
     /// @notice The DGMD set the rule parameters for weeks published from now on.
     event TariffParamsSet(
         uint64 baseImportRate,
@@ -26,7 +36,11 @@ interface ITariffSchedule is IGridShareErrors {
         bool republished
     );
 
-    /// @dev The week has started (or is past): its tariff is frozen.
+    /// @notice The DGMD announced the curtailment rule of `week` and the weeks after it, until the next announcement
+    /// (or re-announced it before the week started).
+    event CurtailmentRuleSet(uint32 indexed week, CurtailmentRule rule, bool reannounced);
+
+    /// @dev The week has started (or is past): its tariff and curtailment rule are frozen.
     error WeekAlreadyStarted(uint32 week, uint32 currentWeek);
     /// @dev No tariff was published for `week` nor any week before it.
     error NoTariff(uint32 week);
@@ -40,4 +54,13 @@ interface ITariffSchedule is IGridShareErrors {
     function tariffOf(
         uint32 week
     ) external view returns (uint64 importRate, uint64 exportRate, uint32 sourceWeek, bool isFallback);
+
+    /// @notice The curtailment rule in force for `week`: the one announced for the latest week up to `week`, or
+    /// `Capacity` when none was (the paper's rule is the default).
+    /// @return rule The rule billing applies to the week's periods.
+    /// @return sourceWeek The week whose announcement applies (0 when none).
+    /// @return announced Whether any announcement applies (false: the default).
+    function curtailmentRuleOf(
+        uint32 week
+    ) external view returns (CurtailmentRule rule, uint32 sourceWeek, bool announced);
 }

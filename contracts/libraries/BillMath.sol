@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {GridConstants} from "./GridConstants.sol";
+import {ITariffSchedule} from "../interfaces/ITariffSchedule.sol";
 
 /// @title BillMath
 /// @notice SPEC 11 per-period bill lines. Amounts are nano-currency units: Wh x micro-units/kWh, exact
@@ -29,6 +30,23 @@ library BillMath {
     /// over the period's hours. Rounded down, so it never exceeds capacity * 4h.
     function allowedExportWh(uint256 psa, uint256 capacityW) internal pure returns (uint256) {
         return Math.mulDiv(psa, capacityW * PERIOD_HOURS, GridConstants.FIXED_ONE, Math.Rounding.Floor);
+    }
+
+    /// @dev The export (Wh) a prosumer is paid for in one period under the week's curtailment rule: 0 when it
+    /// is not authorized (no capacity); `Capacity`: {allowedExportWh}; `Generation`: floor(psa * generationWh /
+    /// 1e18), so a cluster's shares sum to at most PSA * G <= L, and (G below 1e18 Wh) short of L by at most
+    /// one Wh per prosumer: the rounding down.
+    function allowedExportWhUnder(
+        ITariffSchedule.CurtailmentRule rule,
+        uint256 psa,
+        uint256 capacityW,
+        uint256 generationWh
+    ) internal pure returns (uint256) {
+        if (capacityW == 0) return 0;
+        if (rule == ITariffSchedule.CurtailmentRule.Generation) {
+            return Math.mulDiv(psa, generationWh, GridConstants.FIXED_ONE, Math.Rounding.Floor);
+        }
+        return allowedExportWh(psa, capacityW);
     }
 
     /// @dev One period's line: import is charged in full; export is credited up to the allowed share.

@@ -145,6 +145,7 @@ export async function provenWeek(
     period: first,
     importWh: s.reading.importWh,
     exportWh: s.reading.exportWh,
+    generationWh: s.reading.generationWh,
     psa: psa(batch.header.totalLoadWh, batch.header.totalGenerationWh),
     capacityW,
   };
@@ -175,6 +176,7 @@ async function quoteOf(b: ProvenWeek["billings"][number], w: ProvenWeek): Promis
     exportRate: q.exportRate,
     tariffWeek: Number(q.tariffWeek),
     tariffFallback: q.tariffFallback,
+    curtailmentRule: q.curtailmentRule,
   };
 }
 

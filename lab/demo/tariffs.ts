@@ -23,6 +23,7 @@ export function forecastWeek(
     loadWh: f.loadWh,
     generationWh: f.generationWh,
     method: `${f.loadMethod}/${f.generationMethod}`,
+    notes: f.notes,
   };
 }
 

@@ -7,6 +7,7 @@ import { FIXED_ONE, PERIODS_PER_WEEK, PERIOD_SECONDS } from "../constants.js";
 import { GridShareError } from "../errors.js";
 import { mulDivFloor } from "../mes/mes.js";
 import { firstPeriodOfWeek } from "../time.js";
+import { CurtailmentRule } from "../chain/schema.js";
 
 const SECONDS_PER_HOUR = 3_600;
 /** A period lasts 4 hours: a share of MES watts allows MES x 4 Wh of paid export. */
@@ -15,6 +16,27 @@ export const PERIOD_HOURS = BigInt(PERIOD_SECONDS / SECONDS_PER_HOUR);
 /** Export (Wh) paid in one period: floor(psa x capacityW x 4 / 1e18). */
 export function allowedExportWh(psa: bigint, capacityW: bigint): bigint {
   return mulDivFloor(psa, capacityW * PERIOD_HOURS, FIXED_ONE);
+}
+
+/**
+ * Export (Wh) paid in one period under the week's curtailment rule: 0 for a prosumer without authorized
+ * capacity; `capacity`: `allowedExportWh`; `generation`: floor(psa x generationWh / 1e18), so a cluster's
+ * shares sum to at most PSA x G <= L. Twin of BillMath.allowedExportWhUnder.
+ */
+export function allowedExportWhUnder(
+  rule: bigint,
+  psa: bigint,
+  capacityW: bigint,
+  generationWh: bigint,
+): bigint {
+  const name = CurtailmentRule.nameOf(rule);
+  if (capacityW === 0n) return 0n;
+  switch (name) {
+    case "capacity":
+      return allowedExportWh(psa, capacityW);
+    case "generation":
+      return mulDivFloor(psa, generationWh, FIXED_ONE);
+  }
 }
 
 export interface BillLine {
@@ -41,6 +63,8 @@ export interface BillReading {
   readonly period: number;
   readonly importWh: bigint;
   readonly exportWh: bigint;
+  /** The meter's generation in the period (the `generation` rule's share is PSA of it). */
+  readonly generationWh: bigint;
   /** PSA of the reading's accepted batch (1e18 = 1.0). */
   readonly psa: bigint;
   /** Authorized capacity (W) of the meter in that period (0 when uncertified or deauthorized). */
@@ -71,6 +95,8 @@ export interface Bill {
   readonly exportRate: bigint;
   readonly tariffWeek: number;
   readonly tariffFallback: boolean;
+  /** The week's curtailment rule (a `CurtailmentRule` value). */
+  readonly curtailmentRule: bigint;
 }
 
 /** A meter-week's readings that the contract would refuse; `code` names the Billing.sol custom error. */
@@ -130,13 +156,14 @@ export function checkComplete(
   }
 }
 
-/** The bill of a meter-week from its (checked) readings and the week's tariff. */
+/** The bill of a meter-week from its (checked) readings, the week's tariff and its curtailment rule. */
 export function computeBill(
   meter: string,
   week: number,
   readings: readonly BillReading[],
   tariff: Tariff,
   undecidedPeriods = 0,
+  curtailmentRule: bigint = CurtailmentRule.Capacity,
 ): Bill {
   checkReadings(meter, week, readings);
   let charge = 0n,
@@ -146,7 +173,8 @@ export function computeBill(
     creditedExportWh = 0n;
   for (const r of readings) {
     // Billing.sol skips the capacity look-up when nothing was exported; the result is the same.
-    const allowed = r.exportWh === 0n ? 0n : allowedExportWh(r.psa, r.capacityW);
+    const allowed =
+      r.exportWh === 0n ? 0n : allowedExportWhUnder(curtailmentRule, r.psa, r.capacityW, r.generationWh);
     const l = billLine(r.importWh, r.exportWh, allowed, tariff.importRate, tariff.exportRate);
     charge += l.charge;
     credit += l.credit;
@@ -170,6 +198,7 @@ export function computeBill(
     exportRate: tariff.exportRate,
     tariffWeek: tariff.sourceWeek,
     tariffFallback: tariff.isFallback,
+    curtailmentRule,
   };
 }
 

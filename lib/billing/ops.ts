@@ -10,7 +10,7 @@ import type { IBilling } from "../../types/ethers-contracts/interfaces/IBilling.
 import { getAddress, isAddress, isHexString } from "ethers";
 import { GridShareError, InvalidArgumentError, InvalidFileError } from "../errors.js";
 import { parseAddress, parseHttpUrl, parseUint32, UINT32_MAX } from "../args.js";
-import { contractAt } from "../chain/schema.js";
+import { contractAt, CurtailmentRule } from "../chain/schema.js";
 import { computeBill, formatAmount, type Bill, type BillReading } from "./billing.js";
 import { renderTable } from "../format/table.js";
 import { PERIODS_PER_WEEK } from "../constants.js";
@@ -231,6 +231,7 @@ export function billFromChain(b: IBilling.BillStructOutput): Bill {
     exportRate: b.exportRate,
     tariffWeek: Number(b.tariffWeek),
     tariffFallback: b.tariffFallback,
+    curtailmentRule: b.curtailmentRule,
   };
 }
 
@@ -256,18 +257,21 @@ export async function quoteBill(billing: Billing, a: BillArgs): Promise<Quote> {
         period,
         importWh: BigInt(p.reading.importWh),
         exportWh: BigInt(p.reading.exportWh),
+        generationWh: BigInt(p.reading.generationWh),
         psa: batch.psa,
         capacityW: await certificates.authorizedCapacityAt(a.meter, period),
       };
     }),
   );
   const [importRate, exportRate, sourceWeek, isFallback] = await tariffs.tariffOf(a.week);
+  const [rule] = await tariffs.curtailmentRuleOf(a.week);
   const ts = computeBill(
     a.meter,
     a.week,
     readings,
     { importRate, exportRate, sourceWeek: Number(sourceWeek), isFallback },
     bill.undecidedPeriods,
+    rule,
   );
   const agrees = JSON.stringify(ts, big) === JSON.stringify(bill, big);
   const settled = (await billing.settlementOf(a.meter, a.week)).settled;
@@ -316,6 +320,7 @@ export function formatBill(q: Quote): string {
     t,
     `tariff of week ${b.tariffWeek}${b.tariffFallback ? " (fallback: none published for this week)" : ""}: ` +
       `import ${b.importRate}, export ${b.exportRate} micro-units/kWh`,
+    `curtailment rule: ${CurtailmentRule.nameOf(b.curtailmentRule)}`,
   ];
   if (b.undecidedPeriods > 0)
     lines.push(`provisional: ${b.undecidedPeriods} batch(es) of the week undecided`);

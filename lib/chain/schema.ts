@@ -96,6 +96,10 @@ export type RegisteredMeterKind = Exclude<MeterKindName, "none">;
 export const MeterStatus = chainEnum("IClusterRegistry.MeterStatus");
 export type MeterStatusName = EnumName<typeof MeterStatus>;
 
+/** How a period's paid export is capped (SPEC 10, 11): `capacity` (the paper's rule) or `generation`. */
+export const CurtailmentRule = chainEnum("ITariffSchedule.CurtailmentRule");
+export type CurtailmentRuleName = EnumName<typeof CurtailmentRule>;
+
 /** SPEC 6 batch header: IBatchLedger.BatchHeader's ABI components (`{ name, type }`), in order. */
 export const BATCH_HEADER = structs["IBatchLedger.BatchHeader"];
 

@@ -2,11 +2,21 @@
  * The seam between dgmd:forecast and the forecasting model (lib/tariffs/forecast/). The history is the whole grid's
  * accepted period totals; the model forecasts the week after the last complete week of history, which is
  * published for the target week (the DGMD publishes during the week before, when that week is not complete).
+ * With the site (and the weather) the model uses the site-aware defaults (`pv-clearsky` for generation,
+ * `load-temperature` for load); without them, the history-only choice, and the forecast's notes say so.
  */
-import { PERIODS_PER_WEEK } from "../constants.js";
+import { PERIOD_SECONDS, PERIODS_PER_WEEK } from "../constants.js";
 import { GridShareError, InvalidFileError } from "../errors.js";
-import { forecastGridWeek, HistoryTooShortError } from "./forecast/index.js";
+import {
+  forecastGridWeek,
+  HistoryTooShortError,
+  LOAD_TEMPERATURE_FIT_DAYS,
+  PROFILE_MIN_DAYS,
+  type ForecastInputs,
+  type ForecastSite,
+} from "./forecast/index.js";
 import { readJsonFile } from "../args.js";
+import { weatherAtOriginOf, type WeatherFeed } from "./site.js";
 
 /** Whole-grid totals of one 4-hour period. */
 export interface PeriodTotals {
@@ -22,19 +32,58 @@ export interface WeekForecast {
   readonly generationWh: bigint;
   /** How it was made (printed with the result). */
   readonly method: string;
+  /** Why a default method gave way to another (printed with the result; empty when none did). */
+  readonly notes: readonly string[];
+}
+
+/** What places the history in time and space for the site-aware methods; without a site they are not used. */
+export interface ForecastContext {
+  /** UTC second at which period 0 starts (the registry's epoch). */
+  readonly epochUtc: number;
+  readonly site?: ForecastSite;
+  /** Measured (and predicted) weather; `load-temperature` needs 28 days of it before the origin. */
+  readonly weather?: WeatherFeed;
 }
 
 export interface WeekForecaster {
-  forecast(history: readonly PeriodTotals[], week: number): WeekForecast;
+  forecast(history: readonly PeriodTotals[], week: number, context?: ForecastContext): WeekForecast;
+}
+
+const HOURS_PER_DAY = 24;
+
+/** The site-aware inputs of a forecast whose history starts at week `first` and ends before week `origin`. */
+function inputsOf(
+  context: ForecastContext | undefined,
+  first: number,
+  origin: number,
+): { inputs?: ForecastInputs; notes: string[] } {
+  if (context?.site === undefined) return { notes: [] };
+  const weekSeconds = PERIODS_PER_WEEK * PERIOD_SECONDS;
+  const historyStartUtc = context.epochUtc + first * weekSeconds;
+  const base = { historyStartUtc, site: context.site };
+  if (context.weather === undefined) return { inputs: base, notes: [] };
+  const weather = weatherAtOriginOf(context.weather, context.epochUtc + origin * weekSeconds);
+  const days = Math.floor(weather.observed.length / HOURS_PER_DAY);
+  const needed = Math.max(PROFILE_MIN_DAYS, LOAD_TEMPERATURE_FIT_DAYS);
+  // Too short a record is the same as none for the model that needs it: say so, and forecast without it.
+  if (days < needed)
+    return {
+      inputs: base,
+      notes: [
+        `${context.weather.source} holds ${days} days of measured weather before the origin; ` +
+          `load-temperature needs ${needed}: forecasting without the weather`,
+      ],
+    };
+  return { inputs: { ...base, weather }, notes: [] };
 }
 
 /**
- * The project's default model (lib/tariffs/forecast: ensemble for load, seasonal-naive for generation), over the
- * longest run of consecutive complete weeks that ends before `week`. With too little history for the
- * default model, it falls back to seasonal-naive and says so.
+ * The project's default models (lib/tariffs/forecast: `load-temperature` and `pv-clearsky` given the site and
+ * weather, else `daily-profile`), over the longest run of consecutive complete weeks that ends before `week`.
+ * With too little history for them, it falls back to seasonal-naive and says so.
  */
 export const modelForecaster: WeekForecaster = {
-  forecast(history, week) {
+  forecast(history, week, context) {
     const byPeriod = new Map(
       history.filter((h) => h.period < week * PERIODS_PER_WEEK).map((h) => [h.period, h]),
     );
@@ -58,13 +107,15 @@ export const modelForecaster: WeekForecaster = {
     const loadHistory = periods.map((p) => Number(p.loadWh));
     const generationHistory = periods.map((p) => Number(p.generationWh));
     const span = `weeks ${first}-${last}`;
+    const { inputs, notes } = inputsOf(context, first, last + 1);
     try {
-      const f = forecastGridWeek({ loadHistory, generationHistory });
+      const f = forecastGridWeek({ loadHistory, generationHistory, inputs });
       return {
         week,
         loadWh: f.loadWh,
         generationWh: f.generationWh,
         method: `${f.loadMethod}/${f.generationMethod} over ${span}`,
+        notes: [...notes, ...f.notes],
       };
     } catch (e) {
       if (!(e instanceof HistoryTooShortError)) throw e;
@@ -74,6 +125,7 @@ export const modelForecaster: WeekForecaster = {
         loadWh: f.loadWh,
         generationWh: f.generationWh,
         method: `seasonal-naive over ${span} (too short for the default model)`,
+        notes,
       };
     }
   },

@@ -11,6 +11,8 @@ import { PERIODS_PER_WEEK } from "../constants.js";
 import { renderTable } from "../format/table.js";
 import { requireDgmd } from "../registry/ops.js";
 import { modelForecaster, readHistoryFile, type PeriodTotals, type WeekForecast } from "./forecaster.js";
+import { readSiteFile, readWeatherFile, type WeatherFeed } from "./site.js";
+import type { ForecastSite } from "./forecast/index.js";
 import { formatRate, tariffRates, type TariffRates } from "./tariff.js";
 
 /** Where a forecast comes from: given totals, a history file, or the ledger's accepted batches. */
@@ -23,6 +25,10 @@ export interface ForecastRequest {
   /** The week to forecast; none: next week. */
   week?: number;
   source: ForecastSource;
+  /** Where the homes are: the site-aware methods need it; none: history-only methods, noted. */
+  site?: ForecastSite;
+  /** The weather feed (needs the site); none: no weather-driven method, noted. */
+  weather?: WeatherFeed;
   publish: boolean;
   tariffs: string;
 }
@@ -34,56 +40,104 @@ export interface ForecastArgs {
   generation: string;
   history: string;
   ledger: string;
+  site: string;
+  weather: string;
   publish: boolean;
   tariffs: string;
 }
 
-export function parseForecastArgs(args: ForecastArgs): ForecastRequest {
+/** The deployment's site file when `--site` is not given. */
+export const SITE_ENV = "GRIDSHARE_SITE";
+
+export function parseForecastArgs(args: ForecastArgs, env: NodeJS.ProcessEnv = process.env): ForecastRequest {
   if ((args.load === "") !== (args.generation === "")) {
     throw new InvalidArgumentError("load", "give both --load and --generation (Wh), or neither");
   }
-  let source: ForecastSource;
-  if (args.load !== "") {
-    const loadWh = parseWholeNumber("load", args.load);
-    source = { kind: "given", loadWh, generationWh: parseWholeNumber("generation", args.generation) };
-  } else if (args.history !== "") source = { kind: "history", history: readHistoryFile(args.history) };
-  else source = { kind: "ledger", ledger: args.ledger };
   const week = parseOptional(args.week, (v) => parseUint32("week", v));
-  return { week, source, publish: args.publish, tariffs: args.tariffs };
+  const common = { week, publish: args.publish, tariffs: args.tariffs };
+  if (args.load !== "") {
+    for (const option of ["site", "weather"] as const)
+      if (args[option] !== "")
+        throw new InvalidArgumentError(
+          option,
+          "nothing is forecast with --load and --generation: leave it out",
+        );
+    const loadWh = parseWholeNumber("load", args.load);
+    const generationWh = parseWholeNumber("generation", args.generation);
+    return { ...common, source: { kind: "given", loadWh, generationWh } };
+  }
+  const siteFile = args.site !== "" ? args.site : (env[SITE_ENV] ?? "");
+  if (args.weather !== "" && siteFile === "")
+    throw new InvalidArgumentError(
+      "weather",
+      `the weather is used with the site: give --site <file> (or ${SITE_ENV})`,
+    );
+  const source: ForecastSource =
+    args.history !== ""
+      ? { kind: "history", history: readHistoryFile(args.history) }
+      : { kind: "ledger", ledger: args.ledger };
+  return {
+    ...common,
+    source,
+    site: siteFile === "" ? undefined : readSiteFile(siteFile),
+    weather: args.weather === "" ? undefined : readWeatherFile(args.weather),
+  };
 }
 
-/** Whole-grid totals per period of `week` from the accepted batches (unaccepted cluster-periods count 0). */
-async function historyFromLedger(s: Session, ledgerOption: string, week: number): Promise<PeriodTotals[]> {
+/** Weeks of accepted batches read for a forecast: the site-aware defaults fit on the last 28 days. */
+export const LEDGER_HISTORY_WEEKS = 8;
+
+/**
+ * Whole-grid totals per period of the `weeks` weeks before `week` from the accepted batches (unaccepted
+ * cluster-periods count 0; a period without any accepted batch is left out).
+ */
+async function historyFromLedger(
+  s: Session,
+  ledgerOption: string,
+  week: number,
+  weeks = LEDGER_HISTORY_WEEKS,
+): Promise<PeriodTotals[]> {
   const { contract: ledger, registry } = await contractWithRegistry(s, "BatchLedger", ledgerOption);
-  const clusters = Number(await registry.clusterCount());
+  const clusters = Array.from({ length: Number(await registry.clusterCount()) }, (_, i) => i + 1);
   const out: PeriodTotals[] = [];
-  for (let p = week * PERIODS_PER_WEEK; p < (week + 1) * PERIODS_PER_WEEK; p++) {
-    let loadWh = 0n;
-    let generationWh = 0n;
-    let accepted = 0;
-    for (let c = 1; c <= clusters; c++) {
-      const b = await ledger.batchOf(c, p);
-      if (b.status === BatchStatus.Accepted) {
-        loadWh += b.totalLoadWh;
-        generationWh += b.totalGenerationWh;
-        accepted++;
-      }
-    }
-    // A period without any accepted batch is unknown, not zero: the forecaster then refuses the week.
-    if (accepted > 0) out.push({ period: p, loadWh, generationWh });
+  const from = Math.max(0, week - weeks) * PERIODS_PER_WEEK;
+  for (let p = from; p < week * PERIODS_PER_WEEK; p++) {
+    const batches = await Promise.all(clusters.map((c) => ledger.batchOf(c, p)));
+    const accepted = batches.filter((b) => b.status === BatchStatus.Accepted);
+    // A period without any accepted batch is unknown, not zero: the forecaster skips its week.
+    if (accepted.length > 0)
+      out.push({
+        period: p,
+        loadWh: accepted.reduce((sum, b) => sum + b.totalLoadWh, 0n),
+        generationWh: accepted.reduce((sum, b) => sum + b.totalGenerationWh, 0n),
+      });
   }
   return out;
 }
 
-async function forecastOf(s: Session, source: ForecastSource, week: number): Promise<WeekForecast> {
+/** Without the site, the forecast says how to give it. */
+const SITE_HINT = `give --site <file> (or ${SITE_ENV}) and --weather <file> for the site-aware methods`;
+
+async function forecastOf(
+  s: Session,
+  r: ForecastRequest,
+  week: number,
+  epochUtc: number,
+): Promise<WeekForecast> {
+  const context = { epochUtc, site: r.site, weather: r.weather };
+  const source = r.source;
+  let f: WeekForecast;
   switch (source.kind) {
     case "given":
-      return { week, loadWh: source.loadWh, generationWh: source.generationWh, method: "given" };
+      return { week, loadWh: source.loadWh, generationWh: source.generationWh, method: "given", notes: [] };
     case "history":
-      return modelForecaster.forecast(source.history, week);
+      f = modelForecaster.forecast(source.history, week, context);
+      break;
     case "ledger":
-      return modelForecaster.forecast(await historyFromLedger(s, source.ledger, week - 1), week);
+      f = modelForecaster.forecast(await historyFromLedger(s, source.ledger, week), week, context);
+      break;
   }
+  return f.notes.length > 0 && r.site === undefined ? { ...f, notes: [...f.notes, SITE_HINT] } : f;
 }
 
 /** The forecast's rates by lib/tariffs/tariff.ts; the contract must quote the same: the twins agree first. */
@@ -126,13 +180,15 @@ export async function planTariff(s: Session, r: ForecastRequest): Promise<Tariff
       `week ${week} has started (current week ${current}): its tariff is frozen`,
     );
   }
-  const forecast = await forecastOf(s, r.source, week);
+  const registry = await contractAt(s, "ClusterRegistry", await tariffs.registry());
+  const forecast = await forecastOf(s, r, week, Number(await registry.epoch()));
   return { forecast, rates: await twinRates(tariffs, forecast) };
 }
 
 export function formatTariffPlan({ forecast: f, rates }: TariffPlan): string {
   return (
     `week ${f.week} forecast (${f.method}): load ${f.loadWh} Wh, generation ${f.generationWh} Wh\n` +
+    f.notes.map((n) => `note: ${n}\n`).join("") +
     `gap ${(Number(rates.gapBps) / 100).toFixed(2)}%: import ${formatRate(rates.importRate)}/kWh, ` +
     `export ${formatRate(rates.exportRate)}/kWh`
   );

@@ -28,7 +28,7 @@ export const batchTasks: TaskDefinition[] = [
   )
     .addOption(option("period", "The one period to finalize"))
     .addFlag({ name: "due", description: "Every abandoned batch in the range" })
-    .addOption(fromOption("anyone may finalize"))
+    .addOption(fromOption("utility")) // anyone may finalize; the utility is the default sender
     .setAction(() => import("./finalize.js"))
     .build(),
 ];

@@ -11,7 +11,7 @@ const keyFileOption = option(
 );
 const certIdOption = option("certId", "Certificate id (32-byte hex)");
 
-/** DGMD operations: capacity certificates, tolerance, weekly tariffs (SPEC 8, 9). */
+/** DGMD operations: capacity certificates, tolerance, weekly tariffs and curtailment rules (SPEC 8-11). */
 export const dgmdTasks: TaskDefinition[] = [
   task("dgmd:certify", "Encrypt an applicant's record, sign and submit a capacity certificate (DGMD)")
     .addOption(option("application", "Application JSON file"))
@@ -62,11 +62,28 @@ export const dgmdTasks: TaskDefinition[] = [
     .addOption(option("load", "Forecast load, Wh (skips the forecaster)"))
     .addOption(option("generation", "Forecast generation, Wh"))
     .addOption(option("history", "JSON file of {period, loadWh, generationWh}"))
-    .addOption(contractOption("BatchLedger", "to read last week's accepted batches from"))
+    .addOption(contractOption("BatchLedger", "to read the last weeks' accepted batches from"))
+    .addOption(
+      option(
+        "site",
+        "JSON file {latitudeDeg, longitudeDeg, utcOffsetHours, pvTiltDeg?, pvAzimuthDeg?} (default: GRIDSHARE_SITE)",
+      ),
+    )
+    .addOption(option("weather", "JSON file {measured: [hour...], predicted: [hour...]} (needs the site)"))
     .addFlag({ name: "publish", description: "Publish the forecast (DGMD)" })
     .addOption(tariffsOption)
     .addOption(dgmdOption)
     .setAction(() => import("./forecast.js"))
+    .build(),
+  task(
+    "dgmd:curtailment",
+    "Show a week's curtailment rule, or announce one (--rule) for a future week and the weeks after (DGMD)",
+  )
+    .addOption(option("week", "Week (default: the current week to show, the next week to announce)"))
+    .addOption(option("rule", "capacity (the paper's rule, the default) or generation (binds to the load)"))
+    .addOption(tariffsOption)
+    .addOption(dgmdOption)
+    .setAction(() => import("./curtailment.js"))
     .build(),
   task("dgmd:tariffs", "Print the published weekly tariffs and the one in force")
     .addFlag(jsonFlag)

@@ -12,13 +12,24 @@ import type {
   TariffSchedule,
 } from "../../types/ethers-contracts/index.js";
 import { GridShareError } from "../../lib/errors.js";
-import { loadBuilding } from "../../lab/data/citylearn.js";
+import { CITYLEARN_SITE, loadBuilding, loadWeatherRows, weatherAtOrigin } from "../../lab/data/citylearn.js";
+import { forecastGridWeek, type WeatherHour } from "../../lib/tariffs/forecast/index.js";
+import { parseForecastArgs } from "../../lib/tariffs/ops.js";
 import { deployClusterRegistry, mondayBefore } from "../../lab/fixtures/grid.js";
 import { PERIOD_SECONDS, PERIODS_PER_WEEK } from "../../lib/constants.js";
-import { MeterKind } from "../../lib/chain/schema.js";
+import { CurtailmentRule, MeterKind } from "../../lib/chain/schema.js";
 
 const WEEK_SECONDS = BigInt(PERIOD_SECONDS * PERIODS_PER_WEEK);
 const KEY = "ab".repeat(32);
+/** The CityLearn homes' site, as a deployment's site file holds it. */
+const SITE = { ...CITYLEARN_SITE, pvTiltDeg: 20, pvAzimuthDeg: 0 };
+/** One hour of a weather file starting at UTC second `startUtc`. */
+const HOUR = (startUtc: number) => ({
+  startUtc,
+  temperatureC: 20,
+  directIrradianceWm2: 0,
+  diffuseIrradianceWm2: 0,
+});
 
 async function failure(id: string, args: Record<string, unknown>): Promise<Error> {
   const err = await run(id, args).then(
@@ -44,11 +55,55 @@ describe("dgmd:* operator tasks", () => {
   /** Options of the certificate tasks, and of the tariff tasks. */
   const common = () => ({ certificates: certs.target as string, from: dgmd.address });
   const onTariffs = () => ({ tariffs: tariffs.target as string, from: dgmd.address });
+  /** dgmd:forecast's options: none given but `given` (a dry run unless `publish`). */
+  const forecastArgs = (given: Record<string, unknown>) => ({
+    week: "",
+    load: "",
+    generation: "",
+    history: "",
+    ledger: "",
+    site: "",
+    weather: "",
+    publish: false,
+    ...onTariffs(),
+    ...given,
+  });
 
   function writeJson(name: string, value: unknown): string {
     const file = path.join(dir, name);
     writeFileSync(file, typeof value === "string" ? value : JSON.stringify(value));
     return file;
+  }
+
+  /** Buildings 1-4's data weeks 0..weeks-1 as the grid's history of the weeks before `target`. */
+  function realHistory(target: number, weeks: number) {
+    const homes = [1, 2, 3, 4].map((b) => loadBuilding(b));
+    const first = (target - weeks) * PERIODS_PER_WEEK;
+    return Array.from({ length: weeks * PERIODS_PER_WEEK }, (_, i) => ({
+      period: first + i,
+      loadWh: homes.reduce((sum, h) => sum + h.periods[i].loadWh, 0n).toString(),
+      generationWh: homes.reduce((sum, h) => sum + h.periods[i].generationWh, 0n).toString(),
+    }));
+  }
+
+  /**
+   * CityLearn's weather as a feed for the grid's clock: the measured hours of the `days` days before the start of
+   * week `target` (data hours up to that week), and the 24 h the file predicted from then on.
+   */
+  function realWeather(target: number, days: number, weeks: number) {
+    const originUtc = Number(epoch + BigInt(target) * WEEK_SECONDS);
+    const originHour = (weeks * Number(WEEK_SECONDS)) / 3600;
+    const known = weatherAtOrigin(loadWeatherRows(), originHour);
+    const timed = (hours: readonly WeatherHour[], firstUtc: number) =>
+      hours.map((h, i) => ({ startUtc: firstUtc + i * 3600, ...h }));
+    const observed = known.observed.slice(known.observed.length - days * 24);
+    return {
+      known: { observed, predicted: known.predicted },
+      file: {
+        measured: timed(observed, originUtc - observed.length * 3600),
+        predicted: timed(known.predicted, originUtc),
+      },
+    };
   }
 
   before(async () => {
@@ -152,75 +207,153 @@ describe("dgmd:* operator tasks", () => {
         /--bps: tolerance 999 bps is outside 1000..1500/,
       ],
       [() => failure("dgmd:tolerance", { bps: "12%", ...common() }), /--bps: "12%" is not a whole number/],
+      [() => failure("dgmd:forecast", forecastArgs({ load: "5" })), /both --load and --generation/],
       [
-        () =>
-          failure("dgmd:forecast", {
-            week: "",
-            load: "5",
-            generation: "",
-            history: "",
-            ledger: "",
-            publish: false,
-            ...onTariffs(),
-          }),
-        /both --load and --generation/,
-      ],
-      [
-        () =>
-          failure("dgmd:forecast", {
-            week: "",
-            load: "-5",
-            generation: "1",
-            history: "",
-            ledger: "",
-            publish: false,
-            ...onTariffs(),
-          }),
+        () => failure("dgmd:forecast", forecastArgs({ load: "-5", generation: "1" })),
         /--load: "-5" is not a whole number/,
       ],
       [
         () =>
-          failure("dgmd:forecast", {
-            week: "0",
-            load: "5",
-            generation: "1",
-            history: "",
-            ledger: "",
-            publish: true,
-            ...onTariffs(),
-          }),
+          failure("dgmd:forecast", forecastArgs({ week: "0", load: "5", generation: "1", publish: true })),
         /week 0 has started .*frozen/,
       ],
       [
-        () =>
-          failure("dgmd:forecast", {
-            week: "",
-            load: "",
-            generation: "",
-            history: writeJson("h.json", [{ period: 1 }]),
-            ledger: "",
-            publish: false,
-            ...onTariffs(),
-          }),
+        () => failure("dgmd:forecast", forecastArgs({ history: writeJson("h.json", [{ period: 1 }]) })),
         /entry 0: "loadWh" must be a whole number/,
       ],
       [
         // No accepted batch last week: the ledger history is unknown, not zero.
-        () =>
-          failure("dgmd:forecast", {
-            week: "",
-            load: "",
-            generation: "",
-            history: "",
-            ledger: ledgerAddress,
-            publish: true,
-            ...onTariffs(),
-          }),
+        () => failure("dgmd:forecast", forecastArgs({ ledger: ledgerAddress, publish: true })),
         /no complete week \(42 periods\) of history/,
+      ],
+      [
+        () => failure("dgmd:forecast", forecastArgs({ site: path.join(dir, "nosite.json") })),
+        /nosite.json: file not found/,
+      ],
+      [
+        () =>
+          failure("dgmd:forecast", forecastArgs({ site: writeJson("s1.json", { ...SITE, latitude: 34 }) })),
+        /s1.json: unknown key "latitude": the keys are latitudeDeg, longitudeDeg/,
+      ],
+      [
+        () =>
+          failure(
+            "dgmd:forecast",
+            forecastArgs({ site: writeJson("s2.json", { ...SITE, latitudeDeg: 100 }) }),
+          ),
+        /s2.json: forecast site: latitude 100 is not in -90..90/,
+      ],
+      [
+        () =>
+          failure(
+            "dgmd:forecast",
+            forecastArgs({ site: writeJson("s3.json", { latitudeDeg: 34, longitudeDeg: 1 }) }),
+          ),
+        /s3.json: "utcOffsetHours" must be a number, got undefined/,
+      ],
+      [
+        () => failure("dgmd:forecast", forecastArgs({ weather: writeJson("w0.json", { measured: [] }) })),
+        /--weather: the weather is used with the site: give --site <file>/,
+      ],
+      [
+        () =>
+          failure(
+            "dgmd:forecast",
+            forecastArgs({ load: "5", generation: "1", site: writeJson("s4.json", SITE) }),
+          ),
+        /--site: nothing is forecast with --load and --generation/,
+      ],
+      [
+        () =>
+          failure(
+            "dgmd:forecast",
+            forecastArgs({
+              site: writeJson("s5.json", SITE),
+              weather: writeJson("w1.json", { measured: [HOUR(0), HOUR(7200)] }),
+            }),
+          ),
+        /w1.json: measured\[1\] does not start one hour after measured\[0\]/,
+      ],
+      [
+        () =>
+          failure(
+            "dgmd:forecast",
+            forecastArgs({
+              site: writeJson("s6.json", SITE),
+              weather: writeJson("w2.json", { measured: [HOUR(60)] }),
+            }),
+          ),
+        /w2.json: measured\[0\].startUtc 60 is not the start of a UTC hour/,
+      ],
+      [
+        // The feed must reach the forecast's origin (the start of the week after the history).
+        () => {
+          const target = 30;
+          const { file } = realWeather(target, 28, 5);
+          return failure(
+            "dgmd:forecast",
+            forecastArgs({
+              week: String(target),
+              history: writeJson("h5.json", realHistory(target, 5)),
+              site: writeJson("s7.json", SITE),
+              weather: writeJson("w3.json", { measured: file.measured.slice(0, -1) }),
+            }),
+          );
+        },
+        /w3.json: the measured hours end at .*, before the forecast's origin/,
+      ],
+      [
+        () => failure("dgmd:curtailment", { week: "", rule: "binding", ...onTariffs() }),
+        /--rule: "binding" is not a curtailment rule: use capacity or generation/,
+      ],
+      [
+        () => failure("dgmd:curtailment", { week: "next", rule: "generation", ...onTariffs() }),
+        /--week: "next" is not a whole number/,
+      ],
+      [
+        () => failure("dgmd:curtailment", { week: "0", rule: "generation", ...onTariffs() }),
+        /--week: week 0 has started \(current week \d+\): its curtailment rule is frozen/,
+      ],
+      [
+        () =>
+          failure("dgmd:curtailment", {
+            week: "",
+            rule: "generation",
+            ...onTariffs(),
+            from: utility.address,
+          }),
+        /does not hold the DGMD role/,
+      ],
+      [
+        () => failure("dgmd:curtailment", { week: "", rule: "generation", ...onTariffs(), tariffs: "0x12" }),
+        /"0x12" is not an address/,
       ],
     ];
     for (const [attempt, message] of cases) expect((await attempt()).message).to.match(message);
     expect(await blockNumber()).to.equal(before, "no transaction may be sent on a bad argument");
+  });
+
+  it("dgmd:curtailment shows the default rule, announces a future week's, and shows it in force", async () => {
+    const now = Number(await tariffs.currentWeek());
+    const shown = await run("dgmd:curtailment", { week: "", rule: "", ...onTariffs() });
+    expect(shown).to.include(`week ${now}: capacity (default, none announced)`);
+    expect(shown).to.include("no rule announced yet");
+    const before = await blockNumber();
+    const sent = await run("dgmd:curtailment", { week: "", rule: "generation", ...onTariffs() });
+    expect(await blockNumber()).to.equal(before + 1);
+    expect(sent).to.include(`announced week ${now + 1}: capacity -> generation`);
+    expect(sent).to.include(`week ${now + 1}: generation (announced for week ${now + 1})`);
+    expect(sent).to.match(new RegExp(`${now + 1}\\s+generation\\s+future \\(may change\\)`));
+    expect(await tariffs.curtailmentRuleOf(now + 1)).to.deep.equal([
+      CurtailmentRule.Generation,
+      BigInt(now + 1),
+      true,
+    ]);
+    // Two weeks on, the announcement is the one in force (and later weeks keep it).
+    await setTime(epoch + BigInt(now + 3) * WEEK_SECONDS + 10n);
+    const later = await run("dgmd:curtailment", { week: "", rule: "", ...onTariffs() });
+    expect(later).to.include(`week ${now + 3}: generation (announced for week ${now + 1})`);
+    expect(later).to.match(/in force/);
   });
 
   it("certifies from an application file, checks the record, then revokes", async () => {
@@ -291,15 +424,7 @@ describe("dgmd:* operator tasks", () => {
     }
     const historyFile = writeJson("history.json", history);
     const before = await blockNumber();
-    const dry = await run("dgmd:forecast", {
-      week: "",
-      load: "",
-      generation: "",
-      history: historyFile,
-      ledger: "",
-      publish: false,
-      ...onTariffs(),
-    });
+    const dry = await run("dgmd:forecast", forecastArgs({ history: historyFile }));
     expect(dry).to.match(
       new RegExp(
         `week ${now + 1n} forecast \\(seasonal-naive over weeks ${lastWeek}-${lastWeek} \\(too short for the default model\\)\\)`,
@@ -308,29 +433,16 @@ describe("dgmd:* operator tasks", () => {
     expect(dry).to.match(/not published/);
     expect(await blockNumber()).to.equal(before);
 
-    const sent = await run("dgmd:forecast", {
-      week: "",
-      load: "",
-      generation: "",
-      history: historyFile,
-      ledger: "",
-      publish: true,
-      ...onTariffs(),
-    });
+    const sent = await run("dgmd:forecast", forecastArgs({ history: historyFile, publish: true }));
     expect(sent).to.match(new RegExp(`published week ${now + 1n}`));
     const [t, published] = await tariffs.publishedTariff(now + 1n);
     expect(published).to.equal(true);
     expect(t.forecastLoadWh).to.equal(BigInt(history.reduce((s, h) => s + BigInt(h.loadWh), 0n)));
 
-    await run("dgmd:forecast", {
-      week: String(now + 2n),
-      load: "3000000",
-      generation: "1000000",
-      history: "",
-      ledger: "",
-      publish: true,
-      ...onTariffs(),
-    });
+    await run(
+      "dgmd:forecast",
+      forecastArgs({ week: String(now + 2n), load: "3000000", generation: "1000000", publish: true }),
+    );
     // Move into week now+3: nothing published for it, week now+2's tariff applies, visibly.
     await setTime(epoch + (now + 3n) * WEEK_SECONDS + 10n);
     const table = await run("dgmd:tariffs", { json: false, ...onTariffs() });
@@ -442,5 +554,72 @@ describe("dgmd:* operator tasks", () => {
       1,
       "one transaction: the re-confirmation",
     );
+  });
+
+  it("forecasts with the site and the weather (the site-aware defaults), falling back with a note without them", async () => {
+    // Five weeks of Buildings 1-4 before a future target week; CityLearn's weather retimed to the grid's clock.
+    const target = Number(await tariffs.currentWeek()) + 10;
+    const history = realHistory(target, 5);
+    const historyFile = writeJson("h-site.json", history);
+    const siteFile = writeJson("site.json", SITE);
+    const { known, file } = realWeather(target, 35, 5);
+    const weatherFile = writeJson("weather.json", file);
+    const totals = (key: "loadWh" | "generationWh") => history.map((h) => Number(h[key]));
+    const inputs = {
+      historyStartUtc: Number(epoch + BigInt(target - 5) * WEEK_SECONDS),
+      site: CITYLEARN_SITE,
+    };
+    const expected = forecastGridWeek({
+      loadHistory: totals("loadWh"),
+      generationHistory: totals("generationWh"),
+      inputs: { ...inputs, weather: known },
+    });
+    const span = `weeks ${target - 5}-${target - 1}`;
+    const plan = (given: Record<string, unknown>) =>
+      run("dgmd:forecast", forecastArgs({ week: String(target), history: historyFile, ...given }));
+
+    const full = await plan({ site: siteFile, weather: weatherFile });
+    expect(full).to.include(
+      `week ${target} forecast (load-temperature/pv-clearsky over ${span}): load ${expected.loadWh} Wh, ` +
+        `generation ${expected.generationWh} Wh`,
+    );
+    expect(full).to.not.include("note:");
+
+    // The site without the weather: generation stays site-aware, load falls back, and says so.
+    const siteOnly = await plan({ site: siteFile });
+    const pv = forecastGridWeek({
+      loadHistory: totals("loadWh"),
+      generationHistory: totals("generationWh"),
+      inputs,
+    });
+    expect(siteOnly).to.include(`(daily-profile/pv-clearsky over ${span})`);
+    expect(siteOnly).to.include(`generation ${pv.generationWh} Wh`);
+    expect(siteOnly).to.include(
+      "note: load: load-temperature needs the weather known at the origin; used daily-profile",
+    );
+
+    // Too short a weather record is the same as none, noted.
+    const short = writeJson("weather-short.json", realWeather(target, 10, 5).file);
+    const shortOut = await plan({ site: siteFile, weather: short });
+    expect(shortOut).to.include(`(daily-profile/pv-clearsky over ${span})`);
+    expect(shortOut).to.match(/note: .*weather-short.json holds 10 days of measured weather .* needs 28/);
+
+    // A deployment names its site file once, in GRIDSHARE_SITE; --site wins over it.
+    expect(
+      parseForecastArgs(forecastArgs({ history: historyFile }), { GRIDSHARE_SITE: siteFile }).site,
+    ).to.deep.equal(SITE);
+    const other = writeJson("site-other.json", { ...SITE, latitudeDeg: 50 });
+    const explicit = parseForecastArgs(forecastArgs({ history: historyFile, site: other }), {
+      GRIDSHARE_SITE: siteFile,
+    });
+    expect(explicit.site?.latitudeDeg).to.equal(50);
+
+    // Neither: the history-only choice for both, and how to give the site.
+    const none = await plan({});
+    expect(none).to.include(`(daily-profile/daily-profile over ${span})`);
+    expect(none).to.include(
+      "note: generation: pv-clearsky needs the site and start time; used daily-profile",
+    );
+    expect(none).to.include("note: give --site <file> (or GRIDSHARE_SITE) and --weather <file>");
   });
 });

@@ -3,6 +3,8 @@ pragma solidity ^0.8.28;
 
 import {Base} from "./Base.t.sol";
 import {BillMath} from "../../contracts/libraries/BillMath.sol";
+import {MesMath} from "../../contracts/libraries/MesMath.sol";
+import {ITariffSchedule} from "../../contracts/interfaces/ITariffSchedule.sol";
 
 /// @dev SPEC 11 bill lines in Solidity against the shared vectors written by lib/billing/billing.ts.
 contract BillMathTest is Base {
@@ -43,6 +45,68 @@ contract BillMathTest is Base {
             assertEq(l.charge, v.charge[i], "charge");
             assertEq(l.credit, v.credit[i], "credit");
             assertTrue(BillMath.net(l.charge, l.credit) == v.net[i], "net");
+        }
+    }
+
+    /// @dev test/vectors/curtailment.json: the paid-export cap of a period under each rule.
+    struct CurtailmentVectors {
+        uint256[] rule;
+        uint256[] psa;
+        uint256[] capacityW;
+        uint256[] generationWh;
+        uint256[] allowedWh;
+    }
+
+    string private constant CURTAILMENT_TYPE =
+        "CurtailmentVectors(uint256[] rule,uint256[] psa,uint256[] capacityW,uint256[] generationWh,"
+        "uint256[] allowedWh)";
+
+    function testCurtailmentVectors() public view {
+        CurtailmentVectors memory v = abi.decode(
+            readVectors("test/vectors/curtailment.json", CURTAILMENT_TYPE),
+            (CurtailmentVectors)
+        );
+        assertTrue(v.rule.length >= 300, "at least 300 vectors");
+        for (uint256 i; i < v.rule.length; ++i) {
+            uint256 a = BillMath.allowedExportWhUnder(
+                ITariffSchedule.CurtailmentRule(v.rule[i]),
+                v.psa[i],
+                v.capacityW[i],
+                v.generationWh[i]
+            );
+            assertEq(a, v.allowedWh[i], "allowedWh");
+        }
+    }
+
+    /// @dev The generation rule binds a cluster of four authorized prosumers: in a surplus the shares sum to
+    /// the load, short by at most 1 Wh per prosumer (PSA and each share are rounded down); otherwise every
+    /// prosumer's share is its whole generation.
+    function testFuzzGenerationRuleBindsToLoad(
+        uint48 loadWh,
+        uint48 g0,
+        uint48 g1,
+        uint48 g2,
+        uint48 g3
+    ) public pure {
+        uint256[4] memory gen = [uint256(g0), g1, g2, g3];
+        uint256 total = gen[0] + gen[1] + gen[2] + gen[3];
+        uint256 psa = MesMath.psa(loadWh, total);
+        uint256 allowed;
+        for (uint256 i; i < gen.length; ++i) {
+            uint256 a = BillMath.allowedExportWhUnder(
+                ITariffSchedule.CurtailmentRule.Generation,
+                psa,
+                1,
+                gen[i]
+            );
+            assertLe(a, gen[i], "share <= generation");
+            allowed += a;
+        }
+        if (total > loadWh) {
+            assertLe(allowed, loadWh, "allowed supply <= load");
+            assertLe(loadWh - allowed, gen.length, "short of the load by rounding only");
+        } else {
+            assertEq(allowed, total, "no surplus: all generation allowed");
         }
     }
 

@@ -5,12 +5,14 @@
  */
 import { FIXED_ONE } from "../../lib/constants.js";
 import { decrementalFactor, mes, psa } from "../../lib/mes/mes.js";
-import { allowedExportWh, billLine } from "../../lib/billing/billing.js";
+import { allowedExportWh, allowedExportWhUnder, billLine } from "../../lib/billing/billing.js";
+import { CurtailmentRule } from "../../lib/chain/schema.js";
 import { SplitMix64 } from "../../lab/prng.js";
 
 export const MAX64 = 2n ** 64n - 1n;
 export const MES_SEED = 0x4d4553n; // "MES"
 export const BILLING_SEED = 0x42494c4cn; // "BILL"
+export const CURTAILMENT_SEED = 0x43555254n; // "CURT"
 
 export interface MesVectors {
   loadWh: string[];
@@ -129,6 +131,41 @@ export function buildBillingVectors(): BillingVectors {
     out.charge.push(l.charge.toString());
     out.credit.push(l.credit.toString());
     out.net.push((l.charge - l.credit).toString());
+  }
+  return out;
+}
+
+/** The paid-export cap of a period under each curtailment rule (BillMath.allowedExportWhUnder). */
+export interface CurtailmentVectors {
+  rule: string[];
+  psa: string[];
+  capacityW: string[];
+  generationWh: string[];
+  allowedWh: string[];
+}
+
+export function buildCurtailmentVectors(): CurtailmentVectors {
+  const rnd = new SplitMix64(CURTAILMENT_SEED);
+  const rules = [CurtailmentRule.Capacity, CurtailmentRule.Generation];
+  // Every edge combination under both rules: no PSA, 1 unit, a third, just below and at 1.0; no capacity
+  // (unauthorized: nothing paid under either rule); no, tiny, a home's and the largest generation.
+  const psas = [0n, 1n, FIXED_ONE / 3n, FIXED_ONE - 1n, FIXED_ONE];
+  const capacities = [0n, 1n, 4_000n, MAX64];
+  const generations = [0n, 1n, 3n, 16_000n, MAX64];
+  const cases: [bigint, bigint, bigint, bigint][] = [];
+  for (const r of rules)
+    for (const p of psas) for (const c of capacities) for (const g of generations) cases.push([r, p, c, g]);
+  while (cases.length < 300) {
+    const p = rnd.below(4) === 0 ? FIXED_ONE : rnd.bits(60) % (FIXED_ONE + 1n);
+    cases.push([rules[rnd.below(2)]!, p, rnd.magnitude(32), rnd.magnitude(40)]);
+  }
+  const out: CurtailmentVectors = { rule: [], psa: [], capacityW: [], generationWh: [], allowedWh: [] };
+  for (const [r, p, c, g] of cases) {
+    out.rule.push(r.toString());
+    out.psa.push(p.toString());
+    out.capacityW.push(c.toString());
+    out.generationWh.push(g.toString());
+    out.allowedWh.push(allowedExportWhUnder(r, p, c, g).toString());
   }
   return out;
 }

@@ -115,7 +115,11 @@ export function defaultMethod(
   if (isHistoryOnly(best)) return { method: best };
   const needsWeather = SITE_METHOD_NEEDS[best].weather;
   if (inputs !== undefined && (!needsWeather || inputs.weather !== undefined)) return { method: best };
-  const missing = needsWeather ? "site, start time and weather" : "site and start time";
+  const missing = !needsWeather
+    ? "site and start time"
+    : inputs === undefined
+      ? "site, start time and weather"
+      : "weather known at the origin";
   return {
     method: fallback,
     note: `${quantity}: ${best} needs the ${missing}; used ${fallback} (history only)`,
