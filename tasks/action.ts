@@ -53,7 +53,7 @@ export function taskAction<A extends object>(
     } catch (e) {
       const format = {
         json: "json" in args && args.json === true,
-        stack: hre.globalOptions.showStackTraces,
+        stack: stackTracesAsked(),
         debugHint: "--show-stack-traces",
       };
       const error = toGridShareError(e, format);
@@ -61,6 +61,15 @@ export function taskAction<A extends object>(
       return { success: false, error };
     }
   };
+}
+
+/**
+ * The stack only when a person asks for it on the command line. Hardhat's own `showStackTraces` is also on
+ * whenever CI (or BUILD_NUMBER, RUN_ID, ...) is set, which would turn every operator's refusal into a trace
+ * on CI machines and in many shells.
+ */
+function stackTracesAsked(): boolean {
+  return process.argv.includes("--show-stack-traces") || process.env.GRIDSHARE_DEBUG === "1";
 }
 
 /** Print a result: as JSON with `--json`, else formatted for a person. */

@@ -17,12 +17,14 @@ export interface CliRun {
 /**
  * A person's environment: without the operator's GRIDSHARE_* settings (addresses, keys) and without the mark
  * `hardhat test` sets for its own process (HH_TEST: configuration variables from the development keystore).
+ * CI is set, as on every CI machine and many shells: Hardhat then turns its stack traces on by default, and
+ * an operator's refusal must still be one line there.
  */
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env = Object.fromEntries(
     Object.entries(process.env).filter(([k]) => !k.startsWith("GRIDSHARE_") && k !== "HH_TEST"),
   );
-  return { ...env, ...extra };
+  return { ...env, CI: "true", ...extra };
 }
 
 function run(args: readonly string[], env: Record<string, string>): Promise<CliRun> {
