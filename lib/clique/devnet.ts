@@ -205,8 +205,11 @@ export async function nodeEnode(
 /**
  * Starts (or restarts) node `index`. Two nodes dialling each other at once drop both connections, so
  * each link has one dialler: the node started later dials the running nodes that do not already
- * dial it. A dialled link that drops is redialled by the dialler (client patch fix 9), so a node that
- * comes back is found again by the nodes that had it as a bootnode.
+ * dial it. A dialled link that drops is redialled by the dialler (client patch fix 9). A node that comes
+ * back, though, has a new node id: the client keeps no node key (abstract-level 3 answers `undefined`
+ * for a missing key where the client expects an error, so it neither stores nor reuses one). Its old
+ * diallers would redial a stale id forever, so a restarted node dials every running node itself, and
+ * they stop counting it as theirs.
  */
 export async function startNode(
   clientCli: string,
@@ -217,9 +220,15 @@ export async function startNode(
   const node = state.nodes[index];
   if (node === undefined) throw new DevnetError(`no node ${index}`);
   if (isAlive(node.pid)) throw new DevnetError(`node ${index} is already running (pid ${node.pid})`);
+  const restart = node.enode !== undefined;
   const peers = state.nodes.filter(
-    (n) => n.index !== index && isAlive(n.pid) && n.enode !== undefined && !(n.dials ?? []).includes(index),
+    (n) =>
+      n.index !== index &&
+      isAlive(n.pid) &&
+      n.enode !== undefined &&
+      (restart || !(n.dials ?? []).includes(index)),
   );
+  for (const n of peers) n.dials = (n.dials ?? []).filter((d) => d !== index);
   node.dials = peers.map((n) => n.index);
   node.pid = spawnNode(
     clientCli,
