@@ -1,24 +1,30 @@
 /**
- * `npm run bench` (= `hardhat run bench/run.ts`): every figure of issue 8 beside its baseline, measured in one
- * run; writes bench/results/bench-<time>.json + latest.json and prints a compact table.
+ * `npm run bench` (= `hardhat run bench/run.ts`): every figure of issues 8 and 15 beside its baseline, measured in
+ * one run; writes bench/results/bench-<time>.json and bench/results/latest.json (committed, with the docs that
+ * quote it: `npm run bench:docs`) and prints a compact table.
  *
  * Environment:
- * - GRIDSHARE_BENCH_QUICK=1: tiny sizes (seconds; for checking the harness, not for numbers).
- * - GRIDSHARE_BENCH_DOCS=1: also replace the results section of docs/benchmarks.md.
+ * - GRIDSHARE_BENCH_QUICK=1: tiny sizes (seconds; for checking the harness, not for numbers); latest.json is
+ *   left alone.
+ * - GRIDSHARE_BENCH_ONLY=step,...: only these steps (anchoring, baselines, merkle, billing, offchain, gateway,
+ *   chain, clique); the results say which ran.
+ * - GRIDSHARE_BENCH_DOCS=1: also rewrite the generated parts of docs/benchmarks.md.
  */
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { network } from "hardhat";
 import { benchAnchoring, DEFAULT_ANCHORING } from "./anchoring.js";
+import { benchBaselines, DEFAULT_BASELINES } from "./baselines.js";
 import { benchOffchain, DEFAULT_OFFCHAIN } from "./offchain.js";
 import { benchMerkle, DEFAULT_MERKLE } from "./merkle.js";
 import { benchBilling, DEFAULT_BILLING } from "./billing.js";
 import { benchGateway, DEFAULT_GATEWAY } from "./gateway.js";
 import { chainFigures } from "./chain.js";
 import { benchClique, DEFAULT_CLIQUE } from "./clique.js";
-import { figureTable, type Figure } from "./lib/figures.js";
+import { BenchInputError, figureTable, type Figure } from "./lib/figures.js";
 import {
+  DOCS_FILE,
+  RESULTS_DIR,
   gitCommit,
   machine,
   resultsMarkdown,
@@ -28,7 +34,6 @@ import {
 } from "./lib/results.js";
 import { scaleModel, scaleTable, type ScaleModel } from "./scale.js";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const quick = process.env.GRIDSHARE_BENCH_QUICK === "1";
 const started = new Date();
 const loadStart = os.loadavg()[0] ?? 0;
@@ -36,41 +41,74 @@ const log = (s: string) =>
   console.log(`[bench ${((Date.now() - started.getTime()) / 1000).toFixed(0)}s] ${s}`);
 
 const figures: Figure[] = [];
-
-log("anchoring, votes, MES decision gas (in-process network)");
 const gasCtx = await network.create();
-figures.push(
-  ...(await benchAnchoring(gasCtx, quick ? { sizes: [4, 16], naiveSampleMax: 8 } : DEFAULT_ANCHORING)),
-);
 
-log("Merkle proof verification gas (Merkle64 vs OpenZeppelin)");
-figures.push(...(await benchMerkle(gasCtx, quick ? { depths: [2, 4] } : DEFAULT_MERKLE)));
+/** The steps in order; each adds its figures (later steps may use earlier ones). */
+const STEPS: readonly { name: string; what: string; run: () => Promise<Figure[]> }[] = [
+  {
+    name: "anchoring",
+    what: "anchoring, votes, MES decision gas (in-process network)",
+    run: () => benchAnchoring(gasCtx, quick ? { sizes: [4, 16], naiveSampleMax: 8 } : DEFAULT_ANCHORING),
+  },
+  {
+    name: "baselines",
+    what: "per-reading baselines: full store, overwrite, event only (same chain)",
+    run: () => benchBaselines(gasCtx, figures, quick ? { readings: 4 } : DEFAULT_BASELINES),
+  },
+  {
+    name: "merkle",
+    what: "Merkle proof verification gas (Merkle64 vs OpenZeppelin)",
+    run: () => benchMerkle(gasCtx, quick ? { depths: [2, 4] } : DEFAULT_MERKLE),
+  },
+  {
+    name: "billing",
+    what: "billing gas per meter-week (real ledger, real votes)",
+    run: async () => benchBilling(await network.create(), quick ? { periods: 3 } : DEFAULT_BILLING),
+  },
+  {
+    name: "offchain",
+    what: "off-chain hashing and verification",
+    run: () =>
+      benchOffchain(quick ? { treeLeaves: 256, rounds: 1, roundMs: 100, readings: 8 } : DEFAULT_OFFCHAIN),
+  },
+  {
+    name: "gateway",
+    what: "gateway ingest end to end (HTTP + verify + SQLite) on loopback",
+    run: () =>
+      benchGateway(
+        quick
+          ? { meters: 8, periodsPerRound: 1, rounds: 1, roundMs: 1000, concurrency: 2, bulkSize: 4 }
+          : DEFAULT_GATEWAY,
+      ),
+  },
+  { name: "chain", what: "block capacity from the measured gas", run: async () => chainFigures(figures) },
+  {
+    name: "clique",
+    what: "live Clique devnet: 3 signers, batch burst vs transfer burst",
+    run: () => benchClique(network, quick ? { ...DEFAULT_CLIQUE, clusters: 4 } : DEFAULT_CLIQUE, log),
+  },
+];
 
-log("billing gas per meter-week (real ledger, real votes)");
-figures.push(...(await benchBilling(await network.create(), quick ? { periods: 3 } : DEFAULT_BILLING)));
+/** The steps GRIDSHARE_BENCH_ONLY names, or undefined for all of them. */
+function onlySteps(): string[] | undefined {
+  const raw = process.env.GRIDSHARE_BENCH_ONLY;
+  if (raw === undefined || raw.trim() === "") return undefined;
+  const names = raw.split(",").map((s) => s.trim());
+  const unknown = names.filter((n) => !STEPS.some((s) => s.name === n));
+  if (unknown.length > 0) {
+    throw new BenchInputError(
+      `GRIDSHARE_BENCH_ONLY names unknown steps ${unknown.join(", ")}; steps: ${STEPS.map((s) => s.name).join(", ")}`,
+    );
+  }
+  return STEPS.map((s) => s.name).filter((n) => names.includes(n));
+}
 
-log("off-chain hashing and verification");
-figures.push(
-  ...(await benchOffchain(
-    quick ? { treeLeaves: 256, rounds: 1, roundMs: 100, readings: 8 } : DEFAULT_OFFCHAIN,
-  )),
-);
-
-log("gateway ingest end to end (HTTP + verify + SQLite) on loopback");
-figures.push(
-  ...(await benchGateway(
-    quick
-      ? { meters: 8, periodsPerRound: 1, rounds: 1, roundMs: 1000, concurrency: 2, bulkSize: 4 }
-      : DEFAULT_GATEWAY,
-  )),
-);
-
-figures.push(...chainFigures(figures));
-
-log("live Clique devnet: 3 signers, batch burst vs transfer burst");
-figures.push(
-  ...(await benchClique(network, quick ? { ...DEFAULT_CLIQUE, clusters: 4 } : DEFAULT_CLIQUE, log)),
-);
+const only = onlySteps();
+for (const step of STEPS) {
+  if (only !== undefined && !only.includes(step.name)) continue;
+  log(step.what);
+  figures.push(...(await step.run()));
+}
 
 let scale: ScaleModel | null = null;
 try {
@@ -85,18 +123,21 @@ const results: BenchResults = {
     durationS: (Date.now() - started.getTime()) / 1000,
     ...machine(),
     loadAverage: { start: loadStart, end: os.loadavg()[0] ?? 0 },
-    commit: gitCommit(ROOT),
+    commit: gitCommit(RESULTS_DIR),
     quick,
+    ...(only === undefined ? {} : { steps: only }),
   },
   figures,
   scale,
 };
-const file = writeResults(path.join(ROOT, "bench", "results"), results);
+const file = writeResults(RESULTS_DIR, results, { latest: !quick });
 console.log("\n" + figureTable(figures));
 if (scale) console.log("\n" + scaleTable(scale));
-console.log(`\nresults: ${path.relative(ROOT, file)} (and bench/results/latest.json)`);
+console.log(
+  `\nresults: ${path.relative(process.cwd(), file)}${quick ? " (quick: latest.json left alone)" : " (and latest.json)"}`,
+);
 if (process.env.GRIDSHARE_BENCH_DOCS === "1") {
-  updateDocs(path.join(ROOT, "docs", "benchmarks.md"), results);
+  await updateDocs(DOCS_FILE, results);
   console.log("docs/benchmarks.md updated");
 } else if (process.env.GRIDSHARE_BENCH_MARKDOWN === "1") {
   console.log("\n" + resultsMarkdown(results));

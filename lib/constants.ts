@@ -9,6 +9,12 @@ export const RETENTION_WEEKS = 13;
 export const RETENTION_PERIODS = RETENTION_WEEKS * PERIODS_PER_WEEK;
 /** SPEC 2: a cluster has at most 3 neighbour nodes. */
 export const MAX_NEIGHBOURS = 3;
+/**
+ * SPEC 6: the Clique signers are a bounded set of nodes, by default at most 21; every other node is a
+ * permissioned sender. Clique seals in turn and every block needs a seal from one signer in each
+ * floor(N/2)+1, so a small set keeps block time and vote traffic independent of the grid's size.
+ */
+export const DEFAULT_MAX_SIGNERS = 21;
 /** SPEC 1: default meters per cluster (a deploy-time maximum may be larger). */
 export const DEFAULT_MAX_METERS_PER_CLUSTER = 4;
 /** SPEC 10: 18-decimal fixed point, 1e18 = 1.0. */

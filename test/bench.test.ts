@@ -4,7 +4,11 @@
  */
 import { expect } from "chai";
 import { network } from "hardhat";
-import type { NaiveReadingStore } from "../types/ethers-contracts/index.js";
+import type {
+  EventReadingLog,
+  NaiveReadingStore,
+  OverwriteReadingStore,
+} from "../types/ethers-contracts/index.js";
 import { benchAnchoring } from "../bench/anchoring.js";
 import { benchOffchain } from "../bench/offchain.js";
 import {
@@ -19,7 +23,9 @@ import { calldataCost, spreadSample } from "../bench/lib/gas.js";
 import { interleaved, median, opsPerSecond } from "../bench/lib/timing.js";
 import { benchMeter, buildingFor, realReading } from "../lab/fixtures/readings.js";
 import { NoDataError } from "../lab/data/citylearn.js";
-import { scaleModel } from "../bench/scale.js";
+import { READING_TYPES, type Reading } from "../lib/batches/reading.js";
+import { DEFAULT_SCALE, scaleExample, scaleModel } from "../bench/scale.js";
+import { baselineComparisons, baselineFigures, benchBaselines } from "../bench/baselines.js";
 import { benchMerkle, merkleGasByDepth, ozTree } from "../bench/merkle.js";
 import { benchBilling } from "../bench/billing.js";
 import { gatewayRates } from "../bench/gateway.js";
@@ -73,6 +79,64 @@ describe("NaiveReadingStore (baseline)", () => {
     await networkHelpers.setBalance(meter.address, 10n ** 18n);
     await expect(store.connect(meter).store({ ...r, importWh: r.importWh + 1n }))
       .to.be.revertedWithCustomError(store, "Unbalanced")
+      .withArgs(r.meter, r.period);
+  });
+});
+
+describe("OverwriteReadingStore and EventReadingLog (baselines)", () => {
+  async function deployBaselines() {
+    const overwrite = (await ethers.deployContract(
+      "OverwriteReadingStore",
+    )) as unknown as OverwriteReadingStore;
+    const log = (await ethers.deployContract("EventReadingLog")) as unknown as EventReadingLog;
+    return { overwrite, log };
+  }
+
+  it("overwrite keeps only the meter's latest reading, periods moving forward", async () => {
+    const { overwrite } = await networkHelpers.loadFixture(deployBaselines);
+    const meter = benchMeter(2).connect(ethers.provider);
+    await networkHelpers.setBalance(meter.address, 10n ** 18n);
+    const first = realReading(2, 4, 7);
+    const second = realReading(2, 4, 8, 2);
+    await expect(overwrite.connect(meter).store(first))
+      .to.emit(overwrite, "ReadingStored")
+      .withArgs(first.meter, first.period, first.loadWh, first.generationWh);
+    await overwrite.connect(meter).store(second);
+    const got = await overwrite.latestOf(meter.address);
+    expect([got.period, got.loadWh, got.generationWh, got.peakLoadW]).to.deep.equal([
+      BigInt(second.period),
+      second.loadWh,
+      second.generationWh,
+      BigInt(second.peakLoadW),
+    ]);
+    for (const stale of [first, second]) {
+      await expect(overwrite.connect(meter).store(stale))
+        .to.be.revertedWithCustomError(overwrite, "NotNewer")
+        .withArgs(meter.address, stale.period, second.period);
+    }
+    const [other] = await ethers.getSigners();
+    await expect(overwrite.connect(other).store(realReading(2, 4, 9)))
+      .to.be.revertedWithCustomError(overwrite, "NotTheMeter")
+      .withArgs(other.address, meter.address);
+    await expect(overwrite.connect(meter).store({ ...realReading(2, 4, 9), exportWh: 1n }))
+      .to.be.revertedWithCustomError(overwrite, "Unbalanced")
+      .withArgs(meter.address, 9);
+  });
+
+  it("event only emits every field of the sender's balanced reading and stores nothing", async () => {
+    const { log } = await networkHelpers.loadFixture(deployBaselines);
+    const meter = benchMeter(3).connect(ethers.provider);
+    await networkHelpers.setBalance(meter.address, 10n ** 18n);
+    const r = realReading(3, 4, 7);
+    const fields = READING_TYPES.Reading!.map((f) => r[f.name as keyof Reading]);
+    await expect(log.connect(meter).log(r)).to.emit(log, "ReadingLogged").withArgs(r.meter, fields);
+    expect(await ethers.provider.getStorage(await log.getAddress(), 0)).to.equal(ethers.ZeroHash);
+    const [other] = await ethers.getSigners();
+    await expect(log.connect(other).log(r))
+      .to.be.revertedWithCustomError(log, "NotTheMeter")
+      .withArgs(other.address, r.meter);
+    await expect(log.connect(meter).log({ ...r, importWh: r.importWh + 1n }))
+      .to.be.revertedWithCustomError(log, "Unbalanced")
       .withArgs(r.meter, r.period);
   });
 });
@@ -154,11 +218,13 @@ describe("bench modules on tiny sizes", () => {
     for (const f of anchoring) expect(f.value).to.be.a("number").and.greaterThan(0);
   });
 
-  it("scale model: gas grows with meters, per-node cores do not", () => {
+  it("scale model: gas grows with meters, per-node cores do not; the signer set is bounded", () => {
     const rate = figure({ group: "g", id: "verify.eip712.core1", label: "v", value: 100, unit: "/s" });
     const m = scaleModel([...anchoring, rate], {
       meterCounts: [1_000, 10_000],
       clusterSizes: [8],
+      maxSigners: 21,
+      txsPerClusterPeriod: 4,
       blockGasLimit: 30_000_000,
       blockPeriodS: 5,
       arrivalWindowS: 600,
@@ -169,7 +235,68 @@ describe("bench modules on tiny sizes", () => {
     expect(Math.round((b!.gasPerDay / a!.gasPerDay) * 1e6)).to.equal(10_000_000);
     expect(b!.coresPerNode).to.equal(a!.coresPerNode);
     expect(a!.nodes).to.equal(125);
-    expect(() => scaleModel(anchoring)).to.throw(BenchInputError, /rate/);
+    // SPEC 6: 21 nodes seal whatever the grid's size; the rest send.
+    expect([a!.signers, a!.permissioned, b!.signers, b!.permissioned]).to.deep.equal([21, 104, 21, 1_229]);
+    expect(a!.txPerDay).to.equal(125 * 6 * 4);
+    // No live devnet or baseline figure in this run: their columns stay empty, not guessed.
+    expect(a!.devnetLoad).to.equal(null);
+    expect(a!.baselines).to.deep.equal({});
+    // Without a measured rate the chain side is still computed; gateway cores are left empty.
+    const noRate = scaleModel(anchoring, { ...DEFAULT_SCALE, clusterSizes: [2, 8] });
+    expect(noRate.perCoreRate).to.equal(null);
+    expect(noRate.rows.every((r) => r.gridCores === null && r.coresPerNode === null)).to.equal(true);
+    expect(() => scaleModel([rate])).to.throw(BenchInputError, /gas per reading anchored/);
+  });
+
+  it("baselines: three designs measured on one chain, cheapest last, each above its floor", async () => {
+    const f = await benchBaselines(ctx, anchoring, { readings: 2 });
+    const own = f.filter((x) => x.id.startsWith("baseline."));
+    expect(own.map((x) => x.id)).to.deep.equal([
+      "baseline.fullStore.perReading",
+      "baseline.overwrite.perReading",
+      "baseline.eventOnly.perReading",
+    ]);
+    const [full, overwrite, eventOnly] = own.map((x) => x.value!);
+    expect(full).to.be.greaterThan(overwrite!);
+    expect(overwrite).to.be.greaterThan(eventOnly!);
+    for (const x of own) expect(x.value).to.be.at.least(x.limit!.value);
+    expect(own[1]!.ratio).to.equal(overwrite! / full!);
+    // Every anchoring size beside each baseline.
+    const vs = f.filter((x) => x.id.includes(".vs."));
+    expect(vs.map((x) => x.id)).to.include.members([
+      "anchor.perReading.n2.vs.fullStore",
+      "anchor.perReading.n8.vs.eventOnly",
+    ]);
+    expect(vs).to.have.length(2 * 3);
+    const n8 = anchoring.find((x) => x.id === "anchor.perReading.n8")!;
+    expect(vs.find((x) => x.id === "anchor.perReading.n8.vs.overwrite")!.ratio).to.equal(
+      n8.value! / overwrite!,
+    );
+    expect(baselineComparisons(anchoring)).to.deep.equal([]);
+    await expect(benchBaselines(ctx, [], { readings: 0 })).to.be.rejectedWith(BenchInputError, /readings/);
+  });
+
+  it("scale model: the baselines' gas, the live devnet load and a worked example", () => {
+    const base = baselineFigures({ fullStore: 70_000, overwrite: 35_000, eventOnly: 25_000 }, 4);
+    const live = figure({
+      group: "chain",
+      id: "clique.live.batch.txPerSecond",
+      label: "l",
+      value: 10,
+      unit: "tx/s",
+    });
+    const m = scaleModel([...anchoring, ...base, live], { ...DEFAULT_SCALE, clusterSizes: [2] });
+    const row = m.rows.find((r) => r.meters === 1_000_000)!;
+    expect([row.nodes, row.signers, row.permissioned]).to.deep.equal([500_000, 21, 499_979]);
+    // 500,000 clusters x 6 periods a day x 4 txs, over the devnet's 10 tx/s.
+    expect(row.devnetLoad).to.equal((500_000 * 6 * 4) / 86_400 / 10);
+    expect(row.baselines.overwrite!.gasPerDay).to.equal(6_000_000 * 35_000);
+    expect(row.perReadingTxPerS).to.equal(6_000_000 / 86_400);
+    const text = scaleExample(m, 1_000_000, 2);
+    expect(text).to.match(/500,000 nodes, of which 21 seal and 499,979 are permissioned senders/);
+    expect(text).to.match(/overwrite 210 G gas\/day/);
+    expect(text).to.match(/no per-core rate/);
+    expect(() => scaleExample(m, 7, 2)).to.throw(BenchInputError, /no row for 7 meters/);
   });
 
   it("off-chain: every figure is a positive rate beside a positive baseline", async () => {
@@ -308,7 +435,7 @@ describe("bench modules on tiny sizes", () => {
       value: 50,
       unit: "/s",
     });
-    const m = scaleModel([...n8, verify, ingest]);
+    const m = scaleModel([...n8, verify, ingest], { ...DEFAULT_SCALE, clusterSizes: [8] });
     expect(m.perCoreRate).to.deep.equal({ value: 50, source: "gateway.ingest.readingsPerSecond" });
   });
 });

@@ -14,6 +14,8 @@ export interface GasContext {
 export const TX_FLOOR_GAS = 21_000;
 /** A zero-to-nonzero SSTORE on a cold slot (EIP-2929: 20,000 + 2,100 cold access). */
 export const FRESH_SLOT_GAS = 22_100;
+/** A non-zero to different non-zero SSTORE on a cold slot (EIP-2929/3529: 2,900 + 2,100 cold access). */
+export const REWRITE_SLOT_GAS = 5_000;
 /** Calldata cost per byte (EIP-2028). */
 export const CALLDATA_NONZERO_GAS = 16;
 export const CALLDATA_ZERO_GAS = 4;

@@ -4,6 +4,7 @@ import path from "node:path";
 import { Wallet } from "ethers";
 import { GridShareError } from "../errors.js";
 import { buildCliqueGenesis } from "./genesis.js";
+import type { NodeRole } from "./network.js";
 import { httpTransport, waitFor, type RpcTransport } from "./rpc.js";
 import { cliqueSealer, type RpcHeader } from "./seal.js";
 
@@ -20,9 +21,11 @@ const PREFUND_WEI = 10n ** 24n;
 /** Where a devnet node lives and how it is reached. */
 export interface DevnetNode {
   index: number;
-  /** Signer address (its Clique identity). */
+  /** Signers seal; permissioned nodes follow the chain and relay transactions (SPEC 6). */
+  role: NodeRole;
+  /** Node address: its Clique identity when a signer, its sending account either way. */
   address: string;
-  /** Signer key, hex with 0x: DEVNET ONLY, written to disk unencrypted. */
+  /** Node key, hex with 0x: DEVNET ONLY, written to disk unencrypted. */
   privateKey: string;
   dataDir: string;
   keyFile: string;
@@ -50,6 +53,8 @@ export interface DevnetOptions {
   /** Folder of all devnet data (gitignored `.devnet/` by default). */
   baseDir: string;
   signers: number;
+  /** Nodes that do not seal (SPEC 6's permissioned senders), started after the signers; default 0. */
+  permissioned?: number;
   periodSeconds: number;
   operators: number;
   /** Path of @ethereumjs/client's CLI script. */
@@ -65,18 +70,25 @@ export class DevnetError extends GridShareError {
   }
 }
 
-/** Creates keys, genesis and per-node layout (pure apart from the key randomness). */
+/** The nodes that seal: the genesis signer list (the devnet client cannot vote it to change). */
+export function devnetSigners(state: DevnetState): DevnetNode[] {
+  return state.nodes.filter((n) => n.role === "signer");
+}
+
+/** Creates keys, genesis and per-node layout: signers first, then permissioned nodes (pure apart from the key randomness). */
 export function planDevnet(
   options: Omit<DevnetOptions, "clientCli">,
   now = Math.floor(Date.now() / 1000),
 ): DevnetState {
   const nodes: DevnetNode[] = [];
   const offset = options.portOffset ?? 0;
-  for (let i = 0; i < options.signers; i++) {
+  const total = options.signers + (options.permissioned ?? 0);
+  for (let i = 0; i < total; i++) {
     const wallet = Wallet.createRandom();
     const dataDir = path.join(options.baseDir, `node${i}`);
     nodes.push({
       index: i,
+      role: i < options.signers ? "signer" : "permissioned",
       address: wallet.address,
       privateKey: wallet.privateKey,
       dataDir,
@@ -93,7 +105,7 @@ export function planDevnet(
   for (const n of nodes) prefunded.set(n.address, PREFUND_WEI);
   const genesis = buildCliqueGenesis({
     chainId: DEVNET_CHAIN_ID,
-    signers: nodes.map((n) => n.address),
+    signers: nodes.filter((n) => n.role === "signer").map((n) => n.address),
     periodSeconds: options.periodSeconds,
     epoch: 30_000,
     prefunded,
@@ -130,8 +142,12 @@ export function isAlive(pid: number | undefined): boolean {
   }
 }
 
-/** CLI arguments of one signer node: loopback only, no discovery, sealing with its own key. */
+/**
+ * CLI arguments of one node: loopback only, no discovery; a signer seals with its own key, a permissioned
+ * node does not mine (EthereumJS would seal without checking the signer list).
+ */
 export function nodeArgs(state: DevnetState, node: DevnetNode, bootnodes: readonly string[]): string[] {
+  const sealing = node.role === "signer" ? ["--mine", `--unlock=${node.keyFile}`] : [];
   const args = [
     `--gethGenesis=${state.genesisFile}`,
     `--dataDir=${node.dataDir}`,
@@ -140,8 +156,7 @@ export function nodeArgs(state: DevnetState, node: DevnetNode, bootnodes: readon
     "--rpc",
     `--rpcPort=${node.rpcPort}`,
     "--rpcAddr=127.0.0.1",
-    "--mine",
-    `--unlock=${node.keyFile}`,
+    ...sealing,
     "--discDns=false",
     "--discV4=false",
     // --logFile=false made the client write a rotating file literally named "false" in the cwd: keep its
@@ -190,8 +205,11 @@ export async function nodeEnode(
 /**
  * Starts (or restarts) node `index`. Two nodes dialling each other at once drop both connections, so
  * each link has one dialler: the node started later dials the running nodes that do not already
- * dial it. A dialled link that drops is redialled by the dialler (client patch fix 9), so a node that
- * comes back is found again by the nodes that had it as a bootnode.
+ * dial it. A dialled link that drops is redialled by the dialler (client patch fix 9). A node that comes
+ * back, though, has a new node id: the client keeps no node key (abstract-level 3 answers `undefined`
+ * for a missing key where the client expects an error, so it neither stores nor reuses one). Its old
+ * diallers would redial a stale id forever, so a restarted node dials every running node itself, and
+ * they stop counting it as theirs.
  */
 export async function startNode(
   clientCli: string,
@@ -202,9 +220,15 @@ export async function startNode(
   const node = state.nodes[index];
   if (node === undefined) throw new DevnetError(`no node ${index}`);
   if (isAlive(node.pid)) throw new DevnetError(`node ${index} is already running (pid ${node.pid})`);
+  const restart = node.enode !== undefined;
   const peers = state.nodes.filter(
-    (n) => n.index !== index && isAlive(n.pid) && n.enode !== undefined && !(n.dials ?? []).includes(index),
+    (n) =>
+      n.index !== index &&
+      isAlive(n.pid) &&
+      n.enode !== undefined &&
+      (restart || !(n.dials ?? []).includes(index)),
   );
+  for (const n of peers) n.dials = (n.dials ?? []).filter((d) => d !== index);
   node.dials = peers.map((n) => n.index);
   node.pid = spawnNode(
     clientCli,
@@ -305,7 +329,7 @@ export async function waitForAgreement(
   );
 }
 
-/** chain:up: plan, start N nodes in order, wait until they peer and agree. Kills them on failure. */
+/** chain:up: plan, start the signers then the permissioned nodes, wait until they peer and agree. Kills them on failure. */
 export async function startDevnet(options: DevnetOptions, timeoutMs = 60_000): Promise<DevnetState> {
   if (existsSync(path.join(options.baseDir, STATE_FILE))) {
     const old = loadState(options.baseDir);

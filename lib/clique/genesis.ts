@@ -1,6 +1,7 @@
 import { getAddress, hexlify, toBeHex } from "ethers";
 import { InvalidArgumentError } from "../errors.js";
 import { parseAddressList } from "../args.js";
+import { DEFAULT_MAX_SIGNERS } from "../constants.js";
 
 /**
  * A geth-format genesis for a Clique (EIP-225) network. The same file loads in EthereumJS
@@ -27,6 +28,8 @@ export interface CliqueGenesisOptions {
   chainId: number;
   /** Signer (node) addresses; sorted ascending into extraData, as Clique requires. */
   signers: readonly string[];
+  /** Bound of the signer set (SPEC 6); default `DEFAULT_MAX_SIGNERS`. */
+  maxSigners?: number;
   /** Seconds between blocks. */
   periodSeconds: number;
   /** Blocks between checkpoints (votes are reset at each epoch). */
@@ -37,6 +40,23 @@ export interface CliqueGenesisOptions {
   timestamp: number;
   /** Block gas limit; default sized for MIN_BATCH_TXS_PER_BLOCK batch transactions. */
   gasLimit?: bigint;
+}
+
+/** Refuses a signer count outside 1..maxSigners, saying where the other nodes go. */
+export function checkSignerCount(count: number, maxSigners = DEFAULT_MAX_SIGNERS): void {
+  if (!Number.isInteger(maxSigners) || maxSigners < 1) {
+    throw new InvalidArgumentError("max-signers", `${maxSigners}: the bound must be a whole number >= 1`);
+  }
+  if (!Number.isInteger(count) || count < 1) {
+    throw new InvalidArgumentError("signers", `${count}: at least one signer is needed`);
+  }
+  if (count > maxSigners) {
+    throw new InvalidArgumentError(
+      "signers",
+      `${count} signers, more than the bound of ${maxSigners} (SPEC 6): name at most ${maxSigners} ` +
+        "and add the other nodes as permissioned senders, or raise --max-signers",
+    );
+  }
 }
 
 /** EIP-225: 32 bytes of vanity before the signer list, 65 bytes of seal after it. */
@@ -114,7 +134,7 @@ export function buildCliqueGenesis(options: CliqueGenesisOptions): GethGenesis {
   if (!Number.isSafeInteger(chainId) || chainId <= 0) {
     throw new InvalidArgumentError("chain-id", `${chainId} is not a positive integer`);
   }
-  if (signers.length === 0) throw new InvalidArgumentError("signers", "at least one signer is needed");
+  checkSignerCount(signers.length, options.maxSigners);
   if (!Number.isInteger(periodSeconds) || periodSeconds < 1) {
     throw new InvalidArgumentError(
       "period",

@@ -3,12 +3,14 @@ import path from "node:path";
 import { Wallet, getAddress } from "ethers";
 import { InvalidArgumentError, InvalidFileError } from "../errors.js";
 import { parseAddressList, parseEtherAmount, parseInteger, parseList } from "../args.js";
-import { buildCliqueGenesis, sortedSigners, type GethGenesis } from "./genesis.js";
+import { buildCliqueGenesis, checkSignerCount, sortedSigners, type GethGenesis } from "./genesis.js";
 
 /**
  * grid:genesis: everything a new Clique network needs before its first start: the genesis, one key
- * per signer (generated when only a count is given) and a per-node config for the devnet client
- * (EthereumJS) and for production (Nethermind). Pure apart from key generation.
+ * per node (generated when only a count is given) and a per-node config for the devnet client
+ * (EthereumJS) and for production (Nethermind). SPEC 6: N signers (at most `maxSigners`) seal; M
+ * permissioned nodes run the same chain and send transactions but are not in the genesis signer list.
+ * Pure apart from key generation.
  */
 export interface NetworkPlanOptions {
   chainId: number;
@@ -16,7 +18,11 @@ export interface NetworkPlanOptions {
   epoch: number;
   /** Existing signer addresses (their keys stay with their operators), or how many keys to create. */
   signers: readonly string[] | number;
-  /** Operator accounts (utility, gateways) funded at genesis, besides the signers. */
+  /** Permissioned nodes (not sealing): addresses or how many keys to create; none by default. */
+  permissioned?: readonly string[] | number;
+  /** Bound of the signer set (SPEC 6, default 21). */
+  maxSigners?: number;
+  /** Operator accounts (utility, gateways) funded at genesis, besides the nodes. */
   operators: readonly string[];
   prefundWei: bigint;
   /** Unix seconds of the genesis block; not in the future. */
@@ -28,8 +34,12 @@ export interface NetworkPlanOptions {
   rpcBasePort: number;
 }
 
+/** A signer seals blocks; a permissioned node follows the chain and sends transactions (SPEC 6). */
+export type NodeRole = "signer" | "permissioned";
+
 export interface NodePlan {
   index: number;
+  role: NodeRole;
   address: string;
   /** Only when the plan created the key: DEVNET ONLY, store it encrypted anywhere else. */
   privateKey?: string;
@@ -50,6 +60,8 @@ export interface NetworkPlan {
 /** grid:genesis's options, as typed. */
 export interface NetworkArgs {
   signers: string;
+  permissioned: string;
+  maxSigners: string;
   period: string;
   epoch: string;
   chainId: string;
@@ -65,14 +77,13 @@ export function parseNetworkArgs(
   args: NetworkArgs,
   timestamp = Math.floor(Date.now() / 1000),
 ): NetworkPlanOptions {
-  const signers = /^\d+$/.test(args.signers.trim())
-    ? parseInteger("signers", args.signers)
-    : parseList(args.signers);
   return {
     chainId: parseInteger("chain-id", args.chainId),
     periodSeconds: parseInteger("period", args.period),
     epoch: parseInteger("epoch", args.epoch),
-    signers,
+    signers: countOrList("signers", args.signers),
+    permissioned: countOrList("permissioned", args.permissioned),
+    maxSigners: parseInteger("max-signers", args.maxSigners, 1),
     operators: parseList(args.operators),
     prefundWei: parseEtherAmount("prefund-eth", args.prefundEth),
     timestamp,
@@ -82,6 +93,33 @@ export function parseNetworkArgs(
   };
 }
 
+/** A count of keys to create (digits only) or a comma-separated address list. */
+function countOrList(option: string, value: string): number | string[] {
+  return /^\d+$/.test(value.trim()) ? parseInteger(option, value) : parseList(value);
+}
+
+interface NodeKey {
+  role: NodeRole;
+  address: string;
+  privateKey?: string;
+}
+
+/** Keys of one role: created for a count, else the given addresses (their keys stay with their operators). */
+function roleKeys(
+  role: NodeRole,
+  value: readonly string[] | number,
+  newKey: () => { address: string; privateKey: string },
+): NodeKey[] {
+  if (typeof value === "number") {
+    return Array.from({ length: value }, () => {
+      const { address, privateKey } = newKey();
+      return { role, address, privateKey };
+    });
+  }
+  const addresses = role === "signer" ? sortedSigners(value) : parseAddressList(role, value);
+  return addresses.map((address) => ({ role, address }));
+}
+
 /** Largest TCP port. */
 const MAX_PORT = 65_535;
 
@@ -89,15 +127,20 @@ export function planNetwork(
   options: NetworkPlanOptions,
   newKey: () => { address: string; privateKey: string } = () => Wallet.createRandom(),
 ): NetworkPlan {
-  const generated = typeof options.signers === "number";
-  const count = typeof options.signers === "number" ? options.signers : options.signers.length;
-  if (!Number.isInteger(count) || count < 1) {
-    throw new InvalidArgumentError("signers", `${String(options.signers)}: at least one signer is needed`);
+  const signerCount = typeof options.signers === "number" ? options.signers : options.signers.length;
+  checkSignerCount(signerCount, options.maxSigners);
+  const keys = [
+    ...roleKeys("signer", options.signers, newKey),
+    ...roleKeys("permissioned", options.permissioned ?? 0, newKey),
+  ];
+  const addresses = new Set(keys.map((k) => getAddress(k.address)));
+  if (addresses.size !== keys.length) {
+    throw new InvalidArgumentError(
+      "permissioned",
+      "an address is listed twice: each node is either a signer or permissioned, once",
+    );
   }
-  const keys =
-    typeof options.signers === "number"
-      ? Array.from({ length: count }, () => newKey())
-      : sortedSigners(options.signers).map((address) => ({ address, privateKey: undefined }));
+  const count = keys.length;
   const hosts = options.hosts ?? ["127.0.0.1"];
   if (hosts.length !== 1 && hosts.length !== count) {
     throw new InvalidArgumentError(
@@ -119,11 +162,12 @@ export function planNetwork(
   const prefunded = new Map<string, bigint>();
   for (const address of parseAddressList("operators", options.operators))
     prefunded.set(address, options.prefundWei);
-  // The signers are the grid's nodes: they send proposals and votes, so they are funded too.
+  // Every node (signer or permissioned) sends its cluster's batches, so all are funded.
   for (const k of keys) prefunded.set(getAddress(k.address), options.prefundWei);
   const genesis = buildCliqueGenesis({
     chainId: options.chainId,
-    signers: keys.map((k) => k.address),
+    signers: keys.filter((k) => k.role === "signer").map((k) => k.address),
+    maxSigners: options.maxSigners,
     periodSeconds: options.periodSeconds,
     epoch: options.epoch,
     prefunded,
@@ -134,10 +178,13 @@ export function planNetwork(
     const host = hosts.length === 1 ? (hosts[0] as string) : (hosts[index] as string);
     const p2pPort = options.p2pBasePort + index;
     const rpcPort = options.rpcBasePort + index;
+    // EthereumJS seals whenever it mines, signer or not: only the signers mine on it.
+    const sealing = k.role === "signer" ? ["--mine", `--unlock=node${index}/signer.key`] : [];
     return {
       index,
+      role: k.role,
       address: getAddress(k.address),
-      ...(generated && k.privateKey !== undefined ? { privateKey: k.privateKey } : {}),
+      ...(k.privateKey !== undefined ? { privateKey: k.privateKey } : {}),
       host,
       p2pPort,
       rpcPort,
@@ -149,12 +196,13 @@ export function planNetwork(
         "--rpc",
         `--rpcPort=${rpcPort}`,
         `--rpcAddr=${host}`,
-        "--mine",
-        `--unlock=node${index}/signer.key`,
+        ...sealing,
         "--discDns=false",
         "--discV4=false",
         "--saveReceipts",
       ],
+      // Every node mines with its own key: Nethermind's Clique sealer seals only while the chain lists the
+      // node as a signer (CliqueSealer.CanSeal), so grid:signers:sync promotes or demotes without a restart.
       nethermind: {
         Init: { ChainSpecPath: "genesis.json", IsMining: true, BaseDbPath: `node${index}/db` },
         KeyStore: { BlockAuthorAccount: getAddress(k.address), UnlockAccounts: [getAddress(k.address)] },
@@ -206,7 +254,8 @@ export function writeNetworkPlan(plan: NetworkPlan, outDir: string): string[] {
 /** What grid:genesis prints: each node, then where the files went. */
 export function formatNetworkPlan(plan: NetworkPlan, written: readonly string[], outDir: string): string {
   const nodes = plan.nodes.map(
-    (n) => `node${n.index} signer ${n.address} p2p ${n.host}:${n.p2pPort} rpc ${n.host}:${n.rpcPort}`,
+    (n) =>
+      `node${n.index} ${n.role.padEnd(12)} ${n.address} p2p ${n.host}:${n.p2pPort} rpc ${n.host}:${n.rpcPort}`,
   );
   return [...nodes, `wrote ${written.length} files under ${outDir}`].join("\n");
 }

@@ -64,20 +64,28 @@ export function chooseNeighbours(own: ClusterSite, clusters: readonly ClusterSit
   return rankCandidates(own, clusters).slice(0, MAX_NEIGHBOURS);
 }
 
+/** A node with the size of the cluster it parents (0 meters when it parents none). */
+export interface SizedNode {
+  readonly node: string;
+  readonly meterCount: number;
+}
+
+/**
+ * SPEC 2's genesis order, also SPEC 6's signer order: the largest cluster first, ties to the lowest address,
+ * so every node computes the same order.
+ */
+export function compareBySize(a: SizedNode, b: SizedNode): number {
+  if (a.meterCount !== b.meterCount) return b.meterCount - a.meterCount;
+  const av = addressValue(a.node);
+  const bv = addressValue(b.node);
+  return av === bv ? 0 : av < bv ? -1 : 1;
+}
+
 /**
  * SPEC 2's genesis rule: the node whose cluster has the most meters deploys the contracts. Ties go to the
  * lowest address, so every node computes the same deployer.
  */
 export function genesisDeployer(clusters: readonly ClusterSite[]): string | undefined {
-  let best: ClusterSite | undefined;
-  for (const c of clusters) {
-    if (
-      best === undefined ||
-      c.meterCount > best.meterCount ||
-      (c.meterCount === best.meterCount && addressValue(c.parent) < addressValue(best.parent))
-    ) {
-      best = c;
-    }
-  }
-  return best?.parent;
+  const ranked = clusters.map((c) => ({ node: c.parent, meterCount: c.meterCount })).sort(compareBySize);
+  return ranked[0]?.node;
 }

@@ -12,7 +12,8 @@ await runCli(async () => {
         ? "-"
         : `#${s.head.number} ${s.head.hash.slice(0, 10)} sealed by ${s.head.sealer ?? "-"}`;
     console.log(
-      `node${s.index} ${s.rpcUrl} ${s.alive ? "up  " : "down"} peers ${s.peers ?? "-"} head ${head}`,
+      `node${s.index} ${state.nodes[s.index]?.role ?? "signer"} ${s.rpcUrl} ${s.alive ? "up  " : "down"} ` +
+        `peers ${s.peers ?? "-"} head ${head}`,
     );
   }
   const live = statuses.find((s) => s.head !== undefined);

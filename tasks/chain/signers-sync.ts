@@ -1,9 +1,17 @@
-import { formatSignerSync, parseSignerSyncArgs, syncSigners } from "../../lib/clique/signers.js";
+import {
+  chooseSigners,
+  formatSignerSync,
+  parseSignerSyncArgs,
+  readSignerCandidates,
+  syncSigners,
+  type SignerSyncArgs,
+} from "../../lib/clique/signers.js";
 import { taskAction } from "../action.js";
 
-export default taskAction(async (args: { signerUrls: string; timeout: string; registry: string }, ctx) => {
+export default taskAction(async (args: SignerSyncArgs & { registry: string }, ctx) => {
   const request = parseSignerSyncArgs(args);
   const registry = await ctx.contract("ClusterRegistry", args.registry);
-  const nodes = [...(await registry.nodes())];
-  console.log(formatSignerSync(await syncSigners({ ...request, nodes }), nodes.length));
+  const nodes = await readSignerCandidates(registry);
+  const wanted = chooseSigners({ nodes, maxSigners: request.maxSigners, named: request.named });
+  console.log(formatSignerSync(await syncSigners({ ...request, wanted }), nodes.length));
 });

@@ -1,8 +1,9 @@
 /**
- * npm run test:clique — a real 3-signer Clique network (patched EthereumJS client) on 127.0.0.1:
- * the nodes peer and agree, Ignition deploys the paris build, one batch period is proposed, voted and
- * decided, the chain keeps sealing with one signer stopped, stalls with two stopped and resumes when
- * one returns, which resyncs. Everything started here is stopped in `after`, whatever failed. Guarded
+ * npm run test:clique — a real Clique network of 3 signers plus 1 permissioned node (patched EthereumJS
+ * client) on 127.0.0.1: the nodes peer and agree, Ignition deploys the paris build, one batch period is
+ * proposed, voted and decided, the permissioned node follows the chain and relays a transaction without
+ * ever sealing, the chain keeps sealing with one signer stopped, stalls with two stopped (the
+ * permissioned node still up) and resumes when one returns, which resyncs. Everything started here is stopped in `after`, whatever failed. Guarded
  * by GRIDSHARE_DEVNET=1 (set by the npm script), so `npx hardhat test` skips it.
  */
 import { expect } from "chai";
@@ -11,8 +12,10 @@ import path from "node:path";
 import { network } from "hardhat";
 import { batchDigest, type BatchHeader } from "../../lib/batches/batch.js";
 import { PERIOD_SECONDS } from "../../lib/constants.js";
+import { Wallet } from "ethers";
 import {
   blockHeader,
+  devnetSigners,
   recentSealers,
   startDevnet,
   startNode,
@@ -21,25 +24,30 @@ import {
   waitForAgreement,
   type DevnetState,
 } from "../../lib/clique/devnet.js";
-import { waitFor } from "../../lib/clique/rpc.js";
+import { httpTransport, waitFor } from "../../lib/clique/rpc.js";
 import CliqueDevnet from "../../ignition/modules/CliqueDevnet.js";
 import { mondayBefore } from "../../lab/fixtures/grid.js";
 import { CLIENT_CLI, ROOT } from "../../lib/clique/config.js";
 import { BatchStatus } from "../../lib/chain/schema.js";
 
 const SIGNERS = 3;
+/** SPEC 6: every node beyond the signers is a permissioned sender; one is enough to show it never seals. */
+const PERMISSIONED = 1;
 const PERIOD = 2;
 /** Ports 30410+/8610+: a devnet from `npm run chain:up` (30400+/8600+) may run beside it. */
 const PORT_OFFSET = 10;
 const START_TIMEOUT_MS = 60_000;
 const DEPLOYMENT_ID = "clique-devnet-test";
+/** A plain transfer's gas and a 1 gwei tip. */
+const TRANSFER_GAS = 21_000n;
+const GWEI = 10n ** 9n;
 /** Gas limit of one topology tx sent without an estimate (ample: the block limit is 250M). */
 const TOPOLOGY_TX_GAS = 1_000_000n;
 
 // Real nodes take minutes: this suite runs with `npm run test:clique`, not in the default `npm test`.
 const describeDevnet = process.env.GRIDSHARE_DEVNET === "1" ? describe : describe.skip;
 
-describeDevnet("Clique devnet: 3 EthereumJS signers on loopback", function () {
+describeDevnet("Clique devnet: 3 EthereumJS signers and a permissioned node on loopback", function () {
   this.timeout(120_000);
   let state: DevnetState | undefined;
 
@@ -48,6 +56,7 @@ describeDevnet("Clique devnet: 3 EthereumJS signers on loopback", function () {
       {
         baseDir: path.join(ROOT, ".devnet", "test"),
         signers: SIGNERS,
+        permissioned: PERMISSIONED,
         periodSeconds: PERIOD,
         operators: 1,
         clientCli: CLIENT_CLI,
@@ -81,7 +90,7 @@ describeDevnet("Clique devnet: 3 EthereumJS signers on loopback", function () {
     const height = await waitForAgreement(s, start + window, START_TIMEOUT_MS);
     const url = s.nodes[0].rpcUrl;
     const blocks = await recentSealers(url, height - window + 1, height);
-    const signerSet = new Set(s.nodes.map((n) => n.address));
+    const signerSet = new Set(devnetSigners(s).map((n) => n.address));
     for (const b of blocks) expect(signerSet.has(b.sealer ?? "")).to.equal(true);
     // EIP-225: a signer seals at most one of any floor(N/2)+1 = 2 consecutive blocks.
     for (let i = 1; i < blocks.length; i++) expect(blocks[i].sealer).to.not.equal(blocks[i - 1].sealer);
@@ -97,7 +106,7 @@ describeDevnet("Clique devnet: 3 EthereumJS signers on loopback", function () {
       network: "clique",
       override: {
         url: s.nodes[0].rpcUrl,
-        // operator (utility), then the three signers, which are also the grid's nodes
+        // operator (utility), then the nodes (the three signers first)
         accounts: [s.operatorKeys[0], ...s.nodes.map((n) => n.privateKey)],
       },
     });
@@ -151,6 +160,47 @@ describeDevnet("Clique devnet: 3 EthereumJS signers on loopback", function () {
     expect(tally.candidates).to.deep.equal([batchDigest(header)]);
     expect(tally.counts).to.deep.equal([3n]);
     await connection.close();
+  });
+
+  it("a permissioned node follows the chain, never seals, and relays a transaction the signers mine", async function () {
+    const s = devnet();
+    const follower = s.nodes[SIGNERS];
+    expect(follower.role).to.equal("permissioned");
+    // Its account (funded at genesis) sends through its own node: the signers must receive and mine it.
+    const wallet = new Wallet(follower.privateKey);
+    const url = follower.rpcUrl;
+    const latest = await blockHeader(url, "latest");
+    const nonce = Number(
+      (await httpTransport(url, "eth_getTransactionCount", [wallet.address, "pending"])) as string,
+    );
+    const raw = await wallet.signTransaction({
+      type: 2,
+      chainId: s.chainId,
+      to: s.nodes[0].address,
+      value: 1n,
+      nonce,
+      gasLimit: TRANSFER_GAS,
+      maxFeePerGas: BigInt(latest.baseFeePerGas ?? "0x0") * 4n + GWEI,
+      maxPriorityFeePerGas: GWEI,
+    });
+    const hash = (await httpTransport(url, "eth_sendRawTransaction", [raw])) as string;
+    const receipt = await waitFor(
+      `transfer ${hash} mined (seen by node0)`,
+      async () =>
+        ((await httpTransport(s.nodes[0].rpcUrl, "eth_getTransactionReceipt", [hash])) as {
+          blockNumber: string;
+          status: string;
+        } | null) ?? undefined,
+      60_000,
+      500,
+    );
+    expect(receipt.status).to.equal("0x1");
+    const block = Number(receipt.blockNumber);
+    // The follower holds the same block, and no block of the chain so far was sealed by it.
+    const height = await waitForAgreement(s, block, 30_000);
+    const sealers = await recentSealers(url, 1, height);
+    expect(sealers.map((b) => b.sealer)).to.not.include(follower.address);
+    expect(new Set(sealers.map((b) => b.sealer)).size).to.equal(SIGNERS);
   });
 
   it("keeps sealing with one of three signers stopped", async function () {
