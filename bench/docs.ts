@@ -4,17 +4,13 @@
  * both are committed together, and test/bench-docs.test.ts fails when they disagree.
  */
 import path from "node:path";
-import { GridShareError } from "../lib/errors.js";
+import { runCli } from "../lib/cli.js";
 import { DOCS_FILE, LATEST_FILE, readResults, updateDocs } from "./lib/results.js";
 
-try {
+// A refusal (no results file, a quote of a figure that is gone) is one line, as for every script.
+await runCli(async () => {
   await updateDocs(DOCS_FILE, readResults(LATEST_FILE));
   console.log(
     `${path.relative(process.cwd(), DOCS_FILE)} rewritten from ${path.relative(process.cwd(), LATEST_FILE)}`,
   );
-} catch (e) {
-  // A refusal (no results file, a quote of a figure that is gone) is one line; anything else is a bug.
-  if (!(e instanceof GridShareError)) throw e;
-  process.stderr.write(`bench:docs: ${e.message}\n`);
-  process.exitCode = 1;
-}
+});
