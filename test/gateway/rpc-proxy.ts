@@ -36,13 +36,14 @@ async function answer(provider: Eip1193, r: RpcRequest): Promise<Record<string, 
   }
 }
 
-export async function serveRpc(provider: Eip1193): Promise<{ app: FastifyInstance; url: string }> {
+/** `port` 0 picks a free port; a given port serves the same URL again after a simulated outage. */
+export async function serveRpc(provider: Eip1193, port = 0): Promise<{ app: FastifyInstance; url: string }> {
   const app = Fastify({ bodyLimit: 16 * 1024 * 1024 });
   app.post("/", async (req) => {
     const body = req.body as RpcRequest | RpcRequest[];
     if (Array.isArray(body)) return Promise.all(body.map((r) => answer(provider, r)));
     return answer(provider, body);
   });
-  const url = await app.listen({ host: "127.0.0.1", port: 0 });
+  const url = await app.listen({ host: "127.0.0.1", port });
   return { app, url };
 }
