@@ -3,6 +3,8 @@
  * ledger (vote state). Human-readable ABIs so the gateway runs without compile artifacts.
  */
 import { Contract, Interface, getAddress, type Provider } from "ethers";
+import { GridShareError } from "../errors.js";
+import { registryChangesOf, type ChainHead, type RegistryChanges, type RegistryFeed } from "./chain-cache.js";
 import type {
   BatchHeader,
   ChainView,
@@ -24,6 +26,14 @@ export const REGISTRY_ABI = [
   "function metersOf(uint32 clusterId) view returns (address[])",
   "function clusterCount() view returns (uint32)",
   "function reportTamper(address meter)",
+  "event NodeAdded(address indexed node, int64 x, int64 y)",
+  "event NodeRemoved(address indexed node)",
+  "event ClusterCreated(uint32 indexed clusterId, address indexed parent, int64 x, int64 y)",
+  "event NeighboursSet(uint32 indexed clusterId, address[] neighbours)",
+  "event MeterAdded(uint32 indexed clusterId, address indexed meter, uint8 kind, uint32 fromPeriod)",
+  "event MeterRemoved(uint32 indexed clusterId, address indexed meter, uint32 untilPeriod)",
+  "event TamperAlarm(uint32 indexed clusterId, address indexed meter, address indexed reporter, uint64 detectedAt, uint32 untilPeriod)",
+  "event MeterReplaced(uint32 indexed clusterId, address indexed oldMeter, address indexed newMeter, string workPermit, uint32 atPeriod)",
   "error UnknownMeter(address meter)",
   "error MeterNotActive(address meter, uint8 status)",
   "error NotParentOfMeter(address caller, address meter)",
@@ -33,6 +43,7 @@ export const REGISTRY_ABI = [
 export const LEDGER_ABI = [
   `function propose(${HEADER_TUPLE} header)`,
   `function vote(${HEADER_TUPLE} header)`,
+  "function registry() view returns (address)",
   "function votesOf(uint32 clusterId, uint32 period) view returns ((uint8 status, uint8 voterCount, uint8 votedMask, bytes32[] candidates, uint8[] counts, uint8[] choiceOf, uint8 winner, bool parentOverruled))",
   "function batchOf(uint32 clusterId, uint32 period) view returns ((uint8 status, bytes8 root, uint32 leafCount, uint64 totalLoadWh, uint64 totalGenerationWh, uint64 psa, uint40 decidedAt, bool parentOverruled))",
   "error FuturePeriod(uint32 clusterId, uint32 period, uint32 currentPeriod)",
@@ -58,7 +69,17 @@ export function headerTuple(h: BatchHeader): [number, number, string, number, bi
   return [h.clusterId, h.period, h.root, h.leafCount, h.totalLoadWh, h.totalGenerationWh];
 }
 
-export class EthersChainView implements ChainView {
+/** The configured registry or ledger is not what it claims: nothing was written. */
+export class DeploymentMismatchError extends GridShareError {
+  constructor(problem: string) {
+    super("DEPLOYMENT_MISMATCH", problem);
+  }
+}
+
+/** Blocks per eth_getLogs call when catching up on registry events. */
+const LOG_CHUNK_BLOCKS = 2_000;
+
+export class EthersChainView implements ChainView, RegistryFeed {
   readonly registry: Contract;
   readonly ledger: Contract;
   private epochCache: bigint | undefined;
@@ -146,4 +167,56 @@ export class EthersChainView implements ChainView {
     const slot = voters.indexOf(getAddress(node));
     return slot >= 0 && (t.votedMask & (1n << BigInt(slot))) !== 0n;
   }
+
+  /** Latest block number and time, in one call. */
+  async head(): Promise<ChainHead> {
+    const b = await this.provider.getBlock("latest");
+    if (!b) throw new Error("the chain returned no latest block");
+    return { number: b.number, timestamp: BigInt(b.timestamp) };
+  }
+
+  /** Meters and clusters named by registry events in blocks `from..to`. */
+  async registryChanges(from: number, to: number): Promise<RegistryChanges> {
+    const logs = [];
+    const address = await this.registry.getAddress();
+    for (let a = from; a <= to; a += LOG_CHUNK_BLOCKS) {
+      const b = Math.min(to, a + LOG_CHUNK_BLOCKS - 1);
+      logs.push(...(await this.provider.getLogs({ address, fromBlock: a, toBlock: b })));
+    }
+    return registryChangesOf(logs.map((l) => registryInterface.parseLog(l)));
+  }
+
+  /**
+   * Refuse a registry that is not a ClusterRegistry, or a ledger that belongs to another registry (the
+   * two addresses swapped, or a stale deployment), before any state is bound to them.
+   */
+  async checkDeployment(): Promise<void> {
+    const registry = await this.registry.getAddress();
+    const ledger = await this.ledger.getAddress();
+    try {
+      await this.registry.getFunction("epoch")();
+    } catch (e) {
+      throw new DeploymentMismatchError(
+        `${registry} is not a ClusterRegistry (epoch() failed: ${shortError(e)}): are --registry and --ledger swapped?`,
+      );
+    }
+    let owner: string;
+    try {
+      owner = getAddress((await this.ledger.getFunction("registry")()) as string);
+    } catch (e) {
+      throw new DeploymentMismatchError(
+        `${ledger} is not a BatchLedger (registry() failed: ${shortError(e)}): are --registry and --ledger swapped?`,
+      );
+    }
+    if (owner !== registry) {
+      throw new DeploymentMismatchError(
+        `ledger ${ledger} belongs to registry ${owner}, not ${registry}: use the addresses of one deployment`,
+      );
+    }
+  }
+}
+
+function shortError(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  return m.split("\n")[0]?.slice(0, 160) ?? m;
 }
