@@ -233,6 +233,7 @@ function checkMeter(v: unknown): string {
 
 function describe(v: unknown): string {
   if (v === null) return "null";
+  if (Array.isArray(v)) return `an array of ${v.length} item(s)`;
   if (typeof v === "string") return `string "${v.length > 40 ? v.slice(0, 40) + "..." : v}"`;
   if (typeof v === "number" || typeof v === "bigint" || typeof v === "boolean")
     return `${typeof v} ${String(v)}`;

@@ -6,16 +6,29 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { Wallet, getAddress, keccak256, toUtf8Bytes } from "ethers";
 import type { FastifyInstance } from "fastify";
-import { gridDomain, signReading, signedReadingToJson } from "../../lib/batches/reading.js";
-import { buildClusterBatch } from "../../lib/gateway/batching.js";
+import {
+  gridDomain,
+  signReading,
+  signedReadingToJson,
+  type SignedReadingJson,
+} from "../../lib/batches/reading.js";
 import { Gateway } from "../../lib/gateway/gateway.js";
 import { MAX_BULK_READINGS } from "../../lib/gateway/ingest.js";
 import { buildServer } from "../../lib/gateway/server.js";
 import { postReadings } from "../../lab/simulator/fleet.js";
 import { alteredAfterSigning, malformedPosts } from "../../lab/simulator/faults.js";
-import { asProvider, deployTestGrid, tempDir, type TestGrid } from "./helpers.js";
+import { answerProblem, malformedBodies, newlyStored } from "../../lab/simulator/fuzz.js";
+import fc from "fast-check";
+import { asProvider, deployTestGrid, openNodeGateway, tempDir, type TestGrid } from "./helpers.js";
 
 const { ethers, networkHelpers } = await network.create();
+
+/** A fresh grid of Buildings 1-8 and node 0's gateway on it. */
+async function node0OnGrid(dbFile: string): Promise<{ grid: TestGrid; gw: Gateway }> {
+  const grid = await deployTestGrid(ethers, networkHelpers, { buildings: [1, 2, 3, 4, 5, 6, 7, 8] });
+  const gw = await openNodeGateway(grid, 0, dbFile, asProvider(ethers.provider));
+  return { grid, gw };
+}
 
 describe("gateway bad input over HTTP", function () {
   this.timeout(300_000);
@@ -26,16 +39,7 @@ describe("gateway bad input over HTTP", function () {
   let url: string;
 
   before(async () => {
-    grid = await deployTestGrid(ethers, networkHelpers, { buildings: [1, 2, 3, 4, 5, 6, 7, 8] });
-    gw = await Gateway.open({
-      dbFile: dir.file("node0.db"),
-      provider: asProvider(ethers.provider),
-      nodeKey: grid.nodeKeys[0],
-      registry: grid.registryAddress,
-      ledger: grid.ledgerAddress,
-      build: buildClusterBatch,
-      startPeriod: 0,
-    });
+    ({ grid, gw } = await node0OnGrid(dir.file("node0.db")));
     app = buildServer(gw, { bodyLimit: 64 * 1024 });
     url = await app.listen({ host: "127.0.0.1", port: 0 });
     await grid.warp(1, 60);
@@ -162,37 +166,8 @@ describe("gateway bad input over HTTP", function () {
     expect(again.status).to.equal(200);
     expect((again.body as { result: string }).result).to.equal("duplicate");
   });
-});
 
-describe("gateway input that broke it (issue 17)", function () {
-  this.timeout(300_000);
-  const dir = tempDir("bad-input-17");
-  let grid: TestGrid;
-  let gw: Gateway;
-  let app: FastifyInstance;
-  let url: string;
-
-  before(async () => {
-    grid = await deployTestGrid(ethers, networkHelpers, { buildings: [1, 2, 3, 4, 5, 6, 7, 8] });
-    gw = await Gateway.open({
-      dbFile: dir.file("node0.db"),
-      provider: asProvider(ethers.provider),
-      nodeKey: grid.nodeKeys[0],
-      registry: grid.registryAddress,
-      ledger: grid.ledgerAddress,
-      build: buildClusterBatch,
-      startPeriod: 0,
-    });
-    app = buildServer(gw, { logger: false });
-    url = await app.listen({ host: "127.0.0.1", port: 0 });
-    await grid.warp(1, 60);
-  });
-
-  after(async () => {
-    await app.close();
-    gw.close();
-    dir.cleanup();
-  });
+  // Issue 17: input that broke the gateway, and the quarantine's bounds.
 
   async function validJson(i: number, period = 0): Promise<Record<string, unknown>> {
     const m = grid.fleet.meters[i];
@@ -246,10 +221,7 @@ describe("gateway input that broke it (issue 17)", function () {
   it("hints at the signing domain when a reading was signed for another chain id or registry", async () => {
     const m = grid.fleet.meters[0];
     const r = grid.fleet.reading(m, 0);
-    for (const d of [
-      gridDomain(999n, grid.registryAddress),
-      gridDomain(31337n, grid.ledgerAddress),
-    ]) {
+    for (const d of [gridDomain(999n, grid.registryAddress), gridDomain(31337n, grid.ledgerAddress)]) {
       const s = await signReading(m.wallet, d, r);
       const res = await postReadings(url, signedReadingToJson(s));
       expect(res.status).to.equal(422);
@@ -284,6 +256,27 @@ describe("gateway input that broke it (issue 17)", function () {
       expect(gw.store.quarantined().length - q0).to.be.at.most(1500);
     } finally {
       await limited.close();
+    }
+  });
+
+  it("answers 200 property-generated malformed bodies without a 5xx, reporting every bulk item", async () => {
+    const fuzzApp = buildServer(gw, { logger: false, refusalBurst: 1e9, refusalsPerMinute: 1e9 });
+    const base = await fuzzApp.listen({ host: "127.0.0.1", port: 0 });
+    try {
+      const valid = await Promise.all([0, 1, 2, 3].map((i) => validJson(i)));
+      await fc.assert(
+        fc.asyncProperty(malformedBodies(valid as unknown as SignedReadingJson[]), async (body) => {
+          const before = gw.store.countReadings();
+          const r = await postReadings(base, body);
+          const problem = answerProblem(body, r.status, r.body);
+          if (problem) throw new Error(problem);
+          // All or nothing: what the answer says was stored is exactly what was stored.
+          expect(gw.store.countReadings() - before).to.equal(newlyStored(r.body));
+        }),
+        { numRuns: 200, seed: 17 },
+      );
+    } finally {
+      await fuzzApp.close();
     }
   });
 

@@ -112,7 +112,10 @@ describe("gateway and simulator CLI arguments", () => {
     });
 
     it("simulator refuses a tampered or compromised building that is not played", () => {
-      expect(() => parseSimulateArgs([...sim, "--tampered", "99"])).to.throw(InvalidArgumentError, /--tampered/);
+      expect(() => parseSimulateArgs([...sim, "--tampered", "99"])).to.throw(
+        InvalidArgumentError,
+        /--tampered/,
+      );
       expect(() => parseSimulateArgs([...sim, "--buildings", "1-4", "--compromised", "5"])).to.throw(
         InvalidArgumentError,
         /--compromised/,

@@ -108,6 +108,8 @@ describe("gateway crash safety (child process, kill -9)", function () {
         "20",
         "--start-period",
         "0",
+        "--port",
+        "0",
       ],
       {
         cwd: REPO,

@@ -16,6 +16,8 @@ import { nextMonday } from "../../lab/demo/setup.js";
 import { meterWallet } from "../../lab/fixtures/demo-grid.js";
 import { MeterFleet, type FleetMeter } from "../../lab/simulator/fleet.js";
 import type { BatchLedger, ClusterRegistry } from "../../types/ethers-contracts/index.js";
+import { buildClusterBatch } from "../../lib/gateway/batching.js";
+import { Gateway } from "../../lib/gateway/gateway.js";
 
 export interface TestGrid {
   registry: ClusterRegistry;
@@ -117,4 +119,23 @@ export function tempDir(prefix: string): {
     file: (n) => path.join(dir, n),
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/** Node `i`'s gateway on `grid`, closing periods from 0, with a quick outbox. */
+export function openNodeGateway(
+  grid: TestGrid,
+  i: number,
+  dbFile: string,
+  provider: Provider,
+): Promise<Gateway> {
+  return Gateway.open({
+    dbFile,
+    provider,
+    nodeKey: grid.nodeKeys[i],
+    registry: grid.registryAddress,
+    ledger: grid.ledgerAddress,
+    build: buildClusterBatch,
+    startPeriod: 0,
+    outbox: { baseBackoffMs: 1, receiptPollMs: 1, receiptPolls: 3 },
+  });
 }
