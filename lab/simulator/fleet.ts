@@ -6,7 +6,12 @@
 import { getAddress, type TypedDataDomain, type Wallet } from "ethers";
 import { loadBuilding } from "../data/citylearn.js";
 import { GridShareError } from "../../lib/errors.js";
-import { signReading, signedReadingToJson, type Reading, type SignedReading } from "../../lib/batches/reading.js";
+import {
+  signReading,
+  signedReadingToJson,
+  type Reading,
+  type SignedReading,
+} from "../../lib/batches/reading.js";
 
 export interface FleetMeter {
   readonly building: number;
@@ -20,6 +25,21 @@ export class NoDataError extends GridShareError {
     super(
       "NO_DATA",
       `building ${building} has no data period ${dataIndex}: choose a grid period inside the data year`,
+    );
+  }
+}
+
+/** A gateway could not be reached at all (not started, wrong URL, network down). */
+export class GatewayUnreachableError extends GridShareError {
+  constructor(url: string, cause: unknown) {
+    const c = cause as { message?: unknown; cause?: { code?: unknown; message?: unknown } };
+    const why = String(c.cause?.code ?? c.cause?.message ?? c.message ?? cause);
+    super(
+      "GATEWAY_UNREACHABLE",
+      `gateway ${url} is unreachable (${why}): is it running, and is the URL right?`,
+      {
+        cause,
+      },
     );
   }
 }
@@ -80,12 +100,17 @@ export async function postReadings(
   contentType = "application/json",
 ): Promise<PostResult> {
   const url = `${base.replace(/\/$/, "")}/readings`;
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": contentType },
-    body: typeof body === "string" ? body : JSON.stringify(body),
-    signal: AbortSignal.timeout(30_000),
-  });
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": contentType },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+      signal: AbortSignal.timeout(30_000),
+    });
+  } catch (e) {
+    throw new GatewayUnreachableError(url, e);
+  }
   const text = await res.text();
   let parsed: unknown = text;
   try {
