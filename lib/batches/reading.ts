@@ -21,6 +21,7 @@ import {
   type TypedDataDomain,
   type TypedDataField,
 } from "ethers";
+import { checksumAddress } from "../address.js";
 import { EIP712_NAME, EIP712_VERSION, MAX_METER_POWER_W, PERIOD_HOURS } from "../constants.js";
 import { GridShareError } from "../errors.js";
 
@@ -423,7 +424,7 @@ export function readingFromJson(json: unknown): Reading {
   }
   let meter: string;
   try {
-    meter = getAddress(meterRaw);
+    meter = checksumAddress(meterRaw);
   } catch {
     throw new MalformedReadingError("meter", `"${meterRaw}" has a wrong checksum`);
   }

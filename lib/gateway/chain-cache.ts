@@ -8,6 +8,7 @@
  * and the scheduler re-checks every reading against a fresh sync when it closes a period.
  */
 import { getAddress, type LogDescription } from "ethers";
+import { checksumAddress } from "../address.js";
 import type { ChainView, MeterRecord, ServedCluster } from "./types.js";
 
 export interface ChainHead {
@@ -108,7 +109,7 @@ export class CachedChainView implements ChainView {
   }
 
   async meterInfo(meter: string): Promise<MeterRecord> {
-    const key = getAddress(meter);
+    const key = checksumAddress(meter);
     const hit = this.meters.get(key);
     if (hit) return hit;
     const m = await this.inner.meterInfo(key);

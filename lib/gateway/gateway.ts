@@ -18,6 +18,7 @@ import {
   type IngestReport,
   type Verdict,
 } from "./ingest.js";
+import { GroupCommit } from "./group-commit.js";
 import { renderMetrics, type Gauge } from "./metrics.js";
 import { Outbox, type OutboxOptions, type PumpResult } from "./outbox.js";
 import { Scheduler, type TickResult } from "./scheduler.js";
@@ -100,6 +101,7 @@ export class Gateway {
   private chainError: string | null = null;
   private log: GatewayLog;
   private readonly hasher: ReadingHasher;
+  private readonly commits: GroupCommit;
   /** Requests turned away by the refusal limit since start (in memory: a 429 must cost no disk write). */
   private limited = 0;
 
@@ -117,6 +119,7 @@ export class Gateway {
     this.node = getAddress(wallet.address);
     this.log = log;
     this.hasher = new ReadingHasher(domain);
+    this.commits = new GroupCommit(store);
   }
 
   static async open(cfg: GatewayConfig): Promise<Gateway> {
@@ -201,6 +204,7 @@ export class Gateway {
       hasher: this.hasher,
       recovery: this.recovery,
       served: () => this.scheduler.servedClusters(),
+      admit: (items, now, allowance) => this.commits.admit(items, now, allowance),
       ...(this.cache ? { refresh: () => this.syncCache() } : {}),
     };
   }
@@ -250,13 +254,16 @@ export class Gateway {
    */
   async ingestReport(body: unknown, opts: IngestOptions = {}): Promise<IngestReport> {
     // The cached clock and meters are re-read when old, and on every request while the chain is down.
-    if (this.cache && (this.chainDownSince !== null || this.cache.age() > CLOCK_TTL_MS))
-      await this.syncCache();
+    this.commits.begin();
     try {
+      if (this.cache && (this.chainDownSince !== null || this.cache.age() > CLOCK_TTL_MS))
+        await this.syncCache();
       return await ingestReport(this.ctx, body, opts);
     } catch (e) {
       if (e instanceof ChainUnavailableError) this.chainDown(e.cause ?? e);
       throw e;
+    } finally {
+      this.commits.end();
     }
   }
 

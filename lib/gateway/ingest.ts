@@ -114,6 +114,8 @@ export interface IngestContext {
    * after it, so a stale cache never refuses a good reading.
    */
   readonly refresh?: () => Promise<void>;
+  /** Admit a request's items (a group commit); `store.admit` in its own transaction when absent. */
+  readonly admit?: (items: readonly Admission[], now: number, allowance?: number) => Promise<AdmitOutcome[]>;
 }
 
 export interface IngestOptions {
@@ -354,11 +356,10 @@ export async function ingestReport(
     });
   }
   const now = ctx.wallClock?.() ?? Date.now();
-  const outcomes = ctx.store.admit(
-    judged.map((j, i) => admissionOf(ctx, j, items[i])),
-    now,
-    opts.quarantineAllowance,
-  );
+  const admissions = judged.map((j, i) => admissionOf(ctx, j, items[i]));
+  const outcomes = ctx.admit
+    ? await ctx.admit(admissions, now, opts.quarantineAllowance)
+    : ctx.store.admit(admissions, now, opts.quarantineAllowance);
   const verdicts = judged.map((j, i) => verdictOf(j, items[i], outcomes[i] as AdmitOutcome));
   return {
     verdicts,

@@ -6,7 +6,7 @@
  * pino logger, JSON lines at info by default: every 5xx with its request id, chain outages, refused or
  * reverted transactions, closed periods.
  */
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from "fastify";
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply } from "fastify";
 import { getAddress, isAddress } from "ethers";
 import { GridShareError } from "../errors.js";
 import { readingToJson, signedReadingFromJson } from "../batches/reading.js";
@@ -128,7 +128,7 @@ export function buildServer(gw: Gateway, opts: ServerOptions = {}): FastifyInsta
   const app = Fastify({
     logger: loggerOption(opts.logger),
     // Per-request lines would cost more than a reading; 5xx and events are logged where they happen.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit,
     // Strict: a string "5" is not a number, unknown fields are errors, nothing is filled in.
     ajv: {

@@ -9,7 +9,13 @@
  */
 import type { Reading, SignedReading } from "../batches/reading.js";
 import type { BuiltBatch, ReadingProof, Role } from "./types.js";
-import { Admissions, type Admission, type AdmitOutcome } from "./store/admit.js";
+import {
+  Admissions,
+  type Admission,
+  type AdmitOutcome,
+  type AdmitRequest,
+  type GroupOutcome,
+} from "./store/admit.js";
 import { Batches, type StoredBatch } from "./store/batches.js";
 import { Counters, type CounterName } from "./store/counters.js";
 import { Cursors } from "./store/cursors.js";
@@ -43,7 +49,7 @@ export {
   type QuarantineRecord,
 } from "./store/quarantine.js";
 export { QUARANTINE_MAX_AGE_MS } from "./store/retention.js";
-export type { Admission, AdmitOutcome } from "./store/admit.js";
+export type { Admission, AdmitOutcome, AdmitRequest, GroupOutcome } from "./store/admit.js";
 export type { StoredBatch } from "./store/batches.js";
 export type { StoreOutcome } from "./store/readings.js";
 export type { Reading };
@@ -159,6 +165,11 @@ export class GatewayStore {
    */
   admit(items: readonly Admission[], now: number, quarantineAllowance?: number): AdmitOutcome[] {
     return this.t.admissions.admit(items, now, quarantineAllowance);
+  }
+
+  /** Several requests' admissions in one transaction, each its own savepoint (a group commit). */
+  admitGroup(requests: readonly AdmitRequest[]): GroupOutcome[] {
+    return this.t.admissions.admitGroup(requests);
   }
 
   isCompromised(meter: string, period: number): boolean {

@@ -25,8 +25,19 @@ export type Admission =
 /** Per admission: the store outcome, or whether the refusal was kept or dropped (allowance spent). */
 export type AdmitOutcome = StoreOutcome | { readonly kind: "quarantined" } | { readonly kind: "dropped" };
 
+/** One request's admissions in a group commit. */
+export interface AdmitRequest {
+  readonly items: readonly Admission[];
+  readonly now: number;
+  readonly allowance?: number;
+}
+
+/** A request's outcomes, or the error that rolled back its part of the group. */
+export type GroupOutcome = { readonly outcomes: AdmitOutcome[] } | { readonly error: unknown };
+
 export class Admissions {
   private readonly admitTx: (items: readonly Admission[], now: number, allowance: number) => AdmitOutcome[];
+  private readonly groupTx: (requests: readonly AdmitRequest[]) => GroupOutcome[];
 
   constructor(
     db: Db,
@@ -38,6 +49,24 @@ export class Admissions {
     this.admitTx = transaction(db, (items: readonly Admission[], now: number, allowance: number) =>
       this.counters.deferred(() => this.admitInTx(items, now, allowance)),
     );
+    // Each request is a savepoint inside the group's transaction: one that fails rolls back alone.
+    this.groupTx = transaction(db, (requests: readonly AdmitRequest[]) =>
+      requests.map((r): GroupOutcome => {
+        try {
+          return { outcomes: this.admitTx(r.items, r.now, r.allowance ?? Number.POSITIVE_INFINITY) };
+        } catch (error) {
+          return { error };
+        }
+      }),
+    );
+  }
+
+  /**
+   * Several requests in one transaction (one fsync): a group commit. Each request's part is its own
+   * savepoint, so an error rolls back that request only.
+   */
+  admitGroup(requests: readonly AdmitRequest[]): GroupOutcome[] {
+    return this.groupTx(requests);
   }
 
   /**
