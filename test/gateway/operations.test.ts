@@ -13,7 +13,7 @@ import { Gateway } from "../../lib/gateway/gateway.js";
 import { buildServer } from "../../lib/gateway/server.js";
 import { postReadings } from "../../lab/simulator/fleet.js";
 import { asProvider, deployTestGrid, openNodeGateway, tempDir, type TestGrid } from "./helpers.js";
-import { serveRpc } from "./rpc-proxy.js";
+import { serveRpc } from "../../lab/fixtures/rpc-proxy.js";
 
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;
