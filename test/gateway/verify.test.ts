@@ -3,6 +3,9 @@
  * worker pool (native libsecp256k1 here) recovers exactly what ethers recovers, bad signatures included.
  */
 import { expect } from "chai";
+import { execFileSync } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { Signature, getAddress, getBytes, keccak256, recoverAddress, toUtf8Bytes } from "ethers";
 import { gridDomain, readingDigest } from "../../lib/batches/reading.js";
 import { ReadingHasher } from "../../lib/gateway/verify/digest.js";
@@ -28,6 +31,23 @@ describe("gateway signature recovery", function () {
 
   it("uses the native libsecp256k1 binding on this platform", () => {
     expect(RECOVERY_IMPL).to.equal("native");
+  });
+
+  it("falls back to ethers' pure-JS recovery where the native binding is not used, with the same result", () => {
+    const digest = getBytes(keccak256(toUtf8Bytes("fallback")));
+    const sig = Signature.from(testMeter(1).signingKey.sign(digest)).serialized;
+    const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+    const script = [
+      `import { RECOVERY_IMPL, recoverAddresses } from ${JSON.stringify(path.join(repo, "lib/gateway/verify/recover.ts"))};`,
+      `const r = recoverAddresses(Buffer.from("${Buffer.from(digest).toString("hex")}", "hex"), Buffer.from("${sig.slice(2)}", "hex"), 1);`,
+      `console.log(RECOVERY_IMPL, Buffer.from(r.addresses).toString("hex"), r.ok[0]);`,
+    ].join("\n");
+    const out = execFileSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      cwd: repo,
+      env: { ...process.env, GRIDSHARE_PURE_JS_SECP256K1: "1" },
+      encoding: "utf8",
+    }).trim();
+    expect(out).to.equal(`js ${testMeter(1).address.slice(2).toLowerCase()} 1`);
   });
 
   for (const threads of [0, 2]) {
