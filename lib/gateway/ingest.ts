@@ -17,8 +17,7 @@ import { periodAt } from "../time.js";
 import type { Admission, AdmitOutcome, GatewayStore, QuarantineRecord } from "./store.js";
 import type { ChainView, Role } from "./types.js";
 import { ReadingHasher } from "./verify/digest.js";
-import { recoverAddresses } from "./verify/recover.js";
-import type { RecoveryPool } from "./verify/pool.js";
+import { recoverHere, type RecoveryPool } from "./verify/pool.js";
 
 /** How the HTTP layer should answer; `status` is an HTTP status code. */
 export type Verdict =
@@ -220,8 +219,6 @@ type Judged =
       readonly clusterId: number | null;
     };
 
-const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
-
 /** Recover every candidate's signer at once (worker pool, or inline). */
 async function recoverAll(
   ctx: IngestContext,
@@ -232,13 +229,7 @@ async function recoverAll(
     digest: hasher.digest(s.reading),
     signature: Buffer.from(s.signature.slice(2), "hex"),
   }));
-  if (ctx.recovery) return ctx.recovery.recover(jobs);
-  const r = recoverAddresses(
-    Buffer.concat(jobs.map((j) => j.digest)),
-    Buffer.concat(jobs.map((j) => j.signature)),
-    jobs.length,
-  );
-  return jobs.map((_, i) => (r.ok[i] === 1 ? "0x" + hex(r.addresses.subarray(i * 20, (i + 1) * 20)) : null));
+  return ctx.recovery ? ctx.recovery.recover(jobs) : recoverHere(jobs);
 }
 
 /** Judge items against period `current`: shape and window, signatures (in parallel), registry, values. */

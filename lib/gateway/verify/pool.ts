@@ -8,9 +8,7 @@ import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import {
   ADDRESS_BYTES,
-  DIGEST_BYTES,
   RECOVERY_IMPL,
-  SIGNATURE_BYTES,
   WORKER_ROLE,
   recoverAddresses,
   type RecoverAnswer,
@@ -88,14 +86,7 @@ export class RecoveryPool {
   recover(items: readonly { digest: Uint8Array; signature: Uint8Array }[]): Promise<(string | null)[]> {
     if (items.length === 0) return Promise.resolve([]);
     const live = this.slots.some((s) => !s.dead);
-    if (!live || this.closed) {
-      const r = recoverAddresses(
-        concat(items.map((x) => x.digest)),
-        concat(items.map((x) => x.signature)),
-        items.length,
-      );
-      return Promise.resolve(items.map((_, i) => hexAddress(r, i)));
-    }
+    if (!live || this.closed) return Promise.resolve(recoverHere(items));
     const out = Promise.all(
       items.map(
         (it) =>
@@ -137,12 +128,7 @@ export class RecoveryPool {
 
   private recoverInline(jobs: readonly Job[]): void {
     if (jobs.length === 0) return;
-    const r = recoverAddresses(
-      concat(jobs.map((j) => j.digest)),
-      concat(jobs.map((j) => j.signature)),
-      jobs.length,
-    );
-    jobs.forEach((j, i) => j.resolve(hexAddress(r, i)));
+    recoverHere(jobs).forEach((a, i) => jobs[i]?.resolve(a));
   }
 
   private answered(slot: Slot, a: RecoverAnswer): void {
@@ -169,11 +155,21 @@ export class RecoveryPool {
   }
 }
 
+/** Signer addresses (lowercase hex, null: no key) recovered on this thread. */
+export function recoverHere(
+  items: readonly { digest: Uint8Array; signature: Uint8Array }[],
+): (string | null)[] {
+  const r = recoverAddresses(
+    concat(items.map((x) => x.digest)),
+    concat(items.map((x) => x.signature)),
+    items.length,
+  );
+  return items.map((_, i) => hexAddress(r, i));
+}
+
 function concat(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
   const size = parts[0]?.length ?? 0;
   const out = new Uint8Array(parts.length * size);
   parts.forEach((p, i) => out.set(p, i * size));
   return out;
 }
-
-export { DIGEST_BYTES, SIGNATURE_BYTES };
