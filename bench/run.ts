@@ -5,6 +5,8 @@
  * Environment:
  * - GRIDSHARE_BENCH_QUICK=1: tiny sizes (seconds; for checking the harness, not for numbers).
  * - GRIDSHARE_BENCH_DOCS=1: also replace the results section of docs/benchmarks.md.
+ * - GRIDSHARE_BENCH_ONLY=gateway: only the gateway's figures (ingest, native recovery, malformed bodies,
+ *   kill -9 campaign), the rest skipped.
  */
 import os from "node:os";
 import path from "node:path";
@@ -15,6 +17,7 @@ import { benchOffchain, DEFAULT_OFFCHAIN } from "./offchain.js";
 import { benchMerkle, DEFAULT_MERKLE } from "./merkle.js";
 import { benchBilling, DEFAULT_BILLING } from "./billing.js";
 import { benchGateway, DEFAULT_GATEWAY } from "./gateway.js";
+import { benchGatewayFaults, DEFAULT_GATEWAY_FAULTS } from "./gateway-faults.js";
 import { chainFigures } from "./chain.js";
 import { benchClique, DEFAULT_CLIQUE } from "./clique.js";
 import { figureTable, type Figure } from "./lib/figures.js";
@@ -30,6 +33,8 @@ import { scaleModel, scaleTable, type ScaleModel } from "./scale.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const quick = process.env.GRIDSHARE_BENCH_QUICK === "1";
+const only = process.env.GRIDSHARE_BENCH_ONLY;
+const all = only === undefined || only === "";
 const started = new Date();
 const loadStart = os.loadavg()[0] ?? 0;
 const log = (s: string) =>
@@ -37,24 +42,26 @@ const log = (s: string) =>
 
 const figures: Figure[] = [];
 
-log("anchoring, votes, MES decision gas (in-process network)");
-const gasCtx = await network.create();
-figures.push(
-  ...(await benchAnchoring(gasCtx, quick ? { sizes: [4, 16], naiveSampleMax: 8 } : DEFAULT_ANCHORING)),
-);
+if (all) {
+  log("anchoring, votes, MES decision gas (in-process network)");
+  const gasCtx = await network.create();
+  figures.push(
+    ...(await benchAnchoring(gasCtx, quick ? { sizes: [4, 16], naiveSampleMax: 8 } : DEFAULT_ANCHORING)),
+  );
 
-log("Merkle proof verification gas (Merkle64 vs OpenZeppelin)");
-figures.push(...(await benchMerkle(gasCtx, quick ? { depths: [2, 4] } : DEFAULT_MERKLE)));
+  log("Merkle proof verification gas (Merkle64 vs OpenZeppelin)");
+  figures.push(...(await benchMerkle(gasCtx, quick ? { depths: [2, 4] } : DEFAULT_MERKLE)));
 
-log("billing gas per meter-week (real ledger, real votes)");
-figures.push(...(await benchBilling(await network.create(), quick ? { periods: 3 } : DEFAULT_BILLING)));
+  log("billing gas per meter-week (real ledger, real votes)");
+  figures.push(...(await benchBilling(await network.create(), quick ? { periods: 3 } : DEFAULT_BILLING)));
 
-log("off-chain hashing and verification");
-figures.push(
-  ...(await benchOffchain(
-    quick ? { treeLeaves: 256, rounds: 1, roundMs: 100, readings: 8 } : DEFAULT_OFFCHAIN,
-  )),
-);
+  log("off-chain hashing and verification");
+  figures.push(
+    ...(await benchOffchain(
+      quick ? { treeLeaves: 256, rounds: 1, roundMs: 100, readings: 8 } : DEFAULT_OFFCHAIN,
+    )),
+  );
+}
 
 log("gateway ingest end to end (HTTP + verify + SQLite) on loopback");
 figures.push(
@@ -65,16 +72,27 @@ figures.push(
   )),
 );
 
-figures.push(...chainFigures(figures));
-
-log("live Clique devnet: 3 signers, batch burst vs transfer burst");
+log("gateway under faults: malformed bodies (fast-check), kill -9 campaign");
 figures.push(
-  ...(await benchClique(network, quick ? { ...DEFAULT_CLIQUE, clusters: 4 } : DEFAULT_CLIQUE, log)),
+  ...(await benchGatewayFaults(
+    network,
+    quick ? { malformed: 50, seed: 17, crashPeriods: 1, killsPerPeriod: 1 } : DEFAULT_GATEWAY_FAULTS,
+    log,
+  )),
 );
+
+if (all) {
+  figures.push(...chainFigures(figures));
+
+  log("live Clique devnet: 3 signers, batch burst vs transfer burst");
+  figures.push(
+    ...(await benchClique(network, quick ? { ...DEFAULT_CLIQUE, clusters: 4 } : DEFAULT_CLIQUE, log)),
+  );
+}
 
 let scale: ScaleModel | null = null;
 try {
-  scale = scaleModel(figures);
+  if (all) scale = scaleModel(figures);
 } catch (e) {
   log(`scale model skipped: ${(e as Error).message}`);
 }

@@ -68,12 +68,13 @@ export interface ScaleModel {
 }
 
 export function scaleModel(figures: readonly Figure[], a: ScaleAssumptions = DEFAULT_SCALE): ScaleModel {
-  const ingest = valueOf(figures, "gateway.ingest.readingsPerSecond");
+  // Since issue 17 the ingest figure is measured on all cores; its per-core share sizes the gateways.
+  const ingest = valueOf(figures, "gateway.ingest.perCore");
   const verify = valueOf(figures, "verify.eip712.core1");
   const perCore = ingest ?? verify;
   if (perCore === undefined)
     throw new BenchInputError("scale model needs a measured ingest or verification rate");
-  const source = ingest !== undefined ? "gateway.ingest.readingsPerSecond" : "verify.eip712.core1";
+  const source = ingest !== undefined ? "gateway.ingest.perCore" : "verify.eip712.core1";
   const capacityPerDay = a.blockGasLimit * (DAY_S / a.blockPeriodS);
   const rows: ScaleRow[] = [];
   for (const meters of a.meterCounts) {

@@ -387,6 +387,45 @@ describe("gateway logic (no HTTP)", function () {
     });
   });
 
+  describe("quarantine bounds (issue 17)", () => {
+    const junk = (period: number | null, i: number) => ({
+      meter: null,
+      period,
+      clusterId: null,
+      code: "SCHEMA_INVALID",
+      reason: `junk ${i}`,
+      body: "x".repeat(100),
+    });
+
+    it("prunes quarantine rows by age, those without a period and at period 4294967295 included", () => {
+      const e = env();
+      const t0 = 1_700_000_000_000;
+      e.store.quarantine(junk(null, 0), t0);
+      e.store.quarantine(junk(4_294_967_295, 1), t0);
+      e.store.quarantine(junk(5, 2), t0);
+      const maxAgeMs = RETENTION_PERIODS * PERIOD_SECONDS * 1000;
+      e.store.prune(0, t0 + maxAgeMs - 1);
+      expect(e.store.quarantined()).to.have.length(3); // young enough: kept
+      e.store.quarantine(junk(null, 3), t0 + maxAgeMs);
+      e.store.prune(0, t0 + maxAgeMs + 1);
+      expect(e.store.quarantined().map((q) => q.reason)).to.deep.equal(["junk 3"]);
+    });
+
+    it("keeps at most its cap of rows, dropping the oldest first", () => {
+      const file = dir.file(`cap${n++}.db`);
+      const store = new GatewayStore(file, { quarantineCap: 10 });
+      try {
+        for (let i = 0; i < 25; i++) store.quarantine(junk(null, i), 1000 + i);
+        const q = store.quarantined();
+        expect(q.length).to.be.at.most(10);
+        expect(q.length).to.be.at.least(5);
+        expect(q[q.length - 1]?.reason).to.equal("junk 24");
+      } finally {
+        store.close();
+      }
+    });
+  });
+
   describe("metrics", () => {
     it("renders counters and labelled gauges in Prometheus text format", () => {
       const e = env();
