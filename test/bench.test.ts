@@ -298,17 +298,20 @@ describe("bench modules on tiny sizes", () => {
     expect(byId("clique.live.batchTxsPerBlock")?.value).to.equal(30);
   });
 
-  it("scale model sizes gateways by the ingest rate when it is measured", () => {
+  it("scale model sizes gateways by the per-core ingest rate when it is measured", () => {
     const n8 = anchoring.filter((f) => f.id === "anchor.perReading.n8");
     const verify = figure({ group: "g", id: "verify.eip712.core1", label: "v", value: 100, unit: "/s" });
-    const ingest = figure({
+    // Ingest on all cores is not a per-core rate: only gateway.ingest.perCore sizes the gateways.
+    const allCores = figure({
       group: "g",
       id: "gateway.ingest.readingsPerSecond",
       label: "i",
-      value: 50,
+      value: 100,
       unit: "/s",
     });
-    const m = scaleModel([...n8, verify, ingest]);
-    expect(m.perCoreRate).to.deep.equal({ value: 50, source: "gateway.ingest.readingsPerSecond" });
+    const perCore = figure({ group: "g", id: "gateway.ingest.perCore", label: "c", value: 50, unit: "/s" });
+    const m = scaleModel([...n8, verify, allCores, perCore]);
+    expect(m.perCoreRate).to.deep.equal({ value: 50, source: "gateway.ingest.perCore" });
+    expect(scaleModel([...n8, verify, allCores]).perCoreRate.source).to.equal("verify.eip712.core1");
   });
 });
