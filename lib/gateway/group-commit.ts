@@ -1,8 +1,10 @@
 /**
- * Group commit: the admissions of concurrent requests are written in one SQLite transaction, so one fsync
- * (synchronous=FULL) serves them all, and each request is answered only after that commit. A group is
- * written as soon as every request in progress is waiting for it, or `MAX_WAIT_MS` after its first
- * request, whichever comes first: with 8 posts in flight one commit carries up to 8 of them.
+ * Group commit: the admissions of concurrent requests are written in one SQLite transaction, and each
+ * request is answered only once that transaction is on disk. A group is written as soon as every request
+ * in progress is waiting for it, or `MAX_WAIT_MS` after its first request, whichever comes first: with 8
+ * posts in flight one commit carries up to 8 of them. The commit itself skips SQLite's fsync; one
+ * fdatasync of the WAL on libuv's thread pool makes it durable (store/wal-sync.ts), so the event loop goes
+ * on parsing and verifying the next requests (which form the next group) while the disk flushes.
  */
 import type { Admission, AdmitOutcome, GatewayStore } from "./store.js";
 
@@ -21,8 +23,10 @@ export class GroupCommit {
   private queue: Waiting[] = [];
   private scheduled = false;
   private timer: NodeJS.Timeout | undefined;
-  /** Requests between begin() and end(): those that may still join the next group. */
+  /** Requests between begin() and end(). */
   private active = 0;
+  /** Requests committed and waiting for their sync: in progress, but they join no further group. */
+  private syncing = 0;
 
   constructor(private readonly store: GatewayStore) {}
 
@@ -47,7 +51,7 @@ export class GroupCommit {
 
   private maybeFlush(): void {
     if (this.queue.length === 0 || this.scheduled) return;
-    if (this.queue.length >= this.active) {
+    if (this.queue.length >= this.active - this.syncing) {
       this.scheduled = true;
       setImmediate(() => this.flush());
     } else {
@@ -66,15 +70,24 @@ export class GroupCommit {
     this.queue = [];
     let outcomes;
     try {
-      outcomes = this.store.admitGroup(group);
+      outcomes = this.store.admitGroupUnsynced(group);
     } catch (e) {
       for (const w of group) w.reject(e);
       return;
     }
-    group.forEach((w, i) => {
-      const o = outcomes[i];
-      if (o && "outcomes" in o) w.resolve(o.outcomes);
-      else w.reject(o?.error ?? new Error("group commit lost a request"));
-    });
+    this.syncing += group.length;
+    const answer = (synced: unknown) => {
+      this.syncing -= group.length;
+      group.forEach((w, i) => {
+        const o = outcomes[i];
+        if (synced !== undefined) w.reject(synced);
+        else if (o && "outcomes" in o) w.resolve(o.outcomes);
+        else w.reject(o?.error ?? new Error("group commit lost a request"));
+      });
+    };
+    this.store.syncCommits().then(
+      () => answer(undefined),
+      (e: unknown) => answer(e ?? new Error("the commit could not be synced")),
+    );
   }
 }

@@ -1,5 +1,6 @@
 /**
- * The gateway's embedded database (better-sqlite3, WAL, synchronous=FULL): accepted readings, the
+ * The gateway's embedded database (better-sqlite3, WAL, synchronous=FULL; reading group commits sync
+ * their WAL off the event loop instead, store/wal-sync.ts): accepted readings, the
  * quarantine, compromised-meter alarms, built batches with their proofs, the transaction outbox and
  * durable counters. Every multi-row change is one SQLite transaction, so a process killed at any moment
  * (kill -9) leaves either the whole change or none of it.
@@ -7,6 +8,7 @@
  * This facade keeps the store's one API; the tables live in store/ by concern, all on one handle, each
  * with its statements prepared once.
  */
+import type { Statement } from "better-sqlite3";
 import type { Reading, SignedReading } from "../batches/reading.js";
 import type { ProvenBatch, ReadingProof, Role } from "./types.js";
 import {
@@ -37,6 +39,7 @@ import {
 } from "./store/quarantine.js";
 import { Readings, type StoreOutcome } from "./store/readings.js";
 import { Retention } from "./store/retention.js";
+import { WalSync } from "./store/wal-sync.js";
 
 export { COUNTERS, type CounterName } from "./store/counters.js";
 export { StoreError } from "./store/db.js";
@@ -76,6 +79,10 @@ export interface StoreOptions {
 export class GatewayStore {
   readonly db: Db;
   private readonly t: Tables;
+  /** fdatasync of the WAL off the event loop, for group commits (null: no WAL file, e.g. in memory). */
+  private readonly wal: WalSync | null;
+  /** `PRAGMA synchronous` for one group commit and back, prepared once. */
+  private readonly syncMode: { readonly normal: Statement; readonly full: Statement };
 
   constructor(file: string, opts: StoreOptions = {}) {
     const { db, meta } = openDatabase(file);
@@ -101,9 +108,16 @@ export class GatewayStore {
       retention,
       admissions,
     };
+    const walMode = db.pragma("journal_mode", { simple: true }) === "wal";
+    this.wal = walMode && !db.memory ? new WalSync(`${db.name}-wal`) : null;
+    this.syncMode = {
+      normal: db.prepare("PRAGMA synchronous = NORMAL"),
+      full: db.prepare("PRAGMA synchronous = FULL"),
+    };
   }
 
   close(): void {
+    this.wal?.close();
     if (this.db.open) this.db.close();
   }
 
@@ -170,6 +184,26 @@ export class GatewayStore {
   /** Several requests' admissions in one transaction, each its own savepoint (a group commit). */
   admitGroup(requests: readonly AdmitRequest[]): GroupOutcome[] {
     return this.t.admissions.admitGroup(requests);
+  }
+
+  /**
+   * `admitGroup` committed without SQLite's own fsync (synchronous = NORMAL for this transaction only):
+   * the group is durable once `syncCommits()`, called after it, resolves; nothing of it may be answered
+   * before (store/wal-sync.ts). Without a WAL file it is `admitGroup`.
+   */
+  admitGroupUnsynced(requests: readonly AdmitRequest[]): GroupOutcome[] {
+    if (!this.wal) return this.admitGroup(requests);
+    this.syncMode.normal.run();
+    try {
+      return this.t.admissions.admitGroup(requests);
+    } finally {
+      this.syncMode.full.run();
+    }
+  }
+
+  /** Resolves once every commit made before the call is on disk (one fdatasync of the WAL, shared). */
+  syncCommits(): Promise<void> {
+    return this.wal ? this.wal.sync() : Promise.resolve();
   }
 
   isCompromised(meter: string, period: number): boolean {

@@ -9,6 +9,7 @@ import { PERIOD_SECONDS, RETENTION_PERIODS } from "../../lib/constants.js";
 import { leafHash, verifyProof } from "../../lib/batches/merkle64.js";
 import { signedReadingToJson, type SignedReading } from "../../lib/batches/reading.js";
 import { buildClusterBatch } from "../../lib/gateway/batching.js";
+import { GroupCommit } from "../../lib/gateway/group-commit.js";
 import { ingest, type IngestContext, type Verdict } from "../../lib/gateway/ingest.js";
 import { renderMetrics } from "../../lib/gateway/metrics.js";
 import { Scheduler, GraceError } from "../../lib/gateway/scheduler.js";
@@ -423,6 +424,49 @@ describe("gateway logic (no HTTP)", function () {
       } finally {
         store.close();
       }
+    });
+  });
+
+  describe("group commit", () => {
+    it("answers a group only once its WAL sync resolves, and leaves the connection at synchronous=FULL", async () => {
+      const e = env();
+      let release: () => void = () => undefined;
+      const syncs: number[] = [];
+      const realSync = e.store.syncCommits.bind(e.store);
+      // The store's sync, held until the test releases it.
+      e.store.syncCommits = () => {
+        syncs.push(e.store.countReadings());
+        return new Promise<void>((r) => (release = () => void realSync().then(r)));
+      };
+      const commits = new GroupCommit(e.store);
+      const s = await sign(meters[0], reading(meters[0], 0));
+      commits.begin();
+      let answered = false;
+      const admitted = commits
+        .admit([{ kind: "verified", signed: s, clusterId: 1, reportTamper: true, body: () => "{}" }], 1)
+        .then((o) => {
+          answered = true;
+          return o;
+        });
+      while (syncs.length === 0) await new Promise((r) => setImmediate(r));
+      // Committed (visible to this connection) before the sync, answered only after it.
+      expect(syncs).to.deep.equal([1]);
+      expect(e.store.db.pragma("synchronous", { simple: true })).to.equal(2);
+      await new Promise((r) => setImmediate(r));
+      expect(answered).to.equal(false);
+      release();
+      expect(await admitted).to.deep.equal([{ kind: "accepted", late: false }]);
+      commits.end();
+      e.store.close();
+    });
+
+    it("syncs the WAL of a real database file; a closed store refuses to sync", async () => {
+      const e = env();
+      await e.store.syncCommits();
+      e.store.close();
+      let refused: unknown;
+      await e.store.syncCommits().catch((x: unknown) => (refused = x));
+      expect(String(refused)).to.match(/closed/);
     });
   });
 
