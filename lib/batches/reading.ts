@@ -223,7 +223,7 @@ function checkMeter(v: unknown): string {
     throw new MalformedReadingError("meter", `expected an address, got ${describe(v)}`);
   let a: string;
   try {
-    a = getAddress(v);
+    a = checksumAddress(v);
   } catch {
     throw new MalformedReadingError("meter", `"${v}" is not an address (or its checksum is wrong)`);
   }

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { Signature, getAddress, getBytes, keccak256, recoverAddress, toUtf8Bytes } from "ethers";
 import { gridDomain, readingDigest } from "../../lib/batches/reading.js";
 import { ReadingHasher } from "../../lib/gateway/verify/digest.js";
-import { RecoveryPool } from "../../lib/gateway/verify/pool.js";
+import { INLINE_MAX_ITEMS, RecoveryPool } from "../../lib/gateway/verify/pool.js";
 import { RECOVERY_IMPL } from "../../lib/gateway/verify/recover.js";
 import { FAKE_REGISTRY, reading, sign, testMeter } from "./fakes.js";
 
@@ -75,6 +75,10 @@ describe("gateway signature recovery", function () {
         }
         const got = await Promise.all([pool.recover(items.slice(0, 30)), pool.recover(items.slice(30))]);
         expect(got.flat()).to.deep.equal(expected);
+        // A request of a few items (a single post) is recovered inline with the native binding: same answers.
+        expect(await pool.recover(items.slice(0, INLINE_MAX_ITEMS))).to.deep.equal(
+          expected.slice(0, INLINE_MAX_ITEMS),
+        );
         expect(expected.filter((x) => x === null).length).to.be.greaterThan(0);
       } finally {
         await pool.close();

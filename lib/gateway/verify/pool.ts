@@ -1,8 +1,9 @@
 /**
  * Signature recovery on worker threads, one per core by default: requests from concurrent HTTP posts
- * queue here and are sent to idle workers in chunks, so a bulk upload is split across every worker and
- * single posts arriving together share one message. With 0 threads, or when no worker can start,
- * recovery runs inline on the calling thread (same results).
+ * queue here and are sent to idle workers in chunks, so a bulk upload is split across every worker.
+ * A request of a few items (a single post) is recovered inline when the native binding is loaded: that
+ * is cheaper than the hand-off. With 0 threads, or when no worker can start, recovery runs inline on the
+ * calling thread (same results).
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
@@ -18,6 +19,11 @@ import {
 
 /** Items one message carries at most: large enough to amortise the message, small enough to share. */
 const MAX_CHUNK = 256;
+/**
+ * Requests of at most this many items are recovered on the calling thread: one native recovery costs
+ * less than the two thread hand-offs a worker needs (a single post's latency was dominated by them).
+ */
+export const INLINE_MAX_ITEMS = 4;
 
 interface Job {
   readonly digest: Uint8Array;
@@ -86,7 +92,8 @@ export class RecoveryPool {
   recover(items: readonly { digest: Uint8Array; signature: Uint8Array }[]): Promise<(string | null)[]> {
     if (items.length === 0) return Promise.resolve([]);
     const live = this.slots.some((s) => !s.dead);
-    if (!live || this.closed) return Promise.resolve(recoverHere(items));
+    if (!live || this.closed || (items.length <= INLINE_MAX_ITEMS && RECOVERY_IMPL === "native"))
+      return Promise.resolve(recoverHere(items));
     const out = Promise.all(
       items.map(
         (it) =>
