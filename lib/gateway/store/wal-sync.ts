@@ -7,8 +7,10 @@
  * `synchronous = FULL`, while parsing and verification go on during the flush.
  *
  * Syncs are coalesced: while one runs, the callers that arrive wait for the next, which covers them all.
+ * The first sync of a log file also syncs its directory, so a log SQLite has just created keeps its name.
  */
-import { closeSync, fdatasync, fstatSync, openSync, statSync } from "node:fs";
+import { closeSync, fdatasync, fstatSync, fsyncSync, openSync, statSync } from "node:fs";
+import path from "node:path";
 
 interface Waiter {
   readonly resolve: () => void;
@@ -18,6 +20,8 @@ interface Waiter {
 export class WalSync {
   private fd: number | null = null;
   private ino = 0;
+  /** The directory entry of the current log file is on disk (synced once per file). */
+  private entrySynced = false;
   private running = false;
   private closing = false;
   private next: Waiter[] = [];
@@ -54,7 +58,22 @@ export class WalSync {
       return;
     }
     this.running = true;
-    fdatasync(fd, (err) => {
+    fdatasync(fd, (synced) => {
+      let err: unknown = synced;
+      // A log file SQLite created since the last sync: its name must be on disk too (once per file).
+      if (!err && !this.entrySynced) {
+        try {
+          const dir = openSync(path.dirname(this.walFile), "r");
+          try {
+            fsyncSync(dir);
+          } finally {
+            closeSync(dir);
+          }
+          this.entrySynced = true;
+        } catch (e) {
+          err = e;
+        }
+      }
       this.running = false;
       for (const w of batch) {
         if (err) w.reject(err);
@@ -72,6 +91,7 @@ export class WalSync {
     this.release();
     this.fd = openSync(this.walFile, "r");
     this.ino = fstatSync(this.fd).ino;
+    this.entrySynced = false;
     return this.fd;
   }
 
