@@ -4,7 +4,6 @@
  * and baseline run in alternating rounds.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { Worker } from "node:worker_threads";
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { getAddress } from "ethers";
 import { buildTree, HASH64_BYTES } from "../lib/batches/merkle64.js";
@@ -12,7 +11,8 @@ import { gridDomain, type SignedReading } from "../lib/batches/reading.js";
 import { BenchInputError, figure, type Figure } from "./lib/figures.js";
 import { interleaved, median, opsPerSecond } from "./lib/timing.js";
 import { benchReadings } from "../lab/fixtures/readings.js";
-import type { RecoverResult, RecoverTask } from "./workers/recover-task.js";
+import { RecoverWorkers, recoverRate as rate } from "./lib/recover-workers.js";
+import type { RecoverTask } from "./workers/recover-task.js";
 
 export interface OffchainOptions {
   /** Leaves per tree build. */
@@ -93,43 +93,6 @@ function hashing(opts: OffchainOptions): Figure[] {
   ];
 }
 
-class WorkerPool {
-  private readonly workers: Worker[];
-  constructor(size: number) {
-    this.workers = Array.from(
-      { length: size },
-      () =>
-        /* the entry is the .ts file itself: Hardhat's TS loader applies to workers too */ new Worker(
-          new URL("./workers/recover.ts", import.meta.url),
-        ),
-    );
-  }
-  run(count: number, task: RecoverTask): Promise<RecoverResult[]> {
-    return Promise.all(
-      this.workers.slice(0, count).map(
-        (w) =>
-          new Promise<RecoverResult>((resolve, reject) => {
-            w.once("message", resolve);
-            w.once("error", reject);
-            w.postMessage(task);
-          }),
-      ),
-    );
-  }
-  async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
-  }
-}
-
-/** Total rate of parallel workers over the same wall window: summed operations over the longest worker time. */
-function rate(results: readonly RecoverResult[]): number {
-  const mismatches = results.reduce((a, r) => a + r.mismatches, 0);
-  if (mismatches !== 0) throw new BenchInputError(`${mismatches} readings recovered to the wrong meter`);
-  const ops = results.reduce((a, r) => a + r.ops, 0);
-  const ms = Math.max(...results.map((r) => r.ms));
-  return (ops / ms) * 1000;
-}
-
 async function verification(opts: OffchainOptions): Promise<Figure[]> {
   const domain = gridDomain(BENCH_CHAIN_ID, BENCH_REGISTRY);
   const signed: SignedReading[] = await benchReadings(domain, opts.readings, 1);
@@ -140,7 +103,7 @@ async function verification(opts: OffchainOptions): Promise<Figure[]> {
     maxOps: 1_000_000,
     maxMs: opts.roundMs,
   });
-  const pool = new WorkerPool(2);
+  const pool = new RecoverWorkers(2);
   const one: number[] = [];
   const two: number[] = [];
   const raw: number[] = [];

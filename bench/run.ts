@@ -7,7 +7,8 @@
  * - GRIDSHARE_BENCH_QUICK=1: tiny sizes (seconds; for checking the harness, not for numbers); latest.json is
  *   left alone.
  * - GRIDSHARE_BENCH_ONLY=step,...: only these steps (anchoring, baselines, merkle, billing, offchain, gateway,
- *   chain, clique); the results say which ran.
+ *   chain, clique); the results say which ran. `gateway` is the gateway's figures: ingest, native recovery,
+ *   malformed bodies and the kill -9 campaign.
  * - GRIDSHARE_BENCH_DOCS=1: also rewrite the generated parts of docs/benchmarks.md.
  */
 import os from "node:os";
@@ -19,6 +20,7 @@ import { benchOffchain, DEFAULT_OFFCHAIN } from "./offchain.js";
 import { benchMerkle, DEFAULT_MERKLE } from "./merkle.js";
 import { benchBilling, DEFAULT_BILLING } from "./billing.js";
 import { benchGateway, DEFAULT_GATEWAY } from "./gateway.js";
+import { benchGatewayFaults, DEFAULT_GATEWAY_FAULTS } from "./gateway-faults.js";
 import { chainFigures } from "./chain.js";
 import { benchClique, DEFAULT_CLIQUE } from "./clique.js";
 import { BenchInputError, figureTable, type Figure } from "./lib/figures.js";
@@ -81,6 +83,16 @@ const STEPS: readonly { name: string; what: string; run: () => Promise<Figure[]>
           : DEFAULT_GATEWAY,
       ),
   },
+  {
+    name: "gateway",
+    what: "gateway under faults: malformed bodies (fast-check), kill -9 campaign",
+    run: () =>
+      benchGatewayFaults(
+        network,
+        quick ? { malformed: 50, seed: 17, crashPeriods: 1, killsPerPeriod: 1 } : DEFAULT_GATEWAY_FAULTS,
+        log,
+      ),
+  },
   { name: "chain", what: "block capacity from the measured gas", run: async () => chainFigures(figures) },
   {
     name: "clique",
@@ -100,7 +112,7 @@ function onlySteps(): string[] | undefined {
       `GRIDSHARE_BENCH_ONLY names unknown steps ${unknown.join(", ")}; steps: ${STEPS.map((s) => s.name).join(", ")}`,
     );
   }
-  return STEPS.map((s) => s.name).filter((n) => names.includes(n));
+  return [...new Set(STEPS.map((s) => s.name).filter((n) => names.includes(n)))];
 }
 
 const only = onlySteps();

@@ -96,7 +96,8 @@ export interface ScaleModel {
 }
 
 function perCoreRate(figures: readonly Figure[]): ScaleModel["perCoreRate"] {
-  for (const source of ["gateway.ingest.readingsPerSecond", "verify.eip712.core1"]) {
+  // Since issue 17 ingest is measured on all cores; its per-core share sizes the gateways.
+  for (const source of ["gateway.ingest.perCore", "verify.eip712.core1"]) {
     const value = valueOf(figures, source);
     if (value !== undefined) return { value, source };
   }

@@ -1,7 +1,8 @@
 /**
  * A node's gateway service: `npm run gateway -- --rpc <url> --registry <addr> --ledger <addr> --db <file>`
- * with the node key in GRIDSHARE_NODE_KEY. Prints one JSON line `{"listening": url}` when ready; a failure to
- * start is one `error:` line and exit code 1 (GRIDSHARE_DEBUG=1 adds the stack).
+ * with the node key in GRIDSHARE_NODE_KEY. Prints one JSON line `{"listening": url}` when ready, its log
+ * (JSON lines at info) goes to stderr. A failure to start is one `error:` line and exit code 1
+ * (GRIDSHARE_DEBUG=1 adds the stack).
  * GRIDSHARE_CRASH_AFTER_STEP=<checked|signed|broadcast|final> kills the process (SIGKILL) right after that
  * outbox step: fault injection for the crash test, never set in operation.
  */
@@ -12,12 +13,17 @@ if (process.argv.includes("--help") || process.argv.includes("-h")) {
   process.stdout.write(USAGE + "\n");
   process.exit(0);
 }
+if (process.argv.length <= 2) {
+  process.stderr.write(USAGE + "\n");
+  process.exit(2);
+}
 
 await runCli(async () => {
   const args = parseGatewayArgs(process.argv.slice(2), process.env);
   const crashAt = process.env.GRIDSHARE_CRASH_AFTER_STEP;
   const running = await runGateway(args, {
-    logger: process.env.GRIDSHARE_LOG === "1",
+    // stdout carries the one {"listening"} line a supervisor reads; the log goes to stderr.
+    logger: { stream: process.stderr },
     ...(crashAt
       ? { onStep: (step: string) => void (step === crashAt && process.kill(process.pid, "SIGKILL")) }
       : {}),

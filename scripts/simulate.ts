@@ -4,16 +4,24 @@
  * A failure is one `error:` line and exit code 1 (GRIDSHARE_DEBUG=1 adds the stack).
  */
 import { runCli } from "../lib/cli.js";
-import { USAGE, parseSimulateArgs, simulate } from "../lab/simulator/cli.js";
+import { USAGE, meterList, parseSimulateArgs, simulate } from "../lab/simulator/cli.js";
 
 if (process.argv.includes("--help") || process.argv.includes("-h")) {
   process.stdout.write(USAGE + "\n");
   process.exit(0);
 }
 
+if (process.argv.length <= 2) {
+  process.stderr.write(USAGE + "\n");
+  process.exit(2);
+}
+
 await runCli(async () => {
-  const report = await simulate(parseSimulateArgs(process.argv.slice(2)), (l) =>
-    process.stdout.write(l + "\n"),
-  );
-  process.stdout.write(JSON.stringify(report) + "\n");
+  const args = parseSimulateArgs(process.argv.slice(2));
+  if (args.listMeters) {
+    for (const m of meterList(args.seed, args.buildings)) process.stdout.write(JSON.stringify(m) + "\n");
+  } else {
+    const report = await simulate(args, (l) => process.stdout.write(l + "\n"));
+    process.stdout.write(JSON.stringify(report) + "\n");
+  }
 }, "npm run simulate -- --help");

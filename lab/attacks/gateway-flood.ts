@@ -81,7 +81,11 @@ export async function gatewayFlood(ctx: AttackContext): Promise<Observation> {
     build: buildClusterBatch,
     startPeriod: p,
   });
-  const app = buildServer(gw, { bodyLimit: BODY_LIMIT });
+  const app = buildServer(gw, {
+    bodyLimit: BODY_LIMIT,
+    // The matrix is stdout: the gateway's warnings and errors go to stderr.
+    logger: { level: "warn", stream: process.stderr },
+  });
   try {
     const url = await app.listen({ host: "127.0.0.1", port: 0 });
     const frozen = () =>

@@ -100,7 +100,8 @@ export class DemoGateways {
           startPeriod,
           outbox: FAST_OUTBOX,
         });
-        const app = buildServer(gw);
+        // The demo's own output is stdout (or JSON): the gateways' warnings and errors go to stderr.
+        const app = buildServer(gw, { logger: { level: "warn", stream: process.stderr } });
         const url = await app.listen({ host: "127.0.0.1", port: 0 });
         running.push({ node, gw, app, url });
       }

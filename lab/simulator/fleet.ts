@@ -23,6 +23,21 @@ export interface FleetMeter {
   readonly kind: RegisteredMeterKind;
 }
 
+/** A gateway could not be reached at all (not started, wrong URL, network down). */
+export class GatewayUnreachableError extends GridShareError {
+  constructor(url: string, cause: unknown) {
+    const c = cause as { message?: unknown; cause?: { code?: unknown; message?: unknown } };
+    const why = String(c.cause?.code ?? c.cause?.message ?? c.message ?? cause);
+    super(
+      "GATEWAY_UNREACHABLE",
+      `gateway ${url} is unreachable (${why}): is it running, and is the URL right?`,
+      {
+        cause,
+      },
+    );
+  }
+}
+
 /** What a POST answered. */
 export interface PostResult {
   readonly url: string;
@@ -66,12 +81,17 @@ export async function postReadings(
   contentType = "application/json",
 ): Promise<PostResult> {
   const url = `${base.replace(/\/$/, "")}/readings`;
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": contentType },
-    body: typeof body === "string" ? body : JSON.stringify(body),
-    signal: AbortSignal.timeout(30_000),
-  });
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": contentType },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+      signal: AbortSignal.timeout(30_000),
+    });
+  } catch (e) {
+    throw new GatewayUnreachableError(url, e);
+  }
   const text = await res.text();
   let parsed: unknown = text;
   try {

@@ -21,6 +21,7 @@ import {
   type TypedDataDomain,
   type TypedDataField,
 } from "ethers";
+import { checksumAddress } from "../address.js";
 import { EIP712_NAME, EIP712_VERSION, MAX_METER_POWER_W, PERIOD_HOURS } from "../constants.js";
 import { GridShareError } from "../errors.js";
 import type { MeterKindName } from "../chain/schema.js";
@@ -222,7 +223,7 @@ function checkMeter(v: unknown): string {
     throw new MalformedReadingError("meter", `expected an address, got ${describe(v)}`);
   let a: string;
   try {
-    a = getAddress(v);
+    a = checksumAddress(v);
   } catch {
     throw new MalformedReadingError("meter", `"${v}" is not an address (or its checksum is wrong)`);
   }
@@ -232,6 +233,7 @@ function checkMeter(v: unknown): string {
 
 function describe(v: unknown): string {
   if (v === null) return "null";
+  if (Array.isArray(v)) return `an array of ${v.length} item(s)`;
   if (typeof v === "string") return `string "${v.length > 40 ? v.slice(0, 40) + "..." : v}"`;
   if (typeof v === "number" || typeof v === "bigint" || typeof v === "boolean")
     return `${typeof v} ${String(v)}`;
@@ -421,7 +423,7 @@ export function readingFromJson(json: unknown): Reading {
   }
   let meter: string;
   try {
-    meter = getAddress(meterRaw);
+    meter = checksumAddress(meterRaw);
   } catch {
     throw new MalformedReadingError("meter", `"${meterRaw}" has a wrong checksum`);
   }

@@ -13,12 +13,24 @@ import {
   MeterStatus,
   type BatchStatusName,
 } from "../chain/schema.js";
+import { GridShareError } from "../errors.js";
+import { registryChangesOf, type ChainHead, type RegistryChanges, type RegistryFeed } from "./chain-cache.js";
 import type { ChainView, MeterRecord, ServedCluster } from "./types.js";
 
 export const registryInterface = new Interface(abis.ClusterRegistry);
 export const ledgerInterface = new Interface(abis.BatchLedger);
 
-export class EthersChainView implements ChainView {
+/** The configured registry or ledger is not what it claims: nothing was written. */
+export class DeploymentMismatchError extends GridShareError {
+  constructor(problem: string) {
+    super("DEPLOYMENT_MISMATCH", problem);
+  }
+}
+
+/** Blocks per eth_getLogs call when catching up on registry events. */
+const LOG_CHUNK_BLOCKS = 2_000;
+
+export class EthersChainView implements ChainView, RegistryFeed {
   readonly registry: ClusterRegistry;
   readonly ledger: BatchLedger;
   private epochCache: bigint | undefined;
@@ -96,4 +108,56 @@ export class EthersChainView implements ChainView {
     const slot = voters.indexOf(getAddress(node));
     return slot >= 0 && (t.votedMask & (1n << BigInt(slot))) !== 0n;
   }
+
+  /** Latest block number and time, in one call. */
+  async head(): Promise<ChainHead> {
+    const b = await this.provider.getBlock("latest");
+    if (!b) throw new Error("the chain returned no latest block");
+    return { number: b.number, timestamp: BigInt(b.timestamp) };
+  }
+
+  /** Meters and clusters named by registry events in blocks `from..to`. */
+  async registryChanges(from: number, to: number): Promise<RegistryChanges> {
+    const logs = [];
+    const address = await this.registry.getAddress();
+    for (let a = from; a <= to; a += LOG_CHUNK_BLOCKS) {
+      const b = Math.min(to, a + LOG_CHUNK_BLOCKS - 1);
+      logs.push(...(await this.provider.getLogs({ address, fromBlock: a, toBlock: b })));
+    }
+    return registryChangesOf(logs.map((l) => registryInterface.parseLog(l)));
+  }
+
+  /**
+   * Refuse a registry that is not a ClusterRegistry, or a ledger that belongs to another registry (the
+   * two addresses swapped, or a stale deployment), before any state is bound to them.
+   */
+  async checkDeployment(): Promise<void> {
+    const registry = await this.registry.getAddress();
+    const ledger = await this.ledger.getAddress();
+    try {
+      await this.registry.epoch();
+    } catch (e) {
+      throw new DeploymentMismatchError(
+        `${registry} is not a ClusterRegistry (epoch() failed: ${shortError(e)}): are --registry and --ledger swapped?`,
+      );
+    }
+    let owner: string;
+    try {
+      owner = getAddress(await this.ledger.registry());
+    } catch (e) {
+      throw new DeploymentMismatchError(
+        `${ledger} is not a BatchLedger (registry() failed: ${shortError(e)}): are --registry and --ledger swapped?`,
+      );
+    }
+    if (owner !== registry) {
+      throw new DeploymentMismatchError(
+        `ledger ${ledger} belongs to registry ${owner}, not ${registry}: use the addresses of one deployment`,
+      );
+    }
+  }
+}
+
+function shortError(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  return m.split("\n")[0]?.slice(0, 160) ?? m;
 }

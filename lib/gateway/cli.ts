@@ -3,13 +3,13 @@
  * scripts/gateway.ts so the script stays a thin wrapper and the parsing is testable.
  */
 import { parseArgs } from "node:util";
-import { JsonRpcProvider } from "ethers";
+import { FetchRequest, JsonRpcProvider } from "ethers";
 import { parseAddress, parseInteger, parseOptional, parseRequired, parseUint32 } from "../args.js";
 import { InvalidArgumentError } from "../errors.js";
 import { buildClusterBatch } from "./batching.js";
 import { Gateway } from "./gateway.js";
 import type { OutboxRow } from "./store.js";
-import { startService, type Service } from "./server.js";
+import { startService, type Service, type ServerOptions } from "./server.js";
 
 export interface GatewayArgs {
   readonly rpc: string;
@@ -25,9 +25,24 @@ export interface GatewayArgs {
   readonly nodeKey: string;
 }
 
+/** The gateway's HTTP port unless --port says otherwise (0: any free port). */
+export const DEFAULT_PORT = 8601;
+
 export const USAGE = `usage: gateway --rpc <url> --registry <address> --ledger <address> --db <file>
-               [--host 127.0.0.1] [--port 8545x] [--tick-ms 5000] [--grace <s>] [--start-period <n>]
-       the node key comes from GRIDSHARE_NODE_KEY`;
+               [--host 127.0.0.1] [--port ${DEFAULT_PORT}] [--tick-ms 5000] [--grace <s>] [--start-period <n>]
+environment: GRIDSHARE_NODE_KEY  the node's private key (0x + 64 hex digits), required
+logs: JSON lines at info on stderr; stdout gets one line {"listening": <url>} when ready`;
+
+/** An argument given in the environment is missing or unusable: named as a variable, not as a flag. */
+export class InvalidEnvironmentError extends InvalidArgumentError {
+  constructor(variable: string, problem: string) {
+    super(variable, problem);
+    this.message = `environment variable ${variable}: ${problem}`;
+  }
+}
+
+/** Seconds one JSON-RPC request may take before the chain counts as unreachable. */
+const RPC_TIMEOUT_MS = 10_000;
 
 function int(option: string, v: string | undefined, min: number, max: number): number | undefined {
   return parseOptional(v, (text) => parseInteger(option, text, min, max));
@@ -54,9 +69,9 @@ export function parseGatewayArgs(argv: readonly string[], env: NodeJS.ProcessEnv
   );
   const nodeKey = env.GRIDSHARE_NODE_KEY;
   if (!nodeKey || !/^0x[0-9a-fA-F]{64}$/.test(nodeKey)) {
-    throw new InvalidArgumentError(
+    throw new InvalidEnvironmentError(
       "GRIDSHARE_NODE_KEY",
-      "set it to the node's private key (0x + 64 hex digits)",
+      `${nodeKey ? "is not" : "is not set: set it to"} the node's private key (0x + 64 hex digits)`,
     );
   }
   return {
@@ -65,7 +80,7 @@ export function parseGatewayArgs(argv: readonly string[], env: NodeJS.ProcessEnv
     ledger: parseAddress("ledger", ledger),
     db,
     host: values.host ?? "127.0.0.1",
-    port: int("port", values.port, 0, 65_535) ?? 0,
+    port: int("port", values.port, 0, 65_535) ?? DEFAULT_PORT,
     tickMs: int("tick-ms", values["tick-ms"], 10, 600_000) ?? 5_000,
     graceSeconds: int("grace", values.grace, 0, 7_200),
     startPeriod: parseOptional(values["start-period"], (v) => parseUint32("start-period", v)),
@@ -85,9 +100,17 @@ export interface RunningGateway {
  */
 export async function runGateway(
   a: GatewayArgs,
-  opts: { logger?: boolean; onStep?: (step: string, row: OutboxRow) => void } = {},
+  opts: { logger?: ServerOptions["logger"]; onStep?: (step: string, row: OutboxRow) => void } = {},
 ): Promise<RunningGateway> {
-  const provider = new JsonRpcProvider(a.rpc, undefined, { batchMaxCount: 1, pollingInterval: 250 });
+  const request = new FetchRequest(a.rpc);
+  // A chain node that stops answering must make readings wait seconds (then 503), not minutes.
+  request.timeout = RPC_TIMEOUT_MS;
+  // The chain id is read once: no eth_chainId before every call.
+  const provider = new JsonRpcProvider(request, undefined, {
+    batchMaxCount: 1,
+    pollingInterval: 250,
+    staticNetwork: true,
+  });
   const gateway = await Gateway.open({
     dbFile: a.db,
     provider,

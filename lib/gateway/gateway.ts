@@ -1,16 +1,43 @@
 /**
  * A node's gateway, composed: store + ingest + scheduler + outbox over one chain connection. No HTTP here
- * (server.ts puts fastify in front), so every behaviour is testable by calling methods.
+ * (server.ts puts fastify in front), so every behaviour is testable by calling methods. What an operator
+ * must know (chain outages, refused or reverted transactions, closed periods) goes to the log it is
+ * given (the server's pino logger) and shows in health().
  */
 import { Wallet, getAddress, type Provider, type TypedDataDomain } from "ethers";
+import { PERIOD_SECONDS } from "../constants.js";
+import { GridShareError } from "../errors.js";
 import { gridDomain } from "../batches/reading.js";
+import { CachedChainView, CLOCK_TTL_MS } from "./chain-cache.js";
 import { EthersChainView } from "./chain.js";
-import { ingest, type IngestContext, type Verdict } from "./ingest.js";
+import {
+  ChainUnavailableError,
+  ingestReport,
+  type IngestContext,
+  type IngestOptions,
+  type IngestReport,
+  type Verdict,
+} from "./ingest.js";
+import { GroupCommit } from "./group-commit.js";
 import { renderMetrics, type Gauge } from "./metrics.js";
 import { Outbox, type OutboxOptions, type PumpResult } from "./outbox.js";
 import { Scheduler, type TickResult } from "./scheduler.js";
-import { GatewayStore } from "./store.js";
+import { GatewayStore, type OutboxRow } from "./store.js";
 import type { BatchBuilder, ChainView, ReadingProof } from "./types.js";
+import { ReadingHasher } from "./verify/digest.js";
+import { RecoveryPool, type RecoveryInfo } from "./verify/pool.js";
+
+/** The logger the gateway writes to: pino's (and so fastify's) `(object, message)` methods. */
+export interface GatewayLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+const SILENT: GatewayLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** A rejected or reverted transaction keeps /health degraded for one period after it ended. */
+export const FAILED_TX_WINDOW_MS = PERIOD_SECONDS * 1000;
 
 export interface GatewayConfig {
   /** SQLite file (created if missing). */
@@ -30,23 +57,53 @@ export interface GatewayConfig {
       "baseBackoffMs" | "maxBackoffMs" | "receiptPolls" | "receiptPollMs" | "broadcastAttempts" | "onStep"
     >
   >;
-  /** Override the chain view (tests, fault injection). */
+  /** Override the chain view (tests, fault injection); used as given, without the cache. */
   readonly chain?: ChainView;
+  /** Signature-recovery worker threads (default: one per core; 0 recovers on the main thread). */
+  readonly recoveryThreads?: number;
+  /** Quarantine rows kept at most. */
+  readonly quarantineCap?: number;
+  readonly log?: GatewayLog;
+}
+
+export interface ChainStatus {
+  readonly reachable: boolean;
+  /** When the current outage began (ISO time), null while reachable. */
+  readonly downSince: string | null;
+  readonly lastError: string | null;
 }
 
 export interface Health {
   readonly status: "ok" | "degraded";
+  /** Why it is degraded, each a sentence an operator can act on (empty when ok). */
+  readonly reasons: string[];
   readonly node: string;
+  /** The EIP-712 domain readings must be signed for. */
+  readonly domain: { chainId: string; verifyingContract: string };
+  readonly chain: ChainStatus;
+  readonly recovery: RecoveryInfo;
   readonly served: { clusterId: number; role: string; nextPeriod: number | undefined }[];
   readonly lastTickAt: number | null;
   readonly lastError: string | null;
   readonly openOutbox: number;
+  readonly quarantined: number;
+}
+
+function message(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split("\n")[0]?.slice(0, 300) ?? "";
 }
 
 export class Gateway {
   readonly node: string;
   private lastTickAt: number | null = null;
   private lastError: string | null = null;
+  private chainDownSince: number | null = null;
+  private chainError: string | null = null;
+  private log: GatewayLog;
+  private readonly hasher: ReadingHasher;
+  private readonly commits: GroupCommit;
+  /** Requests turned away by the refusal limit since start (in memory: a 429 must cost no disk write). */
+  private limited = 0;
 
   private constructor(
     readonly store: GatewayStore,
@@ -54,45 +111,89 @@ export class Gateway {
     readonly domain: TypedDataDomain,
     readonly scheduler: Scheduler,
     readonly outbox: Outbox,
+    readonly recovery: RecoveryPool,
+    private readonly cache: CachedChainView | null,
     wallet: Wallet,
+    log: GatewayLog,
   ) {
     this.node = getAddress(wallet.address);
+    this.log = log;
+    this.hasher = new ReadingHasher(domain);
+    this.commits = new GroupCommit(store);
   }
 
   static async open(cfg: GatewayConfig): Promise<Gateway> {
     const wallet = new Wallet(cfg.nodeKey, cfg.provider);
     const { chainId } = await cfg.provider.getNetwork();
-    const chain = cfg.chain ?? new EthersChainView(cfg.provider, cfg.registry, cfg.ledger);
-    const store = new GatewayStore(cfg.dbFile);
+    let raw: ChainView;
+    let cache: CachedChainView | null = null;
+    if (cfg.chain) raw = cfg.chain;
+    else {
+      const ethersView = new EthersChainView(cfg.provider, cfg.registry, cfg.ledger);
+      // Before anything is bound to these addresses: a swapped pair must not pin the database.
+      await ethersView.checkDeployment();
+      raw = ethersView;
+      cache = new CachedChainView(ethersView);
+      await cache.sync();
+    }
+    const view = cache ?? raw;
+    const store = new GatewayStore(cfg.dbFile, { quarantineCap: cfg.quarantineCap });
+    let recovery: RecoveryPool | undefined;
     try {
-      store.bindIdentity({
-        chainId: chainId.toString(),
-        registry: getAddress(cfg.registry),
-        ledger: getAddress(cfg.ledger),
-        node: getAddress(wallet.address),
-      });
       const scheduler = new Scheduler({
         store,
-        chain,
+        chain: view,
         node: wallet.address,
         build: cfg.build,
         graceSeconds: cfg.graceSeconds,
         startPeriod: cfg.startPeriod,
       });
       await scheduler.refresh();
+      // Only now, with the chain answering as a GridShare deployment, is the database bound to it.
+      store.bindIdentity({
+        chainId: chainId.toString(),
+        registry: getAddress(cfg.registry),
+        ledger: getAddress(cfg.ledger),
+        node: getAddress(wallet.address),
+      });
+      let gateway: Gateway | undefined;
+      const userStep = cfg.outbox?.onStep;
       const outbox = new Outbox({
         store,
-        chain,
+        // The outbox asks whether an effect is already on chain: always fresh, never cached.
+        chain: raw,
         wallet,
         ledger: cfg.ledger,
         registry: cfg.registry,
         ...cfg.outbox,
+        onStep: (step, row) => {
+          if (step === "final") gateway?.finished(row);
+          userStep?.(step, row);
+        },
       });
-      return new Gateway(store, chain, gridDomain(chainId, cfg.registry), scheduler, outbox, wallet);
+      recovery = new RecoveryPool(cfg.recoveryThreads);
+      gateway = new Gateway(
+        store,
+        view,
+        gridDomain(chainId, cfg.registry),
+        scheduler,
+        outbox,
+        recovery,
+        cache,
+        wallet,
+        cfg.log ?? SILENT,
+      );
+      return gateway;
     } catch (e) {
+      void recovery?.close();
       store.close();
       throw e;
     }
+  }
+
+  /** Send the gateway's events to `log` (the server passes fastify's logger). */
+  useLog(log: GatewayLog): void {
+    this.log = log;
   }
 
   private get ctx(): IngestContext {
@@ -100,13 +201,75 @@ export class Gateway {
       store: this.store,
       chain: this.chain,
       domain: this.domain,
+      hasher: this.hasher,
+      recovery: this.recovery,
       served: () => this.scheduler.servedClusters(),
+      admit: (items, now, allowance) => this.commits.admit(items, now, allowance),
+      ...(this.cache ? { refresh: () => this.syncCache() } : {}),
     };
   }
 
+  private async syncCache(): Promise<void> {
+    if (!this.cache) return;
+    try {
+      await this.cache.sync();
+    } catch (e) {
+      this.chainDown(e);
+      throw new ChainUnavailableError(e);
+    }
+    this.chainUp();
+  }
+
+  private chainDown(e: unknown): void {
+    this.chainError = message(e);
+    if (this.chainDownSince !== null) return;
+    this.chainDownSince = Date.now();
+    this.log.warn(
+      { event: "chain_down", error: this.chainError },
+      "chain unreachable: readings are answered 503 until it is back, no period closes",
+    );
+  }
+
+  private chainUp(): void {
+    if (this.chainDownSince === null) return;
+    const downMs = Date.now() - this.chainDownSince;
+    this.chainDownSince = null;
+    this.chainError = null;
+    this.log.info({ event: "chain_up", downMs }, "chain reachable again");
+  }
+
+  /** A request was answered 429 (refusal allowance spent). */
+  noteLimited(): void {
+    this.limited++;
+  }
+
+  /** Whether the last chain read failed (readings are then answered 503). */
+  get chainReachable(): boolean {
+    return this.chainDownSince === null;
+  }
+
+  /**
+   * Verify and store one reading (object) or many (array) in one transaction. Throws
+   * ChainUnavailableError, storing nothing, while the chain cannot be read.
+   */
+  async ingestReport(body: unknown, opts: IngestOptions = {}): Promise<IngestReport> {
+    // The cached clock and meters are re-read when old, and on every request while the chain is down.
+    this.commits.begin();
+    try {
+      if (this.cache && (this.chainDownSince !== null || this.cache.age() > CLOCK_TTL_MS))
+        await this.syncCache();
+      return await ingestReport(this.ctx, body, opts);
+    } catch (e) {
+      if (e instanceof ChainUnavailableError) this.chainDown(e.cause ?? e);
+      throw e;
+    } finally {
+      this.commits.end();
+    }
+  }
+
   /** Verify and store one reading (object) or many (array). */
-  ingest(body: unknown): Promise<Verdict[]> {
-    return ingest(this.ctx, body);
+  async ingest(body: unknown): Promise<Verdict[]> {
+    return (await this.ingestReport(body)).verdicts;
   }
 
   /** Close ready periods, then act on the outbox. Chain errors are recorded for /health, not thrown. */
@@ -114,14 +277,45 @@ export class Gateway {
     let tick: TickResult | null = null;
     let outbox: PumpResult | null = null;
     try {
+      if (this.cache) await this.cache.sync();
       tick = await this.scheduler.tick();
       outbox = await this.outbox.pump();
       this.lastError = null;
+      this.chainUp();
     } catch (e) {
-      this.lastError = e instanceof Error ? e.message : String(e);
+      this.lastError = message(e);
+      // Store and logic errors are GridShareErrors; anything else came from reading the chain.
+      if (e instanceof GridShareError) this.log.error({ event: "tick_failed", err: e }, "tick failed");
+      else this.chainDown(e);
+    }
+    for (const c of tick?.closed ?? []) {
+      this.log.info(
+        { event: "period_closed", clusterId: c.clusterId, period: c.period, readings: c.leafCount },
+        `closed period ${c.period} of cluster ${c.clusterId} with ${c.leafCount} readings`,
+      );
     }
     this.lastTickAt = Date.now();
     return { tick, outbox };
+  }
+
+  /** An outbox row reached a final state: log it, an error when it was refused or reverted. */
+  private finished(before: OutboxRow): void {
+    const row = this.store.outboxRow(before.id) ?? before;
+    const ctx = {
+      event: "tx_final",
+      kind: row.kind,
+      clusterId: row.clusterId,
+      period: row.period,
+      status: row.status,
+      txHash: row.txHash,
+      reason: row.lastError,
+    };
+    if (row.status === "rejected" || row.status === "reverted") {
+      this.log.error(
+        ctx,
+        `${row.kind} for cluster ${row.clusterId} period ${row.period} ${row.status}: ${row.lastError ?? "no reason given"}`,
+      );
+    } else this.log.info(ctx, `${row.kind} for cluster ${row.clusterId} period ${row.period} ${row.status}`);
   }
 
   /** IBatchLedger.ReadingProof of an accepted, batched reading (undefined when not held). */
@@ -129,20 +323,45 @@ export class Gateway {
     return this.store.proofFor(getAddress(meter), period);
   }
 
-  health(): Health {
+  health(now = Date.now()): Health {
     const served = [...this.scheduler.servedClusters()].map(([clusterId, role]) => ({
       clusterId,
       role,
       nextPeriod: this.store.cursor(clusterId),
     }));
-    const open = this.store.openOutbox(1000).length;
+    const reasons: string[] = [];
+    if (this.chainDownSince !== null) {
+      reasons.push(
+        `chain unreachable since ${new Date(this.chainDownSince).toISOString()}: ${this.chainError ?? "unknown error"}; readings are answered 503 and no period closes`,
+      );
+    } else if (this.lastError !== null) reasons.push(`the last tick failed: ${this.lastError}`);
+    const failed = this.store.failedActions(now - FAILED_TX_WINDOW_MS, 20);
+    if (failed.length > 0) {
+      const last = failed[0]?.row as OutboxRow;
+      reasons.push(
+        `${failed.length} transaction(s) rejected or reverted in the last ${FAILED_TX_WINDOW_MS / 3_600_000} h; ` +
+          `latest: ${last.kind} for cluster ${last.clusterId} period ${last.period} ${last.status}: ${last.lastError ?? "no reason given"}`,
+      );
+    }
     return {
-      status: this.lastError === null ? "ok" : "degraded",
+      status: reasons.length === 0 ? "ok" : "degraded",
+      reasons,
       node: this.node,
+      domain: {
+        chainId: String(this.domain.chainId),
+        verifyingContract: String(this.domain.verifyingContract),
+      },
+      chain: {
+        reachable: this.chainDownSince === null,
+        downSince: this.chainDownSince === null ? null : new Date(this.chainDownSince).toISOString(),
+        lastError: this.chainError,
+      },
+      recovery: this.recovery.info(),
       served,
       lastTickAt: this.lastTickAt,
       lastError: this.lastError,
-      openOutbox: open,
+      openOutbox: this.store.openOutbox(1000).length,
+      quarantined: this.store.countQuarantined(),
     };
   }
 
@@ -154,11 +373,31 @@ export class Gateway {
         value: this.store.countReadings(),
       },
       {
+        name: "quarantine_rows",
+        help: "Refused readings held in the quarantine",
+        value: this.store.countQuarantined(),
+      },
+      {
         name: "outbox_open",
         help: "On-chain actions not yet final",
         value: this.store.openOutbox(1000).length,
       },
       { name: "up", help: "1 when the last tick reached the chain", value: this.lastError === null ? 1 : 0 },
+      {
+        name: "chain_reachable",
+        help: "1 unless the last chain read failed",
+        value: this.chainReachable ? 1 : 0,
+      },
+      {
+        name: "requests_limited",
+        help: "Requests answered 429 since start (refusal allowance spent)",
+        value: this.limited,
+      },
+      {
+        name: "recovery_threads",
+        help: "Signature-recovery worker threads alive",
+        value: this.recovery.info().threads,
+      },
     ];
     for (const [clusterId, role] of this.scheduler.servedClusters()) {
       gauges.push({
@@ -172,6 +411,7 @@ export class Gateway {
   }
 
   close(): void {
+    void this.recovery.close();
     this.store.close();
   }
 }

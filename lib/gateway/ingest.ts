@@ -1,25 +1,24 @@
 /**
  * Verify and store one meter reading (or a bulk array) as a meter head-end receives it. No HTTP here:
- * the server hands over parsed JSON and maps the verdict to a status code.
+ * the server hands over parsed JSON and maps the verdicts to status codes.
  *
- * Checks, cheapest first: strict JSON shape (lib/batches/reading.ts), the period window (complete and within
- * retention), the meter's signature, the meter's registration (known, active for that period, in a
- * cluster this node serves), then SPEC 4's value rules for the meter's kind. A refused reading is kept
- * in the quarantine with its reason; an accepted one is stored before the verdict is returned.
+ * Checks, cheapest first: strict JSON shape (lib/batches/reading.ts), the period window (complete and
+ * within retention), the meter's signature (every item of a request recovered in parallel, on worker
+ * threads when the context has a pool), the meter's registration (known, active for that period, in a
+ * cluster this node serves), then SPEC 4's value rules for the meter's kind. Then the whole request is
+ * admitted in one SQLite transaction: accepted readings stored, refused ones quarantined with their
+ * reason. Verdicts are returned after the commit; a failure before it stores nothing of the request.
  */
 import type { TypedDataDomain } from "ethers";
 import { RETENTION_PERIODS } from "../constants.js";
 import { GridShareError } from "../errors.js";
-import {
-  checkReading,
-  signedReadingFromJson,
-  verifyReadingSignature,
-  type SignedReading,
-} from "../batches/reading.js";
+import { checkReading, signedReadingFromJson, type SignedReading } from "../batches/reading.js";
 import { periodAt } from "../time.js";
-import type { GatewayStore } from "./store.js";
+import type { Admission, AdmitOutcome, GatewayStore, QuarantineRecord } from "./store.js";
 import type { ChainView, Role } from "./types.js";
 import type { RegisteredMeterKind } from "../chain/schema.js";
+import { ReadingHasher } from "./verify/digest.js";
+import { recoverHere, type RecoveryPool } from "./verify/pool.js";
 
 /** How the HTTP layer should answer; `status` is an HTTP status code. */
 export type Verdict =
@@ -50,6 +49,15 @@ const STATUS_OF: Record<string, 400 | 403 | 409 | 422> = {
   COMPROMISED_METER: 409,
 };
 
+/** Refusals that depend on chain state (clock, registry): re-checked once against a fresh view. */
+const CHAIN_DEPENDENT = new Set([
+  "FUTURE_PERIOD",
+  "OUTSIDE_RETENTION",
+  "UNKNOWN_METER",
+  "CLUSTER_NOT_SERVED",
+  "METER_NOT_ALLOWED",
+]);
+
 export class PeriodWindowError extends GridShareError {
   constructor(code: "FUTURE_PERIOD" | "OUTSIDE_RETENTION", message: string) {
     super(code, message);
@@ -62,6 +70,33 @@ export class MeterRefusedError extends GridShareError {
   }
 }
 
+/**
+ * The signature does not recover to the reading's meter. The usual causes are named: a reading altered
+ * after signing, or one signed for another EIP-712 domain (chain id or registry), which recovers to an
+ * address nobody knows.
+ */
+export class SignatureMismatchError extends GridShareError {
+  constructor(meter: string, recovered: string | null, domain: TypedDataDomain) {
+    super(
+      "SIGNATURE_MISMATCH",
+      `reading claims meter ${meter} but its signature ${recovered ? `recovers to ${recovered}` : "recovers no key"}: ` +
+        `either the reading was altered after signing, or it was signed for another EIP-712 domain; this ` +
+        `gateway verifies domain "${String(domain.name)}" version ${String(domain.version)}, chainId ` +
+        `${String(domain.chainId)}, verifyingContract ${String(domain.verifyingContract)}`,
+    );
+  }
+}
+
+/** The chain could not be read (RPC down or failing): nothing of the request was stored. */
+export class ChainUnavailableError extends GridShareError {
+  constructor(cause: unknown) {
+    const m = cause instanceof Error ? cause.message : String(cause);
+    super("CHAIN_UNAVAILABLE", `the chain node cannot be read (${m.split("\n")[0]?.slice(0, 200)})`, {
+      cause,
+    });
+  }
+}
+
 export interface IngestContext {
   readonly store: GatewayStore;
   readonly chain: ChainView;
@@ -70,13 +105,41 @@ export interface IngestContext {
   readonly served: () => ReadonlyMap<number, Role>;
   /** Wall clock in ms (only for record timestamps). */
   readonly wallClock?: () => number;
+  /** Signature recovery on worker threads; inline on this thread when absent. */
+  readonly recovery?: RecoveryPool;
+  /** Digests of `domain` (made from it when absent). */
+  readonly hasher?: ReadingHasher;
+  /**
+   * Re-read the chain view (a cached view's sync): a refusal that depends on chain state is judged again
+   * after it, so a stale cache never refuses a good reading.
+   */
+  readonly refresh?: () => Promise<void>;
+  /** Admit a request's items (a group commit); `store.admit` in its own transaction when absent. */
+  readonly admit?: (items: readonly Admission[], now: number, allowance?: number) => Promise<AdmitOutcome[]>;
 }
 
+export interface IngestOptions {
+  /** Refusals that may be kept in the quarantine (the source's allowance); the rest are answered only. */
+  readonly quarantineAllowance?: number;
+}
+
+export interface IngestReport {
+  readonly verdicts: Verdict[];
+  /** Items refused (kept in the quarantine or not). */
+  readonly refused: number;
+  /** Refusals not kept: the allowance was spent. */
+  readonly dropped: number;
+}
+
+/** Largest bulk array accepted in one request (a head-end's 4-hour upload for a big feeder). */
+export const MAX_BULK_READINGS = 1000;
+
+/** An item's body for the quarantine: never throws (a body too deep to serialise is named, not kept). */
 function bodyOf(item: unknown): string {
   try {
-    return JSON.stringify(item) ?? String(item);
+    return JSON.stringify(item) ?? `<${typeof item}>`;
   } catch {
-    return String(item);
+    return "<body that cannot be serialised>";
   }
 }
 
@@ -92,13 +155,28 @@ function hints(item: unknown): { meter: string | null; period: number | null } {
   };
 }
 
+/** Run a chain read; any failure of it means the chain cannot be read now. */
+async function fromChain<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (e) {
+    if (e instanceof GridShareError) throw e;
+    throw new ChainUnavailableError(e);
+  }
+}
+
+/** The grid's current period per the chain clock. */
+export async function currentPeriod(chain: ChainView): Promise<number> {
+  return fromChain(async () => periodAt(await chain.now(), await chain.epoch()));
+}
+
 /** Chain checks: throws a MeterRefusedError unless this node serves the meter's cluster for `period`. */
 async function checkMeter(
   ctx: IngestContext,
   signed: SignedReading,
 ): Promise<{ clusterId: number; kind: RegisteredMeterKind }> {
   const { meter, period } = signed.reading;
-  const info = await ctx.chain.meterInfo(meter);
+  const info = await fromChain(() => ctx.chain.meterInfo(meter));
   if (info.status === "none" || info.kind === "none") {
     throw new MeterRefusedError("UNKNOWN_METER", `meter ${meter} is not registered in this grid`);
   }
@@ -108,7 +186,7 @@ async function checkMeter(
       `meter ${meter} belongs to cluster ${info.clusterId}, which this node neither parents nor neighbours: send it to that cluster's nodes`,
     );
   }
-  if (!(await ctx.chain.isReadingAllowed(meter, info.clusterId, period))) {
+  if (!(await fromChain(() => ctx.chain.isReadingAllowed(meter, info.clusterId, period)))) {
     throw new MeterRefusedError(
       "METER_NOT_ALLOWED",
       `meter ${meter} (${info.status}) may not report period ${period}: its readings count for periods ${info.fromPeriod}..${info.untilPeriod - 1}`,
@@ -117,45 +195,88 @@ async function checkMeter(
   return { clusterId: info.clusterId, kind: info.kind };
 }
 
-/** The grid's current period per the chain clock. */
-export async function currentPeriod(chain: ChainView): Promise<number> {
-  return periodAt(await chain.now(), await chain.epoch());
+function checkWindow(period: number, current: number): void {
+  if (period >= current) {
+    throw new PeriodWindowError(
+      "FUTURE_PERIOD",
+      `period ${period} has not ended (current period ${current}): send a reading after its period closes`,
+    );
+  }
+  if (period < current - RETENTION_PERIODS) {
+    throw new PeriodWindowError(
+      "OUTSIDE_RETENTION",
+      `period ${period} is older than the ${RETENTION_PERIODS}-period retention window (current ${current})`,
+    );
+  }
 }
 
-/**
- * Verify and store one item. `current` is the chain's current period: a reading is for a completed
- * period (`< current`) no older than the retention window.
- */
-export async function ingestOne(ctx: IngestContext, item: unknown, current: number): Promise<Verdict> {
-  const now = ctx.wallClock?.() ?? Date.now();
-  const body = bodyOf(item);
-  let signed: SignedReading | undefined;
-  let clusterId: number | null = null;
-  try {
-    signed = signedReadingFromJson(item);
-    const { meter, period } = signed.reading;
-    if (period >= current) {
-      throw new PeriodWindowError(
-        "FUTURE_PERIOD",
-        `period ${period} has not ended (current period ${current}): send a reading after its period closes`,
-      );
+/** One item's judgement before storage. */
+type Judged =
+  | { readonly ok: true; readonly signed: SignedReading; readonly clusterId: number }
+  | {
+      readonly ok: false;
+      readonly error: GridShareError;
+      readonly signed?: SignedReading;
+      readonly clusterId: number | null;
+    };
+
+/** Recover every candidate's signer at once (worker pool, or inline). */
+async function recoverAll(
+  ctx: IngestContext,
+  hasher: ReadingHasher,
+  items: readonly SignedReading[],
+): Promise<(string | null)[]> {
+  const jobs = items.map((s) => ({
+    digest: hasher.digest(s.reading),
+    signature: Buffer.from(s.signature.slice(2), "hex"),
+  }));
+  return ctx.recovery ? ctx.recovery.recover(jobs) : recoverHere(jobs);
+}
+
+/** Judge items against period `current`: shape and window, signatures (in parallel), registry, values. */
+async function judge(ctx: IngestContext, items: readonly unknown[], current: number): Promise<Judged[]> {
+  const hasher = ctx.hasher ?? new ReadingHasher(ctx.domain);
+  const out: Judged[] = new Array<Judged>(items.length);
+  const candidates: { index: number; signed: SignedReading }[] = [];
+  for (const [index, item] of items.entries()) {
+    try {
+      const signed = signedReadingFromJson(item);
+      checkWindow(signed.reading.period, current);
+      candidates.push({ index, signed });
+    } catch (e) {
+      if (!(e instanceof GridShareError)) throw e;
+      out[index] = { ok: false, error: e, clusterId: null };
     }
-    if (period < current - RETENTION_PERIODS) {
-      throw new PeriodWindowError(
-        "OUTSIDE_RETENTION",
-        `period ${period} is older than the ${RETENTION_PERIODS}-period retention window (current ${current})`,
-      );
-    }
-    verifyReadingSignature(ctx.domain, signed);
-    const m = await checkMeter(ctx, signed);
-    clusterId = m.clusterId;
-    checkReading(signed.reading, { kind: m.kind });
-    const outcome = ctx.store.storeVerified(signed, m.clusterId, body, now);
-    if (outcome.kind === "compromised") {
-      if (ctx.served().get(m.clusterId) === "parent") {
-        // SPEC 5: two readings for one period are a tamper alarm; the parent reports it on-chain.
-        ctx.store.enqueue("reportTamper", m.clusterId, period, meter, JSON.stringify({ meter }), now);
+  }
+  const signers = await recoverAll(
+    ctx,
+    hasher,
+    candidates.map((c) => c.signed),
+  );
+  await Promise.all(
+    candidates.map(async ({ index, signed }, k) => {
+      const meter = signed.reading.meter;
+      let clusterId: number | null = null;
+      try {
+        const signer = signers[k] ?? null;
+        if (signer !== meter.toLowerCase()) throw new SignatureMismatchError(meter, signer, ctx.domain);
+        const m = await checkMeter(ctx, signed);
+        clusterId = m.clusterId;
+        checkReading(signed.reading, { kind: m.kind });
+        out[index] = { ok: true, signed, clusterId };
+      } catch (e) {
+        if (!(e instanceof GridShareError) || e instanceof ChainUnavailableError) throw e;
+        out[index] = { ok: false, error: e, signed, clusterId };
       }
+    }),
+  );
+  return out;
+}
+
+function verdictOf(j: Judged, item: unknown, outcome: AdmitOutcome): Verdict {
+  if (j.ok) {
+    const { meter, period } = j.signed.reading;
+    if (outcome.kind === "compromised") {
       return {
         ok: false,
         status: 409,
@@ -166,39 +287,91 @@ export async function ingestOne(ctx: IngestContext, item: unknown, current: numb
       };
     }
     if (outcome.kind === "duplicate") return { ok: true, status: 200, result: "duplicate", meter, period };
-    return {
-      ok: true,
-      status: outcome.late ? 202 : 200,
-      result: outcome.late ? "late" : "accepted",
-      meter,
-      period,
-    };
-  } catch (e) {
-    if (!(e instanceof GridShareError)) throw e;
-    const h = signed ? { meter: signed.reading.meter, period: signed.reading.period } : hints(item);
-    ctx.store.quarantine(
-      { meter: h.meter, period: h.period, clusterId, code: e.code, reason: e.message, body },
-      now,
-    );
-    return {
-      ok: false,
-      status: STATUS_OF[e.code] ?? 422,
-      code: e.code,
-      reason: e.message,
-      ...(h.meter !== null ? { meter: h.meter } : {}),
-      ...(h.period !== null ? { period: h.period } : {}),
-    };
+    const late = outcome.kind === "accepted" && outcome.late;
+    return { ok: true, status: late ? 202 : 200, result: late ? "late" : "accepted", meter, period };
   }
+  const h = j.signed ? { meter: j.signed.reading.meter, period: j.signed.reading.period } : hints(item);
+  return {
+    ok: false,
+    status: STATUS_OF[j.error.code] ?? 422,
+    code: j.error.code,
+    reason: j.error.message,
+    ...(h.meter !== null ? { meter: h.meter } : {}),
+    ...(h.period !== null ? { period: h.period } : {}),
+  };
 }
 
-/** Largest bulk array accepted in one request (a head-end's 4-hour upload for a big feeder). */
-export const MAX_BULK_READINGS = 1000;
+function admissionOf(ctx: IngestContext, j: Judged, item: unknown): Admission {
+  if (j.ok) {
+    return {
+      kind: "verified",
+      signed: j.signed,
+      clusterId: j.clusterId,
+      reportTamper: ctx.served().get(j.clusterId) === "parent",
+      body: () => bodyOf(item),
+    };
+  }
+  const h = j.signed ? { meter: j.signed.reading.meter, period: j.signed.reading.period } : hints(item);
+  const record: QuarantineRecord = {
+    meter: h.meter,
+    period: h.period,
+    clusterId: j.clusterId,
+    code: j.error.code,
+    reason: j.error.message,
+    body: bodyOf(item),
+  };
+  return { kind: "refused", record };
+}
+
+/**
+ * Verify and store a single reading or a bulk array in one transaction; every item gets its own
+ * verdict. Throws ChainUnavailableError (nothing stored) when the chain cannot be read.
+ */
+export async function ingestReport(
+  ctx: IngestContext,
+  body: unknown,
+  opts: IngestOptions = {},
+): Promise<IngestReport> {
+  const items = Array.isArray(body) ? body : [body];
+  let judged = await judge(ctx, items, await currentPeriod(ctx.chain));
+  const stale = judged.flatMap((j, i) => (!j.ok && CHAIN_DEPENDENT.has(j.error.code) ? [i] : []));
+  if (ctx.refresh && stale.length > 0) {
+    await fromChain(ctx.refresh);
+    const again = await judge(
+      ctx,
+      stale.map((i) => items[i]),
+      await currentPeriod(ctx.chain),
+    );
+    judged = judged.map((j, i) => {
+      const k = stale.indexOf(i);
+      return k >= 0 ? (again[k] as Judged) : j;
+    });
+  }
+  const now = ctx.wallClock?.() ?? Date.now();
+  const admissions = judged.map((j, i) => admissionOf(ctx, j, items[i]));
+  const outcomes = ctx.admit
+    ? await ctx.admit(admissions, now, opts.quarantineAllowance)
+    : ctx.store.admit(admissions, now, opts.quarantineAllowance);
+  const verdicts = judged.map((j, i) => verdictOf(j, items[i], outcomes[i] as AdmitOutcome));
+  return {
+    verdicts,
+    refused: judged.filter((j) => !j.ok).length,
+    dropped: outcomes.filter((o) => o.kind === "dropped").length,
+  };
+}
 
 /** Verify and store a single reading or a bulk array; every item gets its own verdict. */
 export async function ingest(ctx: IngestContext, body: unknown): Promise<Verdict[]> {
-  const current = await currentPeriod(ctx.chain);
-  const items = Array.isArray(body) ? body : [body];
-  const out: Verdict[] = [];
-  for (const item of items) out.push(await ingestOne(ctx, item, current));
-  return out;
+  return (await ingestReport(ctx, body)).verdicts;
+}
+
+/** Quarantine a body refused before ingest (schema), within `allowance`; returns whether it was kept. */
+export function quarantineRefusal(
+  store: GatewayStore,
+  record: QuarantineRecord,
+  now: number,
+  allowance?: number,
+): boolean {
+  const [o] = store.admit([{ kind: "refused", record }], now, allowance);
+  return o?.kind === "quarantined";
 }

@@ -17,6 +17,8 @@ const HELP: Record<CounterName, string> = {
   tx_sent: "Transactions mined successfully",
   tx_retries: "Outbox actions deferred after a transient error",
   tx_reverted: "Transactions mined but reverted",
+  tx_rejected: "Actions refused before sending: the call would revert for a reason waiting cannot fix",
+  quarantine_dropped: "Refused readings not kept: their source had spent its quarantine allowance",
 };
 
 export interface Gauge {

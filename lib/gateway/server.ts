@@ -1,14 +1,19 @@
 /**
  * The HTTP face of a gateway (fastify 5): meters (or a head-end) POST signed readings; operators read
- * /health, /metrics and proofs. Bodies are size-limited and schema-validated with a strict validator
- * (no type coercion, no silent removal of unknown fields); every refusal is a 4xx with a reason.
+ * /health, /metrics, the quarantine's reasons and proofs. Bodies are size-limited, parsed without
+ * prototype keys or deep nesting, and schema-validated with a strict validator (no type coercion, no
+ * silent removal of unknown fields); every refusal is a 4xx with a reason. Logs go through fastify's
+ * pino logger, JSON lines at info by default: every 5xx with its request id, chain outages, refused or
+ * reverted transactions, closed periods.
  */
-import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply } from "fastify";
 import { getAddress, isAddress } from "ethers";
 import { GridShareError } from "../errors.js";
 import { readingToJson, signedReadingFromJson } from "../batches/reading.js";
+import { BodyError, parseBody } from "./body.js";
 import type { Gateway } from "./gateway.js";
-import { MAX_BULK_READINGS, type Verdict } from "./ingest.js";
+import { ChainUnavailableError, MAX_BULK_READINGS, quarantineRefusal, type Verdict } from "./ingest.js";
+import { DEFAULT_REFUSAL_LIMITS, RefusalBudget } from "./limits.js";
 
 /** One reading is ~450 bytes of JSON; a full bulk upload stays well under this. */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -54,9 +59,21 @@ const bodySchema = {
 
 export interface ServerOptions {
   readonly bodyLimit?: number;
-  /** fastify's logger (off by default; the CLI turns it on). */
-  readonly logger?: boolean;
+  /**
+   * fastify's pino logger: on at info by default (JSON lines on stdout); false turns it off; an object
+   * sets the level and/or the destination.
+   */
+  readonly logger?: boolean | { readonly level?: string; readonly stream?: { write(msg: string): void } };
+  /** Refused readings a source may send at once (see limits.ts). */
+  readonly refusalBurst?: number;
+  /** Refused readings a source regains per minute. */
+  readonly refusalsPerMinute?: number;
 }
+
+/** What a client is told to wait while the chain cannot be read (s): about two ticks. */
+export const CHAIN_RETRY_AFTER_S = 10;
+/** Quarantine records one GET returns at most. */
+export const MAX_QUARANTINE_PAGE = 100;
 
 function verdictJson(v: Verdict): Record<string, unknown> {
   return v.ok
@@ -88,36 +105,96 @@ function schemaReason(body: unknown, fallback: string): string {
   return fallback;
 }
 
+function loggerOption(
+  o: ServerOptions["logger"],
+): boolean | { level: string; stream?: { write(msg: string): void } } {
+  if (o === false) return false;
+  if (o === undefined || o === true) return { level: "info" };
+  return { level: o.level ?? "info", ...(o.stream ? { stream: o.stream } : {}) };
+}
+
+function chainUnavailable(reply: FastifyReply, e: ChainUnavailableError): FastifyReply {
+  return reply
+    .header("retry-after", String(CHAIN_RETRY_AFTER_S))
+    .status(503)
+    .send({
+      error: e.code,
+      reason: `${e.message}: nothing of this request was stored; retry after ${CHAIN_RETRY_AFTER_S} s`,
+    });
+}
+
 export function buildServer(gw: Gateway, opts: ServerOptions = {}): FastifyInstance {
+  const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const app = Fastify({
-    logger: opts.logger ?? false,
-    bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    logger: loggerOption(opts.logger),
+    // Per-request lines would cost more than a reading; 5xx and events are logged where they happen.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit,
     // Strict: a string "5" is not a number, unknown fields are errors, nothing is filled in.
     ajv: {
       customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false },
     },
   });
+  gw.useLog(app.log);
+  const budget = new RefusalBudget({
+    burst: opts.refusalBurst ?? DEFAULT_REFUSAL_LIMITS.burst,
+    perMinute: opts.refusalsPerMinute ?? DEFAULT_REFUSAL_LIMITS.perMinute,
+  });
 
   // Only JSON is a reading: without this, fastify would parse text/plain into a string.
   app.removeContentTypeParser("text/plain");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, text, done) => {
+    try {
+      done(null, parseBody(text as string));
+    } catch (e) {
+      done(e as Error, undefined);
+    }
+  });
 
-  app.setErrorHandler((err: FastifyError, _req, reply) => {
-    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
+  app.setErrorHandler((err: FastifyError | GridShareError, req, reply) => {
+    if (err instanceof BodyError) return reply.status(400).send({ error: err.code, reason: err.message });
+    if (err instanceof ChainUnavailableError) return chainUnavailable(reply, err);
+    const status =
+      "statusCode" in err && err.statusCode && err.statusCode >= 400 && err.statusCode < 600
+        ? err.statusCode
+        : 500;
     const reasons: Record<string, string> = {
-      FST_ERR_CTP_BODY_TOO_LARGE: `body larger than ${opts.bodyLimit ?? DEFAULT_BODY_LIMIT} bytes: send at most ${MAX_BULK_READINGS} readings per request`,
-      FST_ERR_CTP_INVALID_JSON_BODY: `body is not valid JSON: ${err.message}`,
-      FST_ERR_CTP_EMPTY_JSON_BODY: "body is empty: send one signed reading or an array of them",
+      FST_ERR_CTP_BODY_TOO_LARGE: `body larger than ${bodyLimit} bytes: send at most ${MAX_BULK_READINGS} readings per request`,
       FST_ERR_CTP_INVALID_MEDIA_TYPE: "content type must be application/json",
     };
     const code = err.code ?? "ERROR";
-    void reply.status(status).send({
+    if (status >= 500) {
+      req.log.error({ err, method: req.method, url: req.url }, "request failed");
+    }
+    return reply.status(status).send({
       error: code.startsWith("FST_ERR_CTP") ? code.replace("FST_ERR_CTP_", "") : code,
-      reason: reasons[code] ?? (status >= 500 ? "internal error: see the gateway log" : err.message),
+      reason:
+        reasons[code] ??
+        (status >= 500 ? `internal error: see the gateway log, request ${String(req.id)}` : err.message),
     });
+  });
+
+  // A source that spent its refusal allowance is turned away before its body is read.
+  app.addHook("onRequest", async (req, reply) => {
+    if (req.method !== "POST" || req.routeOptions.url !== "/readings") return;
+    const now = Date.now();
+    if (budget.available(req.ip, now) >= 1) return;
+    gw.noteLimited();
+    const wait = budget.retryAfterSeconds(req.ip, now);
+    return reply
+      .header("retry-after", String(wait))
+      .status(429)
+      .send({
+        error: "TOO_MANY_REFUSALS",
+        reason: `${req.ip} sent more refused readings than its allowance (${opts.refusalBurst ?? DEFAULT_REFUSAL_LIMITS.burst} at once, ${opts.refusalsPerMinute ?? DEFAULT_REFUSAL_LIMITS.perMinute} a minute): fix the readings, retry after ${wait} s`,
+      });
   });
 
   app.post("/readings", { schema: { body: bodySchema }, attachValidation: true }, async (req, reply) => {
     const body: unknown = req.body;
+    const now = Date.now();
+    const allowance = budget.available(req.ip, now);
     if (req.validationError) {
       if (Array.isArray(body) && body.length > MAX_BULK_READINGS) {
         return reply.status(413).send({
@@ -132,7 +209,8 @@ export function buildServer(gw: Gateway, opts: ServerOptions = {}): FastifyInsta
         // A single reading failed the schema: quarantine it with the strict parser's precise reason
         // (the validator's oneOf message names both alternatives and helps nobody).
         const reason = `reading JSON does not match the schema: ${schemaReason(body, req.validationError.message)}`;
-        gw.store.quarantine(
+        quarantineRefusal(
+          gw.store,
           {
             meter: null,
             period: null,
@@ -141,13 +219,17 @@ export function buildServer(gw: Gateway, opts: ServerOptions = {}): FastifyInsta
             reason,
             body: JSON.stringify(body) ?? "",
           },
-          Date.now(),
+          now,
+          allowance,
         );
+        budget.charge(req.ip, 1, now);
         return reply.status(400).send({ error: "SCHEMA_INVALID", reason });
       }
       // A bulk upload with some bad items: judge each on its own so the valid ones are kept.
     }
-    const verdicts = await gw.ingest(body);
+    const report = await gw.ingestReport(body, { quarantineAllowance: allowance });
+    budget.charge(req.ip, report.refused, now);
+    const verdicts = report.verdicts;
     if (!Array.isArray(body)) {
       const v = verdicts[0] as Verdict;
       return reply.status(v.status).send(verdictJson(v));
@@ -168,6 +250,28 @@ export function buildServer(gw: Gateway, opts: ServerOptions = {}): FastifyInsta
         .status(404)
         .send({ error: "NO_PROOF", reason: `no batched reading of ${meter} for period ${period} here` });
     return { reading: readingToJson(p.reading), signature: p.signature, index: p.index, proof: p.proof };
+  });
+
+  app.get<{ Querystring: Record<string, string | undefined> }>("/quarantine", async (req, reply) => {
+    const { meter, limit = "20", before } = req.query;
+    const int = /^[1-9][0-9]{0,14}$/;
+    if (
+      (meter !== undefined && !isAddress(meter)) ||
+      !int.test(limit) ||
+      Number(limit) > MAX_QUARANTINE_PAGE ||
+      (before !== undefined && !int.test(before))
+    ) {
+      return reply.status(400).send({
+        error: "BAD_REQUEST",
+        reason: `use /quarantine?meter=<address>&limit=<1..${MAX_QUARANTINE_PAGE}>&before=<id>, every parameter optional`,
+      });
+    }
+    const records = gw.store.quarantineRecent(Number(limit), {
+      ...(meter !== undefined ? { meter: getAddress(meter) } : {}),
+      ...(before !== undefined ? { before: Number(before) } : {}),
+    });
+    const last = records[records.length - 1];
+    return { records, next: records.length === Number(limit) && last ? last.id : null };
   });
 
   app.get("/health", async (_req, reply) => {
@@ -198,6 +302,11 @@ export async function startService(
 ): Promise<Service> {
   const app = buildServer(gw, o);
   const url = await app.listen({ host: o.host ?? "127.0.0.1", port: o.port ?? 0 });
+  const h = gw.health();
+  app.log.info(
+    { event: "started", url, node: h.node, domain: h.domain, recovery: h.recovery, served: h.served },
+    `gateway of node ${h.node} listening at ${url}; signatures recovered by ${h.recovery.impl} code on ${h.recovery.threads} thread(s)`,
+  );
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();

@@ -1,5 +1,6 @@
 /**
- * The gateway's embedded database (better-sqlite3, WAL, synchronous=FULL): accepted readings, the
+ * The gateway's embedded database (better-sqlite3, WAL, synchronous=FULL; reading group commits sync
+ * their WAL off the event loop instead, store/wal-sync.ts): accepted readings, the
  * quarantine, compromised-meter alarms, built batches with their proofs, the transaction outbox and
  * durable counters. Every multi-row change is one SQLite transaction, so a process killed at any moment
  * (kill -9) leaves either the whole change or none of it.
@@ -7,22 +8,51 @@
  * This facade keeps the store's one API; the tables live in store/ by concern, all on one handle, each
  * with its statements prepared once.
  */
+import type { Statement } from "better-sqlite3";
 import type { Reading, SignedReading } from "../batches/reading.js";
 import type { ProvenBatch, ReadingProof, Role } from "./types.js";
+import {
+  Admissions,
+  type Admission,
+  type AdmitOutcome,
+  type AdmitRequest,
+  type GroupOutcome,
+} from "./store/admit.js";
 import { Batches, type StoredBatch } from "./store/batches.js";
 import { Counters, type CounterName } from "./store/counters.js";
 import { Cursors } from "./store/cursors.js";
 import { openDatabase, type Db, type Meta } from "./store/db.js";
-import { Outbox, type FinalStatus, type OutboxKind, type OutboxRow } from "./store/outbox.js";
-import { Alarms, Quarantine, type MeterPeriod, type QuarantineRecord } from "./store/quarantine.js";
+import {
+  Outbox,
+  type FailedAction,
+  type FinalStatus,
+  type OutboxKind,
+  type OutboxRow,
+} from "./store/outbox.js";
+import {
+  Alarms,
+  DEFAULT_QUARANTINE_CAP,
+  Quarantine,
+  type MeterPeriod,
+  type QuarantineEntry,
+  type QuarantineRecord,
+} from "./store/quarantine.js";
 import { Readings, type StoreOutcome } from "./store/readings.js";
 import { Retention } from "./store/retention.js";
+import { WalSync } from "./store/wal-sync.js";
 
 export { COUNTERS, type CounterName } from "./store/counters.js";
 export { StoreError } from "./store/db.js";
 export { headerFromJson, headerToJson, sameSignedReading } from "./store/codec.js";
-export type { OutboxKind, OutboxRow, OutboxStatus } from "./store/outbox.js";
-export { MAX_QUARANTINE_BODY, type QuarantineRecord } from "./store/quarantine.js";
+export type { FailedAction, OutboxKind, OutboxRow, OutboxStatus } from "./store/outbox.js";
+export {
+  DEFAULT_QUARANTINE_CAP,
+  MAX_QUARANTINE_BODY,
+  type QuarantineEntry,
+  type QuarantineRecord,
+} from "./store/quarantine.js";
+export { QUARANTINE_MAX_AGE_MS } from "./store/retention.js";
+export type { Admission, AdmitOutcome, AdmitRequest, GroupOutcome } from "./store/admit.js";
 export type { StoredBatch } from "./store/batches.js";
 export type { StoreOutcome } from "./store/readings.js";
 export type { Reading };
@@ -38,27 +68,56 @@ interface Tables {
   readonly batches: Batches;
   readonly readings: Readings;
   readonly retention: Retention;
+  readonly admissions: Admissions;
+}
+
+export interface StoreOptions {
+  /** Quarantine rows kept at most (default DEFAULT_QUARANTINE_CAP). */
+  readonly quarantineCap?: number;
 }
 
 export class GatewayStore {
   readonly db: Db;
   private readonly t: Tables;
+  /** fdatasync of the WAL off the event loop, for group commits (null: no WAL file, e.g. in memory). */
+  private readonly wal: WalSync | null;
+  /** `PRAGMA synchronous` for one group commit and back, prepared once. */
+  private readonly syncMode: { readonly normal: Statement; readonly full: Statement };
 
-  constructor(file: string) {
+  constructor(file: string, opts: StoreOptions = {}) {
     const { db, meta } = openDatabase(file);
     this.db = db;
     const counters = new Counters(db);
-    const quarantine = new Quarantine(db, counters);
+    const quarantine = new Quarantine(db, counters, opts.quarantineCap ?? DEFAULT_QUARANTINE_CAP);
     const alarms = new Alarms(db, counters);
     const cursors = new Cursors(db);
     const outbox = new Outbox(db, meta, counters);
     const batches = new Batches(db, cursors, outbox, counters);
     const readings = new Readings(db, batches, quarantine, alarms, counters);
     const retention = new Retention(db);
-    this.t = { meta, counters, quarantine, alarms, cursors, outbox, batches, readings, retention };
+    const admissions = new Admissions(db, readings, quarantine, outbox, counters);
+    this.t = {
+      meta,
+      counters,
+      quarantine,
+      alarms,
+      cursors,
+      outbox,
+      batches,
+      readings,
+      retention,
+      admissions,
+    };
+    const walMode = db.pragma("journal_mode", { simple: true }) === "wal";
+    this.wal = walMode && !db.memory ? new WalSync(`${db.name}-wal`) : null;
+    this.syncMode = {
+      normal: db.prepare("PRAGMA synchronous = NORMAL"),
+      full: db.prepare("PRAGMA synchronous = FULL"),
+    };
   }
 
   close(): void {
+    this.wal?.close();
     if (this.db.open) this.db.close();
   }
 
@@ -114,6 +173,39 @@ export class GatewayStore {
     return this.t.readings.storeVerified(signed, clusterId, body, now);
   }
 
+  /**
+   * One request's verified and refused readings in one transaction (see store/admit.ts); at most
+   * `quarantineAllowance` refusals are kept.
+   */
+  admit(items: readonly Admission[], now: number, quarantineAllowance?: number): AdmitOutcome[] {
+    return this.t.admissions.admit(items, now, quarantineAllowance);
+  }
+
+  /** Several requests' admissions in one transaction, each its own savepoint (a group commit). */
+  admitGroup(requests: readonly AdmitRequest[]): GroupOutcome[] {
+    return this.t.admissions.admitGroup(requests);
+  }
+
+  /**
+   * `admitGroup` committed without SQLite's own fsync (synchronous = NORMAL for this transaction only):
+   * the group is durable once `syncCommits()`, called after it, resolves; nothing of it may be answered
+   * before (store/wal-sync.ts). Without a WAL file it is `admitGroup`.
+   */
+  admitGroupUnsynced(requests: readonly AdmitRequest[]): GroupOutcome[] {
+    if (!this.wal) return this.admitGroup(requests);
+    this.syncMode.normal.run();
+    try {
+      return this.t.admissions.admitGroup(requests);
+    } finally {
+      this.syncMode.full.run();
+    }
+  }
+
+  /** Resolves once every commit made before the call is on disk (one fdatasync of the WAL, shared). */
+  syncCommits(): Promise<void> {
+    return this.wal ? this.wal.sync() : Promise.resolve();
+  }
+
   isCompromised(meter: string, period: number): boolean {
     return this.t.alarms.isCompromised(meter, period);
   }
@@ -130,6 +222,15 @@ export class GatewayStore {
 
   quarantined(): QuarantineRecord[] {
     return this.t.quarantine.list();
+  }
+
+  /** Newest quarantine records first (no bodies), below id `before`, optionally of one meter. */
+  quarantineRecent(limit: number, opts: { meter?: string; before?: number } = {}): QuarantineEntry[] {
+    return this.t.quarantine.recent(limit, opts);
+  }
+
+  countQuarantined(): number {
+    return this.t.quarantine.count();
   }
 
   // ------------------------------------------------------------------------------ batches, cursors
@@ -187,6 +288,15 @@ export class GatewayStore {
     return this.t.outbox.all();
   }
 
+  outboxRow(id: number): OutboxRow | undefined {
+    return this.t.outbox.get(id);
+  }
+
+  /** Actions rejected or reverted at or after `since` (ms since 1970), newest first. */
+  failedActions(since: number, limit: number): FailedAction[] {
+    return this.t.outbox.failedSince(since, limit);
+  }
+
   /** Record the signed transaction BEFORE broadcasting it, so a restart re-broadcasts the same bytes. */
   markSigned(id: number, nonce: number, rawTx: string, txHash: string, now: number): void {
     this.t.outbox.markSigned(id, nonce, rawTx, txHash, now);
@@ -216,10 +326,11 @@ export class GatewayStore {
 
   /**
    * SPEC 3: drop raw data older than `beforePeriod`, but only for cluster-periods that are anchored (their
-   * batch's transaction is final) or closed empty. Quarantine and alarms older than that go too.
+   * batch's transaction is final) or closed empty. Alarms older than that go too, and quarantine rows
+   * of older periods or older than QUARANTINE_MAX_AGE_MS at `now` (ms since 1970), NULL periods included.
    * @returns the number of readings deleted.
    */
-  prune(beforePeriod: number): number {
-    return this.t.retention.prune(beforePeriod);
+  prune(beforePeriod: number, now = Date.now()): number {
+    return this.t.retention.prune(beforePeriod, now);
   }
 }

@@ -24,7 +24,7 @@ import { InvalidArgumentError } from "../../lib/errors.js";
 import { mondayOnOrBefore } from "../../lib/time.js";
 import { captureTask, runTask } from "../helpers/tasks.js";
 import { expectOneLineError, REPO, runHardhat, type CliRun } from "../helpers/cli.js";
-import { serveRpc } from "../gateway/rpc-proxy.js";
+import { serveRpc } from "../../lab/fixtures/rpc-proxy.js";
 import { deployContracts } from "../helpers/deployment.js";
 
 const MONDAY = "2025-06-02";

@@ -1,8 +1,15 @@
 /** The CLIs' argument parsing: every refusal names the argument; nothing starts on a bad argument. */
 import { expect } from "chai";
 import { InvalidArgumentError } from "../../lib/errors.js";
-import { parseGatewayArgs } from "../../lib/gateway/cli.js";
-import { parseSimulateArgs } from "../../lab/simulator/cli.js";
+import { DEFAULT_PORT, USAGE as GATEWAY_USAGE, parseGatewayArgs } from "../../lib/gateway/cli.js";
+import {
+  USAGE as SIMULATE_USAGE,
+  checkStartPeriod,
+  meterList,
+  parseSimulateArgs,
+} from "../../lab/simulator/cli.js";
+import { postReadings } from "../../lab/simulator/fleet.js";
+import { meterWallet } from "../../lab/fixtures/demo-grid.js";
 
 const KEY = "0x" + "ab".repeat(32);
 const REG = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
@@ -71,5 +78,83 @@ describe("gateway and simulator CLI arguments", () => {
     expect(() =>
       parseSimulateArgs(["--rpc", "http://x", "--registry", REG, "--gateway", "http://127.0.0.1:1"]),
     ).to.throw(InvalidArgumentError, /--gateway/);
+  });
+
+  describe("issue 17: usage that tells the truth", () => {
+    const sim = ["--rpc", "http://x", "--registry", REG, "--gateway", `${REG}=http://127.0.0.1:8601`];
+    const errorOf = (f: () => unknown): Error => {
+      try {
+        f();
+      } catch (e) {
+        return e as Error;
+      }
+      throw new Error("expected a refusal");
+    };
+
+    it("gateway usage shows a real default port, and the gateway listens there by default", () => {
+      expect(GATEWAY_USAGE).to.not.include("8545x");
+      expect(GATEWAY_USAGE).to.include(`--port ${DEFAULT_PORT}`);
+      expect(parseGatewayArgs(base, { GRIDSHARE_NODE_KEY: KEY }).port).to.equal(DEFAULT_PORT);
+    });
+
+    it("a refusal does not carry the usage (the script prints it once)", () => {
+      const e = errorOf(() => parseGatewayArgs(base.slice(0, 6), { GRIDSHARE_NODE_KEY: KEY }));
+      expect(e.message).to.not.include("usage:");
+      const s = errorOf(() => parseSimulateArgs(["--rpc", "http://x"]));
+      expect(s.message).to.not.include("usage:");
+    });
+
+    it("names the node key's environment variable as a variable, not as a flag", () => {
+      const e = errorOf(() => parseGatewayArgs(base, {}));
+      expect(e.message).to.include("GRIDSHARE_NODE_KEY");
+      expect(e.message).to.not.include("--GRIDSHARE_NODE_KEY");
+      expect(GATEWAY_USAGE).to.not.match(/--GRIDSHARE/);
+    });
+
+    it("simulator refuses a tampered or compromised building that is not played", () => {
+      expect(() => parseSimulateArgs([...sim, "--tampered", "99"])).to.throw(
+        InvalidArgumentError,
+        /--tampered/,
+      );
+      expect(() => parseSimulateArgs([...sim, "--buildings", "1-4", "--compromised", "5"])).to.throw(
+        InvalidArgumentError,
+        /--compromised/,
+      );
+    });
+
+    it("simulator refuses periods beyond the data year, and a far start without --fast", () => {
+      expect(() => parseSimulateArgs([...sim, "--from-period", "99999"])).to.throw(
+        InvalidArgumentError,
+        /--from-period/,
+      );
+      expect(() => checkStartPeriod(500, 10, false)).to.throw(InvalidArgumentError, /--fast/);
+      expect(() => checkStartPeriod(500, 10, true)).to.not.throw();
+      expect(() => checkStartPeriod(9, 10, false)).to.not.throw();
+    });
+
+    it("simulator usage explains --tampered against --compromised", () => {
+      expect(SIMULATE_USAGE).to.match(/--tampered[^\n]*\n?[^\n]*altered after signing/);
+      expect(SIMULATE_USAGE).to.match(/--compromised[^\n]*\n?[^\n]*second, different/);
+    });
+
+    it("lists a seed's meter addresses without a chain", () => {
+      const a = parseSimulateArgs(["--list-meters", "--seed", "s1", "--buildings", "1-2"]);
+      expect(a.listMeters).to.equal(true);
+      expect(meterList(a.seed, a.buildings)).to.deep.equal([
+        { building: 1, meter: meterWallet("s1", 1).address },
+        { building: 2, meter: meterWallet("s1", 2).address },
+      ]);
+    });
+
+    it("an unreachable gateway is named in the error", async () => {
+      let err: Error | undefined;
+      try {
+        await postReadings("http://127.0.0.1:9", {});
+      } catch (e) {
+        err = e as Error;
+      }
+      expect(err?.message).to.include("http://127.0.0.1:9");
+      expect(err?.message).to.match(/unreachable/);
+    });
   });
 });

@@ -1,262 +1,62 @@
 /**
- * Crash safety with real processes: node 0's gateway runs as a child process (scripts/gateway.ts) against
- * the in-process chain served over JSON-RPC on 127.0.0.1, and is killed with SIGKILL over and over:
- * at random moments, and right after each step of the outbox protocol (checked, signed, broadcast, final)
- * through the script's fault-injection hook. Node 1's gateway runs in-process and is never killed.
- * Afterwards: every reading the child acknowledged is in its database and in an accepted batch, every
- * period of both clusters is accepted, and node 0 proposed and voted exactly once per batch, with no
- * transaction wasted (its nonce equals its proposals plus votes).
+ * Crash safety with real processes (lab/simulator/crash.ts): node 0's gateway runs as a child process
+ * (scripts/gateway.ts) against the in-process chain served over JSON-RPC on 127.0.0.1, and is killed with
+ * SIGKILL over and over: at random moments, and right after each step of the outbox protocol (checked,
+ * signed, broadcast, final) through the script's fault-injection hook. Node 1's gateway runs in-process
+ * and is never killed. Afterwards: every reading the child acknowledged is in its database and in an
+ * accepted batch, every period of both clusters is accepted, node 0 proposed and voted exactly once per
+ * batch, with no transaction wasted (its nonce equals its proposals plus votes), and the database passes
+ * SQLite's integrity check.
  */
-import { AssertionError, expect } from "chai";
+import { expect } from "chai";
 import { network } from "hardhat";
-import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { getAddress } from "ethers";
-import type { FastifyInstance } from "fastify";
-import { loadBuilding } from "../../lab/data/citylearn.js";
-import type { Gateway } from "../../lib/gateway/gateway.js";
-import { buildServer } from "../../lib/gateway/server.js";
-import { GatewayStore } from "../../lib/gateway/store.js";
-import { postReadings } from "../../lab/simulator/fleet.js";
-import { signedReadingToJson, type SignedReading } from "../../lib/batches/reading.js";
-import { FAST_OUTBOX } from "../../lab/demo/gateways.js";
-import { deployTestGrid, openGateway, tempDir, type TestGrid } from "./helpers.js";
-import { serveRpc } from "./rpc-proxy.js";
-import { BatchStatus } from "../../lib/chain/schema.js";
+import { runCrashCampaign } from "../../lab/simulator/crash.js";
+import { tempDir } from "./helpers.js";
 
 const connection = await network.create();
-const { ethers, networkHelpers } = connection;
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const PERIODS = 6;
 const KILLS_PER_PERIOD = 4;
-const STEPS = ["checked", "signed", "broadcast", "final", "random"] as const;
-const START_TIMEOUT_MS = 90_000;
-const SETTLE_TIMEOUT_MS = 90_000;
-
-/** Deterministic pseudo-random delays (the test must be reproducible). */
-function* lcg(seed: number): Generator<number> {
-  let x = seed;
-  for (;;) {
-    x = (x * 1_103_515_245 + 12_345) % 2 ** 31;
-    yield x / 2 ** 31;
-  }
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface Child {
-  proc: ChildProcess;
-  url: Promise<string>;
-  exited: Promise<void>;
-}
 
 describe("gateway crash safety (child process, kill -9)", function () {
-  this.timeout(900_000);
+  this.timeout(1_200_000);
   const dir = tempDir("crash");
-  const dbFile = dir.file("node0.db");
-  let grid: TestGrid;
-  let rpc: { app: FastifyInstance; url: string };
-  let node1: Gateway;
-  let node1App: FastifyInstance;
-  let node1Url: string;
-  let kills = 0;
-  /** Lives that ended by the fault hook (SIGKILL right after an outbox step), not by our kill. */
-  let selfKills = 0;
-  const rnd = lcg(42);
-
-  before(async () => {
-    grid = await deployTestGrid(ethers, networkHelpers, { buildings: [1, 2, 3, 4, 5, 6, 7, 8] });
-    rpc = await serveRpc(connection.provider);
-    node1 = await openGateway(grid, grid.nodeKeys[1], dir.file("node1.db"), { outbox: FAST_OUTBOX });
-    node1App = buildServer(node1);
-    node1Url = await node1App.listen({ host: "127.0.0.1", port: 0 });
-  });
-
-  after(async () => {
-    await node1App.close();
-    node1.close();
-    await rpc.app.close();
-    dir.cleanup();
-  });
-
-  function start(crashStep: string | undefined): Child {
-    const proc = spawn(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        path.join(REPO, "scripts", "gateway.ts"),
-        "--rpc",
-        rpc.url,
-        "--registry",
-        grid.registryAddress,
-        "--ledger",
-        grid.ledgerAddress,
-        "--db",
-        dbFile,
-        "--tick-ms",
-        "20",
-        "--start-period",
-        "0",
-      ],
-      {
-        cwd: REPO,
-        env: {
-          ...process.env,
-          GRIDSHARE_NODE_KEY: grid.nodeKeys[0],
-          ...(crashStep ? { GRIDSHARE_CRASH_AFTER_STEP: crashStep } : {}),
-        },
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    let err = "";
-    proc.stderr?.on("data", (d: Buffer) => (err += d.toString()));
-    const exited = new Promise<void>((r) => proc.once("exit", () => r()));
-    const url = new Promise<string>((resolve, reject) => {
-      let out = "";
-      const timer = setTimeout(() => reject(new Error(`gateway did not start: ${err}`)), START_TIMEOUT_MS);
-      proc.stdout?.on("data", (d: Buffer) => {
-        out += d.toString();
-        const line = out.split("\n").find((l) => l.startsWith("{"));
-        if (line) {
-          clearTimeout(timer);
-          resolve((JSON.parse(line) as { listening: string }).listening);
-        }
-      });
-      proc.once("exit", (code, signal) => {
-        clearTimeout(timer);
-        reject(new Error(`gateway exited before listening (${code ?? signal}): ${err}`));
-      });
-    });
-    url.catch(() => undefined);
-    return { proc, url, exited };
-  }
-
-  async function kill(c: Child): Promise<void> {
-    if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill("SIGKILL");
-    else if (c.proc.signalCode === "SIGKILL") selfKills++;
-    await c.exited;
-    kills++;
-  }
-
-  /** Post each not-yet-acknowledged reading; record the 2xx ones. A dead gateway just fails the post. */
-  async function postPending(url: string, pending: SignedReading[], acked: Set<string>): Promise<void> {
-    for (const s of pending) {
-      const key = `${s.reading.meter}/${s.reading.period}`;
-      if (acked.has(key)) continue;
-      try {
-        const r = await postReadings(url, signedReadingToJson(s));
-        if (r.status === 200 || r.status === 202) acked.add(key);
-        else expect.fail(`unexpected ${r.status}: ${JSON.stringify(r.body)}`);
-      } catch (e) {
-        if (e instanceof AssertionError) throw e;
-        return; // the process died under us
-      }
-    }
-  }
-
-  async function node0Done(p: number): Promise<boolean> {
-    const c1 = await grid.ledger.batchOf(1, p);
-    const tally = await grid.ledger.votesOf(2, p);
-    return c1.status === BatchStatus.Accepted && (tally.votedMask & 2n) !== 0n;
-  }
+  after(() => dir.cleanup());
 
   it("loses no acknowledged reading and never proposes or votes twice across 20+ kills", async () => {
-    const acked = new Set<string>();
-    let step = 0;
-    for (let p = 0; p < PERIODS; p++) {
-      await grid.warp(p + 1, 60);
-      const readings = (await grid.fleet.period(p)).map((x) => x.signed);
-      // Node 1 (never killed) gets its copy and closes its side.
-      for (const s of readings)
-        expect((await postReadings(node1Url, signedReadingToJson(s))).status).to.equal(200);
-      for (let k = 0; k < KILLS_PER_PERIOD; k++) {
-        const mode = STEPS[step++ % STEPS.length];
-        const child = start(mode === "random" ? undefined : mode);
-        let url: string | undefined;
-        try {
-          url = await child.url;
-        } catch {
-          // killed itself before listening (its outbox had work left over): that is a crash too
-        }
-        if (url) {
-          if (mode === "random") {
-            const posting = postPending(url, readings, acked);
-            await sleep(Math.floor(rnd.next().value * 300));
-            await kill(child);
-            await posting;
-            continue;
-          }
-          await postPending(url, readings, acked);
-        }
-        await node1.tick();
-        // Wait (bounded) for the self-kill at the chosen step; kill it ourselves when that step never comes.
-        await Promise.race([child.exited, sleep(3_000)]);
-        await kill(child);
-      }
-      // A last life for this period: runs until node 0's proposal and vote are on chain, then dies too.
-      const child = start(undefined);
-      const url = await child.url;
-      await postPending(url, readings, acked);
-      const deadline = Date.now() + SETTLE_TIMEOUT_MS;
-      while (!(await node0Done(p)) && Date.now() < deadline) {
-        await node1.tick();
-        await sleep(50);
-      }
-      await kill(child);
-      await node1.tick();
-      expect(await node0Done(p), `period ${p} settled`).to.equal(true);
-    }
-    // One more life: a restart reconciles whatever the last kill left signed but unrecorded.
-    const last = start(undefined);
-    const lastUrl = await last.url;
-    const until = Date.now() + SETTLE_TIMEOUT_MS;
-    let open = -1;
-    while (Date.now() < until) {
-      open = ((await (await fetch(`${lastUrl}/health`)).json()) as { openOutbox: number }).openOutbox;
-      if (open === 0) break;
-      await sleep(50);
-    }
-    await kill(last);
-    expect(open).to.equal(0);
-    expect(kills).to.be.at.least(20);
+    const r = await runCrashCampaign({
+      ethers: connection.ethers,
+      networkHelpers: connection.networkHelpers,
+      provider: connection.provider,
+      repo: REPO,
+      dir: dir.dir,
+      periods: PERIODS,
+      killsPerPeriod: KILLS_PER_PERIOD,
+    });
+    expect(r.settled, "every period settled").to.deep.equal(Array(PERIODS).fill(true));
+    expect(r.openAtEnd).to.equal(0);
+    expect(r.kills).to.be.at.least(20);
     // The outbox steps were really hit: some lives died inside the send protocol.
-    expect(selfKills).to.be.at.least(PERIODS);
+    expect(r.selfKills).to.be.at.least(PERIODS);
 
     // Every period of both clusters accepted, with all 4 readings and the data's totals.
-    for (let p = 0; p < PERIODS; p++) {
-      for (const c of [1, 2]) {
-        const b = await grid.ledger.batchOf(c, p);
-        expect(b.status, `cluster ${c} period ${p}`).to.equal(BatchStatus.Accepted);
-        expect(b.leafCount).to.equal(4n);
-        const buildings = grid.fleet.meters.filter((m) => m.clusterId === c).map((m) => m.building);
-        expect(b.totalLoadWh).to.equal(buildings.reduce((a, n) => a + loadBuilding(n).periods[p].loadWh, 0n));
-      }
+    for (const b of r.batches) {
+      expect(b.accepted, `cluster ${b.clusterId} period ${b.period}`).to.equal(true);
+      expect(b.leafCount).to.equal(4);
+      expect(b.totalLoadWh).to.equal(b.dataLoadWh);
     }
+    expect(r.batches).to.have.length(2 * PERIODS);
     // No acknowledged reading lost.
-    const store = new GatewayStore(dbFile);
-    try {
-      expect(acked.size).to.equal(PERIODS * 8);
-      for (const key of acked) {
-        const [meter, period] = key.split("/");
-        expect(store.getReading(getAddress(meter), Number(period)), key).to.not.equal(undefined);
-      }
-      expect(store.outbox().filter((r) => !["confirmed", "superseded"].includes(r.status))).to.deep.equal([]);
-    } finally {
-      store.close();
-    }
+    expect(r.acked).to.equal(PERIODS * 8);
+    expect(r.lost).to.deep.equal([]);
+    expect(r.unfinished).to.equal(0);
+    expect(r.integrity).to.equal("ok");
     // Exactly one proposal per cluster-1 period, one vote per cluster-2 period, and no wasted transaction.
-    const node0 = grid.nodes[0];
-    const proposals = await grid.ledger.queryFilter(grid.ledger.filters.BatchProposed(1, undefined, node0));
-    const votes = await grid.ledger.queryFilter(grid.ledger.filters.VoteCast(2, undefined, node0));
-    expect(proposals.map((e) => Number(e.args.period)).sort((a, b) => a - b)).to.deep.equal([
-      ...Array(PERIODS).keys(),
-    ]);
+    expect(r.proposedPeriods).to.deep.equal([...Array(PERIODS).keys()]);
     // Cluster 2 has two voters, so node 0's vote is always needed: exactly one per period.
-    expect(votes.map((e) => Number(e.args.period)).sort((a, b) => a - b)).to.deep.equal([
-      ...Array(PERIODS).keys(),
-    ]);
-    expect(await ethers.provider.getTransactionCount(node0)).to.equal(proposals.length + votes.length);
+    expect(r.votedPeriods).to.deep.equal([...Array(PERIODS).keys()]);
+    expect(r.nonce).to.equal(r.proposedPeriods.length + r.votedPeriods.length);
   });
 });

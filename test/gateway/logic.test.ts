@@ -9,6 +9,7 @@ import { PERIOD_SECONDS, RETENTION_PERIODS } from "../../lib/constants.js";
 import { leafHash, verifyProof } from "../../lib/batches/merkle64.js";
 import { signedReadingToJson, type SignedReading } from "../../lib/batches/reading.js";
 import { buildClusterBatch } from "../../lib/gateway/batching.js";
+import { GroupCommit } from "../../lib/gateway/group-commit.js";
 import { ingest, type IngestContext, type Verdict } from "../../lib/gateway/ingest.js";
 import { renderMetrics } from "../../lib/gateway/metrics.js";
 import { Scheduler, GraceError } from "../../lib/gateway/scheduler.js";
@@ -384,6 +385,88 @@ describe("gateway logic (no HTTP)", function () {
       expect(e.store.prune(1)).to.equal(3);
       expect(e.store.countReadings()).to.equal(0);
       expect(e.store.proofFor(getAddress(meters[0].address), 0)).to.equal(undefined);
+    });
+  });
+
+  describe("quarantine bounds (issue 17)", () => {
+    const junk = (period: number | null, i: number) => ({
+      meter: null,
+      period,
+      clusterId: null,
+      code: "SCHEMA_INVALID",
+      reason: `junk ${i}`,
+      body: "x".repeat(100),
+    });
+
+    it("prunes quarantine rows by age, those without a period and at period 4294967295 included", () => {
+      const e = env();
+      const t0 = 1_700_000_000_000;
+      e.store.quarantine(junk(null, 0), t0);
+      e.store.quarantine(junk(4_294_967_295, 1), t0);
+      e.store.quarantine(junk(5, 2), t0);
+      const maxAgeMs = RETENTION_PERIODS * PERIOD_SECONDS * 1000;
+      e.store.prune(0, t0 + maxAgeMs - 1);
+      expect(e.store.quarantined()).to.have.length(3); // young enough: kept
+      e.store.quarantine(junk(null, 3), t0 + maxAgeMs);
+      e.store.prune(0, t0 + maxAgeMs + 1);
+      expect(e.store.quarantined().map((q) => q.reason)).to.deep.equal(["junk 3"]);
+    });
+
+    it("keeps at most its cap of rows, dropping the oldest first", () => {
+      const file = dir.file(`cap${n++}.db`);
+      const store = new GatewayStore(file, { quarantineCap: 10 });
+      try {
+        for (let i = 0; i < 25; i++) store.quarantine(junk(null, i), 1000 + i);
+        const q = store.quarantined();
+        expect(q.length).to.be.at.most(10);
+        expect(q.length).to.be.at.least(5);
+        expect(q[q.length - 1]?.reason).to.equal("junk 24");
+      } finally {
+        store.close();
+      }
+    });
+  });
+
+  describe("group commit", () => {
+    it("answers a group only once its WAL sync resolves, and leaves the connection at synchronous=FULL", async () => {
+      const e = env();
+      let release: () => void = () => undefined;
+      const syncs: number[] = [];
+      const realSync = e.store.syncCommits.bind(e.store);
+      // The store's sync, held until the test releases it.
+      e.store.syncCommits = () => {
+        syncs.push(e.store.countReadings());
+        return new Promise<void>((r) => (release = () => void realSync().then(r)));
+      };
+      const commits = new GroupCommit(e.store);
+      const s = await sign(meters[0], reading(meters[0], 0));
+      commits.begin();
+      let answered = false;
+      const admitted = commits
+        .admit([{ kind: "verified", signed: s, clusterId: 1, reportTamper: true, body: () => "{}" }], 1)
+        .then((o) => {
+          answered = true;
+          return o;
+        });
+      while (syncs.length === 0) await new Promise((r) => setImmediate(r));
+      // Committed (visible to this connection) before the sync, answered only after it.
+      expect(syncs).to.deep.equal([1]);
+      expect(e.store.db.pragma("synchronous", { simple: true })).to.equal(2);
+      await new Promise((r) => setImmediate(r));
+      expect(answered).to.equal(false);
+      release();
+      expect(await admitted).to.deep.equal([{ kind: "accepted", late: false }]);
+      commits.end();
+      e.store.close();
+    });
+
+    it("syncs the WAL of a real database file; a closed store refuses to sync", async () => {
+      const e = env();
+      await e.store.syncCommits();
+      e.store.close();
+      let refused: unknown;
+      await e.store.syncCommits().catch((x: unknown) => (refused = x));
+      expect(String(refused)).to.match(/closed/);
     });
   });
 

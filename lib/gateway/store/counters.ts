@@ -17,6 +17,8 @@ export const COUNTERS = [
   "tx_sent",
   "tx_retries",
   "tx_reverted",
+  "tx_rejected",
+  "quarantine_dropped",
 ] as const;
 export type CounterName = (typeof COUNTERS)[number];
 
@@ -31,8 +33,30 @@ export class Counters {
     this.selectAll = db.prepare("SELECT name, value FROM counters");
   }
 
+  /** Bumps collected by `deferred` (null when bumps go straight to the table). */
+  private pending: Map<CounterName, number> | null = null;
+
   bump(name: CounterName, by = 1): void {
-    this.add.run(by, name);
+    if (this.pending) this.pending.set(name, (this.pending.get(name) ?? 0) + by);
+    else this.add.run(by, name);
+  }
+
+  /**
+   * Run `fn` (inside the caller's transaction) with its bumps summed and written once per counter at the
+   * end: a request of 100 readings updates each counter row once, not 100 times.
+   */
+  deferred<T>(fn: () => T): T {
+    if (this.pending) return fn();
+    this.pending = new Map();
+    try {
+      const out = fn();
+      const sums = this.pending;
+      this.pending = null;
+      for (const [name, by] of sums) this.add.run(by, name);
+      return out;
+    } finally {
+      this.pending = null;
+    }
   }
 
   all(): Record<CounterName, number> {

@@ -26,6 +26,8 @@ CREATE TABLE IF NOT EXISTS quarantine (
   code TEXT NOT NULL, reason TEXT NOT NULL, body TEXT NOT NULL, received_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS quarantine_period ON quarantine (period);
+CREATE INDEX IF NOT EXISTS quarantine_received ON quarantine (received_at);
+CREATE INDEX IF NOT EXISTS quarantine_meter ON quarantine (meter, id);
 CREATE TABLE IF NOT EXISTS compromised (
   meter TEXT NOT NULL, period INTEGER NOT NULL, cluster_id INTEGER NOT NULL, detected_at INTEGER NOT NULL,
   PRIMARY KEY (meter, period)

@@ -46,6 +46,13 @@ interface OutboxDbRow {
   attempts: number;
   not_before: number;
   last_error: string | null;
+  updated_at: number;
+}
+
+/** An action that ended rejected or reverted, and when (ms since 1970). */
+export interface FailedAction {
+  readonly row: OutboxRow;
+  readonly at: number;
 }
 
 function fromDb(r: OutboxDbRow): OutboxRow {
@@ -82,6 +89,7 @@ export class Outbox {
   private readonly selectOpen: Statement<[number], OutboxDbRow>;
   private readonly selectAll: Statement<[], OutboxDbRow>;
   private readonly selectOne: Statement<[number], OutboxDbRow>;
+  private readonly selectFailed: Statement<[number, number], OutboxDbRow>;
   private readonly setSigned: Statement<[number, string, string, number, number]>;
   private readonly setFinal: Statement<[FinalStatus, string | null, number, number]>;
   private readonly setPending: Statement<[string, number, number]>;
@@ -109,6 +117,9 @@ export class Outbox {
     );
     this.selectAll = db.prepare("SELECT * FROM outbox ORDER BY id");
     this.selectOne = db.prepare("SELECT * FROM outbox WHERE id = ?");
+    this.selectFailed = db.prepare(
+      "SELECT * FROM outbox WHERE status IN ('rejected', 'reverted') AND updated_at >= ? ORDER BY updated_at DESC, id DESC LIMIT ?",
+    );
     this.setSigned = db.prepare(
       "UPDATE outbox SET status = 'signed', nonce = ?, raw_tx = ?, tx_hash = ?, updated_at = ? WHERE id = ? AND status = 'pending'",
     );
@@ -136,6 +147,7 @@ export class Outbox {
         else if (row.kind === "vote") this.counters.bump("votes_cast");
         else this.counters.bump("tamper_reports");
       } else if (status === "reverted") this.counters.bump("tx_reverted");
+      else if (status === "rejected") this.counters.bump("tx_rejected");
       else if (status === "superseded") this.counters.bump("actions_superseded");
     });
   }
@@ -153,6 +165,16 @@ export class Outbox {
   /** Rows still to act on (pending or signed), oldest first. */
   open(limit: number): OutboxRow[] {
     return this.selectOpen.all(limit).map(fromDb);
+  }
+
+  get(id: number): OutboxRow | undefined {
+    const r = this.selectOne.get(id);
+    return r ? fromDb(r) : undefined;
+  }
+
+  /** Actions rejected or reverted at or after `since` (ms since 1970), newest first. */
+  failedSince(since: number, limit: number): FailedAction[] {
+    return this.selectFailed.all(since, limit).map((r) => ({ row: fromDb(r), at: r.updated_at }));
   }
 
   all(): OutboxRow[] {

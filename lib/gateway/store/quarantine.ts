@@ -18,11 +18,40 @@ export interface QuarantineRecord {
 /** Quarantined bodies are kept for inspection, but never more than this much of one. */
 export const MAX_QUARANTINE_BODY = 4096;
 
+/**
+ * Rows the quarantine keeps at most (about 45 MB with full bodies); beyond it the oldest refusals go
+ * first. Compromised-meter evidence is never dropped for room: only signed readings make it, so it is
+ * bounded by the meters.
+ */
+export const DEFAULT_QUARANTINE_CAP = 10_000;
+
+/** A quarantine record as the HTTP endpoint shows it: no body (a reading is personal data). */
+export interface QuarantineEntry {
+  readonly id: number;
+  readonly meter: string | null;
+  readonly period: number | null;
+  readonly clusterId: number | null;
+  readonly code: string;
+  readonly reason: string;
+  /** ms since 1970 */
+  readonly receivedAt: number;
+}
+
 /** A meter-period whose meter signed two different readings. */
 export interface MeterPeriod {
   readonly meter: string;
   readonly period: number;
   readonly clusterId: number;
+}
+
+interface QuarantineEntryRow {
+  id: number;
+  meter: string | null;
+  period: number | null;
+  cluster_id: number | null;
+  code: string;
+  reason: string;
+  received_at: number;
 }
 
 interface QuarantineRow {
@@ -39,11 +68,16 @@ export class Quarantine {
     [string | null, number | null, number | null, string, string, string, number]
   >;
   private readonly selectAll: Statement<[], QuarantineRow>;
+  private readonly selectRecent: Statement<[number, number], QuarantineEntryRow>;
+  private readonly selectRecentOf: Statement<[string, number, number], QuarantineEntryRow>;
+  private readonly selectCount: Statement<[], { n: number }>;
+  private readonly trim: Statement<[number]>;
   private readonly addTx: (rec: QuarantineRecord, now: number) => void;
 
   constructor(
     db: Db,
     private readonly counters: Counters,
+    private readonly cap = DEFAULT_QUARANTINE_CAP,
   ) {
     this.insert = db.prepare(
       "INSERT INTO quarantine (meter, period, cluster_id, code, reason, body, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -51,7 +85,44 @@ export class Quarantine {
     this.selectAll = db.prepare(
       "SELECT meter, period, cluster_id, code, reason, body FROM quarantine ORDER BY id",
     );
-    this.addTx = transaction(db, (rec: QuarantineRecord, now: number) => this.addInTx(rec, now));
+    const entry = "SELECT id, meter, period, cluster_id, code, reason, received_at FROM quarantine";
+    this.selectRecent = db.prepare(`${entry} WHERE id < ? ORDER BY id DESC LIMIT ?`);
+    this.selectRecentOf = db.prepare(`${entry} WHERE meter = ? AND id < ? ORDER BY id DESC LIMIT ?`);
+    this.selectCount = db.prepare("SELECT COUNT(*) AS n FROM quarantine");
+    // Ids only grow, so the rows below max(id) - cap are the oldest beyond the cap.
+    this.trim = db.prepare(
+      "DELETE FROM quarantine WHERE id <= (SELECT MAX(id) FROM quarantine) - ? AND code != 'COMPROMISED_METER'",
+    );
+    this.addTx = transaction(db, (rec: QuarantineRecord, now: number) => {
+      this.addInTx(rec, now);
+      this.trimInTx();
+    });
+  }
+
+  /** Drop the oldest rows beyond the cap (inside the caller's transaction). */
+  trimInTx(): void {
+    this.trim.run(this.cap);
+  }
+
+  count(): number {
+    return this.selectCount.get()?.n ?? 0;
+  }
+
+  /** Newest records first, below id `before`, optionally of one meter. */
+  recent(limit: number, opts: { meter?: string; before?: number } = {}): QuarantineEntry[] {
+    const before = opts.before ?? Number.MAX_SAFE_INTEGER;
+    const rows = opts.meter
+      ? this.selectRecentOf.all(opts.meter, before, limit)
+      : this.selectRecent.all(before, limit);
+    return rows.map((r) => ({
+      id: r.id,
+      meter: r.meter,
+      period: r.period,
+      clusterId: r.cluster_id,
+      code: r.code,
+      reason: r.reason,
+      receivedAt: r.received_at,
+    }));
   }
 
   /** Quarantine a body in its own transaction. */

@@ -31,7 +31,7 @@ export class Readings {
   private readonly storeTx: (
     signed: SignedReading,
     clusterId: number,
-    body: string,
+    body: () => string,
     now: number,
   ) => StoreOutcome;
 
@@ -71,14 +71,18 @@ export class Readings {
    * already built is kept but flagged late (it cannot join a committed batch).
    */
   storeVerified(signed: SignedReading, clusterId: number, body: string, now: number): StoreOutcome {
-    return this.storeTx(signed, clusterId, body, now);
+    return this.storeTx(signed, clusterId, () => body, now);
   }
 
-  private storeInTx(signed: SignedReading, clusterId: number, body: string, now: number): StoreOutcome {
+  /**
+   * storeVerified inside the caller's transaction; `body` is asked for only when the reading must be
+   * quarantined (a compromised meter-period), so an accepted one is never serialised again.
+   */
+  storeInTx(signed: SignedReading, clusterId: number, body: () => string, now: number): StoreOutcome {
     const { meter, period } = signed.reading;
     const at = { meter, period, clusterId };
     if (this.alarms.isCompromised(meter, period)) {
-      this.quarantine.addCompromisedInTx(at, body, now);
+      this.quarantine.addCompromisedInTx(at, body(), now);
       return { kind: "compromised", firstAlarm: false };
     }
     const existing = this.get(meter, period);
@@ -100,7 +104,7 @@ export class Readings {
         now,
         committed ? " (first reading, already in a built batch: kept there)" : " (first reading, withdrawn)",
       );
-      this.quarantine.addCompromisedInTx(at, body, now);
+      this.quarantine.addCompromisedInTx(at, body(), now);
       this.alarms.raiseInTx(at, now);
       return { kind: "compromised", firstAlarm: true };
     }
