@@ -54,6 +54,8 @@ contract ClusterRegistry is IClusterRegistry, AccessControl, EIP712 {
     mapping(address meter => uint256) private _meterIndex;
     /// @dev The batch ledger voter sets are pushed to (set once, see {setLedger}).
     IVoterSetSink private _ledger;
+    /// @dev Who deployed this registry: it may wire the ledger (see {setLedger}).
+    address private immutable _deployer;
 
     /// @param admin The utility: holds DEFAULT_ADMIN_ROLE.
     /// @param dgmd The first DGMD account (may be zero to appoint later).
@@ -74,6 +76,7 @@ contract ClusterRegistry is IClusterRegistry, AccessControl, EIP712 {
         if (maxMetersPerCluster_ == 0) revert InvalidMaxMeters(maxMetersPerCluster_);
         epoch = epoch_;
         maxMetersPerCluster = maxMetersPerCluster_;
+        _deployer = msg.sender;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         if (dgmd != address(0)) _grantRole(DGMD_ROLE, dgmd);
         _clusters.push(); // id 0 = none
@@ -82,10 +85,15 @@ contract ClusterRegistry is IClusterRegistry, AccessControl, EIP712 {
     // --------------------------------------------------------------- wiring
 
     /// @notice Wire the batch ledger once: from now on every change of a cluster's voters (creation, neighbour
-    /// assignment) is pushed to it, and the voter sets of the clusters created so far are pushed now. Utility
-    /// only. The ledger keeps its own copy so that its vote path reads no other contract.
+    /// assignment) is pushed to it, and the voter sets of the clusters created so far are pushed now. The
+    /// ledger keeps its own copy so that its vote path reads no other contract.
+    /// @dev The utility or the account that deployed this registry (a deployment script wires the contracts it
+    /// just deployed, from its own account, before any cluster exists); once only.
     /// @param ledger_ The BatchLedger deployed against this registry.
-    function setLedger(IVoterSetSink ledger_) external onlyRole(DEFAULT_ADMIN_ROLE) {
+    function setLedger(IVoterSetSink ledger_) external {
+        if (msg.sender != _deployer && !hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) {
+            revert AccessControlUnauthorizedAccount(msg.sender, DEFAULT_ADMIN_ROLE);
+        }
         if (address(ledger_) == address(0)) revert ZeroAddress();
         if (address(_ledger) != address(0)) revert LedgerAlreadySet(address(_ledger));
         _ledger = ledger_;

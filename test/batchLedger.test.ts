@@ -4,7 +4,6 @@ import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs
 import {
   concat,
   dataSlice,
-  hexlify,
   keccak256,
   recoverAddress,
   Signature,
@@ -29,12 +28,12 @@ import {
   signAttestation,
   type SignedAttestation,
 } from "../lib/batches/attestation.js";
-import { encodeSubmission, packHeader, SubmissionError } from "../lib/batches/submission.js";
+import { encodeSubmission, SubmissionError } from "../lib/batches/submission.js";
 import { FIXED_ONE, MAX_SUBMISSION_ITEMS } from "../lib/constants.js";
 import { BatchStatus, deployGrid, openBatchPeriod, type Grid } from "../lab/fixtures/grid.js";
 import { header } from "../lab/fixtures/batches.js";
 import { signedReadings } from "../lab/fixtures/readings.js";
-import { attestAll, attestAndSubmit, itemOf, submitItems } from "../lab/fixtures/attestations.js";
+import { attestAll, attestAndSubmit, itemOf, packedItem, submitItems } from "../lab/fixtures/attestations.js";
 
 /** secp256k1's group order: `n - s` flips a signature to its high-s twin. */
 const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
@@ -128,21 +127,6 @@ type Signer = Grid["nodes"][number];
 /** `signers` attest `h`; `from` submits them as one item. */
 function vote(grid: Grid, h: BatchHeader, signers: readonly Signer[], from: Signer = grid.outsider) {
   return attestAndSubmit(grid, h, signers, from);
-}
-
-/**
- * A hand-packed item, for what the TS encoder refuses to produce: attestations as given (tag, optional own
- * digest, signature) and the absent voters' addresses as given.
- */
-function rawItem(
-  h: BatchHeader,
-  attestations: readonly { tag: number; digest?: string; signature: string }[],
-  absent: readonly string[] = [],
-): string {
-  const parts: string[] = [hexlify(packHeader(h)), toBeHex(attestations.length, 1)];
-  for (const a of attestations) parts.push(toBeHex(a.tag, 1), a.digest ?? "0x", a.signature);
-  parts.push(...absent);
-  return concat(parts);
 }
 
 async function signFor(grid: Grid, signer: Signer, h: BatchHeader): Promise<SignedAttestation> {
@@ -391,7 +375,7 @@ describe("BatchLedger", () => {
       const late = await signFor(grid, grid.nodes[4], honest);
       await expect(
         grid.ledger.submit(
-          rawItem(honest, [{ tag: 1, signature: late.signature }], [parent.address, n1.address]),
+          packedItem(honest, [{ tag: 1, signature: late.signature }], [parent.address, n1.address]),
         ),
       )
         .to.be.revertedWithCustomError(grid.ledger, "UnassignedSigner")
@@ -417,7 +401,7 @@ describe("BatchLedger", () => {
       ]);
       const zeroR = concat([ZeroHash, sig.s, toBeHex(sig.v, 1)]);
       for (const bad of [highS, zeroR]) {
-        await expect(grid.ledger.submit(rawItem(h, [{ tag: 0, signature: bad }], [grid.nodes[0].address])))
+        await expect(grid.ledger.submit(packedItem(h, [{ tag: 0, signature: bad }], [grid.nodes[0].address])))
           .to.be.revertedWithCustomError(grid.ledger, "InvalidAttestationSignature")
           .withArgs(2, p, 0);
       }
@@ -429,7 +413,7 @@ describe("BatchLedger", () => {
       for (const who of [grid.outsider, grid.nodes[3]]) {
         const a = await signFor(grid, who, h);
         await expect(
-          grid.ledger.submit(rawItem(h, [{ tag: 1, signature: a.signature }], [grid.nodes[1].address])),
+          grid.ledger.submit(packedItem(h, [{ tag: 1, signature: a.signature }], [grid.nodes[1].address])),
         )
           .to.be.revertedWithCustomError(grid.ledger, "UnassignedSigner")
           .withArgs(2, p, 1, who.address, grid.nodes[0].address);
@@ -443,7 +427,7 @@ describe("BatchLedger", () => {
       const h = header(2, p);
       const a = await signFor(grid, grid.nodes[0], h); // slot 1's voter
       await expect(
-        grid.ledger.submit(rawItem(h, [{ tag: 0, signature: a.signature }], [grid.nodes[0].address])),
+        grid.ledger.submit(packedItem(h, [{ tag: 0, signature: a.signature }], [grid.nodes[0].address])),
       )
         .to.be.revertedWithCustomError(grid.ledger, "WrongAttestationSlot")
         .withArgs(2, p, 0, grid.nodes[0].address);
@@ -457,10 +441,10 @@ describe("BatchLedger", () => {
         { tag: 0, signature: a.signature },
         { tag: 0, signature: a.signature },
       ];
-      await expect(grid.ledger.submit(rawItem(h, twice)))
+      await expect(grid.ledger.submit(packedItem(h, twice)))
         .to.be.revertedWithCustomError(grid.ledger, "DuplicateAttestation")
         .withArgs(2, p, 0);
-      const one = rawItem(h, [{ tag: 0, signature: a.signature }], [grid.nodes[0].address]);
+      const one = packedItem(h, [{ tag: 0, signature: a.signature }], [grid.nodes[0].address]);
       await expect(grid.ledger.submit(concat([one, one])))
         .to.be.revertedWithCustomError(grid.ledger, "ItemsOutOfOrder")
         .withArgs(2, p);
@@ -481,7 +465,7 @@ describe("BatchLedger", () => {
         const a = await signAttestation(parent, grid.ledgerDomain, elsewhere);
         const signer = recoverAddress(await grid.ledger.attestationHash(2, p, batchDigest(h)), a.signature);
         await expect(
-          grid.ledger.submit(rawItem(h, [{ tag: 0, signature: a.signature }], [grid.nodes[0].address])),
+          grid.ledger.submit(packedItem(h, [{ tag: 0, signature: a.signature }], [grid.nodes[0].address])),
         )
           .to.be.revertedWithCustomError(grid.ledger, "UnassignedSigner")
           .withArgs(2, p, 0, signer, parent.address);
@@ -507,7 +491,7 @@ describe("BatchLedger", () => {
         const signer = recoverAddress(await grid.ledger.attestationHash(2, p, batchDigest(h)), a.signature);
         expect(signer).to.not.equal(parent.address);
         await expect(
-          grid.ledger.submit(rawItem(h, [{ tag: 0, signature: a.signature }], [grid.nodes[0].address])),
+          grid.ledger.submit(packedItem(h, [{ tag: 0, signature: a.signature }], [grid.nodes[0].address])),
         )
           .to.be.revertedWithCustomError(grid.ledger, "UnassignedSigner")
           .withArgs(2, p, 0, signer, parent.address);
@@ -519,13 +503,13 @@ describe("BatchLedger", () => {
       const h = header(2, p);
       const a = await signFor(grid, grid.nodes[1], h);
       const att = [{ tag: 0, signature: a.signature }];
-      await expect(grid.ledger.submit(rawItem(h, att, [grid.outsider.address])))
+      await expect(grid.ledger.submit(packedItem(h, att, [grid.outsider.address])))
         .to.be.revertedWithCustomError(grid.ledger, "VoterMismatch")
         .withArgs(2, p, 1, grid.outsider.address, grid.nodes[0].address);
-      await expect(grid.ledger.submit(rawItem(h, [{ tag: 2, signature: a.signature }])))
+      await expect(grid.ledger.submit(packedItem(h, [{ tag: 2, signature: a.signature }])))
         .to.be.revertedWithCustomError(grid.ledger, "SlotOutOfRange")
         .withArgs(2, p, 2, 2);
-      const good = rawItem(h, att, [grid.nodes[0].address]);
+      const good = packedItem(h, att, [grid.nodes[0].address]);
       await expect(grid.ledger.submit(dataSlice(good, 0, 100))).to.be.revertedWithCustomError(
         grid.ledger,
         "MalformedSubmission",
@@ -535,13 +519,13 @@ describe("BatchLedger", () => {
         "MalformedSubmission",
       );
       await expect(
-        grid.ledger.submit(rawItem(h, [{ tag: 0x40, signature: a.signature }])),
+        grid.ledger.submit(packedItem(h, [{ tag: 0x40, signature: a.signature }])),
       ).to.be.revertedWithCustomError(grid.ledger, "MalformedSubmission");
-      await expect(grid.ledger.submit(rawItem(h, [])))
+      await expect(grid.ledger.submit(packedItem(h, [])))
         .to.be.revertedWithCustomError(grid.ledger, "NoAttestations")
         .withArgs(2, p);
       await expect(grid.ledger.submit("0x")).to.be.revertedWithCustomError(grid.ledger, "EmptySubmission");
-      await expect(grid.ledger.submit(rawItem(header(99, p), att)))
+      await expect(grid.ledger.submit(packedItem(header(99, p), att)))
         .to.be.revertedWithCustomError(grid.ledger, "UnknownCluster")
         .withArgs(99);
     });
@@ -564,7 +548,7 @@ describe("BatchLedger", () => {
       const raw = [];
       for (const c of [2, 1])
         raw.push(
-          rawItem(
+          packedItem(
             header(c, q),
             (await attestAll(grid, header(c, q), grid.votersOf(c))).map((a, slot) => ({
               tag: slot,
@@ -576,7 +560,7 @@ describe("BatchLedger", () => {
         .to.be.revertedWithCustomError(grid.ledger, "ItemsOutOfOrder")
         .withArgs(1, q);
       const outsiderSig = await signFor(grid, grid.outsider, header(3, q));
-      const bad = rawItem(
+      const bad = packedItem(
         header(3, q),
         [{ tag: 1, signature: outsiderSig.signature }],
         [grid.nodes[2].address, grid.nodes[1].address],
@@ -600,7 +584,7 @@ describe("BatchLedger", () => {
         await grid.registry.createCluster(parent.address, 10_000 + i, 0);
         const h = header(first + i, p);
         const a = await signAttestation(parent, grid.ledgerDomain, attestationOf(h));
-        items.push(rawItem(h, [{ tag: 0, signature: a.signature }]));
+        items.push(packedItem(h, [{ tag: 0, signature: a.signature }]));
       }
       await expect(grid.ledger.submit(concat(items)))
         .to.be.revertedWithCustomError(grid.ledger, "TooManyItems")

@@ -4,13 +4,29 @@
  * the contracts or checks did.
  */
 import { Wallet } from "ethers";
-import { buildBatch, type BatchHeader } from "../../lib/batches/batch.js";
+import { batchDigest, buildBatch, type BatchHeader } from "../../lib/batches/batch.js";
 import { psa } from "../../lib/mes/mes.js";
-import { checkReading, signReading, verifyReadingSignature, type SignedReading } from "../../lib/batches/reading.js";
+import {
+  checkReading,
+  signReading,
+  verifyReadingSignature,
+  type SignedReading,
+} from "../../lib/batches/reading.js";
 import { readingFor } from "../fixtures/readings.js";
 import type { Grid } from "../fixtures/grid.js";
 import { chainDomain, domainOf, highS, signTamperAlarm } from "./chain.js";
-import { attempt, checkVerdict, honestBatch, openPeriod, txObservation, type TxVerdict } from "./mount.js";
+import { attestationOf, ledgerDomain, signAttestation } from "../../lib/batches/attestation.js";
+import { attestAndSubmit, packedItem } from "../fixtures/attestations.js";
+import {
+  attempt,
+  attestAlone,
+  attestationInSlot,
+  checkVerdict,
+  honestBatch,
+  openPeriod,
+  txObservation,
+  type TxVerdict,
+} from "./mount.js";
 import {
   forgedCertificate,
   replayAfterRevocation,
@@ -30,6 +46,30 @@ const UINT64_MAX = 2n ** 64n - 1n;
 const FIXED_ONE = 10n ** 18n;
 
 const GRIDSHARE = (expected: string) => ({ gridshare: expected });
+const COUNTED_ONCE = "counted once: the second attestation was skipped";
+
+/**
+ * Send `again` (a second attestation by a voter whose first is on record) and say whether the ledger counted
+ * it: the record of votes and the slots pending for `h`'s digest must not change.
+ */
+async function countedOnce(
+  grid: Grid,
+  h: BatchHeader,
+  again: () => ReturnType<typeof attestAlone>,
+): Promise<Observation> {
+  const before = await grid.ledger.votesOf(h.clusterId, h.period);
+  const pendingBefore = await grid.ledger.pendingSlots(h.clusterId, h.period, batchDigest(h));
+  const v = await attempt(again, grid.ledger.interface);
+  const after = await grid.ledger.votesOf(h.clusterId, h.period);
+  const pendingAfter = await grid.ledger.pendingSlots(h.clusterId, h.period, batchDigest(h));
+  const same = before.votedMask === after.votedMask && pendingBefore === pendingAfter;
+  if (!v.ok) return { outcome: `refused: ${v.error}`, attackSucceeded: false };
+  return {
+    outcome: same ? COUNTED_ONCE : "counted twice",
+    attackSucceeded: !same,
+    detail: `voted mask ${after.votedMask}, pending for the digest ${pendingAfter}`,
+  };
+}
 
 function refusedBoth(a: string, b: string): Observation {
   const ok = !a.startsWith("refused") || !b.startsWith("refused");
@@ -58,6 +98,7 @@ async function roleAbuse(ctx: AttackContext): Promise<Observation> {
     replaceMeter: (r) => r.replaceMeter(meter, fresh, "WP-forged"),
     grantRole: (r) => r.grantRole(admin, fresh),
     revokeRole: (r) => r.revokeRole(admin, grid.utility.address),
+    setLedger: (r) => r.setLedger(fresh),
   };
   // Callable by others by design, with their own checks (tested in other scenarios).
   const notAdmin = new Set(["raiseTamperAlarm", "reportTamper", "renounceRole"]);
@@ -110,10 +151,8 @@ async function extremeMes(ctx: AttackContext): Promise<Observation> {
       totalLoadWh,
       totalGenerationWh,
     };
-    const a = await attempt(() => grid.ledger.connect(parent).propose(h), grid.ledger.interface);
-    const b = await attempt(() => grid.ledger.connect(neighbour).vote(h), grid.ledger.interface);
-    if (!a.ok || !b.ok)
-      return { outcome: `reverted: ${verdictName(a)} / ${verdictName(b)}`, attackSucceeded: true };
+    const a = await attempt(() => attestAndSubmit(grid, h, [parent, neighbour]), grid.ledger.interface);
+    if (!a.ok) return { outcome: `reverted: ${verdictName(a)}`, attackSucceeded: true };
     const onChain = (await grid.ledger.batchOf(PAIR, p)).psa;
     const twin = psa(totalLoadWh, totalGenerationWh);
     if (onChain !== twin || onChain > FIXED_ONE)
@@ -254,7 +293,7 @@ export const EXTENDED_SCENARIOS: readonly Scenario[] = [
   {
     id: "X08",
     attackClass: "extended",
-    title: "vote after the window closed",
+    title: "attestation submitted after the window closed",
     paperColumn: "-",
     expected: GRIDSHARE("refused: VotingClosed"),
     async run(ctx) {
@@ -262,30 +301,27 @@ export const EXTENDED_SCENARIOS: readonly Scenario[] = [
       const { p, honest } = await honestBatch(grid, TARGET);
       await grid.warpToPeriod(p + 2);
       const [, neighbour] = grid.votersOf(TARGET);
-      return txObservation(
-        await attempt(() => grid.ledger.connect(neighbour).vote(honest), grid.ledger.interface),
-      );
+      return txObservation(await attempt(() => attestAlone(grid, honest, neighbour!), grid.ledger.interface));
     },
   },
   {
     id: "X09",
     attackClass: "extended",
-    title: "double vote: a neighbour votes again for another digest",
+    title: "double vote: a neighbour attests again, for another digest",
     paperColumn: "-",
-    expected: GRIDSHARE("refused: AlreadyVoted"),
+    expected: GRIDSHARE(COUNTED_ONCE),
     async run(ctx) {
       const grid = await ctx.grid();
       const { honest } = await honestBatch(grid, TARGET);
       const [, neighbour] = grid.votersOf(TARGET);
-      const ledger = grid.ledger.connect(neighbour);
-      await (await ledger.vote({ ...honest, totalLoadWh: honest.totalLoadWh + 1n })).wait();
-      return txObservation(await attempt(() => ledger.vote(honest), grid.ledger.interface));
+      await (await attestAlone(grid, { ...honest, totalLoadWh: honest.totalLoadWh + 1n }, neighbour!)).wait();
+      return countedOnce(grid, honest, () => attestAlone(grid, honest, neighbour!));
     },
   },
   {
     id: "X10",
     attackClass: "extended",
-    title: "parent proposes the batch of the current (not yet ended) period",
+    title: "attestation of the current (not yet ended) period",
     paperColumn: "-",
     expected: GRIDSHARE("refused: FuturePeriod"),
     async run(ctx) {
@@ -293,9 +329,7 @@ export const EXTENDED_SCENARIOS: readonly Scenario[] = [
       const { p, honest } = await honestBatch(grid, TARGET);
       const [parent] = grid.votersOf(TARGET);
       const early = { ...honest, period: p + 1 };
-      return txObservation(
-        await attempt(() => grid.ledger.connect(parent).propose(early), grid.ledger.interface),
-      );
+      return txObservation(await attempt(() => attestAlone(grid, early, parent!), grid.ledger.interface));
     },
   },
   {
@@ -335,7 +369,7 @@ export const EXTENDED_SCENARIOS: readonly Scenario[] = [
     attackClass: "extended",
     title: "outsider, a parent node and the DGMD call every utility-only registry function",
     paperColumn: "-",
-    expected: GRIDSHARE("refused: AccessControlUnauthorizedAccount (27 of 27 calls)"),
+    expected: GRIDSHARE("refused: AccessControlUnauthorizedAccount (30 of 30 calls)"),
     run: roleAbuse,
   },
   {
@@ -433,7 +467,7 @@ export const EXTENDED_SCENARIOS: readonly Scenario[] = [
       const grid = await ctx.grid();
       const { honest } = await honestBatch(grid, TARGET);
       const [parent] = grid.votersOf(TARGET);
-      await (await grid.ledger.connect(parent).propose(honest)).wait();
+      await (await attestAlone(grid, honest, parent!)).wait();
       return txObservation(
         await attempt(
           () => grid.ledger.connect(grid.outsider).finalize(TARGET, honest.period),
@@ -445,62 +479,59 @@ export const EXTENDED_SCENARIOS: readonly Scenario[] = [
   {
     id: "X24",
     attackClass: "extended",
-    title: "parent proposes twice, the second time another header",
+    title: "parent attests twice, the second time another header, through another submitter",
     paperColumn: "-",
-    expected: GRIDSHARE("refused: AlreadyProposed"),
+    expected: GRIDSHARE(COUNTED_ONCE),
     async run(ctx) {
       const grid = await ctx.grid();
       const { honest } = await honestBatch(grid, TARGET);
-      const ledger = grid.ledger.connect(grid.votersOf(TARGET)[0]);
-      await (await ledger.propose(honest)).wait();
-      return txObservation(
-        await attempt(() => ledger.propose({ ...honest, totalGenerationWh: 0n }), grid.ledger.interface),
-      );
+      const [parent] = grid.votersOf(TARGET);
+      await (await attestAlone(grid, honest, parent!)).wait();
+      const other = { ...honest, totalGenerationWh: 0n };
+      return countedOnce(grid, other, () => attestAndSubmit(grid, other, [parent!], grid.outsider));
     },
   },
   {
     id: "X25",
     attackClass: "extended",
-    title: "parent re-proposes after the batch was accepted",
+    title: "late attestation for another digest after the batch was accepted",
     paperColumn: "-",
-    expected: GRIDSHARE("refused: BatchAlreadyDecided"),
+    expected: GRIDSHARE("recorded and charged: batch unchanged, 1 fault"),
     async run(ctx) {
       const grid = await ctx.grid();
-      const { honest } = await honestBatch(grid, PAIR);
-      const [parent, neighbour] = grid.votersOf(PAIR);
-      await (await grid.ledger.connect(neighbour).vote(honest)).wait();
-      await (await grid.ledger.connect(parent).propose(honest)).wait();
-      return txObservation(
-        await attempt(
-          () => grid.ledger.connect(parent).propose({ ...honest, totalLoadWh: 1n }),
-          grid.ledger.interface,
-        ),
-      );
+      const { honest } = await honestBatch(grid, TARGET);
+      const [parent, n1, n2, n3] = grid.votersOf(TARGET);
+      await (await attestAndSubmit(grid, honest, [parent!, n1!, n2!])).wait();
+      const before = await grid.ledger.batchOf(TARGET, honest.period);
+      await (await attestAlone(grid, { ...honest, totalLoadWh: 1n }, n3!)).wait();
+      const after = await grid.ledger.batchOf(TARGET, honest.period);
+      const faults = await grid.ledger.faults(n3!.address);
+      const unchanged = after.root === before.root && after.totalLoadWh === before.totalLoadWh;
+      return {
+        outcome: unchanged ? `recorded and charged: batch unchanged, ${faults} fault` : "batch changed",
+        attackSucceeded: !unchanged,
+      };
     },
   },
   {
     id: "X26",
     attackClass: "extended",
-    title: "a neighbour assigned mid-window votes on the pending batch",
+    title: "a neighbour assigned mid-window attests on the pending batch",
     paperColumn: "-",
-    expected: GRIDSHARE("refused: VoterAfterSnapshot"),
+    expected: GRIDSHARE("refused: UnassignedSigner"),
     async run(ctx) {
       const grid = await ctx.grid();
       const { honest } = await honestBatch(grid, PAIR);
       const [parent, neighbour] = grid.votersOf(PAIR);
+      const lie = { ...honest, totalLoadWh: honest.totalLoadWh + 7n };
+      await (await attestAlone(grid, lie, parent!)).wait();
+      const late = grid.nodes[2]!;
       await (
-        await grid.ledger.connect(parent).propose({ ...honest, totalLoadWh: honest.totalLoadWh + 7n })
+        await grid.registry.connect(grid.utility).setNeighbours(PAIR, [neighbour!.address, late.address])
       ).wait();
-      const late = grid.nodes[2];
-      await (
-        await grid.registry.connect(grid.utility).setNeighbours(PAIR, [neighbour.address, late.address])
-      ).wait();
-      return txObservation(
-        await attempt(
-          () => grid.ledger.connect(late).vote({ ...honest, totalLoadWh: honest.totalLoadWh + 7n }),
-          grid.ledger.interface,
-        ),
-      );
+      // The batch keeps its voter set (parent + node 0): the newcomer's attestation has no slot in it.
+      const item = await attestationInSlot(grid, lie, late, 1);
+      return txObservation(await attempt(() => grid.ledger.submit(item), grid.ledger.interface));
     },
   },
   {
@@ -545,6 +576,33 @@ export const EXTENDED_SCENARIOS: readonly Scenario[] = [
       );
       const peak = checkVerdict(() => checkReading({ ...r, peakLoadW: 2 ** 32 - 1 }));
       return refusedBoth(huge, peak);
+    },
+  },
+  {
+    id: "X29",
+    attackClass: "extended",
+    title: "a voter's attestation signed over another chain id, another verifying contract, another cluster",
+    paperColumn: "-",
+    expected: GRIDSHARE("refused: UnassignedSigner (3 of 3)"),
+    async run(ctx) {
+      const grid = await ctx.grid();
+      const { honest } = await honestBatch(grid, PAIR);
+      const [parent, neighbour] = grid.votersOf(PAIR);
+      const ledger = await grid.ledger.getAddress();
+      const a = attestationOf(honest);
+      const elsewhere = [
+        await signAttestation(parent!, ledgerDomain(grid.chainId + 1n, ledger), a),
+        await signAttestation(parent!, ledgerDomain(grid.chainId, await grid.registry.getAddress()), a),
+        await signAttestation(parent!, grid.ledgerDomain, { ...a, clusterId: TARGET }),
+      ];
+      const errors = new Set<string>();
+      for (const s of elsewhere) {
+        const item = packedItem(honest, [{ tag: 0, signature: s.signature }], [neighbour!.address]);
+        const v = await attempt(() => grid.ledger.submit(item), grid.ledger.interface);
+        if (v.ok) return { outcome: "accepted", attackSucceeded: true };
+        errors.add(v.error);
+      }
+      return { outcome: `refused: ${[...errors].join(" ")} (3 of 3)`, attackSucceeded: false };
     },
   },
 ];

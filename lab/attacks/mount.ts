@@ -3,10 +3,13 @@
  * say whether the honest or a wrong header was accepted, run an off-chain check and name its refusal.
  */
 import type { ContractTransactionResponse, Interface } from "ethers";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { batchDigest, buildBatch, type BatchHeader } from "../../lib/batches/batch.js";
 import { GridShareError } from "../../lib/errors.js";
 import type { SignedReading } from "../../lib/batches/reading.js";
-import { BatchStatus, type Grid } from "../fixtures/grid.js";
+import { attestAll, attestAndSubmit, batchVoters, packedItem } from "../fixtures/attestations.js";
+import type { SignedAttestation } from "../../lib/batches/attestation.js";
+import { BatchStatus, openBatchPeriod, type Grid } from "../fixtures/grid.js";
 import { signedReadings } from "../fixtures/readings.js";
 import type { Observation } from "./types.js";
 
@@ -91,11 +94,7 @@ export function checkVerdict(check: () => unknown): string {
 }
 
 /** A period whose batch window is open: `p` ended, the chain is in `p + 1`. */
-export async function openPeriod(grid: Grid): Promise<number> {
-  const p = (await grid.currentPeriod()) + 2;
-  await grid.warpToPeriod(p + 1);
-  return p;
-}
+export const openPeriod = openBatchPeriod;
 
 export interface HonestBatch {
   readonly p: number;
@@ -149,10 +148,19 @@ export async function settleWindow(grid: Grid, clusterId: number, p: number): Pr
   }
 }
 
+/** `signer` attests `header` and submits the attestation itself (the direct path every voter has). */
+export function attestAlone(
+  grid: Grid,
+  header: BatchHeader,
+  signer: HardhatEthersSigner,
+): Promise<ContractTransactionResponse> {
+  return attestAndSubmit(grid, header, [signer], signer);
+}
+
 /**
- * Voting as the honest nodes do: every voter of the cluster other than `liars` votes the honest header (the
- * parent proposes); each liar votes its lie. Liars vote first, so an early majority of honest votes cannot
- * hide them. Then the window is settled.
+ * Voting as the honest nodes do: every voter of the cluster other than `liars` attests the honest header; each
+ * liar attests its lie. Each voter submits its own attestation itself, liars first, so an early majority of
+ * honest votes cannot hide them. Then the window is settled.
  */
 export async function voteRound(
   grid: Grid,
@@ -162,14 +170,29 @@ export async function voteRound(
   const voters = grid.votersOf(honest.clusterId);
   const order = [...voters.keys()].sort((a, b) => Number(liars.has(b)) - Number(liars.has(a)));
   for (const slot of order) {
-    const h = liars.get(slot) ?? honest;
-    const ledger = grid.ledger.connect(voters[slot]);
-    const b = await grid.ledger.batchOf(honest.clusterId, honest.period);
-    if (b.status === BatchStatus.Accepted && slot === 0) continue; // decided before the parent's turn
-    await (await (slot === 0 ? ledger.propose(h) : ledger.vote(h))).wait();
+    await (await attestAlone(grid, liars.get(slot) ?? honest, voters[slot] as HardhatEthersSigner)).wait();
   }
   await settleWindow(grid, honest.clusterId, honest.period);
   const obs = await batchOutcome(grid, honest);
   const lies = [...liars.values()].map((h) => batchDigest(h).slice(0, 10)).join(" ");
   return { ...obs, detail: `${obs.detail}; lie digest(s) ${lies}` };
+}
+
+/**
+ * `signer`'s attestation of `header` packed into voter slot `slot` of the cluster's item, the other voters
+ * absent: what an unassigned node or an outsider would have to send (the TS encoder refuses to build it).
+ */
+export async function attestationInSlot(
+  grid: Grid,
+  header: BatchHeader,
+  signer: HardhatEthersSigner,
+  slot: number,
+): Promise<string> {
+  const [a] = await attestAll(grid, header, [signer]);
+  const voters = await batchVoters(grid, header.clusterId, header.period);
+  return packedItem(
+    header,
+    [{ tag: slot, signature: (a as SignedAttestation).signature }],
+    voters.filter((_, i) => i !== slot),
+  );
 }

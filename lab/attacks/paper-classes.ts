@@ -2,7 +2,9 @@
  * The paper's five attack classes (section V, Table I), mounted against the real ClusterRegistry, BatchLedger and
  * the off-chain checks every node runs on a reading (lib/batches/reading.ts). Each `run` returns what it observed.
  */
-import { Wallet } from "ethers";
+import { concat, Wallet } from "ethers";
+import { encodeSubmission } from "../../lib/batches/submission.js";
+import { attestAll, itemOf } from "../fixtures/attestations.js";
 import { batchDigest, buildBatch, type BatchHeader } from "../../lib/batches/batch.js";
 import { buildTree, treeNode } from "../../lib/batches/merkle64.js";
 import { signReading, verifyReadingSignature } from "../../lib/batches/reading.js";
@@ -11,13 +13,16 @@ import { chainDomain, signTamperAlarm } from "./chain.js";
 import { forgedCertificate } from "./dgmd.js";
 import {
   ACCEPTED_HONEST,
-  ACCEPTED_WRONG,
   attempt,
+  attestAlone,
+  attestationInSlot,
+  batchOutcome,
   checkVerdict,
   DISPUTED,
   honestBatch,
   NOT_APPLICABLE,
   openPeriod,
+  settleWindow,
   txObservation,
   voteRound,
 } from "./mount.js";
@@ -102,31 +107,37 @@ export const PAPER_SCENARIOS: readonly Scenario[] = [
   {
     id: "F3",
     attackClass: "forgery",
-    title: "outsider account proposes a batch header for the cluster",
+    title: "outsider key attests a batch header for the cluster (in the parent's slot)",
     paperColumn: "N",
-    expected: BOTH("refused: NotParent"),
+    expected: BOTH("refused: UnassignedSigner"),
     async run(ctx) {
       const grid = await ctx.grid();
       const { honest } = await honestBatch(grid, TARGET);
       const lie = { ...honest, totalGenerationWh: honest.totalGenerationWh * 3n };
-      return txObservation(
-        await attempt(() => grid.ledger.connect(grid.outsider).propose(lie), grid.ledger.interface),
-      );
+      const item = await attestationInSlot(grid, lie, grid.outsider, 0);
+      return txObservation(await attempt(() => grid.ledger.submit(item), grid.ledger.interface));
     },
   },
   {
     id: "F4",
     attackClass: "forgery",
-    title: "outsider account votes, alone and inside submitMany",
+    title: "outsider key attests, alone and inside a submission of several cluster-periods",
     paperColumn: "N",
-    expected: BOTH("refused: NotAssignedNeighbour + NotAssignedVoter"),
+    expected: BOTH("refused: UnassignedSigner + UnassignedSigner"),
     async run(ctx) {
       const grid = await ctx.grid();
       const { honest } = await honestBatch(grid, TARGET);
       const lie = { ...honest, totalLoadWh: 1n };
-      const ledger = grid.ledger.connect(grid.outsider);
-      const a = await attempt(() => ledger.vote(lie), grid.ledger.interface);
-      const b = await attempt(() => ledger.submitMany([lie]), grid.ledger.interface);
+      const alone = await attestationInSlot(grid, lie, grid.outsider, 0);
+      // A valid item of another cluster first: one refused item reverts the whole submission.
+      const other = { ...honest, clusterId: TARGET + 1 };
+      const valid = await itemOf(grid, other, await attestAll(grid, other, [grid.votersOf(TARGET + 1)[0]!]));
+      const many = concat([
+        encodeSubmission([valid]),
+        await attestationInSlot(grid, { ...lie, clusterId: TARGET + 2 }, grid.outsider, 0),
+      ]);
+      const a = await attempt(() => grid.ledger.submit(alone), grid.ledger.interface);
+      const b = await attempt(() => grid.ledger.submit(many), grid.ledger.interface);
       if (a.ok || b.ok) return { outcome: "accepted", attackSucceeded: true };
       return { outcome: `refused: ${a.error} + ${b.error}`, attackSucceeded: false };
     },
@@ -230,7 +241,7 @@ export const PAPER_SCENARIOS: readonly Scenario[] = [
     attackClass: "parent",
     title: "parent proposes altered totals (generation doubled, real root)",
     paperColumn: "N",
-    expected: BOTH(ACCEPTED_HONEST, ACCEPTED_WRONG),
+    expected: BOTH(ACCEPTED_HONEST, DISPUTED),
     run: (ctx) =>
       parentLies(ctx, ({ honest }) => ({ ...honest, totalGenerationWh: honest.totalGenerationWh * 2n })),
   },
@@ -239,7 +250,7 @@ export const PAPER_SCENARIOS: readonly Scenario[] = [
     attackClass: "parent",
     title: "parent proposes an altered root (real totals)",
     paperColumn: "N",
-    expected: BOTH(ACCEPTED_HONEST, ACCEPTED_WRONG),
+    expected: BOTH(ACCEPTED_HONEST, DISPUTED),
     run: (ctx) => parentLies(ctx, ({ honest }) => ({ ...honest, root: "0x0123456789abcdef" })),
   },
   {
@@ -247,7 +258,7 @@ export const PAPER_SCENARIOS: readonly Scenario[] = [
     attackClass: "parent",
     title: "parent drops one meter's reading from the batch",
     paperColumn: "N",
-    expected: BOTH(ACCEPTED_HONEST, ACCEPTED_WRONG),
+    expected: BOTH(ACCEPTED_HONEST, DISPUTED),
     run: (ctx) => parentLies(ctx, ({ p, readings }) => buildBatch(TARGET, p, readings.slice(1)).header),
   },
   {
@@ -255,7 +266,7 @@ export const PAPER_SCENARIOS: readonly Scenario[] = [
     attackClass: "parent",
     title: "parent reorders the leaves (same readings, same totals)",
     paperColumn: "N",
-    expected: BOTH(ACCEPTED_HONEST, ACCEPTED_WRONG),
+    expected: BOTH(ACCEPTED_HONEST, DISPUTED),
     run: (ctx) =>
       parentLies(ctx, ({ p, readings, honest }) => {
         const tree = buildBatch(TARGET, p, readings).tree;
@@ -269,7 +280,7 @@ export const PAPER_SCENARIOS: readonly Scenario[] = [
     attackClass: "parent",
     title: "parent alters one meter's reading (keeps its signature) and builds the batch from it",
     paperColumn: "N",
-    expected: BOTH(ACCEPTED_HONEST, ACCEPTED_WRONG),
+    expected: BOTH(ACCEPTED_HONEST, DISPUTED),
     run: (ctx) =>
       parentLies(ctx, ({ p, readings }) => {
         const [first, ...rest] = readings;
@@ -279,6 +290,29 @@ export const PAPER_SCENARIOS: readonly Scenario[] = [
         };
         return buildBatch(TARGET, p, [cooked, ...rest]).header;
       }),
+  },
+  {
+    id: "P6",
+    attackClass: "parent",
+    title: "parent withholds its neighbours' attestations and submits only its own lie",
+    paperColumn: "N",
+    expected: BOTH(ACCEPTED_HONEST, NOT_APPLICABLE),
+    async run(ctx) {
+      const grid = await ctx.grid();
+      const voters = grid.votersOf(TARGET);
+      if (voters.length < 2) return notApplicable();
+      const { honest } = await honestBatch(grid, TARGET);
+      const lie = { ...honest, totalGenerationWh: honest.totalGenerationWh * 2n };
+      const [parent, ...neighbours] = voters;
+      // The neighbours hand their honest attestations to the parent, which keeps them to itself.
+      const withheld = await attestAll(grid, honest, neighbours);
+      await (await attestAlone(grid, lie, parent!)).wait();
+      // SPEC 6's fallback: each neighbour submits its own attestation itself.
+      for (const n of neighbours) await (await attestAlone(grid, honest, n)).wait();
+      await settleWindow(grid, TARGET, honest.period);
+      const obs = await batchOutcome(grid, honest);
+      return { ...obs, detail: `${obs.detail}; ${withheld.length} attestations withheld by the parent` };
+    },
   },
   // ------------------------------------------------------------ 4. 51% attack
   {
@@ -303,17 +337,17 @@ export const PAPER_SCENARIOS: readonly Scenario[] = [
   {
     id: "N1",
     attackClass: "neighbour",
-    title: "a registered node not assigned to the cluster votes",
+    title: "a registered node not assigned to the cluster attests (in a neighbour's slot)",
     paperColumn: "N",
-    expected: BOTH("refused: NotAssignedNeighbour"),
+    expected: BOTH("refused: UnassignedSigner"),
     async run(ctx) {
       const grid = await ctx.grid();
       const { honest } = await honestBatch(grid, TARGET);
-      const stranger = grid.nodes[STRANGER_NODE];
+      const stranger = grid.nodes[STRANGER_NODE]!;
       const lie = { ...honest, totalLoadWh: honest.totalLoadWh * 2n };
-      return txObservation(
-        await attempt(() => grid.ledger.connect(stranger).vote(lie), grid.ledger.interface),
-      );
+      const slot = grid.votersOf(TARGET).length > 1 ? 1 : 0;
+      const item = await attestationInSlot(grid, lie, stranger, slot);
+      return txObservation(await attempt(() => grid.ledger.submit(item), grid.ledger.interface));
     },
   },
   {

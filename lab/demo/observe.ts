@@ -53,7 +53,7 @@ export async function observeAttacks(r: DemoRun): Promise<ReportAttack[]> {
   const voters = (await registry.votersOf(lie.clusterId)).length;
   const outvoted = voters >= 3;
   out.push({
-    scenario: `lying parent: cluster ${lie.clusterId}'s parent proposes load +${LIE_EXTRA_LOAD_WH} Wh in period ${lie.period} (${voters} voters)`,
+    scenario: `lying parent: cluster ${lie.clusterId}'s parent attests load +${LIE_EXTRA_LOAD_WH} Wh in period ${lie.period} (${voters} voters)`,
     expected: outvoted
       ? "neighbours outvote it; honest totals accepted; parent overruled with a fault"
       : "no digest reaches 2 of 2: the batch is Disputed and nothing of it counts (no fault without a winner)",
@@ -123,16 +123,31 @@ export async function observeAttacks(r: DemoRun): Promise<ReportAttack[]> {
   return out;
 }
 
-/** Proposals and votes per node from the ledger's events, faults from the ledger, readings from its gateway. */
+/**
+ * Per node: ledger submissions it sent (transactions behind the ledger's vote events), its attestations on
+ * record (each batch's voter set and record), faults from the ledger, readings from its gateway.
+ */
 export async function voterRows(r: DemoRun, fromBlock: number): Promise<ReportVoter[]> {
   const { ledger } = r.grid;
-  const proposals = await ledger.queryFilter(ledger.filters.BatchProposed(), fromBlock);
-  const votes = await ledger.queryFilter(ledger.filters.VoteCast(), fromBlock);
+  const events = [
+    ...(await ledger.queryFilter(ledger.filters.AttestationsRecorded(), fromBlock)),
+    ...(await ledger.queryFilter(ledger.filters.BatchAccepted(), fromBlock)),
+  ];
+  const senders = new Map<string, string>();
+  for (const e of events) senders.set(e.transactionHash, (await e.getTransaction()).from);
+  const attested = new Map<string, number>();
+  for (const key of r.batches.keys()) {
+    const [clusterId, period] = key.split(":").map(Number);
+    const v = await ledger.votesOf(clusterId!, period!);
+    v.voters.forEach((node, slot) => {
+      if ((v.votedMask & (1n << BigInt(slot))) !== 0n) attested.set(node, (attested.get(node) ?? 0) + 1);
+    });
+  }
   return Promise.all(
     r.grid.nodes.map(async (n) => ({
       node: n.signer.address,
-      proposals: proposals.filter((e) => e.args.parent === n.signer.address).length,
-      votes: votes.filter((e) => e.args.voter === n.signer.address).length,
+      submissions: [...senders.values()].filter((from) => from === n.signer.address).length,
+      attestations: attested.get(n.signer.address) ?? 0,
       faults: Number(await ledger.faults(n.signer.address)),
       ...gatewayCounts(r, n.signer.address),
     })),

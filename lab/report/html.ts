@@ -199,13 +199,13 @@ ${table(
   )}</section>
 <section><h2>Batches</h2><p>${accepted} of ${r.periods.length} cluster-periods accepted. Listed: every batch that was not accepted, overruled a parent, or was curtailed.</p>
 ${table("batches", ["cluster", "period", "status", "parent overruled", "load Wh", "generation Wh", "PSA"], batchRows)}</section>
-<section><h2>Votes and faults</h2>${table(
+<section><h2>Attestations and faults</h2>${table(
     "voters",
-    ["node", "proposals", "votes", "faults", "readings accepted (gateway)", "readings quarantined"],
+    ["node", "submissions", "attestations on record", "faults", "readings accepted (gateway)", "readings quarantined"],
     r.voters.map((v) => [
       v.node,
-      v.proposals,
-      v.votes,
+      v.submissions,
+      v.attestations,
       v.faults,
       v.readingsAccepted ?? "",
       v.readingsRefused ?? "",

@@ -56,8 +56,10 @@ export interface ReportBill {
 
 export interface ReportVoter {
   node: string;
-  proposals: number;
-  votes: number;
+  /** Ledger submissions the node sent (each carries one or more cluster-periods' attestations). */
+  submissions: number;
+  /** The node's attestations on record (sent by itself or carried by a peer). */
+  attestations: number;
   faults: number;
   /** The node's gateway: readings it accepted and quarantined (when known). */
   readingsAccepted?: number;

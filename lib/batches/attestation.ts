@@ -128,3 +128,44 @@ export function verifyAttestation(domain: TypedDataDomain, s: SignedAttestation)
     );
   }
 }
+
+/** The JSON shape nodes exchange: `{ clusterId, period, digest, signer, signature }`, nothing else. */
+export function signedAttestationFromJson(json: unknown): SignedAttestation {
+  const keys = ["clusterId", "period", "digest", "signer", "signature"];
+  if (typeof json !== "object" || json === null || Array.isArray(json)) {
+    throw new MalformedAttestationError(`expected an object with ${keys.join(", ")}`);
+  }
+  const o = json as Record<string, unknown>;
+  const extra = Object.keys(o).filter((k) => !keys.includes(k));
+  if (extra.length > 0) throw new MalformedAttestationError(`unknown field(s) ${extra.join(", ")}`);
+  const { clusterId, period, digest, signer, signature } = o;
+  if (typeof clusterId !== "number" || typeof period !== "number") {
+    throw new MalformedAttestationError("clusterId and period must be integers");
+  }
+  if (typeof digest !== "string" || typeof signer !== "string" || typeof signature !== "string") {
+    throw new MalformedAttestationError("digest, signer and signature must be 0x hex strings");
+  }
+  if (!/^0x[0-9a-fA-F]{40}$/.test(signer)) throw new MalformedAttestationError(`signer ${signer} is not an address`);
+  const a: SignedAttestation = {
+    clusterId,
+    period,
+    digest: digest.toLowerCase(),
+    signer: getAddress(signer),
+    signature: signature.toLowerCase(),
+  };
+  try {
+    checkFields(a);
+    assertCanonicalSignature(a.signature);
+  } catch (e) {
+    if (e instanceof GridShareError) throw new MalformedAttestationError(e.message);
+    throw e;
+  }
+  return a;
+}
+
+/** An exchanged attestation is not `{ clusterId, period, digest, signer, signature }` as it must be. */
+export class MalformedAttestationError extends GridShareError {
+  constructor(problem: string) {
+    super("MALFORMED_ATTESTATION", `malformed attestation: ${problem}`);
+  }
+}

@@ -1,19 +1,9 @@
 /**
  * The gateway's view of the chain through ethers: the registry (topology, meters, clock) and the batch
- * ledger (vote state). Human-readable ABIs so the gateway runs without compile artifacts.
+ * ledger (attestations on record, decisions, the voter set a batch counts against). Human-readable ABIs so the gateway runs without compile artifacts.
  */
 import { Contract, Interface, getAddress, type Provider } from "ethers";
-import type {
-  BatchHeader,
-  ChainView,
-  MeterKindName,
-  MeterRecord,
-  MeterStatusName,
-  ServedCluster,
-} from "./types.js";
-
-const HEADER_TUPLE =
-  "(uint32 clusterId, uint32 period, bytes8 root, uint32 leafCount, uint64 totalLoadWh, uint64 totalGenerationWh)";
+import type { ChainView, MeterKindName, MeterRecord, MeterStatusName, ServedCluster } from "./types.js";
 
 export const REGISTRY_ABI = [
   "function epoch() view returns (uint64)",
@@ -31,20 +21,25 @@ export const REGISTRY_ABI = [
 ];
 
 export const LEDGER_ABI = [
-  `function propose(${HEADER_TUPLE} header)`,
-  `function vote(${HEADER_TUPLE} header)`,
-  "function votesOf(uint32 clusterId, uint32 period) view returns ((uint8 status, uint8 voterCount, uint8 votedMask, bytes32[] candidates, uint8[] counts, uint8[] choiceOf, uint8 winner, bool parentOverruled))",
-  "function batchOf(uint32 clusterId, uint32 period) view returns ((uint8 status, bytes8 root, uint32 leafCount, uint64 totalLoadWh, uint64 totalGenerationWh, uint64 psa, uint40 decidedAt, bool parentOverruled))",
+  "function submit(bytes items)",
+  "function pendingSlots(uint32 clusterId, uint32 period, bytes32 digest) view returns (uint8)",
+  "function votesOf(uint32 clusterId, uint32 period) view returns ((uint8 status, uint32 voterSetVersion, address[] voters, uint8 votedMask, uint8 agreedMask, bytes32 digest, bool missedVotesRecorded))",
+  "function batchOf(uint32 clusterId, uint32 period) view returns ((uint8 status, bytes8 root, uint32 leafCount, uint64 totalLoadWh, uint64 totalGenerationWh, uint64 psa, bool parentOverruled))",
   "error FuturePeriod(uint32 clusterId, uint32 period, uint32 currentPeriod)",
   "error VotingClosed(uint32 clusterId, uint32 period, uint32 currentPeriod)",
-  "error NotParent(uint32 clusterId, address caller, address parent)",
-  "error NotAssignedNeighbour(uint32 clusterId, address caller)",
-  "error NotAssignedVoter(uint32 clusterId, address caller)",
-  "error VoterAfterSnapshot(uint32 clusterId, uint32 period, address voter, uint256 slot, uint8 voterCount)",
-  "error AlreadyProposed(uint32 clusterId, uint32 period, address parent)",
-  "error AlreadyVoted(uint32 clusterId, uint32 period, address voter)",
   "error BatchAlreadyDecided(uint32 clusterId, uint32 period, uint8 status)",
   "error UnknownCluster(uint32 clusterId)",
+  "error EmptySubmission()",
+  "error TooManyItems(uint256 max)",
+  "error MalformedSubmission(uint256 offset)",
+  "error ItemsOutOfOrder(uint32 clusterId, uint32 period)",
+  "error NoAttestations(uint32 clusterId, uint32 period)",
+  "error SlotOutOfRange(uint32 clusterId, uint32 period, uint8 slot, uint256 voterCount)",
+  "error DuplicateAttestation(uint32 clusterId, uint32 period, uint8 slot)",
+  "error InvalidAttestationSignature(uint32 clusterId, uint32 period, uint8 slot)",
+  "error UnassignedSigner(uint32 clusterId, uint32 period, uint8 slot, address signer, address voter)",
+  "error WrongAttestationSlot(uint32 clusterId, uint32 period, uint8 slot, address signer)",
+  "error VoterMismatch(uint32 clusterId, uint32 period, uint8 slot, address given, address voter)",
 ];
 
 export const registryInterface = new Interface(REGISTRY_ABI);
@@ -52,11 +47,6 @@ export const ledgerInterface = new Interface(LEDGER_ABI);
 
 const KINDS: readonly MeterKindName[] = ["none", "consumer", "prosumer"];
 const STATUSES: readonly MeterStatusName[] = ["none", "active", "tampered", "replaced", "removed"];
-
-/** Header as the ABI tuple ethers encodes. */
-export function headerTuple(h: BatchHeader): [number, number, string, number, bigint, bigint] {
-  return [h.clusterId, h.period, h.root, h.leafCount, h.totalLoadWh, h.totalGenerationWh];
-}
 
 export class EthersChainView implements ChainView {
   readonly registry: Contract;
@@ -122,28 +112,36 @@ export class EthersChainView implements ChainView {
     return out;
   }
 
+  private async tally(clusterId: number, period: number) {
+    return (await this.ledger.getFunction("votesOf")(clusterId, period)) as {
+      status: bigint;
+      voters: string[];
+      votedMask: bigint;
+      digest: string;
+    };
+  }
+
   async decision(
     clusterId: number,
     period: number,
   ): Promise<{ status: "none" | "pending" | "accepted" | "disputed"; digest: string | null }> {
-    const t = (await this.ledger.getFunction("votesOf")(clusterId, period)) as {
-      status: bigint;
-      candidates: string[];
-      winner: bigint;
-    };
+    const t = await this.tally(clusterId, period);
     const status = (["none", "pending", "accepted", "disputed"] as const)[Number(t.status)] ?? "none";
-    return { status, digest: status === "accepted" ? (t.candidates[Number(t.winner)] ?? null) : null };
+    return { status, digest: status === "accepted" ? t.digest : null };
   }
 
   async hasVoted(clusterId: number, period: number, node: string): Promise<boolean> {
-    const t = (await this.ledger.getFunction("votesOf")(clusterId, period)) as {
-      voterCount: bigint;
-      votedMask: bigint;
-    };
-    if (t.voterCount === 0n) return false;
-    // Slots follow votersOf order (snapshotted at the first vote; the utility does not reorder mid-period).
-    const voters = (await this.registry.getFunction("votersOf")(clusterId)) as string[];
-    const slot = voters.indexOf(getAddress(node));
+    const t = await this.tally(clusterId, period);
+    const slot = t.voters.map((v) => getAddress(v)).indexOf(getAddress(node));
     return slot >= 0 && (t.votedMask & (1n << BigInt(slot))) !== 0n;
+  }
+
+  async pendingVotes(clusterId: number, period: number, digest: string): Promise<number> {
+    const slots = Number(await this.ledger.getFunction("pendingSlots")(clusterId, period, digest));
+    return [0, 1, 2, 3].filter((s) => (slots & (1 << s)) !== 0).length;
+  }
+
+  async batchVoters(clusterId: number, period: number): Promise<string[]> {
+    return (await this.tally(clusterId, period)).voters.map((v) => getAddress(v));
   }
 }

@@ -62,6 +62,7 @@ describe("dgmd:* operator tasks", () => {
     ])) as unknown as ClusterRegistry;
     const ledger = await ethers.deployContract("BatchLedger", [await registry.getAddress()]);
     ledgerAddress = await ledger.getAddress();
+    await registry.setLedger(ledgerAddress);
     certs = (await ethers.deployContract("CapacityCertificates", [
       await registry.getAddress(),
       await ledger.getAddress(),

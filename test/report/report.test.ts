@@ -77,9 +77,9 @@ function sampleReport(): DemoReport {
         curtailedWh: 0,
       })),
     ),
-    voters: [{ node: clusters[0].parent, proposals: 42, votes: 42, faults: 0 }],
+    voters: [{ node: clusters[0].parent, submissions: 42, attestations: 126, faults: 0 }],
     events: [{ period: 3, kind: "tamper", subject: "0x1", detail: "<script>alert(1)</script>" }],
-    gas: [{ operation: "propose", count: 84, totalGas: 84 * 60000 }],
+    gas: [{ operation: "submit", count: 84, totalGas: 84 * 60000 }],
     attacks: [{ scenario: "lying parent", expected: "overruled", observed: "overruled", held: true }],
     summary: { "batches accepted": 84, "curtailed periods": periods.filter((p) => p.psa < 1).length },
   };
