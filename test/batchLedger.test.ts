@@ -143,7 +143,7 @@ describe("BatchLedger", () => {
       expect(await grid.ledger.currentPeriod()).to.equal(BigInt(await grid.currentPeriod()));
     });
 
-    it("the registry is wired once, by the utility, and pushes the clusters created before", async () => {
+    it("the registry is wired once and pushes the clusters created before", async () => {
       const { grid } = await openGrid();
       await expect(grid.registry.setLedger(await grid.ledger.getAddress()))
         .to.be.revertedWithCustomError(grid.registry, "LedgerAlreadySet")
@@ -157,6 +157,27 @@ describe("BatchLedger", () => {
       await expect(late.setVoters(1, [grid.nodes[0].address]))
         .to.be.revertedWithCustomError(late, "NotRegistry")
         .withArgs(grid.utility.address);
+    });
+
+    it("a deployment script may wire the registry it deployed (the utility being another account)", async () => {
+      const { grid } = await openGrid();
+      const deployer = grid.dgmd;
+      const registry = await ethers.deployContract(
+        "ClusterRegistry",
+        [grid.utility.address, ethers.ZeroAddress, grid.epoch, 4],
+        deployer,
+      );
+      const ledger = await ethers.deployContract("BatchLedger", [await registry.getAddress()]);
+      await expect(registry.connect(grid.outsider).setLedger(await ledger.getAddress()))
+        .to.be.revertedWithCustomError(registry, "AccessControlUnauthorizedAccount")
+        .withArgs(grid.outsider.address, ethers.ZeroHash);
+      await expect(registry.connect(deployer).setLedger(await ledger.getAddress()))
+        .to.emit(registry, "LedgerSet")
+        .withArgs(await ledger.getAddress());
+      expect(await registry.ledger()).to.equal(await ledger.getAddress());
+      await expect(
+        registry.connect(grid.utility).setLedger(await ledger.getAddress()),
+      ).to.be.revertedWithCustomError(registry, "LedgerAlreadySet");
     });
 
     it("holds each cluster's voters, parent first, with a version per push", async () => {
