@@ -29,7 +29,13 @@ import { certificateDomain, signCertificate } from "../lib/certificates/certific
 import { DEFAULT_TARIFF_PARAMS, tariffRates } from "../lib/tariffs/tariff.js";
 import { mondayOnOrBefore, periodStart } from "../lib/time.js";
 import { mes, psa } from "../lib/mes/mes.js";
-import { computeBill, checkComplete, BillRefusedError, type BillReading, type Bill } from "../lib/billing/billing.js";
+import {
+  computeBill,
+  checkComplete,
+  BillRefusedError,
+  type BillReading,
+  type Bill,
+} from "../lib/billing/billing.js";
 import {
   billFromChain,
   fetchWeekProofs,

@@ -14,7 +14,12 @@ import {
   validateApplication,
   readApplicationFile,
 } from "../lib/certificates/certificates.js";
-import { encryptRecord, decryptRecord, recordCommitment, parseRecordKey } from "../lib/certificates/record.js";
+import {
+  encryptRecord,
+  decryptRecord,
+  recordCommitment,
+  parseRecordKey,
+} from "../lib/certificates/record.js";
 import { periodStart } from "../lib/time.js";
 
 const { ethers, networkHelpers } = await network.create();

@@ -201,7 +201,14 @@ ${table(
 ${table("batches", ["cluster", "period", "status", "parent overruled", "load Wh", "generation Wh", "PSA"], batchRows)}</section>
 <section><h2>Attestations and faults</h2>${table(
     "voters",
-    ["node", "submissions", "attestations on record", "faults", "readings accepted (gateway)", "readings quarantined"],
+    [
+      "node",
+      "submissions",
+      "attestations on record",
+      "faults",
+      "readings accepted (gateway)",
+      "readings quarantined",
+    ],
     r.voters.map((v) => [
       v.node,
       v.submissions,

@@ -145,7 +145,8 @@ export function signedAttestationFromJson(json: unknown): SignedAttestation {
   if (typeof digest !== "string" || typeof signer !== "string" || typeof signature !== "string") {
     throw new MalformedAttestationError("digest, signer and signature must be 0x hex strings");
   }
-  if (!/^0x[0-9a-fA-F]{40}$/.test(signer)) throw new MalformedAttestationError(`signer ${signer} is not an address`);
+  if (!/^0x[0-9a-fA-F]{40}$/.test(signer))
+    throw new MalformedAttestationError(`signer ${signer} is not an address`);
   const a: SignedAttestation = {
     clusterId,
     period,
