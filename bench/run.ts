@@ -40,7 +40,10 @@ const figures: Figure[] = [];
 log("anchoring, votes, MES decision gas (in-process network)");
 const gasCtx = await network.create();
 figures.push(
-  ...(await benchAnchoring(gasCtx, quick ? { sizes: [4, 16], naiveSampleMax: 8 } : DEFAULT_ANCHORING)),
+  ...(await benchAnchoring(
+    gasCtx,
+    quick ? { sizes: [4, 16], naiveSampleMax: 8, perSubmission: [1, 4] } : DEFAULT_ANCHORING,
+  )),
 );
 
 log("Merkle proof verification gas (Merkle64 vs OpenZeppelin)");

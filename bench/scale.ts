@@ -33,8 +33,11 @@ export const DEFAULT_SCALE: ScaleAssumptions = {
 
 const DAY_S = 86_400;
 const READINGS_PER_DAY = DAY_S / PERIOD_SECONDS;
-/** Transactions per batch in a 4-voter cluster: the proposal and three votes. */
-const TXS_PER_BATCH = 4;
+/**
+ * Transactions per cluster-period: the parent's one submission carrying every voter's attestation (SPEC 6;
+ * bundling several cluster-periods per submission would lower it further).
+ */
+const TXS_PER_BATCH = 1;
 
 export interface ScaleRow {
   meters: number;

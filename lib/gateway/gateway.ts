@@ -1,22 +1,30 @@
 /**
- * A node's gateway, composed: store + ingest + scheduler + outbox over one chain connection. No HTTP here
- * (server.ts puts fastify in front), so every behaviour is testable by calling methods.
+ * A node's gateway, composed: store + ingest + scheduler + outbox over one chain connection, and the
+ * attestation exchange with the other voters (SPEC 6). No HTTP here (server.ts puts fastify in front), so
+ * every behaviour is testable by calling methods.
  */
 import { Wallet, getAddress, type Provider, type TypedDataDomain } from "ethers";
+import {
+  attestationOf,
+  ledgerDomain,
+  signAttestation,
+  type SignedAttestation,
+} from "../batches/attestation.js";
 import { gridDomain } from "../batches/reading.js";
+import { receiveAttestations, type AttestationVerdict } from "./attestations.js";
 import { EthersChainView } from "./chain.js";
 import { ingest, type IngestContext, type Verdict } from "./ingest.js";
 import { renderMetrics, type Gauge } from "./metrics.js";
-import { Outbox, type OutboxOptions, type PumpResult } from "./outbox.js";
+import { Outbox, type AttestationTiming, type OutboxOptions, type PumpResult } from "./outbox.js";
 import { Scheduler, type TickResult } from "./scheduler.js";
 import { GatewayStore } from "./store.js";
-import type { BatchBuilder, ChainView, ReadingProof } from "./types.js";
+import type { AttestationPeers, BatchBuilder, ChainView, ReadingProof } from "./types.js";
 
 export interface GatewayConfig {
   /** SQLite file (created if missing). */
   readonly dbFile: string;
   readonly provider: Provider;
-  /** The node's private key: it signs proposals, votes and tamper reports. */
+  /** The node's private key: it signs attestations, submissions and tamper reports. */
   readonly nodeKey: string;
   readonly registry: string;
   readonly ledger: string;
@@ -32,6 +40,10 @@ export interface GatewayConfig {
   >;
   /** Override the chain view (tests, fault injection). */
   readonly chain?: ChainView;
+  /** When to submit attestations (default: outbox.ts DEFAULT_ATTESTATION_TIMING). */
+  readonly timing?: AttestationTiming;
+  /** Where this node's attestations go after a period closes (the parent's gateway); none: self-submit only. */
+  readonly peers?: AttestationPeers;
 }
 
 export interface Health {
@@ -52,9 +64,12 @@ export class Gateway {
     readonly store: GatewayStore,
     readonly chain: ChainView,
     readonly domain: TypedDataDomain,
+    /** The ledger's EIP-712 domain: attestations are signed and verified in it. */
+    readonly ledgerDomain: TypedDataDomain,
     readonly scheduler: Scheduler,
     readonly outbox: Outbox,
-    wallet: Wallet,
+    private readonly wallet: Wallet,
+    private readonly peers: AttestationPeers | undefined,
   ) {
     this.node = getAddress(wallet.address);
   }
@@ -86,9 +101,19 @@ export class Gateway {
         wallet,
         ledger: cfg.ledger,
         registry: cfg.registry,
+        ...(cfg.timing ? { timing: cfg.timing } : {}),
         ...cfg.outbox,
       });
-      return new Gateway(store, chain, gridDomain(chainId, cfg.registry), scheduler, outbox, wallet);
+      return new Gateway(
+        store,
+        chain,
+        gridDomain(chainId, cfg.registry),
+        ledgerDomain(chainId, cfg.ledger),
+        scheduler,
+        outbox,
+        wallet,
+        cfg.peers,
+      );
     } catch (e) {
       store.close();
       throw e;
@@ -111,17 +136,77 @@ export class Gateway {
 
   /** Close ready periods, then act on the outbox. Chain errors are recorded for /health, not thrown. */
   async tick(): Promise<{ tick: TickResult | null; outbox: PumpResult | null }> {
-    let tick: TickResult | null = null;
-    let outbox: PumpResult | null = null;
+    const tick = await this.closePeriods();
+    const outbox = tick === null ? null : await this.pumpOutbox();
+    return { tick, outbox };
+  }
+
+  /**
+   * Close ready periods (build, store, enqueue this node's attestation) and hand this node's attestations of
+   * the clusters it neighbours to their parents. Null when the chain could not be reached (see /health).
+   */
+  async closePeriods(): Promise<TickResult | null> {
     try {
-      tick = await this.scheduler.tick();
-      outbox = await this.outbox.pump();
+      const tick = await this.scheduler.tick();
+      await this.forward(tick);
       this.lastError = null;
+      return tick;
     } catch (e) {
       this.lastError = e instanceof Error ? e.message : String(e);
+      return null;
+    } finally {
+      this.lastTickAt = Date.now();
     }
-    this.lastTickAt = Date.now();
-    return { tick, outbox };
+  }
+
+  /** Act on the outbox. Null when the chain could not be reached (see /health). */
+  async pumpOutbox(): Promise<PumpResult | null> {
+    try {
+      return await this.outbox.pump();
+    } catch (e) {
+      this.lastError = e instanceof Error ? e.message : String(e);
+      return null;
+    }
+  }
+
+  /** This node's attestation of a cluster-period it built a batch for (undefined when it built none). */
+  async ownAttestation(clusterId: number, period: number): Promise<SignedAttestation | undefined> {
+    const b = this.store.getBatch(clusterId, period);
+    if (!b) return undefined;
+    return signAttestation(this.wallet, this.ledgerDomain, attestationOf(b.header));
+  }
+
+  /** Verify and hold other voters' attestations (one or an array); each gets its own verdict. */
+  receiveAttestations(body: unknown): Promise<AttestationVerdict[]> {
+    return receiveAttestations(
+      {
+        store: this.store,
+        chain: this.chain,
+        domain: this.ledgerDomain,
+        served: () => this.scheduler.servedClusters(),
+      },
+      body,
+    );
+  }
+
+  /**
+   * Hand this node's attestations of the batches it just built as a neighbour to each batch's parent. A peer
+   * that cannot be reached is no error: the outbox submits the attestation itself later (SPEC 6 fallback).
+   */
+  private async forward(tick: TickResult): Promise<void> {
+    if (!this.peers) return;
+    for (const c of tick.closed) {
+      if (c.leafCount === 0 || this.scheduler.servedClusters().get(c.clusterId) !== "neighbour") continue;
+      const own = await this.ownAttestation(c.clusterId, c.period);
+      const [parent] = await this.chain.batchVoters(c.clusterId, c.period);
+      if (!own || !parent) continue;
+      try {
+        await this.peers.deliver(parent, [own]);
+        this.store.bump("attestations_forwarded");
+      } catch {
+        // The parent is down or refused it: the attestation goes on chain by this node's own submission.
+      }
+    }
   }
 
   /** IBatchLedger.ReadingProof of an accepted, batched reading (undefined when not held). */

@@ -1,14 +1,16 @@
 /**
  * The gateway's embedded database (better-sqlite3, WAL, synchronous=FULL): accepted readings, the
- * quarantine, compromised-meter alarms, built batches with their proofs, the transaction outbox and
- * durable counters. Every multi-row change is one SQLite transaction, so a process killed at any moment
+ * quarantine, compromised-meter alarms, built batches with their proofs, the other voters' attestations,
+ * the transaction outbox and durable counters. Every multi-row change is one SQLite transaction, so a process killed at any moment
  * (kill -9) leaves either the whole change or none of it.
  *
  * This facade keeps the store's one API; the tables live in store/ by concern, all on one handle, each
  * with its statements prepared once.
  */
+import type { SignedAttestation } from "../batches/attestation.js";
 import type { Reading, SignedReading } from "../batches/reading.js";
 import type { ProvenBatch, ReadingProof, Role } from "./types.js";
+import { Attestations } from "./store/attestations.js";
 import { Batches, type StoredBatch } from "./store/batches.js";
 import { Counters, type CounterName } from "./store/counters.js";
 import { Cursors } from "./store/cursors.js";
@@ -38,6 +40,7 @@ interface Tables {
   readonly batches: Batches;
   readonly readings: Readings;
   readonly retention: Retention;
+  readonly attestations: Attestations;
 }
 
 export class GatewayStore {
@@ -55,7 +58,19 @@ export class GatewayStore {
     const batches = new Batches(db, cursors, outbox, counters);
     const readings = new Readings(db, batches, quarantine, alarms, counters);
     const retention = new Retention(db);
-    this.t = { meta, counters, quarantine, alarms, cursors, outbox, batches, readings, retention };
+    const attestations = new Attestations(db, counters);
+    this.t = {
+      meta,
+      counters,
+      quarantine,
+      alarms,
+      cursors,
+      outbox,
+      batches,
+      readings,
+      retention,
+      attestations,
+    };
   }
 
   close(): void {
@@ -149,7 +164,7 @@ export class GatewayStore {
 
   /**
    * Close a cluster-period in one transaction: record the batch and its proofs, enqueue the on-chain
-   * intent (propose or vote), and move the cursor past it. An empty period (no reading) moves the cursor
+   * intent (this node's attestation), and move the cursor past it. An empty period (no reading) moves the cursor
    * only. Refuses to close any period but the cursor's, so no period is skipped or closed twice.
    */
   closePeriod(clusterId: number, period: number, role: Role, built: ProvenBatch | null, now: number): void {
@@ -163,6 +178,18 @@ export class GatewayStore {
     const s = this.t.readings.get(meter, period);
     if (!s) return undefined;
     return { reading: s.reading, signature: s.signature, index: leaf.index, proof: leaf.proof };
+  }
+
+  // ---------------------------------------------------------------------------------- attestations
+
+  /** Keep another voter's verified attestation; false when that signer's is already held. */
+  holdAttestation(a: SignedAttestation, now: number): boolean {
+    return this.t.attestations.hold(a, now);
+  }
+
+  /** The other voters' attestations held for a cluster-period. */
+  heldAttestations(clusterId: number, period: number): SignedAttestation[] {
+    return this.t.attestations.of(clusterId, period);
   }
 
   // ---------------------------------------------------------------------------------------- outbox

@@ -56,6 +56,7 @@ export async function deployTestGrid(
   const registryAddress = await registry.getAddress();
   const ledger = (await ethers.deployContract("BatchLedger", [registryAddress])) as unknown as BatchLedger;
   const ledgerAddress = await ledger.getAddress();
+  await (await registry.setLedger(ledgerAddress)).wait();
   const clusterCount = Math.ceil(opts.buildings.length / per);
   const nodeKeys = Array.from({ length: clusterCount }, (_, i) => nodeKey(i));
   const nodes = nodeKeys.map((k) => new Wallet(k).address);

@@ -4,7 +4,7 @@ import { transaction, type Db, type Statement } from "./db.js";
 /** A reading's cluster-period is anchored (its batch's transaction is final) or was closed empty. */
 const ANCHORED = `(
   EXISTS (SELECT 1 FROM outbox o WHERE o.cluster_id = readings.cluster_id AND o.period = readings.period
-          AND o.kind IN ('propose','vote') AND o.status IN ('confirmed','superseded','reverted','rejected'))
+          AND o.kind = 'attest' AND o.status IN ('confirmed','reverted','rejected'))
   OR (NOT EXISTS (SELECT 1 FROM batches b WHERE b.cluster_id = readings.cluster_id AND b.period = readings.period)
       AND EXISTS (SELECT 1 FROM cursors c WHERE c.cluster_id = readings.cluster_id AND c.next_period > readings.period)))`;
 
@@ -18,18 +18,20 @@ export class Retention {
     );
     const quarantine: Statement<[number]> = db.prepare("DELETE FROM quarantine WHERE period < ?");
     const alarms: Statement<[number]> = db.prepare("DELETE FROM compromised WHERE period < ?");
+    const attestations: Statement<[number]> = db.prepare("DELETE FROM attestations WHERE period < ?");
     this.pruneTx = transaction(db, (beforePeriod: number) => {
       const n = readings.run(beforePeriod).changes;
       leaves.run(beforePeriod);
       quarantine.run(beforePeriod);
       alarms.run(beforePeriod);
+      attestations.run(beforePeriod);
       return n;
     });
   }
 
   /**
    * Drop raw data older than `beforePeriod`, but only for cluster-periods that are anchored or closed
-   * empty. Quarantine and alarms older than that go too.
+   * empty. Quarantine, alarms and held attestations older than that go too.
    * @returns the number of readings deleted.
    */
   prune(beforePeriod: number): number {
