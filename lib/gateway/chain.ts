@@ -1,7 +1,8 @@
 /**
  * The gateway's view of the chain through ethers: the registry (topology, meters, clock) and the batch
- * ledger (attestations on record, decisions, the voter set a batch counts against), typed by TypeChain and built from the compiled ABIs of lib/chain/schema.ts (which
- * also decode every custom error the contracts can revert with).
+ * ledger (attestations on record, decisions, the voter set a batch counts against), typed by TypeChain and
+ * built from the compiled ABIs of lib/chain/schema.ts (which also decode every custom error the contracts can
+ * revert with).
  */
 import { Interface, getAddress, type Provider } from "ethers";
 import type { BatchLedger, ClusterRegistry } from "../../types/ethers-contracts/index.js";
