@@ -35,6 +35,15 @@ const compiler = (runs: number) => ({
   },
 });
 
+/** Calls per invariant run: long enough for a batch to open, be voted, reassigned, closed and finalized. */
+const INVARIANT_DEPTH = 30;
+
+const solidityTests = (invariant: { runs: number; depth: number }) => ({
+  fuzz: { runs: 1000 },
+  invariant: { ...invariant, failOnRevert: true },
+  fsPermissions: { readFile: ["./test/vectors"], readDirectory: ["./test/vectors"] },
+});
+
 export default defineConfig({
   plugins: [hardhatToolboxMochaEthers, chainSchema],
   tasks: gridShareTasks,
@@ -49,8 +58,11 @@ export default defineConfig({
   },
   test: {
     solidity: {
-      fuzz: { runs: 1000 },
-      fsPermissions: { readFile: ["./test/vectors"], readDirectory: ["./test/vectors"] },
+      profiles: {
+        default: solidityTests({ runs: 64, depth: INVARIANT_DEPTH }),
+        // `npm run test:invariants`: the stateful properties at full strength.
+        invariants: solidityTests({ runs: 10_000, depth: INVARIANT_DEPTH }),
+      },
     },
   },
   networks: {

@@ -21,6 +21,7 @@ import { getProof } from "../lib/batches/merkle64.js";
 import { gridDomain, signReading, type SignedReading } from "../lib/batches/reading.js";
 import { DEFAULT_TARIFF_PARAMS } from "../lib/tariffs/tariff.js";
 import { ledgerBatch } from "../lab/fixtures/batches.js";
+import { attestAndSubmit } from "../lab/fixtures/attestations.js";
 import { deployGrid, type Grid } from "../lab/fixtures/grid.js";
 import { buildingOf, readingFor } from "../lab/fixtures/readings.js";
 import { BenchInputError, figure, type Figure } from "./lib/figures.js";
@@ -145,9 +146,7 @@ export async function benchBilling(
       meters.map((m, k) => signReading(m, domain, readingFor(grid, m, CLUSTER, k, p, dataPeriod))),
     );
     const batch = buildBatch(CLUSTER, p, signed);
-    await (await grid.ledger.connect(parent!).propose(batch.header)).wait();
-    await (await grid.ledger.connect(n1!).vote(batch.header)).wait();
-    await (await grid.ledger.connect(n2!).vote(batch.header)).wait();
+    await (await attestAndSubmit(grid, batch.header, [parent!, n1!, n2!])).wait();
     batches.push(batch);
   }
   const proofs = batches.map((b) => proofOf(b, meter.address));

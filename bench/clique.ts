@@ -1,7 +1,7 @@
 /**
  * Live chain figures (issue 8): a real 3-signer Clique devnet (patched EthereumJS client) on loopback, the
- * registry and ledger deployed on it, then a bounded, paced burst of real batch proposals and votes signed
- * locally with explicit nonces, beside a burst of plain transfers of the same count on the same chain.
+ * registry and ledger deployed on it, then a bounded, paced burst of real batch submissions (each parent's
+ * cluster-period with its neighbours' attestations, SPEC 6) signed locally with explicit nonces, beside a burst of plain transfers of the same count on the same chain.
  * Tx per block, tx/s and block time come from the blocks that hold each burst; batches per block from the
  * gas the batch txs really used. Every node is stopped in `finally`; a devnet that does not come up gives
  * "not measured" figures with the error, never a failed `npm run bench`.
@@ -17,9 +17,11 @@ import { httpTransport, waitFor } from "../lib/clique/rpc.js";
 import { CLIENT_CLI, ROOT } from "../lib/clique/config.js";
 import { BenchInputError, figure, notMeasured, type Figure } from "./lib/figures.js";
 import { PAPER_TX_PER_BLOCK } from "./chain.js";
+import { attestationOf, ledgerDomain, signAttestation } from "../lib/batches/attestation.js";
+import { encodeSubmission } from "../lib/batches/submission.js";
 
 export interface CliqueBenchOptions {
-  /** Clusters, each with its own parent and two neighbours: `clusters` proposals + 2 x `clusters` votes. */
+  /** Clusters, each with its own parent and two neighbours: one submission per cluster. */
   readonly clusters: number;
   /** Pause between two sent txs (ms): a paced burst, not a flood of one node's single RPC thread. */
   readonly gapMs: number;
@@ -193,9 +195,9 @@ class Run {
   ): Promise<Burst> {
     const head = await blockHeader(this.urls[0] as string, "latest");
     const parent = { number: Number(head.number), timestamp: Number(head.timestamp) };
-    // Every tx goes to every signer (in send order): EthereumJS gossips txs slowly, and a proposal held only
-    // by the next in-turn signer's peers would land after its votes (which then decide the batch and refuse
-    // the proposal). The first node must accept it; the others may already know it from gossip.
+    // Every tx goes to every signer (in send order): EthereumJS gossips txs slowly, and a tx held only by
+    // the next in-turn signer's peers would land late. The first node must accept it; the others may
+    // already know it from gossip.
     for (const tx of txs) {
       const [first, ...others] = this.urls.slice(0, laneCount);
       await Promise.all([
@@ -255,9 +257,9 @@ function sleep(ms: number): Promise<void> {
 export interface LiveChain {
   batch: BurstStats;
   transfer: BurstStats;
-  /** Mean gas used per batch tx (proposal or vote). */
+  /** Mean gas used per batch tx (one submission). */
   gasPerBatchTx: number;
-  /** Mean gas of one batch: its proposal and votes. */
+  /** Mean gas of one batch: its submission. */
   gasPerBatch: number;
   reverted: number;
   clusters: number;
@@ -315,6 +317,8 @@ async function runLive(networks: NetworkManager, o: CliqueBenchOptions, run: Run
     const setup: SignedTx[] = [];
     const op = (data: string) =>
       run.sign(operator, { to: registryAddr, data, nonce: nonce++, gas: TX_GAS, tip: GWEI });
+    // The registry pushes every cluster's voters to the ledger from here on.
+    setup.push(await op(reg.encodeFunctionData("setLedger", [ledgerAddr])));
     for (const [i, p] of parents.entries()) {
       setup.push(await op(reg.encodeFunctionData("addNode", [p.address, i * 1000, 0])));
       setup.push(await op(reg.encodeFunctionData("createCluster", [p.address, i * 1000, 0])));
@@ -344,10 +348,10 @@ async function runLive(networks: NetworkManager, o: CliqueBenchOptions, run: Run
       ])) as string,
     );
     const period = Number(current) - 1;
-    if (period < 0) throw new BenchInputError(`no previous period to propose (current ${current})`);
+    if (period < 0) throw new BenchInputError(`no previous period to attest (current ${current})`);
 
-    // Batch burst: all proposals, then the first neighbour's votes, then the second's: a cluster's deciding
-    // vote is sent 2 x clusters x gap after its proposal.
+    // Batch burst: each parent submits its cluster-period carrying its neighbours' attestations (SPEC 6: one
+    // transaction decides the batch).
     const header = (c: number) => ({
       clusterId: c,
       period,
@@ -356,38 +360,35 @@ async function runLive(networks: NetworkManager, o: CliqueBenchOptions, run: Run
       totalLoadWh: 5_200n,
       totalGenerationWh: 3_100n,
     });
+    const chainId = BigInt((await run.rpc("eth_chainId", [])) as string);
+    const domain = ledgerDomain(chainId, ledgerAddr);
     // Parents are fresh genesis-funded accounts: their first nonce is 0.
     const pNonce = parents.map(() => 0);
-    const votes: SignedTx[] = [];
-    const signAs = (i: number, data: string, tip: bigint) =>
-      run.sign(parents[i] as Wallet, {
-        to: ledgerAddr,
-        data,
-        nonce: (pNonce[i] as number)++,
-        gas: TX_GAS,
-        tip,
-      });
-    const proposals: SignedTx[] = [];
-    for (let c = 1; c <= o.clusters; c++)
-      proposals.push(await signAs(c - 1, led.encodeFunctionData("propose", [header(c)]), GWEI));
-    for (let k = 0; k < NEIGHBOURS; k++) {
-      for (let c = 1; c <= o.clusters; c++) {
-        const voter = (ringNeighbours(c, o.clusters)[k] as number) - 1;
-        votes.push(await signAs(voter, led.encodeFunctionData("vote", [header(c)]), GWEI));
-      }
+    const submissions: SignedTx[] = [];
+    for (let c = 1; c <= o.clusters; c++) {
+      const h = header(c);
+      const voters = [c, ...ringNeighbours(c, o.clusters)].map((n) => parents[n - 1] as Wallet);
+      const attestations = await Promise.all(voters.map((v) => signAttestation(v, domain, attestationOf(h))));
+      const items = [{ header: h, voters: voters.map((v) => v.address), attestations }];
+      submissions.push(
+        await run.sign(parents[c - 1] as Wallet, {
+          to: ledgerAddr,
+          data: led.encodeFunctionData("submit", [encodeSubmission(items)]),
+          nonce: (pNonce[c - 1] as number)++,
+          gas: TX_GAS,
+          tip: GWEI,
+        }),
+      );
     }
-    // Proposals land before the votes are sent: a vote-first majority would decide the batch and refuse the
-    // parent's proposal (EthereumJS gossips txs slowly, so the order of one burst is not kept across signers).
-    const proposed = await run.burst(proposals, o.gapMs, "proposals");
-    const voted = await run.burst(votes, o.gapMs, "votes");
-    const batchTxs = [...proposals, ...votes];
-    // A tx that did not revert logged exactly one BatchProposed or VoteCast.
+    const submitted = await run.burst(submissions, o.gapMs, "submissions");
+    const batchTxs = submissions;
+    // A submission that did not revert decided its batch: exactly one BatchAccepted.
     const logs = (await run.rpc("eth_getLogs", [
       {
         address: ledgerAddr,
-        fromBlock: `0x${proposed.fromBlock.toString(16)}`,
-        toBlock: `0x${voted.toBlock.toString(16)}`,
-        topics: [[led.getEvent("BatchProposed")?.topicHash, led.getEvent("VoteCast")?.topicHash]],
+        fromBlock: `0x${submitted.fromBlock.toString(16)}`,
+        toBlock: `0x${submitted.toBlock.toString(16)}`,
+        topics: [[led.getEvent("BatchAccepted")?.topicHash]],
       },
     ])) as unknown[];
 
@@ -408,10 +409,10 @@ async function runLive(networks: NetworkManager, o: CliqueBenchOptions, run: Run
     }
     const transfer = await run.burst(transfers, o.gapMs, "transfer");
     return {
-      batch: burstStats([proposed.segment, voted.segment]),
+      batch: burstStats([submitted.segment]),
       transfer: burstStats([transfer.segment]),
-      gasPerBatchTx: (proposed.gasUsed + voted.gasUsed) / batchTxs.length,
-      gasPerBatch: (proposed.gasUsed + voted.gasUsed) / o.clusters,
+      gasPerBatchTx: submitted.gasUsed / batchTxs.length,
+      gasPerBatch: submitted.gasUsed / o.clusters,
       reverted: batchTxs.length - logs.length,
       clusters: o.clusters,
     };
@@ -431,12 +432,12 @@ export function liveFigures(
   const b = live.batch;
   const t = live.transfer;
   const txsPerBatch = 1 + NEIGHBOURS;
-  const note = `${live.clusters} batches (proposal + ${NEIGHBOURS} votes) = ${b.txs} txs, ${live.reverted} reverted; 3 signers, ${periodSeconds} s period`;
+  const note = `${live.clusters} batches (one submission with ${NEIGHBOURS + 1} attestations each) = ${b.txs} txs, ${live.reverted} reverted; 3 signers, ${periodSeconds} s period`;
   return [
     figure({
       group: GROUP,
       id: "clique.live.batch.txPerSecond",
-      label: "Clique devnet: batch proposals + votes per second (live, 3 signers)",
+      label: "Clique devnet: batch submissions per second (live, 3 signers)",
       value: b.txPerSecond,
       unit: "tx/s",
       baseline: { label: "same count of plain transfers", value: t.txPerSecond },
@@ -478,7 +479,7 @@ export function liveFigures(
     figure({
       group: GROUP,
       id: "clique.live.batchesPerBlock",
-      label: `Clique devnet: whole batches (proposal + ${NEIGHBOURS} votes) per block at the genesis gas limit`,
+      label: `Clique devnet: whole batches (one submission, ${NEIGHBOURS + 1} attestations) per block at the genesis gas limit`,
       value: Math.floor(gasLimit / live.gasPerBatch),
       unit: "batches/block",
       baseline: {
@@ -504,11 +505,7 @@ export function liveFigures(
 
 /** Live figure ids, reported as not measured (with the error) when the devnet run fails. */
 const LIVE_IDS: readonly [string, string, string][] = [
-  [
-    "clique.live.batch.txPerSecond",
-    "Clique devnet: batch proposals + votes per second (live, 3 signers)",
-    "tx/s",
-  ],
+  ["clique.live.batch.txPerSecond", "Clique devnet: batch submissions per second (live, 3 signers)", "tx/s"],
   ["clique.live.batch.txPerBlockMax", "Clique devnet: batch txs in the fullest block", "tx/block"],
   [
     "clique.live.batchesPerBlock",

@@ -125,8 +125,8 @@ export async function benchGatewayFaults(
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const anchors = c.proposedPeriods.length + c.votedPeriods.length;
-  const distinct = new Set(c.proposedPeriods).size + new Set(c.votedPeriods).size;
+  const anchors = c.submissions.length;
+  const distinct = new Set(c.submissions).size;
   const group = "gateway faults";
   return [
     figure({
@@ -169,14 +169,14 @@ export async function benchGatewayFaults(
     figure({
       group,
       id: "gateway.crash.doubleAnchors",
-      label: "proposals or votes sent twice for one batch (target 0)",
+      label: "attestations submitted twice for one batch (target 0)",
       value: anchors - distinct,
       unit: "transactions",
     }),
     figure({
       group,
       id: "gateway.crash.wastedTransactions",
-      label: "node transactions beyond one per proposal or vote (target 0)",
+      label: "node transactions beyond one per submission (target 0)",
       value: c.nonce - anchors,
       unit: "transactions",
     }),

@@ -50,7 +50,11 @@ const STEPS: readonly { name: string; what: string; run: () => Promise<Figure[]>
   {
     name: "anchoring",
     what: "anchoring, votes, MES decision gas (in-process network)",
-    run: () => benchAnchoring(gasCtx, quick ? { sizes: [4, 16], naiveSampleMax: 8 } : DEFAULT_ANCHORING),
+    run: () =>
+      benchAnchoring(
+        gasCtx,
+        quick ? { sizes: [4, 16], naiveSampleMax: 8, perSubmission: [1, 4] } : DEFAULT_ANCHORING,
+      ),
   },
   {
     name: "baselines",

@@ -2,180 +2,253 @@
 pragma solidity ^0.8.28;
 
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {IBatchLedger} from "./interfaces/IBatchLedger.sol";
 import {IClusterRegistry} from "./interfaces/IClusterRegistry.sol";
+import {IVoterSetSink} from "./interfaces/IVoterSetSink.sol";
+import {CalldataWords} from "./libraries/CalldataWords.sol";
 import {GridConstants} from "./libraries/GridConstants.sol";
 import {Merkle64} from "./libraries/Merkle64.sol";
 import {MesMath} from "./libraries/MesMath.sol";
 import {ReadingLib} from "./libraries/ReadingLib.sol";
 
 /// @title BatchLedger
-/// @notice Double authentication of 64-bit Merkle batches (SPEC 5, 6). For each cluster-period the parent node
-/// proposes a header `(clusterId, period, root, leafCount, totalLoadWh, totalGenerationWh)`; each assigned
-/// neighbour recomputes it from its own copy of the readings and votes for the digest it computed
-/// (`keccak256(abi.encode(header))`). A digest holding a strict majority of the voters (parent + assigned
-/// neighbours: 2 of 2, 2 of 3, 3 of 4) is accepted; its root, totals and PSA are stored once, at decision.
+/// @notice Double authentication of 64-bit Merkle batches (SPEC 5, 6) by signed attestations. Each voter of a
+/// cluster (its parent and assigned neighbours) builds the header `(clusterId, period, root, leafCount,
+/// totalLoadWh, totalGenerationWh)` from its own copy of the readings and signs the EIP-712
+/// `Attestation(clusterId, period, digest)` of this ledger's domain, `digest = keccak256(abi.encode(header))`.
+/// Anyone holding attestations submits them, many cluster-periods per transaction; a digest attested by a
+/// strict majority of the voters, and by at least 2, is accepted and its root and totals are stored.
 ///
-/// Rules chosen where SPEC 6 is silent:
-/// - Window: the batch of period `p` can be proposed and voted only while `registry.currentPeriod() == p + 1`
-///   (readings of `p` are complete once `p` ended; the vote closes at the end of the next period). Earlier is
-///   {FuturePeriod}, later is {VotingClosed}.
-/// - Order: votes are order-independent; a neighbour may vote before the parent proposes. The parent's proposal
-///   is the parent's vote.
-/// - Voter slots: slot 0 is the parent, slots 1.. are the neighbours in `registry.votersOf` order at the time of
-///   the call. The voter count is snapshotted at the first vote of a batch; a slot at or beyond the snapshot
-///   (a neighbour added mid-window) is refused, and each slot votes once (a newly assigned neighbour may use a
-///   slot whose former holder had not voted). A 32-bit tag of the voter list is snapshotted too: if the
-///   utility reassigned neighbours before the decision, the faults of votes cast before it cannot be charged to
-///   the right node and are not charged at all (never to an innocent node); the vote events still name them.
-/// - After acceptance, neighbours may still vote within the window: the vote is recorded and a vote for another
-///   digest is a fault. A proposal after a decision is refused ({BatchAlreadyDecided}).
-/// - `parentOverruled` is true when the parent had proposed a digest other than the accepted one, i.e. a
-///   neighbour majority agreed on another digest. A parent that never proposed is not overruled.
-/// - Faults: a voter whose digest is not the accepted one gets one fault (at decision, or at its late vote).
-///   A Disputed batch has no canonical digest, so it charges no faults.
-/// - Disputed: anyone may {finalize} a batch without a majority once its window closed, or earlier when no
-///   digest can reach a majority any more (e.g. every voter voted). A cluster-period nobody submitted can be
-///   finalized Disputed too. Nothing of a Disputed batch counts.
+/// Rules (SPEC 6, and where it is silent, chosen here):
+/// - Window: the batch of period `p` takes attestations only while the current period is `p + 1` (earlier is
+///   {FuturePeriod}, later {VotingClosed}). The period comes from this ledger's own copy of the epoch.
+/// - Voters: the registry pushes each cluster's voter set ({setVoters}); each push is a new version. A batch
+///   counts against the version current at its first recorded attestation, whatever the registry does after.
+///   Slot 0 is the parent, slots 1.. the neighbours in assignment order.
+/// - One count per node per batch: a slot's first attestation on record is its vote; any later one (another
+///   submission, a direct one, another digest) is skipped. Within one submission an attestation slot may
+///   appear once per item and a cluster-period once.
+/// - Acceptance: `votesNeeded(n) = max(2, n / 2 + 1)`: 2 of 2, 2 of 3, 3 of 4; a cluster without neighbours
+///   never accepts. Attestations for other digests ride along: recorded, and charged a fault once a digest is
+///   accepted. After acceptance, attestations still arrive until the window closes: one for the accepted
+///   digest is recorded, one for another digest is recorded and charged.
+/// - A cluster-period is decided once: Accepted, or Disputed by {finalize} once its window closed without a
+///   majority (nothing of it counts, no losing-digest fault since no digest won).
+/// - Missed votes: after the window, anyone may {recordMissedVotes} of a decided batch: each voter of its set
+///   without an attestation on record is charged, once.
+/// - Faults land on the recovered signer (or the absent voter of the batch's set), never on a node that the
+///   utility assigned later.
 ///
-/// Storage: one slot per batch for the tally and the accepted root (`Tally`), one for totals and PSA written at
-/// decision (`Totals`), one per distinct candidate digest (usually one). Decision gas does not depend on the
-/// number of meters.
-contract BatchLedger is IBatchLedger {
-    /// @dev Parent + at most GridConstants.MAX_NEIGHBOURS (3) neighbours, SPEC 2. A literal because it sizes a
-    /// storage array; the constructor checks that it agrees with GridConstants.
+/// Submission encoding (`submit(bytes)`): items back to back, ascending by (clusterId, period). One item:
+///   header      36 bytes  clusterId u32 | period u32 | root bytes8 | leafCount u32 | totalLoadWh u64 |
+///                         totalGenerationWh u64 (big-endian, no padding)
+///   count        1 byte   number of attestations that follow (>= 1)
+///   attestation           tag u8 (bits 0-1: voter slot; bit 7: carries its own digest) | [digest 32 bytes
+///                         when bit 7 is set, else the header's digest] | signature r || s || v (65 bytes)
+///   absent       20 bytes per slot of the batch's voter set without an attestation in this item, ascending
+/// The ledger checks the slot-ordered list (recovered signers + absent voters) against the hash of the voter
+/// set it holds: one storage read instead of one per voter.
+///
+/// Storage: one word per cluster-period (`_batches`, layout below) holds status, masks, voter-set version,
+/// root, leaf count and totals: an accepted batch costs one fresh slot. A batch left pending across
+/// submissions (voters submitting their own attestations one by one) also keeps one word per attested digest
+/// (`_pendingSlots`). PSA is derived from the stored totals at read time.
+contract BatchLedger is IBatchLedger, EIP712 {
+    using CalldataWords for bytes;
+
+    /// @notice EIP-712 type of a voter's attestation.
+    bytes32 public constant ATTESTATION_TYPEHASH = keccak256(
+        "Attestation(uint32 clusterId,uint32 period,bytes32 digest)"
+    );
+    /// @notice EIP-712 domain name and version (the verifying contract is this ledger).
+    string public constant EIP712_NAME = "GridShare Ledger";
+    string public constant EIP712_VERSION = "1";
+    /// @notice Most cluster-periods one submission may carry (about 50k gas each: a few million per call).
+    uint256 public constant MAX_ITEMS = 64;
+    /// @notice A digest needs at least this many votes: a single voter never accepts (SPEC 6).
+    uint256 public constant MIN_VOTES = 2;
+
+    /// @dev Parent + at most GridConstants.MAX_NEIGHBOURS (3) neighbours, SPEC 2: a 2-bit slot, a 4-bit mask.
     uint256 private constant MAX_VOTERS = 4;
-    /// @dev Voter slot of the parent in `registry.votersOf`.
+    uint256 private constant ALL_SLOTS = (1 << MAX_VOTERS) - 1;
     uint256 private constant PARENT_SLOT = 0;
-    /// @dev Bits per voter slot in `Tally.choices` (a candidate index 0..3).
-    uint256 private constant CHOICE_BITS = 2;
-    uint256 private constant CHOICE_MASK = (1 << CHOICE_BITS) - 1;
-    /// @dev Bits per candidate in `Tally.counts` (a vote count 0..4).
-    uint256 private constant COUNT_BITS = 8;
-    uint256 private constant COUNT_MASK = (1 << COUNT_BITS) - 1;
     /// @dev The batch of period p is voted while the current period is p + 1.
     uint256 private constant VOTING_WINDOW_PERIODS = 1;
-    /// @dev `_slotOf` result for a caller that is not a voter of the cluster.
-    uint256 private constant NO_SLOT = type(uint256).max;
 
-    enum Role {
-        Parent,
-        Neighbour,
-        Either
-    }
+    // Packed submission.
+    uint256 private constant HEADER_BYTES = 36;
+    /// @dev Right shifts that bring a field at the start of a calldata word down to its type.
+    uint256 private constant CLUSTER_SHIFT = 224;
+    uint256 private constant PERIOD_SHIFT = 192;
+    uint256 private constant BYTE_SHIFT = 248;
+    uint256 private constant ADDRESS_SHIFT = 96;
+    uint256 private constant ITEM_FIXED_BYTES = HEADER_BYTES + 1;
+    uint256 private constant TAG_BYTES = 1;
+    uint256 private constant DIGEST_BYTES = 32;
+    uint256 private constant SIGNATURE_BYTES = 65;
+    uint256 private constant ADDRESS_BYTES = 20;
+    uint256 private constant WORD_BYTES = 32;
+    uint8 private constant TAG_SLOT_MASK = 0x03;
+    uint8 private constant TAG_OWN_DIGEST = 0x80;
 
-    /// @dev Slot A: the whole voting state plus the accepted root (248 bits). 11 members: one more makes the
-    /// compiler's memory-to-storage copy cost ~2,900 gas more per vote (measured).
-    struct Tally {
-        BatchStatus status;
-        uint8 voterCount;
-        uint8 votedMask;
-        uint8 choices;
-        uint8 winner;
-        bool parentOverruled;
-        /// First 4 bytes of keccak256(abi.encode(voters)) at the first vote.
-        bytes4 votersTag;
-        uint32 counts;
-        uint40 decidedAt;
-        bytes8 root;
-        uint32 leafCount;
-    }
+    // Batch word, bit offsets. The header's 28 bytes after (clusterId, period) fill bits 32..255 as they stand
+    // in the submission: root 192..255, leafCount 160..191, totalLoadWh 96..159, totalGenerationWh 32..95.
+    uint256 private constant STATUS_MASK = 0x3;
+    uint256 private constant VOTED_SHIFT = 2;
+    uint256 private constant AGREED_SHIFT = 6;
+    uint256 private constant MISSED_RECORDED = 1 << 10;
+    uint256 private constant VERSION_SHIFT = 11;
+    uint256 private constant VERSION_MASK = (1 << 21) - 1;
+    uint256 private constant HEADER_MASK = ~uint256(type(uint32).max);
+    uint256 private constant ROOT_SHIFT = 192;
+    uint256 private constant LEAF_COUNT_SHIFT = 160;
+    uint256 private constant LOAD_SHIFT = 96;
+    uint256 private constant GENERATION_SHIFT = 32;
 
-    /// @dev Slot B: written once, at acceptance.
-    struct Totals {
-        uint64 totalLoadWh;
-        uint64 totalGenerationWh;
-        uint64 psa;
+    // Voter-set head, one word per cluster: version (bits 0..31), voter count (32..39), hash (40..255).
+    uint256 private constant HEAD_COUNT_SHIFT = 32;
+    uint256 private constant HEAD_HASH_SHIFT = 40;
+    uint256 private constant BYTE_MASK = 0xff;
+    /// @dev Nibble m (from the least significant) is the number of set bits of m, for m = 0..15.
+    uint256 private constant POPCOUNT_NIBBLES = 0x4332322132212110;
+
+    /// @dev What one item of a submission amounts to while it is checked and counted.
+    struct Item {
+        uint32 clusterId;
+        uint32 period;
+        uint256 key;
+        /// The batch word as stored before this item.
+        uint256 word;
+        uint256 version;
+        uint256 voterCount;
+        /// Top 216 bits of keccak256 of the batch's voter set (slot order, 32 bytes per address).
+        uint256 setHash;
+        /// Digest of the item's header.
+        bytes32 digest;
+        /// Slots whose attestation in this item is for `digest`.
+        uint256 forSlots;
+        /// Slots with an attestation in this item.
+        uint256 seenSlots;
+        /// Slot-ordered voters: recovered signers and the absent voters given; zero beyond `voterCount`.
+        address[MAX_VOTERS] voters;
+        /// Digest of each slot whose attestation is for another digest.
+        bytes32[MAX_VOTERS] otherDigest;
     }
 
     /// @inheritdoc IBatchLedger
     IClusterRegistry public immutable registry;
+    /// @notice Start of period 0, copied from the registry at deployment (the vote path reads no other contract).
+    uint64 public immutable epoch;
 
-    mapping(uint256 key => Tally) private _tallies;
-    mapping(uint256 key => Totals) private _totals;
-    mapping(uint256 key => bytes32[MAX_VOTERS]) private _candidates;
+    mapping(uint256 key => uint256 word) private _batches;
+    mapping(uint256 key => mapping(bytes32 digest => uint256 slots)) private _pendingSlots;
+    mapping(uint32 clusterId => uint256 head) private _voterHeads;
+    mapping(uint32 clusterId => mapping(uint256 version => address[] voters)) private _voterSets;
     mapping(address node => uint32) private _faults;
 
-    /// @param registry_ The ClusterRegistry holding topology, meters and the clock.
-    constructor(IClusterRegistry registry_) {
+    /// @param registry_ The ClusterRegistry holding topology, meters and the clock; it must then be wired to
+    /// this ledger (`ClusterRegistry.setLedger`) so that it pushes voter sets here.
+    constructor(IClusterRegistry registry_) EIP712(EIP712_NAME, EIP712_VERSION) {
         if (address(registry_) == address(0)) revert ZeroAddress();
         assert(MAX_VOTERS == GridConstants.MAX_NEIGHBOURS + 1);
         registry = registry_;
+        epoch = registry_.epoch();
     }
 
-    // ------------------------------------------------------------- voting
+    // ---------------------------------------------------------- voter sets
 
-    /// @inheritdoc IBatchLedger
-    /// @dev Refused when the caller is not the cluster's parent, the period is not the previous one, the parent
-    /// already proposed, or the batch is decided.
-    function propose(BatchHeader calldata header) external {
-        _submit(header, Role.Parent, registry.currentPeriod());
+    /// @inheritdoc IVoterSetSink
+    /// @dev Registry only. Batches already started keep the version they started with.
+    function setVoters(uint32 clusterId, address[] calldata voters) external {
+        if (msg.sender != address(registry)) revert NotRegistry(msg.sender);
+        uint256 n = voters.length;
+        if (n == 0 || n > MAX_VOTERS) revert InvalidVoterSet(clusterId, n);
+        uint256 version = (_voterHeads[clusterId] & VERSION_MASK) + 1;
+        if (version > VERSION_MASK) revert VoterSetVersionsExhausted(clusterId, VERSION_MASK);
+        _voterSets[clusterId][version] = voters;
+        _voterHeads[clusterId] =
+            version |
+            (n << HEAD_COUNT_SHIFT) |
+            (_hashVoters(_padded(voters)) << HEAD_HASH_SHIFT);
+        emit VoterSetUpdated(clusterId, uint32(version), voters);
     }
 
-    /// @inheritdoc IBatchLedger
-    /// @dev The full header is in calldata so that, if this digest wins, root and totals are stored without
-    /// storing any header before the decision. Refused for non-neighbours, double votes and closed windows.
-    function vote(BatchHeader calldata header) external {
-        _submit(header, Role.Neighbour, registry.currentPeriod());
-    }
+    // -------------------------------------------------------------- voting
 
     /// @inheritdoc IBatchLedger
-    /// @dev Each header is a proposal where the sender is the cluster's parent and a vote where it is an
-    /// assigned neighbour; any refusal reverts the whole call.
-    function submitMany(BatchHeader[] calldata headers) external {
-        if (headers.length == 0) revert NoHeaders();
-        uint32 current = registry.currentPeriod();
-        for (uint256 i = 0; i < headers.length; i++) {
-            _submit(headers[i], Role.Either, current);
+    /// @dev Any refusal reverts the whole submission. Attestations already on record (sent by someone else
+    /// first) are skipped, not refused, so that racing submitters do not void each other.
+    function submit(bytes calldata items) external {
+        if (items.length == 0) revert EmptySubmission();
+        uint32 current = currentPeriod();
+        uint256 o = 0;
+        uint256 lastKey = 0;
+        // One scratch record for all items: no memory growth per item.
+        Item memory it;
+        for (uint256 i = 0; o < items.length; i++) {
+            if (i == MAX_ITEMS) revert TooManyItems(MAX_ITEMS);
+            uint256 key;
+            (o, key) = _submitItem(items, o, current, it);
+            if (i > 0 && key <= lastKey) revert ItemsOutOfOrder(uint32(key >> 32), uint32(key));
+            lastKey = key;
         }
     }
 
     /// @inheritdoc IBatchLedger
-    /// @dev Anyone may call. Refused for decided batches and while a majority is still possible in the window.
+    /// @dev Anyone may call once the window closed. A cluster-period nobody attested is Disputed too; it counts
+    /// against the voter set current now.
     function finalize(uint32 clusterId, uint32 period) external {
         uint256 key = _key(clusterId, period);
-        Tally memory t = _tallies[key];
-        if (t.status == BatchStatus.Accepted || t.status == BatchStatus.Disputed) {
-            revert BatchAlreadyDecided(clusterId, period, t.status);
+        uint256 word = _batches[key];
+        BatchStatus status = BatchStatus(word & STATUS_MASK);
+        if (status == BatchStatus.Accepted || status == BatchStatus.Disputed) {
+            revert BatchAlreadyDecided(clusterId, period, status);
         }
-        if (t.status == BatchStatus.None && registry.parentOf(clusterId) == address(0)) {
-            revert UnknownCluster(clusterId);
-        }
-        uint32 current = registry.currentPeriod();
-        bool windowClosed = uint256(current) > uint256(period) + VOTING_WINDOW_PERIODS;
-        if (!windowClosed && (t.status == BatchStatus.None || !_deadlocked(t))) {
-            revert VotingStillOpen(clusterId, period, current);
-        }
-        t.status = BatchStatus.Disputed;
-        // Time by design: decision timestamp, recorded only.
-        // solhint-disable-next-line not-rely-on-time
-        t.decidedAt = uint40(block.timestamp);
-        _tallies[key] = t;
+        _requireWindowClosed(clusterId, period);
+        if (status == BatchStatus.None) word = _currentVersion(clusterId) << VERSION_SHIFT;
+        _batches[key] = (word & ~STATUS_MASK) | uint256(BatchStatus.Disputed);
         emit BatchDisputed(clusterId, period);
     }
 
-    // -------------------------------------------------------------- views
+    /// @inheritdoc IBatchLedger
+    function recordMissedVotes(uint32 clusterId, uint32 period) external {
+        uint256 key = _key(clusterId, period);
+        uint256 word = _batches[key];
+        BatchStatus status = BatchStatus(word & STATUS_MASK);
+        if (status != BatchStatus.Accepted && status != BatchStatus.Disputed) {
+            revert BatchNotDecided(clusterId, period, status);
+        }
+        _requireWindowClosed(clusterId, period);
+        if (word & MISSED_RECORDED != 0) revert MissedVotesAlreadyRecorded(clusterId, period);
+        _batches[key] = word | MISSED_RECORDED;
+        address[] storage voters = _voterSets[clusterId][(word >> VERSION_SHIFT) & VERSION_MASK];
+        uint256 missed = ((1 << voters.length) - 1) & ~((word >> VOTED_SHIFT) & ALL_SLOTS);
+        emit MissedVotesRecorded(clusterId, period, uint8(missed));
+        for (uint256 s = 0; s < voters.length; s++) {
+            if (missed & (1 << s) != 0) _fault(voters[s], clusterId, period, FaultKind.MissedVote);
+        }
+    }
+
+    // --------------------------------------------------------------- views
 
     /// @inheritdoc IBatchLedger
     function batchOf(uint32 clusterId, uint32 period) public view returns (Batch memory b) {
-        uint256 key = _key(clusterId, period);
-        Tally storage t = _tallies[key];
-        Totals storage s = _totals[key];
-        b = Batch({
-            status: t.status,
-            root: t.root,
-            leafCount: t.leafCount,
-            totalLoadWh: s.totalLoadWh,
-            totalGenerationWh: s.totalGenerationWh,
-            psa: s.psa,
-            decidedAt: t.decidedAt,
-            parentOverruled: t.parentOverruled
-        });
+        uint256 word = _batches[_key(clusterId, period)];
+        b.status = BatchStatus(word & STATUS_MASK);
+        if (b.status != BatchStatus.Accepted) return b;
+        b.root = bytes8(uint64(word >> ROOT_SHIFT));
+        b.leafCount = uint32(word >> LEAF_COUNT_SHIFT);
+        b.totalLoadWh = uint64(word >> LOAD_SHIFT);
+        b.totalGenerationWh = uint64(word >> GENERATION_SHIFT);
+        b.psa = uint64(MesMath.psa(b.totalLoadWh, b.totalGenerationWh));
+        uint256 parent = 1 << PARENT_SLOT;
+        b.parentOverruled = ((word >> VOTED_SHIFT) & parent) != 0 && ((word >> AGREED_SHIFT) & parent) == 0;
     }
 
     /// @inheritdoc IBatchLedger
     function isAccepted(uint32 clusterId, uint32 period) external view returns (bool) {
-        return _tallies[_key(clusterId, period)].status == BatchStatus.Accepted;
+        return BatchStatus(_batches[_key(clusterId, period)] & STATUS_MASK) == BatchStatus.Accepted;
     }
 
     /// @inheritdoc IBatchLedger
@@ -185,22 +258,38 @@ contract BatchLedger is IBatchLedger {
 
     /// @inheritdoc IBatchLedger
     function votesOf(uint32 clusterId, uint32 period) external view returns (VoteTally memory v) {
-        uint256 key = _key(clusterId, period);
-        Tally memory t = _tallies[key];
-        v.status = t.status;
-        v.voterCount = t.voterCount;
-        v.votedMask = t.votedMask;
-        v.winner = t.winner;
-        v.parentOverruled = t.parentOverruled;
-        uint256 n = _candidateCount(t);
-        v.candidates = new bytes32[](n);
-        v.counts = new uint8[](n);
-        for (uint256 k = 0; k < n; k++) {
-            v.candidates[k] = _candidates[key][k];
-            v.counts[k] = uint8(_countOf(t, k));
-        }
-        v.choiceOf = new uint8[](t.voterCount);
-        for (uint256 s = 0; s < t.voterCount; s++) v.choiceOf[s] = uint8(_choiceOf(t, s));
+        uint256 word = _batches[_key(clusterId, period)];
+        v.status = BatchStatus(word & STATUS_MASK);
+        uint256 version =
+            v.status == BatchStatus.None
+                ? _voterHeads[clusterId] & VERSION_MASK
+                : (word >> VERSION_SHIFT) & VERSION_MASK;
+        v.voterSetVersion = uint32(version);
+        v.voters = _voterSets[clusterId][version];
+        v.votedMask = uint8((word >> VOTED_SHIFT) & ALL_SLOTS);
+        v.agreedMask = uint8((word >> AGREED_SHIFT) & ALL_SLOTS);
+        if (v.status == BatchStatus.Accepted) v.digest = _headerDigest(clusterId, period, word);
+        v.missedVotesRecorded = word & MISSED_RECORDED != 0;
+    }
+
+    /// @notice Slots whose attestation for `digest` is on record while the batch is still pending.
+    function pendingSlots(uint32 clusterId, uint32 period, bytes32 digest) external view returns (uint8) {
+        return uint8(_pendingSlots[_key(clusterId, period)][digest]);
+    }
+
+    /// @notice A cluster's current voter set (parent first) and its version; version 0 for an unknown cluster.
+    function votersOf(uint32 clusterId) external view returns (uint32 version, address[] memory voters) {
+        version = uint32(_voterHeads[clusterId] & VERSION_MASK);
+        voters = _voterSets[clusterId][version];
+    }
+
+    /// @notice The period that contains the current block's timestamp (0 before the epoch).
+    function currentPeriod() public view returns (uint32) {
+        // Time by design: the period clock is block time (SPEC 3).
+        // solhint-disable-next-line not-rely-on-time
+        if (block.timestamp < epoch) return 0;
+        // solhint-disable-next-line not-rely-on-time
+        return uint32((block.timestamp - epoch) / GridConstants.PERIOD_SECONDS);
     }
 
     /// @notice The digest of a batch header: `keccak256(abi.encode(six fields))`. Twin of lib/batches/batch.ts.
@@ -208,9 +297,20 @@ contract BatchLedger is IBatchLedger {
         return keccak256(abi.encode(header));
     }
 
-    /// @notice Votes a digest needs among `voterCount` voters: a strict majority (2 of 2, 2 of 3, 3 of 4).
-    function majority(uint256 voterCount) public pure returns (uint256) {
-        return voterCount / 2 + 1;
+    /// @notice The EIP-712 hash a voter signs for `(clusterId, period, digest)` in this ledger's domain.
+    function attestationHash(
+        uint32 clusterId,
+        uint32 period,
+        bytes32 digest
+    ) external view returns (bytes32) {
+        return _attestationHash(clusterId, period, digest);
+    }
+
+    /// @notice Votes one digest needs among `voterCount` voters: a strict majority and at least MIN_VOTES
+    /// (2 of 2, 2 of 3, 3 of 4; 2 of 1, i.e. never).
+    function votesNeeded(uint256 voterCount) public pure returns (uint256) {
+        uint256 strict = voterCount / 2 + 1;
+        return strict < MIN_VOTES ? MIN_VOTES : strict;
     }
 
     /// @inheritdoc IBatchLedger
@@ -240,140 +340,265 @@ contract BatchLedger is IBatchLedger {
         }
     }
 
-    // ----------------------------------------------------------- internal
+    // ------------------------------------------------------------ internal
 
-    function _submit(BatchHeader calldata h, Role role, uint32 current) private {
-        uint32 clusterId = h.clusterId;
-        uint32 period = h.period;
+    /// @dev Checks and counts the item at offset `o`; returns the offset after it and the item's batch key.
+    function _submitItem(
+        bytes calldata d,
+        uint256 o,
+        uint32 current,
+        Item memory it
+    ) private returns (uint256 next, uint256 key) {
+        // Offsets stay below the calldata size and masks below 2^4: no overflow.
+        unchecked {
+            if (d.length < o + ITEM_FIXED_BYTES) revert MalformedSubmission(o);
+            uint256 w = d.wordAt(o);
+            it.clusterId = uint32(w >> CLUSTER_SHIFT);
+            it.period = uint32(w >> PERIOD_SHIFT);
+            // The 28 header bytes after (clusterId, period), left-aligned: already the batch word's layout.
+            uint256 header = d.wordAt(o + 8) & HEADER_MASK;
+            uint256 count = d.wordAt(o + HEADER_BYTES) >> BYTE_SHIFT;
+            if (count == 0) revert NoAttestations(it.clusterId, it.period);
+            _requireWindowOpen(it.clusterId, it.period, current);
+            key = _key(it.clusterId, it.period);
+            it.key = key;
+            it.word = _batches[key];
+            it.seenSlots = 0;
+            it.forSlots = 0;
+            delete it.voters;
+            _loadVoterSet(it);
+            it.digest = _headerDigest(it.clusterId, it.period, header);
+            bytes32 signed = _attestationHash(it.clusterId, it.period, it.digest);
+            next = o + ITEM_FIXED_BYTES;
+            for (uint256 i = 0; i < count; i++) next = _readAttestation(d, next, it, signed);
+            next = _readAbsentVoters(d, next, it);
+            if (_hashVoters(it.voters) != it.setHash) _refuseVoters(it);
+            if (BatchStatus(it.word & STATUS_MASK) == BatchStatus.Accepted) _countLate(it);
+            else _count(it, header);
+        }
+    }
+
+    /// @dev The voter set the batch counts against: fixed at its first vote, else the cluster's current one.
+    function _loadVoterSet(Item memory it) private view {
+        BatchStatus status = BatchStatus(it.word & STATUS_MASK);
+        if (status == BatchStatus.Disputed) revert BatchAlreadyDecided(it.clusterId, it.period, status);
+        uint256 head = _voterHeads[it.clusterId];
+        uint256 headVersion = head & VERSION_MASK;
+        it.version = status == BatchStatus.None ? headVersion : (it.word >> VERSION_SHIFT) & VERSION_MASK;
+        if (it.version == 0) revert UnknownCluster(it.clusterId);
+        if (it.version == headVersion) {
+            it.voterCount = (head >> HEAD_COUNT_SHIFT) & BYTE_MASK;
+            it.setHash = head >> HEAD_HASH_SHIFT;
+        } else {
+            // The registry changed the voters during this batch's window: the batch keeps its own set.
+            address[] memory voters = _voterSets[it.clusterId][it.version];
+            it.voterCount = voters.length;
+            it.setHash = _hashVoters(_padded(voters));
+        }
+    }
+
+    /// @dev Reads one attestation: tag, optional own digest, signature; recovers and places its signer.
+    function _readAttestation(
+        bytes calldata d,
+        uint256 o,
+        Item memory it,
+        bytes32 signed
+    ) private view returns (uint256) {
+        // Offsets stay below the calldata size and masks below 2^4: no overflow.
+        unchecked {
+            if (d.length < o + TAG_BYTES + SIGNATURE_BYTES) revert MalformedSubmission(o);
+            uint256 tag = d.wordAt(o) >> BYTE_SHIFT;
+            if (tag & ~uint256(TAG_SLOT_MASK | TAG_OWN_DIGEST) != 0) revert MalformedSubmission(o);
+            uint8 slot = uint8(tag & TAG_SLOT_MASK);
+            uint256 bit = 1 << slot;
+            if (slot >= it.voterCount) revert SlotOutOfRange(it.clusterId, it.period, slot, it.voterCount);
+            if (it.seenSlots & bit != 0) revert DuplicateAttestation(it.clusterId, it.period, slot);
+            it.seenSlots |= bit;
+            o += TAG_BYTES;
+            bytes32 digest = it.digest;
+            if (tag & TAG_OWN_DIGEST != 0) {
+                if (d.length < o + DIGEST_BYTES + SIGNATURE_BYTES) revert MalformedSubmission(o);
+                digest = bytes32(d.wordAt(o));
+                o += DIGEST_BYTES;
+                if (digest != it.digest) signed = _attestationHash(it.clusterId, it.period, digest);
+            }
+            address signer = _recover(signed, d, o);
+            if (signer == address(0)) revert InvalidAttestationSignature(it.clusterId, it.period, slot);
+            it.voters[slot] = signer;
+            if (digest == it.digest) it.forSlots |= bit;
+            else it.otherDigest[slot] = digest;
+            return o + SIGNATURE_BYTES;
+        }
+    }
+
+    /// @dev OpenZeppelin ECDSA over the `r || s || v` at `o`: zero for a high-s or unrecoverable signature.
+    function _recover(bytes32 hash, bytes calldata d, uint256 o) private pure returns (address signer) {
+        // Offsets stay below the calldata size and masks below 2^4: no overflow.
+        unchecked {
+            ECDSA.RecoverError err;
+            (signer, err, ) = ECDSA.tryRecover(
+                hash,
+                uint8(d.wordAt(o + 2 * WORD_BYTES) >> BYTE_SHIFT),
+                bytes32(d.wordAt(o)),
+                bytes32(d.wordAt(o + WORD_BYTES))
+            );
+            if (err != ECDSA.RecoverError.NoError) signer = address(0);
+        }
+    }
+
+    /// @dev Reads the addresses of the voter slots this item has no attestation for, ascending.
+    function _readAbsentVoters(bytes calldata d, uint256 o, Item memory it) private pure returns (uint256) {
+        // Offsets stay below the calldata size and masks below 2^4: no overflow.
+        unchecked {
+            uint256 seen = it.seenSlots;
+            if (seen == (1 << it.voterCount) - 1) return o; // every voter attested: nothing absent
+            for (uint256 s = 0; s < it.voterCount; s++) {
+                if (seen & (1 << s) != 0) continue;
+                if (d.length < o + ADDRESS_BYTES) revert MalformedSubmission(o);
+                it.voters[s] = address(uint160(d.wordAt(o) >> ADDRESS_SHIFT));
+                o += ADDRESS_BYTES;
+            }
+            return o;
+        }
+    }
+
+    /// @dev The slot-ordered list differs from the batch's voter set: name the first slot that is wrong.
+    function _refuseVoters(Item memory it) private view {
+        address[] storage expected = _voterSets[it.clusterId][it.version];
+        for (uint256 s = 0; s < it.voterCount; s++) {
+            address given = it.voters[s];
+            if (given == expected[s]) continue;
+            uint8 slot = uint8(s);
+            if (it.seenSlots & (1 << s) == 0) {
+                revert VoterMismatch(it.clusterId, it.period, slot, given, expected[s]);
+            }
+            for (uint256 t = 0; t < expected.length; t++) {
+                if (expected[t] == given) revert WrongAttestationSlot(it.clusterId, it.period, slot, given);
+            }
+            revert UnassignedSigner(it.clusterId, it.period, slot, given, expected[s]);
+        }
+    }
+
+    /// @dev Counts a pending (or new) batch's fresh attestations; accepts when the header's digest reaches
+    /// the votes needed.
+    function _count(Item memory it, uint256 header) private {
+        uint256 voted = (it.word >> VOTED_SHIFT) & ALL_SLOTS;
+        uint256 freshFor = it.forSlots & ~voted;
+        uint256 freshOther = it.seenSlots & ~it.forSlots & ~voted;
+        uint256 pendingFor =
+            BatchStatus(it.word & STATUS_MASK) == BatchStatus.Pending ? _pendingSlots[it.key][it.digest] : 0;
+        uint256 agreed = pendingFor | freshFor;
+        voted |= freshFor | freshOther;
+        if (_popcount(agreed) >= votesNeeded(it.voterCount)) {
+            _batches[it.key] =
+                (header & HEADER_MASK) |
+                (it.version << VERSION_SHIFT) |
+                (agreed << AGREED_SHIFT) |
+                (voted << VOTED_SHIFT) |
+                uint256(BatchStatus.Accepted);
+            if (pendingFor != 0) delete _pendingSlots[it.key][it.digest];
+            emit BatchAccepted(it.clusterId, it.period, it.digest, uint8(voted), uint8(agreed));
+            _chargeLosers(it, voted & ~agreed);
+            return;
+        }
+        if (freshFor | freshOther == 0) return;
+        _batches[it.key] =
+            (it.version << VERSION_SHIFT) |
+            (voted << VOTED_SHIFT) |
+            uint256(BatchStatus.Pending);
+        if (freshFor != 0) {
+            _pendingSlots[it.key][it.digest] = agreed;
+            emit AttestationsRecorded(it.clusterId, it.period, it.digest, uint8(freshFor));
+        }
+        for (uint256 s = 0; s < it.voterCount; s++) {
+            if (freshOther & (1 << s) == 0) continue;
+            _pendingSlots[it.key][it.otherDigest[s]] |= 1 << s;
+            emit AttestationsRecorded(it.clusterId, it.period, it.otherDigest[s], uint8(1 << s));
+        }
+    }
+
+    /// @dev Counts attestations arriving after acceptance (within the window): recorded; another digest is a
+    /// fault at once.
+    function _countLate(Item memory it) private {
+        uint256 voted = (it.word >> VOTED_SHIFT) & ALL_SLOTS;
+        uint256 fresh = it.seenSlots & ~voted;
+        if (fresh == 0) return;
+        bytes32 winner = _headerDigest(it.clusterId, it.period, it.word);
+        uint256 agreed = 0;
+        for (uint256 s = 0; s < it.voterCount; s++) {
+            uint256 bit = 1 << s;
+            if (fresh & bit == 0) continue;
+            bytes32 digest = it.forSlots & bit != 0 ? it.digest : it.otherDigest[s];
+            if (digest == winner) agreed |= bit;
+            emit AttestationsRecorded(it.clusterId, it.period, digest, uint8(bit));
+        }
+        _batches[it.key] = it.word | (fresh << VOTED_SHIFT) | (agreed << AGREED_SHIFT);
+        _chargeLosers(it, fresh & ~agreed);
+    }
+
+    function _chargeLosers(Item memory it, uint256 slots) private {
+        for (uint256 s = 0; slots >> s != 0; s++) {
+            if (slots & (1 << s) != 0) _fault(it.voters[s], it.clusterId, it.period, FaultKind.LosingDigest);
+        }
+    }
+
+    function _fault(address node, uint32 clusterId, uint32 period, FaultKind kind) private {
+        _faults[node] += 1;
+        emit FaultRecorded(node, clusterId, period, kind);
+    }
+
+    function _requireWindowOpen(uint32 clusterId, uint32 period, uint32 current) private pure {
         if (period >= current) revert FuturePeriod(clusterId, period, current);
         if (current - period > VOTING_WINDOW_PERIODS) revert VotingClosed(clusterId, period, current);
+    }
 
-        address[] memory voters = registry.votersOf(clusterId);
-        uint256 slot = _slotOf(voters, msg.sender);
-        if (role == Role.Parent) {
-            if (slot != PARENT_SLOT) revert NotParent(clusterId, msg.sender, voters[PARENT_SLOT]);
-        } else if (role == Role.Neighbour) {
-            if (slot == NO_SLOT || slot == PARENT_SLOT) revert NotAssignedNeighbour(clusterId, msg.sender);
-        } else if (slot == NO_SLOT) {
-            revert NotAssignedVoter(clusterId, msg.sender);
+    function _requireWindowClosed(uint32 clusterId, uint32 period) private view {
+        uint32 current = currentPeriod();
+        if (uint256(current) <= uint256(period) + VOTING_WINDOW_PERIODS) {
+            revert VotingStillOpen(clusterId, period, current);
         }
-
-        uint256 key = _key(clusterId, period);
-        Tally memory t = _tallies[key];
-        if (t.status == BatchStatus.None) {
-            t.status = BatchStatus.Pending;
-            t.voterCount = uint8(voters.length);
-            t.votersTag = _votersTag(voters);
-        } else if (
-            t.status == BatchStatus.Disputed || (slot == PARENT_SLOT && t.status == BatchStatus.Accepted)
-        ) {
-            revert BatchAlreadyDecided(clusterId, period, t.status);
-        }
-        if (slot >= t.voterCount)
-            revert VoterAfterSnapshot(clusterId, period, msg.sender, slot, t.voterCount);
-        if (t.votedMask & (1 << slot) != 0) {
-            if (slot == PARENT_SLOT) revert AlreadyProposed(clusterId, period, msg.sender);
-            revert AlreadyVoted(clusterId, period, msg.sender);
-        }
-
-        bytes32 digest = keccak256(abi.encode(h));
-        uint256 k = _candidateIndex(key, t, digest);
-        t.votedMask |= uint8(1 << slot);
-        t.choices |= uint8(k << (slot * CHOICE_BITS));
-        t.counts += uint32(1 << (k * COUNT_BITS));
-        if (slot == PARENT_SLOT) emit BatchProposed(clusterId, period, msg.sender, digest);
-        else emit VoteCast(clusterId, period, msg.sender, digest);
-
-        if (t.status == BatchStatus.Pending) {
-            if (_countOf(t, k) >= majority(t.voterCount)) _accept(key, t, h, k, digest, voters);
-        } else if (k != t.winner) {
-            // A late neighbour vote after acceptance, for another digest.
-            _fault(msg.sender, clusterId, period);
-        }
-        _tallies[key] = t;
     }
 
-    /// @dev Index of `digest` among the batch's candidates, appending it when new. At most one new candidate
-    /// per voter slot, so the index stays below MAX_VOTERS.
-    function _candidateIndex(uint256 key, Tally memory t, bytes32 digest) private returns (uint256 k) {
-        bytes32[MAX_VOTERS] storage cands = _candidates[key];
-        uint256 n = _candidateCount(t);
-        while (k < n && cands[k] != digest) k++;
-        if (k == n) cands[k] = digest;
+    function _currentVersion(uint32 clusterId) private view returns (uint256 version) {
+        version = _voterHeads[clusterId] & VERSION_MASK;
+        if (version == 0) revert UnknownCluster(clusterId);
     }
 
-    function _accept(
-        uint256 key,
-        Tally memory t,
-        BatchHeader calldata h,
-        uint256 k,
-        bytes32 digest,
-        address[] memory voters
-    ) private {
-        t.status = BatchStatus.Accepted;
-        t.winner = uint8(k);
-        // Time by design: decision timestamp, recorded only.
-        // solhint-disable-next-line not-rely-on-time
-        t.decidedAt = uint40(block.timestamp);
-        t.root = h.root;
-        t.leafCount = h.leafCount;
-        t.parentOverruled = _hasVoted(t, PARENT_SLOT) && _choiceOf(t, PARENT_SLOT) != k;
-        _totals[key] = Totals({
-            totalLoadWh: h.totalLoadWh,
-            totalGenerationWh: h.totalGenerationWh,
-            psa: uint64(MesMath.psa(h.totalLoadWh, h.totalGenerationWh))
-        });
-        // At most MAX_VOTERS iterations: independent of the number of meters. Slots map to the same nodes as
-        // when the votes were cast only if the voter list is unchanged.
-        if (_votersTag(voters) == t.votersTag) {
-            for (uint256 s = 0; s < t.voterCount; s++) {
-                if (_hasVoted(t, s) && _choiceOf(t, s) != k) _fault(voters[s], h.clusterId, h.period);
-            }
-        }
-        emit BatchAccepted(h.clusterId, h.period, digest, t.parentOverruled);
+    /// @dev keccak256(abi.encode(header)) from (clusterId, period) and a word holding the rest at its offsets.
+    function _headerDigest(uint32 clusterId, uint32 period, uint256 word) private pure returns (bytes32) {
+        return
+            keccak256(
+                abi.encode(
+                    clusterId,
+                    period,
+                    bytes8(uint64(word >> ROOT_SHIFT)),
+                    uint32(word >> LEAF_COUNT_SHIFT),
+                    uint64(word >> LOAD_SHIFT),
+                    uint64(word >> GENERATION_SHIFT)
+                )
+            );
     }
 
-    function _fault(address node, uint32 clusterId, uint32 period) private {
-        _faults[node] += 1;
-        emit FaultRecorded(node, clusterId, period);
+    function _attestationHash(
+        uint32 clusterId,
+        uint32 period,
+        bytes32 digest
+    ) private view returns (bytes32) {
+        return _hashTypedDataV4(keccak256(abi.encode(ATTESTATION_TYPEHASH, clusterId, period, digest)));
     }
 
-    /// @dev True when no digest can still reach a majority with the voters that have not voted yet.
-    function _deadlocked(Tally memory t) private pure returns (bool) {
-        uint256 voted = 0;
-        uint256 best = 0;
-        for (uint256 s = 0; s < t.voterCount; s++) if (_hasVoted(t, s)) voted++;
-        for (uint256 k = 0; k < MAX_VOTERS; k++) {
-            uint256 c = _countOf(t, k);
-            if (c > best) best = c;
-        }
-        return best + (t.voterCount - voted) < majority(t.voterCount);
+    /// @dev Top 216 bits of keccak256(abi.encode(address[4])) over the slot-ordered voters, zero-padded.
+    function _hashVoters(address[MAX_VOTERS] memory voters) private pure returns (uint256) {
+        return uint256(keccak256(abi.encode(voters))) >> HEAD_HASH_SHIFT;
     }
 
-    function _votersTag(address[] memory voters) private pure returns (bytes4) {
-        return bytes4(keccak256(abi.encode(voters)));
+    function _padded(address[] memory voters) private pure returns (address[MAX_VOTERS] memory out) {
+        for (uint256 s = 0; s < voters.length; s++) out[s] = voters[s];
     }
 
-    function _slotOf(address[] memory voters, address who) private pure returns (uint256) {
-        for (uint256 i = 0; i < voters.length; i++) if (voters[i] == who) return i;
-        return NO_SLOT;
-    }
-
-    function _hasVoted(Tally memory t, uint256 slot) private pure returns (bool) {
-        return t.votedMask & (1 << slot) != 0;
-    }
-
-    function _choiceOf(Tally memory t, uint256 slot) private pure returns (uint256) {
-        return (uint256(t.choices) >> (slot * CHOICE_BITS)) & CHOICE_MASK;
-    }
-
-    /// @dev Candidates are appended in order and each holds at least one vote: count the non-zero counters.
-    function _candidateCount(Tally memory t) private pure returns (uint256 n) {
-        while (n < MAX_VOTERS && _countOf(t, n) != 0) n++;
-    }
-
-    function _countOf(Tally memory t, uint256 k) private pure returns (uint256) {
-        return (uint256(t.counts) >> (k * COUNT_BITS)) & COUNT_MASK;
+    /// @dev Set bits of a 4-bit slot mask, from a table of nibbles: popcount(m) is nibble m of the constant.
+    function _popcount(uint256 mask) private pure returns (uint256) {
+        return (POPCOUNT_NIBBLES >> (mask * 4)) & 0xf;
     }
 
     function _key(uint32 clusterId, uint32 period) private pure returns (uint256) {

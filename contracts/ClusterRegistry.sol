@@ -5,6 +5,7 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {IClusterRegistry} from "./interfaces/IClusterRegistry.sol";
+import {IVoterSetSink} from "./interfaces/IVoterSetSink.sol";
 import {GridConstants} from "./libraries/GridConstants.sol";
 import {NeighbourRanking} from "./libraries/NeighbourRanking.sol";
 
@@ -51,6 +52,10 @@ contract ClusterRegistry is IClusterRegistry, AccessControl, EIP712 {
     mapping(address meter => MeterInfo) private _meters;
     mapping(uint32 clusterId => address[]) private _clusterMeters;
     mapping(address meter => uint256) private _meterIndex;
+    /// @dev The batch ledger voter sets are pushed to (set once, see {setLedger}).
+    IVoterSetSink private _ledger;
+    /// @dev Who deployed this registry: it may wire the ledger (see {setLedger}).
+    address private immutable _deployer;
 
     /// @param admin The utility: holds DEFAULT_ADMIN_ROLE.
     /// @param dgmd The first DGMD account (may be zero to appoint later).
@@ -71,9 +76,30 @@ contract ClusterRegistry is IClusterRegistry, AccessControl, EIP712 {
         if (maxMetersPerCluster_ == 0) revert InvalidMaxMeters(maxMetersPerCluster_);
         epoch = epoch_;
         maxMetersPerCluster = maxMetersPerCluster_;
+        _deployer = msg.sender;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         if (dgmd != address(0)) _grantRole(DGMD_ROLE, dgmd);
         _clusters.push(); // id 0 = none
+    }
+
+    // --------------------------------------------------------------- wiring
+
+    /// @notice Wire the batch ledger once: from now on every change of a cluster's voters (creation, neighbour
+    /// assignment) is pushed to it, and the voter sets of the clusters created so far are pushed now. The
+    /// ledger keeps its own copy so that its vote path reads no other contract.
+    /// @dev The utility or the account that deployed this registry (a deployment script wires the contracts it
+    /// just deployed, from its own account, before any cluster exists); once only.
+    /// @param ledger_ The BatchLedger deployed against this registry.
+    function setLedger(IVoterSetSink ledger_) external {
+        if (msg.sender != _deployer && !hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) {
+            revert AccessControlUnauthorizedAccount(msg.sender, DEFAULT_ADMIN_ROLE);
+        }
+        if (address(ledger_) == address(0)) revert ZeroAddress();
+        if (address(_ledger) != address(0)) revert LedgerAlreadySet(address(_ledger));
+        _ledger = ledger_;
+        emit LedgerSet(address(ledger_));
+        uint256 count = _clusters.length;
+        for (uint256 id = 1; id < count; id++) _pushVoters(uint32(id));
     }
 
     // ---------------------------------------------------------------- nodes
@@ -123,6 +149,7 @@ contract ClusterRegistry is IClusterRegistry, AccessControl, EIP712 {
         c.y = y;
         n.clusterId = clusterId;
         emit ClusterCreated(clusterId, parent, x, y);
+        _pushVoters(clusterId);
     }
 
     /// @notice Assign a cluster's neighbour nodes (replacing the previous ones). Utility only.
@@ -153,6 +180,7 @@ contract ClusterRegistry is IClusterRegistry, AccessControl, EIP712 {
             _nodes[neighbours[i]].neighbourOfCount++;
         }
         emit NeighboursSet(clusterId, neighbours);
+        _pushVoters(clusterId);
     }
 
     /// @notice SPEC 2's ranked neighbour choice for a cluster, computed on-chain: the best 3 of all other clusters'
@@ -290,11 +318,16 @@ contract ClusterRegistry is IClusterRegistry, AccessControl, EIP712 {
     }
 
     /// @inheritdoc IClusterRegistry
-    function votersOf(uint32 clusterId) external view returns (address[] memory voters) {
+    function votersOf(uint32 clusterId) public view returns (address[] memory voters) {
         Cluster storage c = _requireCluster(clusterId);
         voters = new address[](c.neighbours.length + 1);
         voters[0] = c.parent;
         for (uint256 i = 0; i < c.neighbours.length; i++) voters[i + 1] = c.neighbours[i];
+    }
+
+    /// @notice The batch ledger voter sets are pushed to (zero until {setLedger}).
+    function ledger() external view returns (address) {
+        return address(_ledger);
     }
 
     /// @inheritdoc IClusterRegistry
@@ -389,6 +422,11 @@ contract ClusterRegistry is IClusterRegistry, AccessControl, EIP712 {
         _clusterMeters[clusterId].push(meter);
         c.meterCount++;
         emit MeterAdded(clusterId, meter, kind, from);
+    }
+
+    /// @dev Voters changed: tell the ledger (after this contract's own state is final).
+    function _pushVoters(uint32 clusterId) private {
+        if (address(_ledger) != address(0)) _ledger.setVoters(clusterId, votersOf(clusterId));
     }
 
     function _markTampered(address meter, uint64 detectedAt, address reporter) private {

@@ -22,6 +22,13 @@ export const FIXED_ONE = 10n ** 18n;
 /** SPEC 4: EIP-712 domain of every GridShare signature. */
 export const EIP712_NAME = "GridShare";
 export const EIP712_VERSION = "1";
+/** SPEC 6: EIP-712 domain of the voters' attestations (the verifying contract is the BatchLedger). */
+export const LEDGER_EIP712_NAME = "GridShare Ledger";
+export const LEDGER_EIP712_VERSION = "1";
+/** SPEC 6: a digest is accepted only with at least this many votes (a cluster without neighbours never is). */
+export const MIN_VOTES = 2;
+/** Most cluster-periods one ledger submission may carry (BatchLedger.MAX_ITEMS). */
+export const MAX_SUBMISSION_ITEMS = 64;
 /** SPEC 4: a period's energy cannot exceed its peak average power held for the whole period. */
 export const PERIOD_HOURS = PERIOD_SECONDS / 3_600;
 /**

@@ -1,30 +1,56 @@
 /**
- * Gas behaviour of the batch vote: what must hold whatever the numbers (decision gas independent of the batch
- * size; several batches decided in one transaction). The numbers themselves are benchmarks (`npm run bench`,
- * docs/benchmarks.md); `GRIDSHARE_GAS_REPORT=1 npx hardhat test mocha test/batchLedger.gas.test.ts` prints them.
+ * Gas behaviour of the attestation vote: what must hold whatever the numbers (decision gas independent of the
+ * batch size; one fresh storage slot per accepted batch; items of one submission cost the same each). The
+ * numbers themselves are benchmarks (`npm run bench`, docs/benchmarks.md);
+ * `GRIDSHARE_GAS_REPORT=1 npx hardhat test mocha test/batchLedger.gas.test.ts` prints them.
  */
 import { expect } from "chai";
 import { network } from "hardhat";
 import type { ContractTransactionResponse } from "ethers";
 import { header } from "../lab/fixtures/batches.js";
+import { attestAll, attestAndSubmit, itemOf, submitItems } from "../lab/fixtures/attestations.js";
+import type { Grid } from "../lab/fixtures/grid.js";
 import { signedReadings } from "../lab/fixtures/readings.js";
 import { gridFixture } from "./helpers/grid.js";
-import { buildBatch } from "../lib/batches/batch.js";
+import { buildBatch, type BatchHeader } from "../lib/batches/batch.js";
 import { getProof } from "../lib/batches/merkle64.js";
 
-/** Node 0 parents cluster 1 and is the only neighbour of clusters 2..17 (2 voters each). */
-const WIDE_CLUSTERS = 17;
-const WIDE_NEIGHBOURS: number[][] = [[1, 2, 3], ...Array.from({ length: WIDE_CLUSTERS - 1 }, () => [0])];
+const connection = await network.create();
+const { provider } = connection;
 
-const { open: openGrid } = gridFixture(await network.create(), {
-  neighbours: WIDE_NEIGHBOURS,
-  metersPerCluster: 1,
-});
+/** 17 clusters, each with 3 neighbours (4 voters): cluster i + 1's neighbours are nodes i+1, i+2, i+3 mod 17. */
+const RING_CLUSTERS = 17;
+const RING_NEIGHBOURS: number[][] = Array.from({ length: RING_CLUSTERS }, (_, i) =>
+  [1, 2, 3].map((d) => (i + d) % RING_CLUSTERS),
+);
+/** EIP-2200/2929: a zero-to-nonzero SSTORE on a cold slot. */
+const FRESH_SLOT_GAS = 22_100n;
+
+const { open: openGrid } = gridFixture(connection, { neighbours: RING_NEIGHBOURS, metersPerCluster: 1 });
 
 async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<bigint> {
   const receipt = await (await tx).wait();
   if (!receipt) throw new Error("no receipt");
   return receipt.gasUsed;
+}
+
+/** Storage slots the transaction wrote from zero (prestate diff of the in-process node). */
+async function freshSlots(hash: string): Promise<number> {
+  const diff = (await provider.request({
+    method: "debug_traceTransaction",
+    params: [hash, { tracer: "prestateTracer", tracerConfig: { diffMode: true } }],
+  })) as {
+    pre: Record<string, { storage?: Record<string, string> }>;
+    post: Record<string, { storage?: Record<string, string> }>;
+  };
+  let n = 0;
+  for (const [account, post] of Object.entries(diff.post)) {
+    for (const slot of Object.keys(post.storage ?? {})) {
+      const before = diff.pre[account]?.storage?.[slot];
+      if (before === undefined || BigInt(before) === 0n) n++;
+    }
+  }
+  return n;
 }
 
 const report: [string, bigint][] = [];
@@ -33,88 +59,86 @@ function record(what: string, gas: bigint): bigint {
   return gas;
 }
 
+/** Every voter of `clusters` attests `headerOf(c)`; one submission carries them all. */
+async function submitAll(grid: Grid, headers: readonly BatchHeader[], voters = 4) {
+  const items = [];
+  for (const h of headers) {
+    items.push(await itemOf(grid, h, await attestAll(grid, h, grid.votersOf(h.clusterId).slice(0, voters))));
+  }
+  return submitItems(grid, grid.outsider, items);
+}
+
 describe("BatchLedger gas", () => {
   after(() => {
     if (process.env.GRIDSHARE_GAS_REPORT) {
-      for (const [what, gas] of report) console.log(`${what.padEnd(52)} ${gas.toString().padStart(9)}`);
+      for (const [what, gas] of report) console.log(`${what.padEnd(56)} ${gas.toString().padStart(9)}`);
     }
   });
 
-  it("single votes on a 4-voter cluster: proposal, votes, deciding vote, late vote", async () => {
+  it("an accepted batch writes exactly one fresh storage slot", async () => {
     const { grid, p } = await openGrid();
-    const [parent, n1, n2, n3] = grid.votersOf(1);
-    record("propose (first vote of a batch)", await gasOf(grid.ledger.connect(parent).propose(header(1, p))));
-    record("vote, same digest, not deciding", await gasOf(grid.ledger.connect(n1).vote(header(1, p))));
-    record("vote, deciding (3 of 4)", await gasOf(grid.ledger.connect(n2).vote(header(1, p))));
-    record(
-      "late vote after decision, other digest (fault)",
-      await gasOf(grid.ledger.connect(n3).vote(header(1, p, 1))),
-    );
+    const tx = await submitAll(grid, [header(1, p)]);
+    record("1 cluster-period, 4 attestations, accepted", await gasOf(Promise.resolve(tx)));
     expect(await grid.ledger.isAccepted(1, p)).to.equal(true);
-    expect(await grid.ledger.faults(n3.address)).to.equal(1n);
+    expect(await freshSlots(tx.hash)).to.equal(1);
   });
 
-  it("overruling the parent: deciding vote that also charges the parent's fault", async () => {
+  it("a pending vote, a deciding direct vote, a late vote with a fault", async () => {
     const { grid, p } = await openGrid();
     const [parent, n1, n2, n3] = grid.votersOf(1);
-    await grid.ledger.connect(parent).propose(header(1, p, 9));
-    record("vote, new candidate digest", await gasOf(grid.ledger.connect(n1).vote(header(1, p))));
-    await grid.ledger.connect(n2).vote(header(1, p));
+    record("2 attestations, pending", await gasOf(attestAndSubmit(grid, header(1, p), [parent, n1])));
+    record("1 direct attestation, deciding", await gasOf(attestAndSubmit(grid, header(1, p), [n2], n2)));
     record(
-      "vote, deciding + parent overruled + 1 fault",
-      await gasOf(grid.ledger.connect(n3).vote(header(1, p))),
+      "late attestation, other digest (fault)",
+      await gasOf(attestAndSubmit(grid, header(1, p, 1), [n3], n3)),
     );
-    expect((await grid.ledger.batchOf(1, p)).parentOverruled).to.equal(true);
+    expect(await grid.ledger.faults(n3.address)).to.equal(1n);
   });
 
   it("decision gas does not depend on the batch size", async () => {
     const { grid, p } = await openGrid();
     const small = header(2, p, 0, { leafCount: 4 });
     const large = header(3, p, 0, { leafCount: 0x0400 }); // same count of non-zero calldata bytes
-    await grid.ledger.connect(grid.nodes[1]).propose(small);
-    await grid.ledger.connect(grid.nodes[2]).propose(large);
-    const a = await gasOf(grid.ledger.connect(grid.nodes[0]).vote(small));
-    const b = await gasOf(grid.ledger.connect(grid.nodes[0]).vote(large));
+    const a = await gasOf(submitAll(grid, [small]));
+    const b = await gasOf(submitAll(grid, [large]));
     expect(a).to.equal(b);
+  });
+
+  it("items of one submission cost the same each: the total grows linearly, by less than one tx per item", async () => {
+    const { grid, p } = await openGrid();
+    const headersAt = (q: number, n: number) => Array.from({ length: n }, (_, i) => header(i + 1, q));
+    const one = record("submission of 1 cluster-period", await gasOf(submitAll(grid, headersAt(p, 1))));
+    await grid.warpToPeriod(p + 2);
+    const eight = record(
+      "submission of 8 cluster-periods",
+      await gasOf(submitAll(grid, headersAt(p + 1, 8))),
+    );
+    await grid.warpToPeriod(p + 3);
+    const sixteen = record(
+      "submission of 16 cluster-periods",
+      await gasOf(submitAll(grid, headersAt(p + 2, 16))),
+    );
+    record("  per cluster-period at 16", sixteen / 16n);
+    const perItem = (sixteen - eight) / 8n;
+    // Linear: the 8 items added cost what the first 8 did (memory growth stays within 1%).
+    const firstSeven = Number(eight - one) / 7;
+    expect(Math.abs(firstSeven - Number(perItem)) / Number(perItem)).to.be.lessThan(0.01);
+    expect(perItem).to.be.greaterThan(FRESH_SLOT_GAS, "each accepted batch pays its one fresh slot");
+    expect(perItem).to.be.lessThan(one, "batching saves the transaction floor");
   });
 
   it("requireProvenReading of a 4-leaf batch (view; gas as if sent in a transaction)", async () => {
     const { grid, p } = await openGrid();
     const batch = buildBatch(1, p, await signedReadings(grid, 1, p));
-    const [parent, n1, n2] = grid.votersOf(1);
-    await grid.ledger.connect(parent).propose(batch.header);
-    await grid.ledger.connect(n1).vote(batch.header);
-    await grid.ledger.connect(n2).vote(batch.header);
+    await submitAll(grid, [batch.header], 3);
     const s = batch.readings[0];
     const arg = { reading: s.reading, signature: s.signature, index: 0, proof: getProof(batch.tree, 0) };
     record(
-      "requireProvenReading (4 leaves, incl. 21k base)",
+      "requireProvenReading (1 leaf, incl. 21k base)",
       await grid.ledger.requireProvenReading.estimateGas(arg),
     );
     const [clusterId, accepted] = await grid.ledger.requireProvenReading(arg);
     expect(clusterId).to.equal(1n);
     expect(accepted.root).to.equal(batch.header.root);
   });
-
-  for (const n of [1, 5, 16]) {
-    it(`submitMany with ${n} headers: first votes, then deciding votes`, async () => {
-      const { grid, p } = await openGrid();
-      const clusters = Array.from({ length: n }, (_, i) => i + 2);
-      const firstVotes = await gasOf(
-        grid.ledger.connect(grid.nodes[0]).submitMany(clusters.map((c) => header(c, p))),
-      );
-      record(`submitMany ${n} x first vote (total)`, firstVotes);
-      record(`submitMany ${n} x first vote (per header)`, firstVotes / BigInt(n));
-
-      const q = p + 1;
-      await grid.warpToPeriod(q + 1);
-      for (const c of clusters) await grid.ledger.connect(grid.nodes[c - 1]).propose(header(c, q));
-      const deciding = await gasOf(
-        grid.ledger.connect(grid.nodes[0]).submitMany(clusters.map((c) => header(c, q))),
-      );
-      record(`submitMany ${n} x deciding vote (total)`, deciding);
-      record(`submitMany ${n} x deciding vote (per header)`, deciding / BigInt(n));
-      for (const c of clusters) expect(await grid.ledger.isAccepted(c, q)).to.equal(true);
-    });
-  }
 });

@@ -12,6 +12,7 @@ import { gridDomain, signReading, type SignedReading } from "../lib/batches/read
 import { type Grid, deployGrid } from "../lab/fixtures/grid.js";
 import { BatchStatus } from "../lib/chain/schema.js";
 import { readingFor, signedReadings } from "../lab/fixtures/readings.js";
+import { attestAndSubmit } from "../lab/fixtures/attestations.js";
 import { gridFixture } from "./helpers/grid.js";
 
 const connection = await network.create();
@@ -34,10 +35,11 @@ function proofOf(batch: BuiltBatch, index: number): ProofArg {
   return { reading: s.reading, signature: s.signature, index, proof: getProof(batch.tree, index) };
 }
 
-/** Cluster 4 has no neighbours: the parent's proposal is accepted at once. */
+/** Cluster 4 (parent node 3) gets node 0 as its neighbour; both attest, so the batch is accepted (2 of 2). */
 async function acceptedBatch(grid: Grid, p: number, signed?: SignedReading[]): Promise<BuiltBatch> {
   const batch = buildBatch(4, p, signed ?? (await signedReadings(grid, 4, p)));
-  await grid.ledger.connect(grid.nodes[3]).propose(batch.header);
+  await grid.registry.setNeighbours(4, [grid.nodes[0].address]);
+  await attestAndSubmit(grid, batch.header, [grid.nodes[3], grid.nodes[0]]);
   return batch;
 }
 
@@ -58,9 +60,8 @@ describe("BatchLedger.requireProvenReading", () => {
     const { grid, p } = await openGrid();
     const batch = buildBatch(3, p, await signedReadings(grid, 3, p));
     const [parent, n1, n2] = grid.votersOf(3);
-    await grid.ledger.connect(parent).propose({ ...batch.header, root: "0x0123456789abcdef" });
-    await grid.ledger.connect(n1).vote(batch.header);
-    await grid.ledger.connect(n2).vote(batch.header);
+    await attestAndSubmit(grid, { ...batch.header, root: "0x0123456789abcdef" }, [parent]);
+    await attestAndSubmit(grid, batch.header, [n1, n2]);
     const [clusterId] = await grid.ledger.requireProvenReading(proofOf(batch, 2));
     expect(clusterId).to.equal(3n);
   });
@@ -71,7 +72,7 @@ describe("BatchLedger.requireProvenReading", () => {
     await expect(grid.ledger.requireProvenReading(proofOf(batch, 0)))
       .to.be.revertedWithCustomError(grid.ledger, "BatchNotAccepted")
       .withArgs(1, p, BatchStatus.None);
-    await grid.ledger.connect(grid.nodes[0]).propose(batch.header);
+    await attestAndSubmit(grid, batch.header, [grid.nodes[0]]);
     await expect(grid.ledger.requireProvenReading(proofOf(batch, 0)))
       .to.be.revertedWithCustomError(grid.ledger, "BatchNotAccepted")
       .withArgs(1, p, BatchStatus.Pending);

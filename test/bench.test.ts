@@ -207,12 +207,20 @@ describe("bench modules on tiny sizes", () => {
   let anchoring: Figure[] = [];
 
   it("anchoring: per-reading gas falls with cluster size and sits beside the naive baseline", async () => {
-    anchoring = await benchAnchoring(ctx, { sizes: [2, 8], naiveSampleMax: 2 });
+    anchoring = await benchAnchoring(ctx, { sizes: [2, 8], naiveSampleMax: 2, perSubmission: [1, 2] });
     const small = anchoring.find((f) => f.id === "anchor.perReading.n2");
     const large = anchoring.find((f) => f.id === "anchor.perReading.n8");
     expect(small?.baseline?.value).to.be.greaterThan(0);
     expect(large?.value).to.be.lessThan(small?.value ?? 0);
-    for (const k of [1, 2, 3, 4]) expect(anchoring.some((f) => f.id === `submitMany.k${k}`)).to.equal(true);
+    for (const id of [
+      "anchor.perReading.n4.k1",
+      "anchor.perReading.n4.k2",
+      "anchor.perReading.n4.k2.majority",
+    ])
+      expect(anchoring.some((f) => f.id === id)).to.equal(true, id);
+    const perReading = (k: number) =>
+      anchoring.find((f) => f.id === `anchor.perReading.n4.k${k}`)?.value ?? 0;
+    expect(perReading(2)).to.be.lessThan(perReading(1), "two cluster-periods share a transaction floor");
     const mes = anchoring.filter((f) => f.group === "mes");
     expect(mes.map((f) => f.id)).to.deep.equal(["mes.decision.n2", "mes.decision.n8"]);
     for (const f of anchoring) expect(f.value).to.be.a("number").and.greaterThan(0);
@@ -351,16 +359,29 @@ describe("bench modules on tiny sizes", () => {
 
   it("chain: transactions per block are the genesis gas limit over the measured gas", () => {
     const limit = Number(DEFAULT_GAS_LIMIT);
-    const propose = figure({
+    const first = figure({
       group: "votes",
-      id: "vote.propose",
+      id: "attest.direct.first",
       label: "p",
       value: limit / 800,
       unit: "gas",
     });
-    const f = chainFigures([propose]);
-    expect(f.find((x) => x.id === "clique.fit.vote.propose")?.value).to.equal(800);
-    expect(f.some((x) => x.id === "clique.fit.vote.open")).to.equal(false);
+    const items = [4, 16].map((k) =>
+      figure({
+        group: "votes",
+        id: `attest.perItem.k${k}`,
+        label: "i",
+        value: limit / (100 * k),
+        unit: "gas",
+      }),
+    );
+    const f = chainFigures([first, ...items]);
+    expect(f.find((x) => x.id === "clique.fit.attest.direct.first")?.value).to.equal(800);
+    expect(f.some((x) => x.id === "clique.fit.decision.batch")).to.equal(false);
+    expect(f.find((x) => x.id === "clique.fit.decidedBatches")?.value).to.equal(
+      1600,
+      "the largest submission",
+    );
     expect(perBlock(1000, 300)).to.equal(3);
   });
 

@@ -58,6 +58,8 @@ import { buildClusterBatch } from "../lib/gateway/batching.js";
 import { runTask } from "./helpers/tasks.js";
 import { deployClusterRegistry } from "../lab/fixtures/grid.js";
 import { BatchStatus, CurtailmentRule, MeterKind } from "../lib/chain/schema.js";
+import { ledgerDomain } from "../lib/batches/attestation.js";
+import { attestAll, attestAndSubmit, itemOf, submitItems } from "../lab/fixtures/attestations.js";
 
 /** Data week 9: Monday 3 - Sunday 9 October 2016, one of the weeks with the most curtailment (docs/mes.md). */
 const DATA_WEEK = 9;
@@ -191,43 +193,45 @@ async function deployWeek() {
   };
   const warpTo = (p: number) => networkHelpers.time.increaseTo(periodStart(p, epoch));
 
-  // The billed week: in period p + 1 each parent proposes its cluster's batch of period p, then every
-  // neighbour votes, one transaction for all the clusters it neighbours (a parent cannot propose after its
-  // neighbours decided, so proposals go first).
+  // The billed week: in period p + 1 every voter attests its cluster's batch of period p and one
+  // submission carries all the clusters' attestations.
+  const access = { ledger, ledgerDomain: ledgerDomain(chainId, await ledger.getAddress()) };
+  const voterSigners = (clusterId: number) => votersOf.get(clusterId)!.map((v) => signerOf.get(v)!);
   for (let p = FIRST; p < FIRST + PERIODS_PER_WEEK; p++) {
     await warpTo(p + 1);
     if (p + 1 === REVOKED_FROM) await certificates.revokeMeter(revokedMeter);
-    const votes = new Map<string, BatchHeader[]>();
+    const items = [];
     for (const c of grid.clusters) {
       const { header } = await signPeriod(c.clusterId, p);
-      const [parent, ...neighbours] = votersOf.get(c.clusterId)!;
-      await ledger.connect(signerOf.get(parent!)!).propose(header);
-      for (const v of neighbours) votes.set(v, [...(votes.get(v) ?? []), header]);
+      items.push(await itemOf(access, header, await attestAll(access, header, voterSigners(c.clusterId))));
     }
-    for (const [v, headers] of votes) await ledger.connect(signerOf.get(v)!).submitMany(headers);
+    await submitItems(access, utility, items);
   }
   // Week 2. Cluster 1: one accepted, one disputed (every voter computed another root), one pending batch.
   // Cluster 3: every batch accepted (billed under the generation rule). The others: nothing submitted.
-  const [parent1, ...neighbours1] = votersOf.get(1)!.map((v) => signerOf.get(v)!);
-  const [parent3, ...neighbours3] = votersOf.get(BOTH_RULES_CLUSTER)!.map((v) => signerOf.get(v)!);
+  const voters1 = voterSigners(1);
   for (let p = W2_ACCEPTED; p < W2_ACCEPTED + PERIODS_PER_WEEK; p++) {
     await warpTo(p + 1);
-    const header3 = (await signPeriod(BOTH_RULES_CLUSTER, p)).header;
-    await ledger.connect(parent3!).propose(header3);
-    for (const n of neighbours3) await ledger.connect(n).vote(header3);
+    // Items ascend by cluster: cluster 1's (when it has one) before cluster 3's.
+    const items = [];
     if (p === W2_ACCEPTED) {
       const accepted2 = (await signPeriod(1, W2_ACCEPTED)).header;
-      await ledger.connect(parent1!).propose(accepted2);
-      for (const n of neighbours1) await ledger.connect(n).vote(accepted2);
+      items.push(await itemOf(access, accepted2, await attestAll(access, accepted2, voters1)));
     } else if (p === W2_DISPUTED) {
       const disputed = (await signPeriod(1, W2_DISPUTED)).header;
-      await ledger.connect(parent1!).propose(disputed);
-      for (const [i, n] of neighbours1.entries())
-        await ledger.connect(n).vote({ ...disputed, root: `0x${(i + 1).toString(16).padStart(16, "0")}` });
-      await ledger.finalize(1, W2_DISPUTED);
+      for (const [i, v] of voters1.entries())
+        await attestAndSubmit(access, { ...disputed, root: `0x${(i + 1).toString(16).padStart(16, "0")}` }, [
+          v,
+        ]);
     } else if (p === W2_PENDING) {
-      await ledger.connect(parent1!).propose((await signPeriod(1, W2_PENDING)).header);
+      await ledger.finalize(1, W2_DISPUTED); // its window closed: nobody reached a majority
+      await attestAndSubmit(access, (await signPeriod(1, W2_PENDING)).header, [voters1[0]!]);
     }
+    const header3 = (await signPeriod(BOTH_RULES_CLUSTER, p)).header;
+    items.push(
+      await itemOf(access, header3, await attestAll(access, header3, voterSigners(BOTH_RULES_CLUSTER))),
+    );
+    await submitItems(access, utility, items);
   }
 
   const tariff = { ...tariffRates(DEFAULT_TARIFF_PARAMS, forecastLoad, forecastGen), sourceWeek: WEEK };
@@ -823,6 +827,7 @@ describe("BatchLedger decision gas with real batches: 4 and 1,000 prosumers", fu
     const ledger = (await ethers.deployContract("BatchLedger", [
       await registry.getAddress(),
     ])) as unknown as BatchLedger;
+    await registry.setLedger(await ledger.getAddress());
     for (const [i, n] of [n1!, n2!].entries()) {
       await registry.addNode(n.address, i * 500, 0);
       await registry.createCluster(n.address, i * 500, 0);
@@ -856,15 +861,19 @@ describe("BatchLedger decision gas with real batches: 4 and 1,000 prosumers", fu
     const small = await sign(wallets.slice(0, SMALL), 1);
     const big = await sign(wallets.slice(SMALL), 2);
     await networkHelpers.time.increaseTo(periodStart(p + 1, monday));
-    await ledger.connect(n1!).propose(small.header);
-    await ledger.connect(n2!).propose(big.header);
-    return { ledger, n1: n1!, n2: n2!, small, big };
+    const { chainId } = await ethers.provider.getNetwork();
+    const access = { ledger, ledgerDomain: ledgerDomain(chainId, await ledger.getAddress()) };
+    // Each parent's attestation is on record; the neighbour's decides.
+    await attestAndSubmit(access, small.header, [n1!]);
+    await attestAndSubmit(access, big.header, [n2!]);
+    return { access, n1: n1!, n2: n2!, small, big };
   }
 
-  it("decision gas is equal at 4 and 1,000 leaves (PSA computed at decision from the header's totals)", async () => {
-    const { ledger, n1, n2, small, big } = await networkHelpers.loadFixture(twoClusters);
-    const a = (await (await ledger.connect(n2).vote(small.header)).wait())!;
-    const b = (await (await ledger.connect(n1).vote(big.header)).wait())!;
+  it("decision gas is equal at 4 and 1,000 leaves (PSA derived from the stored totals)", async () => {
+    const { access, n1, n2, small, big } = await networkHelpers.loadFixture(twoClusters);
+    const { ledger } = access;
+    const a = (await (await attestAndSubmit(access, small.header, [n2])).wait())!;
+    const b = (await (await attestAndSubmit(access, big.header, [n1])).wait())!;
     for (const [batch, cluster] of [
       [small, 1],
       [big, 2],

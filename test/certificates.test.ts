@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { attestAndSubmit } from "../lab/fixtures/attestations.js";
 import { network } from "hardhat";
 import { Wallet, ZeroHash, getAddress, hexlify, randomBytes } from "ethers";
 import { deployDgmd, makeCert, sign, certify, periodSeconds, type DgmdFixture } from "./dgmd/fixture.js";
@@ -431,8 +432,7 @@ describe("CapacityCertificates: fraud proof through the real BatchLedger", () =>
     };
     await f.warpToPeriod(period + 1);
     const [parent, ...neighbours] = f.votersOf(1);
-    await f.ledger.connect(parent).propose(header);
-    for (const n of neighbours.slice(0, 2)) await f.ledger.connect(n).vote(header);
+    await attestAndSubmit(f, header, [parent, ...neighbours.slice(0, 2)]);
     expect(await f.ledger.isAccepted(1, period)).to.equal(true);
     const index = batch.readings.findIndex((s) => s.reading.meter === a.address);
     const p = proofArg(batch.readings[index], index, getProof(batch.tree, index));

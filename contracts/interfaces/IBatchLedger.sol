@@ -3,12 +3,13 @@ pragma solidity ^0.8.28;
 
 import {IClusterRegistry} from "./IClusterRegistry.sol";
 import {IGridShareErrors} from "./IGridShareErrors.sol";
+import {IVoterSetSink} from "./IVoterSetSink.sol";
 import {ReadingLib} from "../libraries/ReadingLib.sol";
 
 /// @title IBatchLedger
-/// @notice The double-authenticated batch ledger (SPEC 5, 6): its votes, what other contracts read from it, and
-/// its events and errors.
-interface IBatchLedger is IGridShareErrors {
+/// @notice The double-authenticated batch ledger (SPEC 5, 6): votes are EIP-712 attestations aggregated into
+/// submissions, what other contracts read from it, and its events and errors.
+interface IBatchLedger is IVoterSetSink, IGridShareErrors {
     enum BatchStatus {
         None,
         Pending,
@@ -16,7 +17,16 @@ interface IBatchLedger is IGridShareErrors {
         Disputed
     }
 
-    /// @dev What the parent proposes and the neighbours vote on; its digest is keccak256(abi.encode(fields)).
+    /// @dev Why a node was charged a fault.
+    enum FaultKind {
+        /// It attested a digest other than the accepted one.
+        LosingDigest,
+        /// Its attestation was not on chain when the batch's window closed.
+        MissedVote
+    }
+
+    /// @dev What the voters attest to; its digest is keccak256(abi.encode(fields)). In a submission it is packed
+    /// into 36 bytes (see BatchLedger).
     struct BatchHeader {
         uint32 clusterId;
         uint32 period;
@@ -33,9 +43,9 @@ interface IBatchLedger is IGridShareErrors {
         uint32 leafCount;
         uint64 totalLoadWh;
         uint64 totalGenerationWh;
-        /// Percentage share allocation fixed at decision, 1e18 = 1.0 (SPEC 10).
+        /// Percentage share allocation of the accepted totals, 1e18 = 1.0 (SPEC 10), derived at read time.
         uint64 psa;
-        uint40 decidedAt;
+        /// The parent's attestation on record is for a digest other than the accepted one.
         bool parentOverruled;
     }
 
@@ -50,60 +60,92 @@ interface IBatchLedger is IGridShareErrors {
     /// @dev The voting record of one cluster-period (see BatchLedger for the rules).
     struct VoteTally {
         BatchStatus status;
-        /// Voters (parent + assigned neighbours) snapshotted at the first vote; 0 before any vote.
-        uint8 voterCount;
-        /// Bit i set when voter slot i voted (slot 0 = parent, 1.. = neighbours in assignment order).
+        /// Version of the cluster's voter set the batch counts against (fixed at its first vote); the current
+        /// one while nobody voted.
+        uint32 voterSetVersion;
+        /// That voter set: slot 0 is the parent, then the neighbours in assignment order.
+        address[] voters;
+        /// Bit i set when slot i's attestation is on record (once per batch, whatever digest).
         uint8 votedMask;
-        /// Candidate digests in order of first appearance (usually one).
-        bytes32[] candidates;
-        /// Votes per candidate, same order as `candidates`.
-        uint8[] counts;
-        /// Candidate index each voter slot voted for (meaningful only where `votedMask` has the bit).
-        uint8[] choiceOf;
-        /// Index of the accepted candidate (meaningful only when Accepted).
-        uint8 winner;
-        bool parentOverruled;
+        /// Bit i set when slot i attested the accepted digest (meaningful only when Accepted).
+        uint8 agreedMask;
+        /// The accepted digest (zero unless Accepted).
+        bytes32 digest;
+        /// Missed-vote faults were charged (see {recordMissedVotes}).
+        bool missedVotesRecorded;
     }
 
-    /// @notice The parent proposed its cluster's batch with digest `digest` (its vote).
-    event BatchProposed(
-        uint32 indexed clusterId,
-        uint32 indexed period,
-        address indexed parent,
-        bytes32 digest
-    );
-    /// @notice An assigned neighbour voted for `digest`.
-    event VoteCast(uint32 indexed clusterId, uint32 indexed period, address indexed voter, bytes32 digest);
-    /// @notice `digest` reached a strict majority; its root, totals and PSA are stored.
+    /// @notice The registry pushed a new voter set for `clusterId` (version counts from 1).
+    event VoterSetUpdated(uint32 indexed clusterId, uint32 version, address[] voters);
+    /// @notice Attestations of the slots in `slots` for `digest` went on record without deciding the batch.
+    event AttestationsRecorded(uint32 indexed clusterId, uint32 indexed period, bytes32 digest, uint8 slots);
+    /// @notice `digest` reached a strict majority of at least 2 votes; its root and totals are stored.
+    /// `votedMask`: slots with an attestation on record; `agreedMask`: those that attested `digest`.
     event BatchAccepted(
         uint32 indexed clusterId,
         uint32 indexed period,
         bytes32 digest,
-        bool parentOverruled
+        uint8 votedMask,
+        uint8 agreedMask
     );
     /// @notice The batch was finalized without a majority: nothing of it counts.
     event BatchDisputed(uint32 indexed clusterId, uint32 indexed period);
-    /// @notice `node` voted for a digest other than the accepted one.
-    event FaultRecorded(address indexed node, uint32 indexed clusterId, uint32 indexed period);
+    /// @notice `node` was charged a fault for the cluster-period.
+    event FaultRecorded(
+        address indexed node,
+        uint32 indexed clusterId,
+        uint32 indexed period,
+        FaultKind kind
+    );
+    /// @notice Missed-vote faults were charged for the slots in `missedMask` (possibly none).
+    event MissedVotesRecorded(uint32 indexed clusterId, uint32 indexed period, uint8 missedMask);
 
-    // Voting (SPEC 6).
+    // Voter sets.
 
-    /// @dev `submitMany` was given an empty list.
-    error NoHeaders();
+    /// @dev Only the registry pushes voter sets.
+    error NotRegistry(address caller);
+    /// @dev A voter set must hold the parent and at most 3 neighbours.
+    error InvalidVoterSet(uint32 clusterId, uint256 voterCount);
+    /// @dev The cluster's voter set was replaced more often than a batch can record (`maxVersion` times).
+    error VoterSetVersionsExhausted(uint32 clusterId, uint256 maxVersion);
+
+    // Submissions (SPEC 6).
+
+    /// @dev `submit` was given no item.
+    error EmptySubmission();
+    /// @dev A submission carries at most `max` cluster-periods (its gas must fit a block comfortably).
+    error TooManyItems(uint256 max);
+    /// @dev The packed submission ends early, has trailing bytes, or an attestation tag has unknown bits.
+    error MalformedSubmission(uint256 offset);
+    /// @dev Items must ascend by (clusterId, period): a cluster-period appears at most once per submission.
+    error ItemsOutOfOrder(uint32 clusterId, uint32 period);
+    /// @dev An item carries no attestation.
+    error NoAttestations(uint32 clusterId, uint32 period);
+    /// @dev An attestation names a voter slot the batch's voter set does not have.
+    error SlotOutOfRange(uint32 clusterId, uint32 period, uint8 slot, uint256 voterCount);
+    /// @dev Two attestations of one item name the same voter slot.
+    error DuplicateAttestation(uint32 clusterId, uint32 period, uint8 slot);
+    /// @dev The signature is malformed, has a high s value or recovers to nobody (OpenZeppelin ECDSA).
+    error InvalidAttestationSignature(uint32 clusterId, uint32 period, uint8 slot);
+    /// @dev The attestation in `slot` recovers to `signer`, who is no voter of this batch (the slot's voter is
+    /// `voter`). Either an unassigned node signed it, or it was signed over something else: another cluster,
+    /// period or digest, or another EIP-712 domain (another chain id or verifying contract). A signature over
+    /// other data recovers to an unrelated address, so all of these land here.
+    error UnassignedSigner(uint32 clusterId, uint32 period, uint8 slot, address signer, address voter);
+    /// @dev The attestation in `slot` is signed by `signer`, a voter of this batch in another slot.
+    error WrongAttestationSlot(uint32 clusterId, uint32 period, uint8 slot, address signer);
+    /// @dev The address given for the absent voter in `slot` is not that slot's voter.
+    error VoterMismatch(uint32 clusterId, uint32 period, uint8 slot, address given, address voter);
     /// @dev The batch's period has not ended yet: its readings are incomplete.
     error FuturePeriod(uint32 clusterId, uint32 period, uint32 currentPeriod);
     /// @dev The batch's voting window (the period after it) has passed.
     error VotingClosed(uint32 clusterId, uint32 period, uint32 currentPeriod);
-    error NotParent(uint32 clusterId, address caller, address parent);
-    error NotAssignedNeighbour(uint32 clusterId, address caller);
-    error NotAssignedVoter(uint32 clusterId, address caller);
-    /// @dev The caller's voter slot lies beyond the voter count snapshotted at the batch's first vote.
-    error VoterAfterSnapshot(uint32 clusterId, uint32 period, address voter, uint256 slot, uint8 voterCount);
-    error AlreadyProposed(uint32 clusterId, uint32 period, address parent);
-    error AlreadyVoted(uint32 clusterId, uint32 period, address voter);
     error BatchAlreadyDecided(uint32 clusterId, uint32 period, BatchStatus status);
-    /// @dev `finalize` came while a majority can still be reached within the window.
+    /// @dev `finalize` or `recordMissedVotes` came before the batch's window closed.
     error VotingStillOpen(uint32 clusterId, uint32 period, uint32 currentPeriod);
+    /// @dev `recordMissedVotes` needs a decided batch: finalize an undecided one first.
+    error BatchNotDecided(uint32 clusterId, uint32 period, BatchStatus status);
+    error MissedVotesAlreadyRecorded(uint32 clusterId, uint32 period);
 
     // Proven readings (SPEC 5); BatchNotAccepted is raised by Billing too, for a period without a PSA.
 
@@ -116,19 +158,18 @@ interface IBatchLedger is IGridShareErrors {
     error UnbalancedReading(address meter, uint32 period);
     error InvalidMerkleProof(uint32 clusterId, uint32 period, uint32 index);
 
-    /// @notice The parent proposes its cluster's batch header for a past period (counts as the parent's vote).
-    function propose(BatchHeader calldata header) external;
+    /// @notice Record attestations for one or more cluster-periods (packed, see BatchLedger); a batch whose
+    /// header digest reaches a strict majority of at least 2 of its voters is accepted. Anyone may submit.
+    function submit(bytes calldata items) external;
 
-    /// @notice An assigned neighbour votes for the header it computed itself (the parent's or its own).
-    function vote(BatchHeader calldata header) external;
-
-    /// @notice Propose or vote for several batches at once, each as the sender's role in that cluster.
-    function submitMany(BatchHeader[] calldata headers) external;
-
-    /// @notice Mark a batch without a majority Disputed once its window closed (or no digest can win any more).
+    /// @notice Mark a batch without a majority Disputed once its window closed.
     function finalize(uint32 clusterId, uint32 period) external;
 
-    /// @notice Faults recorded against a node (votes for digests that lost).
+    /// @notice Charge a missed-vote fault to every voter of a decided batch whose attestation is not on record,
+    /// once its window closed. Anyone may call, once per batch.
+    function recordMissedVotes(uint32 clusterId, uint32 period) external;
+
+    /// @notice Faults recorded against a node (losing digests and missed votes).
     function faults(address node) external view returns (uint32);
 
     /// @notice The voting record of a cluster-period.

@@ -35,6 +35,8 @@ interface IClusterRegistry is IGridShareErrors {
         address replaces;
     }
 
+    /// @notice The batch ledger that receives every voter-set change was wired (once).
+    event LedgerSet(address indexed ledger);
     /// @notice A validator node was registered at `(x, y)`.
     event NodeAdded(address indexed node, int64 x, int64 y);
     /// @notice A node that parented no cluster and neighboured none was removed.
@@ -90,6 +92,8 @@ interface IClusterRegistry is IGridShareErrors {
     /// @dev The grid clock has not started: the block time lies before the epoch.
     error BeforeEpoch(uint256 timestamp, uint64 epoch);
     error EmptyWorkPermit();
+    /// @dev The ledger is wired once: voter-set versions must not fork between two ledgers.
+    error LedgerAlreadySet(address ledger);
 
     /// @notice Seconds since 1970 at which period 0 starts (a Monday 00:00 UTC).
     function epoch() external view returns (uint64);

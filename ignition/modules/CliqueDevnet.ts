@@ -9,5 +9,7 @@ export default buildModule("CliqueDevnet", (m) => {
   const epoch = m.getParameter<bigint>("epoch");
   const registry = m.contract("ClusterRegistry", [utility, utility, epoch, 4]);
   const ledger = m.contract("BatchLedger", [registry]);
+  // The registry pushes every cluster's voters to the ledger from now on (its vote path reads no registry).
+  m.call(registry, "setLedger", [ledger]);
   return { registry, ledger };
 });

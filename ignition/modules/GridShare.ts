@@ -24,6 +24,8 @@ export default buildModule("GridShare", (m) => {
 
   const registry = m.contract("ClusterRegistry", [utility, dgmd, epoch, maxMetersPerCluster]);
   const ledger = m.contract("BatchLedger", [registry]);
+  // The registry pushes every cluster's voters to the ledger from now on (its vote path reads no registry).
+  m.call(registry, "setLedger", [ledger]);
   const certificates = m.contract("CapacityCertificates", [registry, ledger]);
   const tariffs = m.contract("TariffSchedule", [registry, tariffParams]);
   const billing = m.contract("Billing", [registry, ledger, certificates, tariffs]);

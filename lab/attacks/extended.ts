@@ -5,6 +5,7 @@
  */
 import { Wallet } from "ethers";
 import { buildBatch, type BatchHeader } from "../../lib/batches/batch.js";
+import { attestationOf, ledgerDomain, signAttestation } from "../../lib/batches/attestation.js";
 import { psa } from "../../lib/mes/mes.js";
 import {
   checkReading,
@@ -14,16 +15,20 @@ import {
 } from "../../lib/batches/reading.js";
 import { deployClusterRegistry, openPeriod } from "../fixtures/grid.js";
 import { readingFor } from "../fixtures/readings.js";
+import { attestAndSubmit, packedItem } from "../fixtures/attestations.js";
 import type { Grid } from "../fixtures/grid.js";
 import { MeterKind } from "../../lib/chain/schema.js";
 import { chainDomain, domainOf, highS, signTamperAlarm } from "./chain.js";
 import {
   attempt,
+  attestAlone,
+  attestationInSlot,
+  attestsTwice,
   checkObservation,
   checkVerdict,
+  COUNTED_ONCE,
   forgedReading,
   onStage,
-  submitsTwice,
   txAttack,
   type TxVerdict,
 } from "./mount.js";
@@ -75,6 +80,7 @@ async function roleAbuse(ctx: AttackContext): Promise<Observation> {
     replaceMeter: (r) => r.replaceMeter(meter, fresh, "WP-forged"),
     grantRole: (r) => r.grantRole(admin, fresh),
     revokeRole: (r) => r.revokeRole(admin, grid.utility.address),
+    setLedger: (r) => r.setLedger(fresh),
   };
   // Callable by others by design, with their own checks (tested in other scenarios).
   const notAdmin = new Set(["raiseTamperAlarm", "reportTamper", "renounceRole"]);
@@ -127,10 +133,8 @@ async function extremeMes(ctx: AttackContext): Promise<Observation> {
       totalLoadWh,
       totalGenerationWh,
     };
-    const a = await attempt(() => grid.ledger.connect(parent).propose(h), grid.ledger.interface);
-    const b = await attempt(() => grid.ledger.connect(neighbour).vote(h), grid.ledger.interface);
-    if (!a.ok || !b.ok)
-      return { outcome: `reverted: ${verdictName(a)} / ${verdictName(b)}`, attackSucceeded: true };
+    const a = await attempt(() => attestAndSubmit(grid, h, [parent, neighbour]), grid.ledger.interface);
+    if (!a.ok) return { outcome: `reverted: ${verdictName(a)}`, attackSucceeded: true };
     const onChain = (await grid.ledger.batchOf(PAIR, p)).psa;
     const twin = psa(totalLoadWh, totalGenerationWh);
     if (onChain !== twin || onChain > FIXED_ONE)
@@ -233,19 +237,19 @@ export const EXTENDED_SCENARIOS: readonly Scenario[] = scenariosOfClass("extende
   },
   {
     id: "X08",
-    title: "vote after the window closed",
+    title: "attestation submitted after the window closed",
     expected: GRIDSHARE("refused: VotingClosed"),
     run: txAttack(TARGET, async ({ grid, batch: { p, honest } }) => {
       await grid.warpToPeriod(p + 2);
       const [, neighbour] = grid.votersOf(TARGET);
-      return { send: () => grid.ledger.connect(neighbour).vote(honest) };
+      return { send: () => attestAlone(grid, honest, neighbour!) };
     }),
   },
   {
     id: "X09",
-    title: "double vote: a neighbour votes again for another digest",
-    expected: GRIDSHARE("refused: AlreadyVoted"),
-    run: submitsTwice(
+    title: "double vote: a neighbour attests again, for another digest",
+    expected: GRIDSHARE(COUNTED_ONCE),
+    run: attestsTwice(
       TARGET,
       1,
       (h) => ({ ...h, totalLoadWh: h.totalLoadWh + 1n }),
@@ -254,11 +258,11 @@ export const EXTENDED_SCENARIOS: readonly Scenario[] = scenariosOfClass("extende
   },
   {
     id: "X10",
-    title: "parent proposes the batch of the current (not yet ended) period",
+    title: "attestation of the current (not yet ended) period",
     expected: GRIDSHARE("refused: FuturePeriod"),
     run: txAttack(TARGET, async ({ grid, batch: { p, honest } }) => {
       const [parent] = grid.votersOf(TARGET);
-      return { send: () => grid.ledger.connect(parent).propose({ ...honest, period: p + 1 }) };
+      return { send: () => attestAlone(grid, { ...honest, period: p + 1 }, parent!) };
     }),
   },
   {
@@ -288,7 +292,7 @@ export const EXTENDED_SCENARIOS: readonly Scenario[] = scenariosOfClass("extende
   {
     id: "X15",
     title: "outsider, a parent node and the DGMD call every utility-only registry function",
-    expected: GRIDSHARE("refused: AccessControlUnauthorizedAccount (27 of 27 calls)"),
+    expected: GRIDSHARE("refused: AccessControlUnauthorizedAccount (30 of 30 calls)"),
     run: roleAbuse,
   },
   {
@@ -359,45 +363,55 @@ export const EXTENDED_SCENARIOS: readonly Scenario[] = scenariosOfClass("extende
     title: "finalize while a majority is still possible, to force Disputed",
     expected: GRIDSHARE("refused: VotingStillOpen"),
     run: txAttack(TARGET, async ({ grid, batch: { honest } }) => {
-      await (await grid.ledger.connect(grid.votersOf(TARGET)[0]).propose(honest)).wait();
+      await (await attestAlone(grid, honest, grid.votersOf(TARGET)[0]!)).wait();
       return { send: () => grid.ledger.connect(grid.outsider).finalize(TARGET, honest.period) };
     }),
   },
   {
     id: "X24",
-    title: "parent proposes twice, the second time another header",
-    expected: GRIDSHARE("refused: AlreadyProposed"),
-    run: submitsTwice(
+    title: "parent attests twice, the second time another header, through another submitter",
+    expected: GRIDSHARE(COUNTED_ONCE),
+    run: attestsTwice(
       TARGET,
       0,
       (h) => h,
       (h) => ({ ...h, totalGenerationWh: 0n }),
+      { outsider: true },
     ),
   },
   {
     id: "X25",
-    title: "parent re-proposes after the batch was accepted",
-    expected: GRIDSHARE("refused: BatchAlreadyDecided"),
-    run: txAttack(PAIR, async ({ grid, batch: { honest } }) => {
-      const [parent, neighbour] = grid.votersOf(PAIR);
-      await (await grid.ledger.connect(neighbour).vote(honest)).wait();
-      await (await grid.ledger.connect(parent).propose(honest)).wait();
-      return { send: () => grid.ledger.connect(parent).propose({ ...honest, totalLoadWh: 1n }) };
+    title: "late attestation for another digest after the batch was accepted",
+    expected: GRIDSHARE("recorded and charged: batch unchanged, 1 fault"),
+    run: onStage(TARGET, async ({ grid, batch: { honest } }) => {
+      const [parent, n1, n2, n3] = grid.votersOf(TARGET);
+      await (await attestAndSubmit(grid, honest, [parent!, n1!, n2!])).wait();
+      const before = await grid.ledger.batchOf(TARGET, honest.period);
+      await (await attestAlone(grid, { ...honest, totalLoadWh: 1n }, n3!)).wait();
+      const after = await grid.ledger.batchOf(TARGET, honest.period);
+      const faults = await grid.ledger.faults(n3!.address);
+      const unchanged = after.root === before.root && after.totalLoadWh === before.totalLoadWh;
+      return {
+        outcome: unchanged ? `recorded and charged: batch unchanged, ${faults} fault` : "batch changed",
+        attackSucceeded: !unchanged,
+      };
     }),
   },
   {
     id: "X26",
-    title: "a neighbour assigned mid-window votes on the pending batch",
-    expected: GRIDSHARE("refused: VoterAfterSnapshot"),
+    title: "a neighbour assigned mid-window attests on the pending batch",
+    expected: GRIDSHARE("refused: UnassignedSigner"),
     run: txAttack(PAIR, async ({ grid, batch: { honest } }) => {
       const [parent, neighbour] = grid.votersOf(PAIR);
       const other = { ...honest, totalLoadWh: honest.totalLoadWh + 7n };
-      await (await grid.ledger.connect(parent).propose(other)).wait();
-      const late = grid.nodes[2];
+      await (await attestAlone(grid, other, parent!)).wait();
+      const late = grid.nodes[2]!;
       await (
-        await grid.registry.connect(grid.utility).setNeighbours(PAIR, [neighbour.address, late.address])
+        await grid.registry.connect(grid.utility).setNeighbours(PAIR, [neighbour!.address, late.address])
       ).wait();
-      return { send: () => grid.ledger.connect(late).vote(other) };
+      // The batch keeps its voter set (parent + node 0): the newcomer's attestation has no slot in it.
+      const item = await attestationInSlot(grid, other, late, 1);
+      return { send: () => grid.ledger.submit(item) };
     }),
   },
   {
@@ -432,6 +446,29 @@ export const EXTENDED_SCENARIOS: readonly Scenario[] = scenariosOfClass("extende
       );
       const peak = checkVerdict(() => checkReading({ ...r, peakLoadW: 2 ** 32 - 1 }));
       return refusedBoth(huge, peak);
+    }),
+  },
+  {
+    id: "X29",
+    title: "a voter's attestation signed over another chain id, another verifying contract, another cluster",
+    expected: GRIDSHARE("refused: UnassignedSigner (3 of 3)"),
+    run: onStage(PAIR, async ({ grid, batch: { honest } }) => {
+      const [parent, neighbour] = grid.votersOf(PAIR);
+      const ledger = await grid.ledger.getAddress();
+      const a = attestationOf(honest);
+      const elsewhere = [
+        await signAttestation(parent!, ledgerDomain(grid.chainId + 1n, ledger), a),
+        await signAttestation(parent!, ledgerDomain(grid.chainId, await grid.registry.getAddress()), a),
+        await signAttestation(parent!, grid.ledgerDomain, { ...a, clusterId: TARGET }),
+      ];
+      const errors = new Set<string>();
+      for (const sig of elsewhere) {
+        const item = packedItem(honest, [{ tag: 0, signature: sig.signature }], [neighbour!.address]);
+        const v = await attempt(() => grid.ledger.submit(item), grid.ledger.interface);
+        if (v.ok) return { outcome: "accepted", attackSucceeded: true };
+        errors.add(v.error);
+      }
+      return { outcome: `refused: ${[...errors].join(" ")} (3 of 3)`, attackSucceeded: false };
     }),
   },
 ]);

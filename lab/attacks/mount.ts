@@ -2,10 +2,13 @@
  * Building blocks for mounting attacks: send a transaction and name what the chain did, read a batch back and
  * say whether the honest or a wrong header was accepted, run an off-chain check and name its refusal. A stage
  * to mount on (`onStage`: a fresh grid, an open period, a cluster's honest batch), and the attack shapes several
- * scenarios share: `txAttack`, `submitsTwice`, `forgedReading`.
+ * scenarios share: `txAttack`, `attestsTwice`, `forgedReading`.
  */
 import type { ContractTransactionResponse, Interface, Wallet } from "ethers";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { batchDigest, buildBatch, type BatchHeader } from "../../lib/batches/batch.js";
+import type { SignedAttestation } from "../../lib/batches/attestation.js";
+import { attestAll, attestAndSubmit, batchVoters, packedItem } from "../fixtures/attestations.js";
 import { GridShareError } from "../../lib/errors.js";
 import { verifyReadingSignature, type Reading, type SignedReading } from "../../lib/batches/reading.js";
 import { openPeriod, type Grid } from "../fixtures/grid.js";
@@ -104,7 +107,7 @@ export function checkObservation(check: () => unknown, detail?: string): Observa
 export interface Stage {
   readonly ctx: AttackContext;
   readonly grid: Grid;
-  /** Built off-chain from the meters' signed readings; nothing is proposed yet. */
+  /** Built off-chain from the meters' signed readings; nothing is attested yet. */
   readonly batch: HonestBatch;
 }
 
@@ -134,21 +137,39 @@ export function txAttack(clusterId: number, mount: (stage: Stage) => Promise<TxA
   });
 }
 
+export const COUNTED_ONCE = "counted once: the second attestation was skipped";
+
 /**
- * Voter `slot` of the cluster (0 = the parent, who proposes; the others vote) submits `first`, then `second`:
- * the second submission is the attack.
+ * Voter `slot` of the cluster (0 = the parent) attests `first` and submits it itself, then attests `second`,
+ * sent by itself or, with `outsider`, by an outsider carrying it: the second attestation is the attack. The
+ * ledger must count the voter once: its record of votes and the slots pending for the second digest do not
+ * change.
  */
-export function submitsTwice(
+export function attestsTwice(
   clusterId: number,
   slot: number,
   first: (honest: BatchHeader) => BatchHeader,
   second: (honest: BatchHeader) => BatchHeader,
+  options: { outsider?: boolean } = {},
 ): Scenario["run"] {
-  return txAttack(clusterId, async ({ grid, batch: { honest } }) => {
-    const ledger = grid.ledger.connect(grid.votersOf(clusterId)[slot]);
-    const submit = (h: BatchHeader) => (slot === 0 ? ledger.propose(h) : ledger.vote(h));
-    await (await submit(first(honest))).wait();
-    return { send: () => submit(second(honest)) };
+  return onStage(clusterId, async ({ grid, batch: { honest } }) => {
+    const voter = grid.votersOf(clusterId)[slot]!;
+    await (await attestAlone(grid, first(honest), voter)).wait();
+    const h = second(honest);
+    const again = () =>
+      options.outsider ? attestAndSubmit(grid, h, [voter], grid.outsider) : attestAlone(grid, h, voter);
+    const before = await grid.ledger.votesOf(h.clusterId, h.period);
+    const pendingBefore = await grid.ledger.pendingSlots(h.clusterId, h.period, batchDigest(h));
+    const v = await attempt(again, grid.ledger.interface);
+    const after = await grid.ledger.votesOf(h.clusterId, h.period);
+    const pendingAfter = await grid.ledger.pendingSlots(h.clusterId, h.period, batchDigest(h));
+    const same = before.votedMask === after.votedMask && pendingBefore === pendingAfter;
+    if (!v.ok) return { outcome: `refused: ${v.error}`, attackSucceeded: false };
+    return {
+      outcome: same ? COUNTED_ONCE : "counted twice",
+      attackSucceeded: !same,
+      detail: `voted mask ${after.votedMask}, pending for the digest ${pendingAfter}`,
+    };
   });
 }
 
@@ -223,10 +244,19 @@ export async function settleWindow(grid: Grid, clusterId: number, p: number): Pr
   }
 }
 
+/** `signer` attests `header` and submits the attestation itself (the direct path every voter has). */
+export function attestAlone(
+  grid: Grid,
+  header: BatchHeader,
+  signer: HardhatEthersSigner,
+): Promise<ContractTransactionResponse> {
+  return attestAndSubmit(grid, header, [signer], signer);
+}
+
 /**
- * Voting as the honest nodes do: every voter of the cluster other than `liars` votes the honest header (the
- * parent proposes); each liar votes its lie. Liars vote first, so an early majority of honest votes cannot
- * hide them. Then the window is settled.
+ * Voting as the honest nodes do: every voter of the cluster other than `liars` attests the honest header; each
+ * liar attests its lie. Each voter submits its own attestation itself, liars first, so an early majority of
+ * honest votes cannot hide them. Then the window is settled.
  */
 export async function voteRound(
   grid: Grid,
@@ -236,14 +266,29 @@ export async function voteRound(
   const voters = grid.votersOf(honest.clusterId);
   const order = [...voters.keys()].sort((a, b) => Number(liars.has(b)) - Number(liars.has(a)));
   for (const slot of order) {
-    const h = liars.get(slot) ?? honest;
-    const ledger = grid.ledger.connect(voters[slot]);
-    const b = await grid.ledger.batchOf(honest.clusterId, honest.period);
-    if (b.status === BatchStatus.Accepted && slot === 0) continue; // decided before the parent's turn
-    await (await (slot === 0 ? ledger.propose(h) : ledger.vote(h))).wait();
+    await (await attestAlone(grid, liars.get(slot) ?? honest, voters[slot] as HardhatEthersSigner)).wait();
   }
   await settleWindow(grid, honest.clusterId, honest.period);
   const obs = await batchOutcome(grid, honest);
   const lies = [...liars.values()].map((h) => batchDigest(h).slice(0, 10)).join(" ");
   return { ...obs, detail: `${obs.detail}; lie digest(s) ${lies}` };
+}
+
+/**
+ * `signer`'s attestation of `header` packed into voter slot `slot` of the cluster's item, the other voters
+ * absent: what an unassigned node or an outsider would have to send (the TS encoder refuses to build it).
+ */
+export async function attestationInSlot(
+  grid: Grid,
+  header: BatchHeader,
+  signer: HardhatEthersSigner,
+  slot: number,
+): Promise<string> {
+  const [a] = await attestAll(grid, header, [signer]);
+  const voters = await batchVoters(grid, header.clusterId, header.period);
+  return packedItem(
+    header,
+    [{ tag: slot, signature: (a as SignedAttestation).signature }],
+    voters.filter((_, i) => i !== slot),
+  );
 }

@@ -2,7 +2,9 @@
  * The paper's five attack classes (section V, Table I), mounted against the real ClusterRegistry, BatchLedger and
  * the off-chain checks every node runs on a reading (lib/batches/reading.ts). Each `run` returns what it observed.
  */
-import { Wallet } from "ethers";
+import { concat, Wallet } from "ethers";
+import { encodeSubmission } from "../../lib/batches/submission.js";
+import { attestAll, itemOf } from "../fixtures/attestations.js";
 import { batchDigest, buildBatch, type BatchHeader } from "../../lib/batches/batch.js";
 import { buildTree, treeNode } from "../../lib/batches/merkle64.js";
 import { signReading, verifyReadingSignature } from "../../lib/batches/reading.js";
@@ -12,14 +14,17 @@ import { MeterKind } from "../../lib/chain/schema.js";
 import { forgedCertificate } from "./dgmd.js";
 import {
   ACCEPTED_HONEST,
-  ACCEPTED_WRONG,
   attempt,
+  attestAlone,
+  attestationInSlot,
+  batchOutcome,
   checkObservation,
   checkVerdict,
   DISPUTED,
   forgedReading,
   NOT_APPLICABLE,
   onStage,
+  settleWindow,
   txAttack,
   voteRound,
   type HonestBatch,
@@ -99,22 +104,34 @@ export const PAPER_SCENARIOS: readonly Scenario[] = [
     },
     {
       id: "F3",
-      title: "outsider account proposes a batch header for the cluster",
-      expected: BOTH("refused: NotParent"),
+      title: "outsider key attests a batch header for the cluster (in the parent's slot)",
+      expected: BOTH("refused: UnassignedSigner"),
       run: txAttack(TARGET, async ({ grid, batch: { honest } }) => {
         const lie = { ...honest, totalGenerationWh: honest.totalGenerationWh * 3n };
-        return { send: () => grid.ledger.connect(grid.outsider).propose(lie) };
+        const item = await attestationInSlot(grid, lie, grid.outsider, 0);
+        return { send: () => grid.ledger.submit(item) };
       }),
     },
     {
       id: "F4",
-      title: "outsider account votes, alone and inside submitMany",
-      expected: BOTH("refused: NotAssignedNeighbour + NotAssignedVoter"),
+      title: "outsider key attests, alone and inside a submission of several cluster-periods",
+      expected: BOTH("refused: UnassignedSigner + UnassignedSigner"),
       run: onStage(TARGET, async ({ grid, batch: { honest } }) => {
         const lie = { ...honest, totalLoadWh: 1n };
-        const ledger = grid.ledger.connect(grid.outsider);
-        const a = await attempt(() => ledger.vote(lie), grid.ledger.interface);
-        const b = await attempt(() => ledger.submitMany([lie]), grid.ledger.interface);
+        const alone = await attestationInSlot(grid, lie, grid.outsider, 0);
+        // A valid item of another cluster first: one refused item reverts the whole submission.
+        const other = { ...honest, clusterId: TARGET + 1 };
+        const valid = await itemOf(
+          grid,
+          other,
+          await attestAll(grid, other, [grid.votersOf(TARGET + 1)[0]!]),
+        );
+        const many = concat([
+          encodeSubmission([valid]),
+          await attestationInSlot(grid, { ...lie, clusterId: TARGET + 2 }, grid.outsider, 0),
+        ]);
+        const a = await attempt(() => grid.ledger.submit(alone), grid.ledger.interface);
+        const b = await attempt(() => grid.ledger.submit(many), grid.ledger.interface);
         if (a.ok || b.ok) return { outcome: "accepted", attackSucceeded: true };
         return { outcome: `refused: ${a.error} + ${b.error}`, attackSucceeded: false };
       }),
@@ -208,25 +225,25 @@ export const PAPER_SCENARIOS: readonly Scenario[] = [
     {
       id: "P1",
       title: "parent proposes altered totals (generation doubled, real root)",
-      expected: BOTH(ACCEPTED_HONEST, ACCEPTED_WRONG),
+      expected: BOTH(ACCEPTED_HONEST, DISPUTED),
       run: parentLies(({ honest }) => ({ ...honest, totalGenerationWh: honest.totalGenerationWh * 2n })),
     },
     {
       id: "P2",
       title: "parent proposes an altered root (real totals)",
-      expected: BOTH(ACCEPTED_HONEST, ACCEPTED_WRONG),
+      expected: BOTH(ACCEPTED_HONEST, DISPUTED),
       run: parentLies(({ honest }) => ({ ...honest, root: "0x0123456789abcdef" })),
     },
     {
       id: "P3",
       title: "parent drops one meter's reading from the batch",
-      expected: BOTH(ACCEPTED_HONEST, ACCEPTED_WRONG),
+      expected: BOTH(ACCEPTED_HONEST, DISPUTED),
       run: parentLies(({ p, readings }) => buildBatch(TARGET, p, readings.slice(1)).header),
     },
     {
       id: "P4",
       title: "parent reorders the leaves (same readings, same totals)",
-      expected: BOTH(ACCEPTED_HONEST, ACCEPTED_WRONG),
+      expected: BOTH(ACCEPTED_HONEST, DISPUTED),
       run: parentLies(({ p, readings, honest }) => {
         const tree = buildBatch(TARGET, p, readings).tree;
         const leaves = Array.from({ length: tree.leafCount }, (_, i) => treeNode(tree, 0, i)).reverse();
@@ -237,7 +254,7 @@ export const PAPER_SCENARIOS: readonly Scenario[] = [
     {
       id: "P5",
       title: "parent alters one meter's reading (keeps its signature) and builds the batch from it",
-      expected: BOTH(ACCEPTED_HONEST, ACCEPTED_WRONG),
+      expected: BOTH(ACCEPTED_HONEST, DISPUTED),
       run: parentLies(({ p, readings }) => {
         const [first, ...rest] = readings;
         const cooked = {
@@ -245,6 +262,25 @@ export const PAPER_SCENARIOS: readonly Scenario[] = [
           reading: { ...first.reading, generationWh: first.reading.generationWh + 1_000n },
         };
         return buildBatch(TARGET, p, [cooked, ...rest]).header;
+      }),
+    },
+    {
+      id: "P6",
+      title: "parent withholds its neighbours' attestations and submits only its own lie",
+      expected: BOTH(ACCEPTED_HONEST, NOT_APPLICABLE),
+      run: onStage(TARGET, async ({ grid, batch: { honest } }) => {
+        const voters = grid.votersOf(TARGET);
+        if (voters.length < 2) return notApplicable();
+        const lie = { ...honest, totalGenerationWh: honest.totalGenerationWh * 2n };
+        const [parent, ...neighbours] = voters;
+        // The neighbours hand their honest attestations to the parent, which keeps them to itself.
+        const withheld = await attestAll(grid, honest, neighbours);
+        await (await attestAlone(grid, lie, parent!)).wait();
+        // SPEC 6's fallback: each neighbour submits its own attestation itself.
+        for (const n of neighbours) await (await attestAlone(grid, honest, n)).wait();
+        await settleWindow(grid, TARGET, honest.period);
+        const obs = await batchOutcome(grid, honest);
+        return { ...obs, detail: `${obs.detail}; ${withheld.length} attestations withheld by the parent` };
       }),
     },
   ]),
@@ -267,11 +303,13 @@ export const PAPER_SCENARIOS: readonly Scenario[] = [
   ...scenariosOfClass("neighbour", [
     {
       id: "N1",
-      title: "a registered node not assigned to the cluster votes",
-      expected: BOTH("refused: NotAssignedNeighbour"),
+      title: "a registered node not assigned to the cluster attests (in a neighbour's slot)",
+      expected: BOTH("refused: UnassignedSigner"),
       run: txAttack(TARGET, async ({ grid, batch: { honest } }) => {
         const lie = { ...honest, totalLoadWh: honest.totalLoadWh * 2n };
-        return { send: () => grid.ledger.connect(grid.nodes[STRANGER_NODE]).vote(lie) };
+        const slot = grid.votersOf(TARGET).length > 1 ? 1 : 0;
+        const item = await attestationInSlot(grid, lie, grid.nodes[STRANGER_NODE]!, slot);
+        return { send: () => grid.ledger.submit(item) };
       }),
     },
     {

@@ -8,6 +8,7 @@ import { buildBatch } from "../../lib/batches/batch.js";
 import { getProof, treeNode, verifyProof, type ProofClaim } from "../../lib/batches/merkle64.js";
 import { signedReadings } from "../fixtures/readings.js";
 import { openPeriod, type Grid } from "../fixtures/grid.js";
+import { attestAndSubmit } from "../fixtures/attestations.js";
 import { attemptCall, type TxVerdict } from "./mount.js";
 import type { AttackContext, Observation } from "./types.js";
 
@@ -19,8 +20,7 @@ async function acceptedTree(grid: Grid) {
   const p = await openPeriod(grid);
   const batch = buildBatch(CLUSTER, p, await signedReadings(grid, CLUSTER, p));
   const [parent, neighbour] = grid.votersOf(CLUSTER);
-  await (await grid.ledger.connect(parent).propose(batch.header)).wait();
-  await (await grid.ledger.connect(neighbour).vote(batch.header)).wait();
+  await (await attestAndSubmit(grid, batch.header, [parent, neighbour])).wait();
   return batch;
 }
 

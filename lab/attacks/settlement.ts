@@ -14,6 +14,7 @@ import { psa } from "../../lib/mes/mes.js";
 import { signReading, type Reading, type SignedReading } from "../../lib/batches/reading.js";
 import { DEFAULT_TARIFF_PARAMS, tariffRates, type TariffParams } from "../../lib/tariffs/tariff.js";
 import type { Grid } from "../fixtures/grid.js";
+import { attestAndSubmit } from "../fixtures/attestations.js";
 import { BatchStatus } from "../../lib/chain/schema.js";
 import { signedReadings } from "../fixtures/readings.js";
 import { chainDomain, domainOf } from "./chain.js";
@@ -116,7 +117,7 @@ export async function provenWeek(
   const certSig = await signCertificate(grid.dgmd, await domainOf(certs), cert);
   await (await certs.submitCertificate(cert, certSig)).wait();
 
-  // The week's first period: meters sign, parent proposes, neighbour votes the same header.
+  // The week's first period: meters sign, parent and neighbour attest the same header.
   await grid.warpToPeriod(first + 1);
   let signed = await signedReadings(grid, CLUSTER, first);
   if (extreme) {
@@ -128,11 +129,10 @@ export async function provenWeek(
   }
   const batch = buildBatch(CLUSTER, first, signed);
   const [parent, neighbour] = grid.votersOf(CLUSTER);
-  await (await grid.ledger.connect(parent).propose(batch.header)).wait();
-  await (await grid.ledger.connect(neighbour).vote(batch.header)).wait();
+  await (await attestAndSubmit(grid, batch.header, [parent, neighbour])).wait();
   if ((await grid.ledger.batchOf(CLUSTER, first)).status !== BatchStatus.Accepted)
     throw new Error("scenario bug: the honest batch was not accepted");
-  // Past the week's last window: the other 41 periods end Disputed (nobody proposed).
+  // Past the week's last window: the other 41 periods end Disputed (nobody attested).
   await grid.warpToPeriod(first + PERIODS_PER_WEEK + 1);
   for (let q = first + 1; q < first + PERIODS_PER_WEEK; q++)
     await (await grid.ledger.finalize(CLUSTER, q)).wait();

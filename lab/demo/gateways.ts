@@ -1,8 +1,9 @@
 /**
  * The nodes' meter gateways, started in-process for the demo: one lib/gateway `Gateway` (SQLite store,
  * scheduler, outbox) behind its fastify HTTP server per node, on a loopback port. Meters post their signed
- * readings over HTTP (lab/simulator/fleet.ts); each tick the gateways close finished periods and propose or
- * vote on-chain with the node's own key.
+ * readings over HTTP (lab/simulator/fleet.ts); each tick the gateways close finished periods, hand their
+ * attestations to the parents over HTTP (POST /attestations) and the parents submit them on-chain with the
+ * node's own key; a neighbour whose attestation is still missing later submits its own (`fallback`).
  */
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,6 +11,7 @@ import path from "node:path";
 import { HDNodeWallet, type Provider } from "ethers";
 import type { FastifyInstance } from "fastify";
 import { Gateway } from "../../lib/gateway/gateway.js";
+import { HttpPeers } from "../../lib/gateway/peers.js";
 import { buildServer } from "../../lib/gateway/server.js";
 import { buildClusterBatch } from "../../lib/gateway/batching.js";
 import type { BatchBuilder, ReadingProof } from "../../lib/gateway/types.js";
@@ -87,6 +89,8 @@ export class DemoGateways {
   ): Promise<DemoGateways> {
     const dir = mkdtempSync(path.join(DB_BASE, "gridshare-demo-gateways-"));
     const running: Running[] = [];
+    // Each node's peers are the other gateways: filled as they start listening.
+    const urls = new Map<string, string>();
     try {
       for (const n of grid.nodes) {
         const node = n.signer.address;
@@ -98,11 +102,13 @@ export class DemoGateways {
           ledger: grid.contracts.BatchLedger!,
           build: builderOf(node),
           startPeriod,
+          peers: new HttpPeers(urls),
           outbox: FAST_OUTBOX,
         });
         // The demo's own output is stdout (or JSON): the gateways' warnings and errors go to stderr.
         const app = buildServer(gw, { logger: { level: "warn", stream: process.stderr } });
         const url = await app.listen({ host: "127.0.0.1", port: 0 });
+        urls.set(gw.node, url);
         running.push({ node, gw, app, url });
       }
     } catch (e) {
@@ -145,14 +151,31 @@ export class DemoGateways {
     });
   }
 
-  /** Every gateway closes its finished periods and sends its proposals and votes. */
+  /**
+   * Every gateway closes its finished periods and hands its attestations to the parents; then every outbox is
+   * pumped twice: the parents, holding every voter's attestation, submit them (one transaction per
+   * cluster-period), and the neighbours find theirs on chain.
+   */
   async tick(): Promise<void> {
     for (const r of this.running) {
-      const { tick } = await r.gw.tick();
-      const h = r.gw.health();
-      if (tick === null || h.lastError !== null)
-        throw new GatewayFailedError(r.node, h.lastError ?? "tick failed");
+      const tick = await r.gw.closePeriods();
+      if (tick === null) throw new GatewayFailedError(r.node, r.gw.health().lastError ?? "tick failed");
     }
+    await this.pump();
+    await this.pump();
+  }
+
+  /** Every gateway acts on its outbox once (the clock may have moved past the self-submit delay). */
+  async pump(): Promise<void> {
+    for (const r of this.running) {
+      if ((await r.gw.pumpOutbox()) === null)
+        throw new GatewayFailedError(r.node, r.gw.health().lastError ?? "outbox failed");
+    }
+  }
+
+  /** On-chain actions (attestations, tamper reports) not yet final, over all gateways. */
+  openActions(): number {
+    return this.running.reduce((n, r) => n + r.gw.store.openOutbox(1000).length, 0);
   }
 
   /** A batched reading's proof from any voter of its cluster that holds it. */

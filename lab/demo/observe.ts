@@ -45,7 +45,7 @@ export async function observeAttacks(r: DemoRun): Promise<ReportAttack[]> {
   const voters = (await registry.votersOf(lie.clusterId)).length;
   const outvoted = voters >= 3;
   out.push({
-    scenario: `lying parent: cluster ${lie.clusterId}'s parent proposes load +${LIE_EXTRA_LOAD_WH} Wh in period ${lie.period} (${voters} voters)`,
+    scenario: `lying parent: cluster ${lie.clusterId}'s parent attests load +${LIE_EXTRA_LOAD_WH} Wh in period ${lie.period} (${voters} voters)`,
     period: lie.period,
     expected: outvoted
       ? "neighbours outvote it; honest totals accepted; parent overruled with a fault"
@@ -120,19 +120,31 @@ export async function observeAttacks(r: DemoRun): Promise<ReportAttack[]> {
 }
 
 /**
- * Proposals and votes per node from the ledger's events, faults from the ledger; from its gateway, the
- * readings and the actions it did not send because the batch was already accepted with its digest.
+ * Per node: ledger submissions it sent (transactions behind the ledger's vote events), its attestations on
+ * record (each batch's voter set and record), faults from the ledger, readings from its gateway.
  */
 export async function voterRows(r: DemoRun, fromBlock: number): Promise<ReportVoter[]> {
   const { ledger } = r.grid;
-  const proposals = await ledger.queryFilter(ledger.filters.BatchProposed(), fromBlock);
-  const votes = await ledger.queryFilter(ledger.filters.VoteCast(), fromBlock);
+  const events = [
+    ...(await ledger.queryFilter(ledger.filters.AttestationsRecorded(), fromBlock)),
+    ...(await ledger.queryFilter(ledger.filters.BatchAccepted(), fromBlock)),
+  ];
+  const senders = new Map<string, string>();
+  for (const e of events) senders.set(e.transactionHash, (await e.getTransaction()).from);
+  const attested = new Map<string, number>();
+  for (const key of r.batches.keys()) {
+    const [clusterId, period] = key.split(":").map(Number);
+    const v = await ledger.votesOf(clusterId!, period!);
+    v.voters.forEach((node, slot) => {
+      if ((v.votedMask & (1n << BigInt(slot))) !== 0n) attested.set(node, (attested.get(node) ?? 0) + 1);
+    });
+  }
   return Promise.all(
     r.grid.nodes.map(async (n) => ({
       node: n.signer.address,
       parentOf: n.clusterId,
-      proposals: proposals.filter((e) => e.args.parent === n.signer.address).length,
-      votes: votes.filter((e) => e.args.voter === n.signer.address).length,
+      submissions: [...senders.values()].filter((from) => from === n.signer.address).length,
+      attestations: attested.get(n.signer.address) ?? 0,
       faults: Number(await ledger.faults(n.signer.address)),
       ...gatewayCounts(r, n.signer.address),
     })),
@@ -142,14 +154,10 @@ export async function voterRows(r: DemoRun, fromBlock: number): Promise<ReportVo
 export function gatewayCounts(
   r: DemoRun,
   node: string,
-): Pick<ReportVoter, "readingsAccepted" | "readingsRefused" | "superseded"> {
+): Pick<ReportVoter, "readingsAccepted" | "readingsRefused"> {
   const c = r.gatewayCounters.find((g) => g.node === node)?.counters;
   return c
-    ? {
-        readingsAccepted: c.readings_accepted ?? 0,
-        readingsRefused: c.readings_quarantined ?? 0,
-        superseded: c.actions_superseded ?? 0,
-      }
+    ? { readingsAccepted: c.readings_accepted ?? 0, readingsRefused: c.readings_quarantined ?? 0 }
     : {};
 }
 

@@ -17,6 +17,7 @@ import { DemoGateways, type NodeVerdict } from "./gateways.js";
 import type { ReadingProof } from "../../lib/gateway/types.js";
 import { buildClusterBatch } from "../../lib/gateway/batching.js";
 import { ledgerBatch, type LedgerBatch } from "../fixtures/batches.js";
+import { DEFAULT_ATTESTATION_TIMING } from "../../lib/gateway/outbox.js";
 import { MeterFleet } from "../simulator/fleet.js";
 import { alteredAfterSigning, lyingBuilder } from "../simulator/faults.js";
 import { fleetMeter, meterSlots, replacementWallet, type MeterSlot } from "./meters.js";
@@ -164,6 +165,14 @@ export class DemoRun {
     // Meters post at the same time, as real meters do at the end of a period.
     await Promise.all(this.slots.map((slot) => this.meterSends(slot, p, a, over)));
     await this.nodes.tick();
+    if (this.nodes.openActions() > 0) {
+      // A parent did not carry every attestation (it lied, or withheld them): later in the window each
+      // neighbour whose attestation is still missing submits its own (SPEC 6 fallback).
+      await this.helpers.time.increaseTo(
+        periodStart(p + 1, this.grid.epoch) + BigInt(DEFAULT_ATTESTATION_TIMING.selfSubmitDelaySeconds),
+      );
+      await this.nodes.pump();
+    }
     // The utility replaces the tampered meter under a work permit; the new key counts from the next period.
     if (a && p === a.tamper.alarmPeriod) {
       const slot = this.slotOf(a.tamper.building);

@@ -115,17 +115,15 @@ ${table(
 }
 
 function votersSection(r: DemoReport): string {
-  return `<section><h2>Votes and faults</h2><p>Sent: the proposals and votes each node put on-chain. Agreed, not sent:
-the node's gateway built the same batch but it was already accepted with that digest when it acted (the demo's gateways act
-one after another in node order each period, so the last one often finds its work done). Together they cover every
-cluster-period the node votes in.</p>${table(
+  return `<section><h2>Attestations and faults</h2><p>Submissions: the ledger transactions each node sent (one
+carries many cluster-periods' attestations). Attestations on record: the node's own signed attestations on the
+ledger, whoever carried them; they cover every cluster-period the node votes in.</p>${table(
     "voters",
     [
       "node",
       "parent of",
-      "proposals sent",
-      "votes sent",
-      "agreed, not sent",
+      "submissions",
+      "attestations on record",
       "faults",
       "readings accepted (gateway)",
       "readings quarantined",
@@ -133,9 +131,8 @@ cluster-period the node votes in.</p>${table(
     r.voters.map((v) => [
       v.node,
       v.parentOf === undefined ? "" : `cluster ${v.parentOf}`,
-      v.proposals,
-      v.votes,
-      v.superseded ?? "",
+      v.submissions,
+      v.attestations,
       v.faults,
       v.readingsAccepted ?? "",
       v.readingsRefused ?? "",

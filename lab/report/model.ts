@@ -59,15 +59,10 @@ export interface ReportVoter {
   node: string;
   /** The cluster this node is the parent of, when it is one. */
   parentOf?: number;
-  /** Proposals and votes sent (the ledger's BatchProposed and VoteCast events). */
-  proposals: number;
-  votes: number;
-  /**
-   * Proposals and votes the node's gateway built but did not send: the batch was already accepted with the
-   * same digest when it acted (others were faster). With `proposals` and `votes` they cover every
-   * cluster-period the node is a voter of (when known).
-   */
-  superseded?: number;
+  /** Ledger submissions the node sent (each carries one or more cluster-periods' attestations). */
+  submissions: number;
+  /** The node's attestations on record (sent by itself or carried by a peer). */
+  attestations: number;
   faults: number;
   /** The node's gateway: readings it accepted and quarantined (when known). */
   readingsAccepted?: number;

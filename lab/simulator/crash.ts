@@ -60,19 +60,18 @@ export interface CrashCampaignResult {
   readonly kills: number;
   /** Lives that ended by the fault hook right after an outbox step. */
   readonly selfKills: number;
-  /** Periods whose proposal (cluster 1) and vote (cluster 2) by node 0 were on chain before moving on. */
+  /** Periods whose attestations by node 0 (cluster 1 as parent, cluster 2 as neighbour) were on record. */
   readonly settled: boolean[];
   /** Readings node 0 answered with a 2xx, and those of them missing from its database afterwards. */
   readonly acked: number;
   readonly lost: string[];
-  /** Open outbox rows when the last life ended, and rows not confirmed/superseded afterwards. */
+  /** Open outbox rows when the last life ended, and rows not confirmed afterwards. */
   readonly openAtEnd: number;
   readonly unfinished: number;
   readonly batches: BatchCheck[];
-  /** Periods node 0 proposed (cluster 1) and voted (cluster 2) on chain, one entry per event. */
-  readonly proposedPeriods: number[];
-  readonly votedPeriods: number[];
-  /** Node 0's transaction count, to compare with proposals + votes (no wasted transaction). */
+  /** `cluster/period` of every submission node 0 sent itself, one entry per recorded or accepting event. */
+  readonly submissions: string[];
+  /** Node 0's transaction count, to compare with its submissions (no wasted transaction). */
   readonly nonce: number;
   /** SQLite `PRAGMA integrity_check` of node 0's database after the last kill. */
   readonly integrity: string;
@@ -93,6 +92,9 @@ function* lcg(seed: number): Generator<number> {
     yield x / 2 ** 31;
   }
 }
+
+/** No peer exchange here: each node submits its own attestations at once (their window opened 60 s ago). */
+const AT_ONCE = { aggregateWaitSeconds: 0, selfSubmitDelaySeconds: 0 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -116,6 +118,7 @@ export async function runCrashCampaign(o: CrashCampaignOptions): Promise<CrashCa
     ledger: grid.ledgerAddress,
     build: buildClusterBatch,
     startPeriod: 0,
+    timing: AT_ONCE,
     outbox: FAST_OUTBOX,
   });
   const node1App = buildServer(node1, { logger: false });
@@ -133,6 +136,8 @@ export async function runCrashCampaign(o: CrashCampaignOptions): Promise<CrashCa
         path.join(o.repo, "scripts", "gateway.ts"),
         ...["--rpc", rpc.url, "--registry", grid.registryAddress, "--ledger", grid.ledgerAddress],
         ...["--db", dbFile, "--tick-ms", "20", "--start-period", "0", "--port", "0"],
+        ...["--aggregate-wait", String(AT_ONCE.aggregateWaitSeconds)],
+        ...["--self-submit-delay", String(AT_ONCE.selfSubmitDelaySeconds)],
       ],
       {
         cwd: o.repo,
@@ -190,10 +195,11 @@ export async function runCrashCampaign(o: CrashCampaignOptions): Promise<CrashCa
     }
   };
 
+  /** Node 0's attestation is on record in both clusters (slot 0 of cluster 1, slot 1 of cluster 2). */
   const node0Done = async (p: number): Promise<boolean> => {
-    const c1 = await grid.ledger.batchOf(1, p);
-    const tally = await grid.ledger.votesOf(2, p);
-    return c1.status === BatchStatus.Accepted && (tally.votedMask & 2n) !== 0n;
+    const c1 = await grid.ledger.votesOf(1, p);
+    const c2 = await grid.ledger.votesOf(2, p);
+    return c1.status === BatchStatus.Accepted && (c1.votedMask & 1n) !== 0n && (c2.votedMask & 2n) !== 0n;
   };
 
   const acked = new Set<string>();
@@ -234,7 +240,7 @@ export async function runCrashCampaign(o: CrashCampaignOptions): Promise<CrashCa
         await Promise.race([child.exited, sleep(3_000)]);
         await kill(child);
       }
-      // A last life for this period: runs until node 0's proposal and vote are on chain, then dies too.
+      // A last life for this period: runs until node 0's attestations are on chain, then dies too.
       const child = start(undefined);
       const url = await child.url;
       await postPending(url, readings, acked);
@@ -292,13 +298,20 @@ export async function runCrashCampaign(o: CrashCampaignOptions): Promise<CrashCa
       const [meter, period] = key.split("/");
       return store.getReading(getAddress(meter as string), Number(period)) === undefined;
     });
-    unfinished = store.outbox().filter((r) => !["confirmed", "superseded"].includes(r.status)).length;
+    unfinished = store.outbox().filter((r) => r.status !== "confirmed").length;
   } finally {
     store.close();
   }
   const node0 = grid.nodes[0] as string;
-  const proposals = await grid.ledger.queryFilter(grid.ledger.filters.BatchProposed(1, undefined, node0));
-  const votes = await grid.ledger.queryFilter(grid.ledger.filters.VoteCast(2, undefined, node0));
+  const submissions: string[] = [];
+  const events = [
+    ...(await grid.ledger.queryFilter(grid.ledger.filters.AttestationsRecorded(), 0)),
+    ...(await grid.ledger.queryFilter(grid.ledger.filters.BatchAccepted(), 0)),
+  ];
+  for (const e of events) {
+    const tx = await e.getTransaction();
+    if (getAddress(tx.from) === getAddress(node0)) submissions.push(`${e.args.clusterId}/${e.args.period}`);
+  }
   return {
     kills,
     selfKills,
@@ -308,8 +321,7 @@ export async function runCrashCampaign(o: CrashCampaignOptions): Promise<CrashCa
     openAtEnd,
     unfinished,
     batches,
-    proposedPeriods: proposals.map((e) => Number(e.args.period)).sort((a, b) => a - b),
-    votedPeriods: votes.map((e) => Number(e.args.period)).sort((a, b) => a - b),
+    submissions,
     nonce: await ethers.provider.getTransactionCount(node0),
     integrity,
     seconds: (Date.now() - started) / 1000,

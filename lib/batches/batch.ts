@@ -1,11 +1,10 @@
 import { AbiCoder, keccak256 } from "ethers";
-import { MAX_NEIGHBOURS } from "../constants.js";
 import { GridShareError } from "../errors.js";
 import { BATCH_HEADER } from "../chain/schema.js";
 import { buildBatch as buildMerkleBatch, getProof, type Merkle64Batch } from "./merkle64.js";
 import type { SignedReading } from "./reading.js";
 
-/** SPEC 6 batch header: what the parent proposes and the neighbours vote on. Twin of IBatchLedger.BatchHeader. */
+/** SPEC 6 batch header: what each voter builds from its copy of the readings and attests. Twin of IBatchLedger.BatchHeader. */
 export interface BatchHeader {
   clusterId: number;
   period: number;
@@ -60,18 +59,7 @@ export function batchDigest(h: BatchHeader): string {
   return keccak256(AbiCoder.defaultAbiCoder().encode(HEADER_TYPES, headerTuple(h)));
 }
 
-/** Votes a digest needs among `voterCount` voters (parent + neighbours): a strict majority, 2/2, 2/3, 3/4. */
-export function majority(voterCount: number): number {
-  if (!Number.isInteger(voterCount) || voterCount < 1 || voterCount > MAX_NEIGHBOURS + 1) {
-    throw new GridShareError(
-      "INVALID_VOTER_COUNT",
-      `voter count ${voterCount}: a cluster has its parent and 0..${MAX_NEIGHBOURS} neighbours`,
-    );
-  }
-  return Math.floor(voterCount / 2) + 1;
-}
-
-/** A cluster-period batch ready to propose or vote: its header and the 64-bit Merkle tree behind it. */
+/** A cluster-period batch ready to attest: its header and the 64-bit Merkle tree behind it. */
 export interface BuiltBatch<T extends SignedReading = SignedReading> extends Merkle64Batch<T> {
   readonly header: BatchHeader;
 }

@@ -14,7 +14,6 @@ import { formatFixed } from "../mes/mes.js";
 import { requireCluster } from "../registry/ops.js";
 import { firstPeriodOfWeek, weekOfPeriod } from "../time.js";
 import { RETENTION_PERIODS } from "../constants.js";
-import { majority } from "./batch.js";
 
 /** The batch of period p is voted while the current period is p + 1 (BatchLedger's window). */
 const VOTING_WINDOW_PERIODS = 1;
@@ -26,24 +25,25 @@ export interface BatchRecord {
   clusterId: number;
   period: number;
   status: BatchStatusName;
-  /** Voters fixed at the batch's first vote (parent + neighbours); 0 when nobody voted. */
+  /** Voters fixed at the batch's first vote (parent + neighbours); the cluster's current set while nobody voted. */
   voters: number;
-  /** Votes cast (the parent's proposal is its vote). */
+  /** Attestations on record (one per voter at most, whoever submitted it). */
   votes: number;
   /** Votes for the accepted digest; null unless accepted. */
   forAccepted: number | null;
-  /** Distinct digests voted for (more than one: the voters disagreed). */
-  digests: number;
-  /** Votes for a digest other than the accepted one: each is a fault charged to its voter. */
+  /**
+   * Faults this batch charged: a vote for a digest other than the accepted one, and, once recorded after the
+   * window (`missedVotesRecorded`), each voter without an attestation on record.
+   */
   faults: number;
+  /** The missed-vote faults of the batch were charged (BatchLedger.recordMissedVotes). */
+  missedVotesRecorded: boolean;
   parentOverruled: boolean;
   leafCount: number;
   totalLoadWh: bigint;
   totalGenerationWh: bigint;
   /** Percentage share allocation fixed at acceptance (1e18 = 1.0). */
   psa: bigint;
-  /** Unix seconds of the decision; null while undecided. */
-  decidedAt: number | null;
   /** Whether the ledger would take a `finalize` of it now (abandoned: no majority and none possible). */
   due: boolean;
 }
@@ -51,20 +51,14 @@ export interface BatchRecord {
 const undecided = (status: BatchStatusName) => status === "none" || status === "pending";
 
 /**
- * Whether `finalize` would be accepted at `current`: an undecided batch once its window closed, or a pending one
- * earlier when no digest can reach a majority with the votes still outstanding (twin of BatchLedger.finalize).
+ * Whether `finalize` would be accepted at `current`: an undecided batch once its window (the period after it)
+ * closed (twin of BatchLedger.finalize).
  */
-export function isDue(
-  b: Pick<BatchRecord, "period" | "status" | "voters" | "votes">,
-  best: number,
-  current: number,
-): boolean {
-  if (!undecided(b.status)) return false;
-  if (current > b.period + VOTING_WINDOW_PERIODS) return true;
-  return b.status === "pending" && best + (b.voters - b.votes) < majority(b.voters);
+export function isDue(b: Pick<BatchRecord, "period" | "status">, current: number): boolean {
+  return undecided(b.status) && current > b.period + VOTING_WINDOW_PERIODS;
 }
 
-const popCount = (mask: number) => mask.toString(2).replaceAll("0", "").length;
+const popCount = (mask: bigint) => mask.toString(2).replaceAll("0", "").length;
 
 /** A cluster-period's batch and its votes, from the ledger's read functions. */
 export async function readBatch(
@@ -73,32 +67,29 @@ export async function readBatch(
   period: number,
   current: number,
 ): Promise<BatchRecord> {
-  const b = await ledger.batchOf(clusterId, period);
+  const [b, v] = await Promise.all([ledger.batchOf(clusterId, period), ledger.votesOf(clusterId, period)]);
   const status = BatchStatus.nameOf(b.status);
-  // Nothing was submitted: there is no tally to read.
-  const v = status === "none" ? undefined : await ledger.votesOf(clusterId, period);
-  const counts = (v?.counts ?? []).map(Number);
-  const votes = popCount(Number(v?.votedMask ?? 0));
-  const accepted = status === "accepted";
-  const forAccepted = accepted ? (counts[Number(v?.winner ?? 0)] ?? 0) : null;
+  const voters = v.voters.length;
+  const votes = popCount(v.votedMask);
+  const forAccepted = status === "accepted" ? popCount(v.agreedMask) : null;
+  // A disputed or undecided batch has no canonical digest: nobody lost. Missed votes count once recorded.
+  const losing = forAccepted === null ? 0 : votes - forAccepted;
   const record = {
     clusterId,
     period,
     status,
-    voters: Number(v?.voterCount ?? 0),
+    voters,
     votes,
     forAccepted,
-    digests: counts.length,
-    // A disputed or undecided batch has no canonical digest, so it charges nobody.
-    faults: forAccepted === null ? 0 : votes - forAccepted,
+    faults: losing + (v.missedVotesRecorded ? voters - votes : 0),
+    missedVotesRecorded: v.missedVotesRecorded,
     parentOverruled: b.parentOverruled,
     leafCount: Number(b.leafCount),
     totalLoadWh: b.totalLoadWh,
     totalGenerationWh: b.totalGenerationWh,
     psa: b.psa,
-    decidedAt: undecided(status) ? null : Number(b.decidedAt),
   };
-  return { ...record, due: isDue(record, Math.max(0, ...counts), current) };
+  return { ...record, due: isDue(record, current) };
 }
 
 /** Which batches an operation covers: clusters (all when none given) and an inclusive period range. */
@@ -201,7 +192,7 @@ export async function listBatches(s: Session, r: BatchListRequest): Promise<Batc
   return { currentPeriod: current, fromPeriod, toPeriod, batches, nodeFaults };
 }
 
-const tally = (b: BatchRecord) => (b.voters === 0 ? "-" : `${b.votes}/${b.voters}`);
+const tally = (b: BatchRecord) => `${b.votes}/${b.voters}`;
 
 export function formatBatchList(l: BatchList): string {
   const rows = l.batches.map((b) => [
@@ -210,7 +201,6 @@ export function formatBatchList(l: BatchList): string {
     b.status,
     tally(b),
     b.forAccepted,
-    b.digests,
     b.faults,
     b.parentOverruled ? "yes" : "",
     b.status === "accepted" ? b.leafCount : null,
@@ -230,7 +220,6 @@ export function formatBatchList(l: BatchList): string {
         "status",
         "votes",
         "for accepted",
-        "digests",
         "faults",
         "overruled",
         "leaves",

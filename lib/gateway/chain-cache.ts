@@ -146,4 +146,12 @@ export class CachedChainView implements ChainView {
   hasVoted(clusterId: number, period: number, node: string): Promise<boolean> {
     return this.inner.hasVoted(clusterId, period, node);
   }
+
+  batchVoters(clusterId: number, period: number): Promise<string[]> {
+    return this.inner.batchVoters(clusterId, period);
+  }
+
+  pendingVotes(clusterId: number, period: number, digest: string): Promise<number> {
+    return this.inner.pendingVotes(clusterId, period, digest);
+  }
 }

@@ -1,7 +1,8 @@
 /**
  * The gateway's view of the chain through ethers: the registry (topology, meters, clock) and the batch
- * ledger (vote state), typed by TypeChain and built from the compiled ABIs of lib/chain/schema.ts (which
- * also decode every custom error the contracts can revert with).
+ * ledger (attestations on record, decisions, the voter set a batch counts against), typed by TypeChain and
+ * built from the compiled ABIs of lib/chain/schema.ts (which also decode every custom error the contracts can
+ * revert with).
  */
 import { Interface, getAddress, type Provider } from "ethers";
 import type { BatchLedger, ClusterRegistry } from "../../types/ethers-contracts/index.js";
@@ -88,24 +89,29 @@ export class EthersChainView implements ChainView, RegistryFeed {
     return out;
   }
 
+  private async tally(clusterId: number, period: number) {
+    return (await this.ledger.getFunction("votesOf")(clusterId, period)) as {
+      status: bigint;
+      voters: string[];
+      votedMask: bigint;
+      digest: string;
+    };
+  }
+
   async decision(
     clusterId: number,
     period: number,
   ): Promise<{ status: BatchStatusName; digest: string | null }> {
     const t = await this.ledger.votesOf(clusterId, period);
-    const accepted = t.status === BatchStatus.Accepted;
     return {
       status: BatchStatus.nameOf(t.status),
-      digest: accepted ? (t.candidates[Number(t.winner)] ?? null) : null,
+      digest: t.status === BatchStatus.Accepted ? t.digest : null,
     };
   }
 
   async hasVoted(clusterId: number, period: number, node: string): Promise<boolean> {
     const t = await this.ledger.votesOf(clusterId, period);
-    if (t.voterCount === 0n) return false;
-    // Slots follow votersOf order (snapshotted at the first vote; the utility does not reorder mid-period).
-    const voters = await this.registry.votersOf(clusterId);
-    const slot = voters.indexOf(getAddress(node));
+    const slot = t.voters.map((v) => getAddress(v)).indexOf(getAddress(node));
     return slot >= 0 && (t.votedMask & (1n << BigInt(slot))) !== 0n;
   }
 
@@ -154,6 +160,17 @@ export class EthersChainView implements ChainView, RegistryFeed {
         `ledger ${ledger} belongs to registry ${owner}, not ${registry}: use the addresses of one deployment`,
       );
     }
+  }
+
+  /** How many of the batch's voters have attested this digest and wait for it to be submitted. */
+  async pendingVotes(clusterId: number, period: number, digest: string): Promise<number> {
+    const slots = Number(await this.ledger.pendingSlots(clusterId, period, digest));
+    return [0, 1, 2, 3].filter((s) => (slots & (1 << s)) !== 0).length;
+  }
+
+  /** The voter set fixed at the batch's first vote. */
+  async batchVoters(clusterId: number, period: number): Promise<string[]> {
+    return (await this.ledger.votesOf(clusterId, period)).voters.map((v) => getAddress(v));
   }
 }
 

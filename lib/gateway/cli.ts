@@ -8,6 +8,8 @@ import { parseAddress, parseInteger, parseOptional, parseRequired, parseUint32 }
 import { InvalidArgumentError } from "../errors.js";
 import { buildClusterBatch } from "./batching.js";
 import { Gateway } from "./gateway.js";
+import { DEFAULT_ATTESTATION_TIMING } from "./outbox.js";
+import { HttpPeers } from "./peers.js";
 import type { OutboxRow } from "./store.js";
 import { startService, type Service, type ServerOptions } from "./server.js";
 
@@ -21,6 +23,11 @@ export interface GatewayArgs {
   readonly tickMs: number;
   readonly graceSeconds?: number;
   readonly startPeriod?: number;
+  /** Attestation timing, chain seconds into a batch's window (outbox.ts AttestationTiming). */
+  readonly aggregateWaitSeconds?: number;
+  readonly selfSubmitDelaySeconds?: number;
+  /** The other voters' gateways, node address -> base URL: this node's attestations go to them. */
+  readonly peers: Readonly<Record<string, string>>;
   /** Node key: from the environment (GRIDSHARE_NODE_KEY), never from the command line (ps shows argv). */
   readonly nodeKey: string;
 }
@@ -30,6 +37,7 @@ export const DEFAULT_PORT = 8601;
 
 export const USAGE = `usage: gateway --rpc <url> --registry <address> --ledger <address> --db <file>
                [--host 127.0.0.1] [--port ${DEFAULT_PORT}] [--tick-ms 5000] [--grace <s>] [--start-period <n>]
+               [--aggregate-wait <s>] [--self-submit-delay <s>] [--peer <node address>=<gateway url>]...
 environment: GRIDSHARE_NODE_KEY  the node's private key (0x + 64 hex digits), required
 logs: JSON lines at info on stderr; stdout gets one line {"listening": <url>} when ready`;
 
@@ -43,6 +51,19 @@ export class InvalidEnvironmentError extends InvalidArgumentError {
 
 /** Seconds one JSON-RPC request may take before the chain counts as unreachable. */
 const RPC_TIMEOUT_MS = 10_000;
+
+/** A batch's window is one 4-hour period: every attestation delay must fall inside it. */
+const WINDOW_SECONDS = 14_400;
+
+function peersOf(list: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of list) {
+    const m = /^(0x[0-9a-fA-F]{40})=(https?:\/\/\S+)$/.exec(p);
+    if (!m) throw new InvalidArgumentError("peer", `"${p}" is not <node address>=<http(s) url>`);
+    out[parseAddress("peer", m[1] as string)] = m[2] as string;
+  }
+  return out;
+}
 
 function int(option: string, v: string | undefined, min: number, max: number): number | undefined {
   return parseOptional(v, (text) => parseInteger(option, text, min, max));
@@ -61,6 +82,9 @@ export function parseGatewayArgs(argv: readonly string[], env: NodeJS.ProcessEnv
       "tick-ms": { type: "string" },
       grace: { type: "string" },
       "start-period": { type: "string" },
+      "aggregate-wait": { type: "string" },
+      "self-submit-delay": { type: "string" },
+      peer: { type: "string", multiple: true },
     },
     strict: true,
   });
@@ -84,6 +108,9 @@ export function parseGatewayArgs(argv: readonly string[], env: NodeJS.ProcessEnv
     tickMs: int("tick-ms", values["tick-ms"], 10, 600_000) ?? 5_000,
     graceSeconds: int("grace", values.grace, 0, 7_200),
     startPeriod: parseOptional(values["start-period"], (v) => parseUint32("start-period", v)),
+    aggregateWaitSeconds: int("aggregate-wait", values["aggregate-wait"], 0, WINDOW_SECONDS),
+    selfSubmitDelaySeconds: int("self-submit-delay", values["self-submit-delay"], 0, WINDOW_SECONDS),
+    peers: peersOf(values.peer ?? []),
     nodeKey,
   };
 }
@@ -120,6 +147,11 @@ export async function runGateway(
     build: buildClusterBatch,
     graceSeconds: a.graceSeconds,
     startPeriod: a.startPeriod,
+    timing: {
+      aggregateWaitSeconds: a.aggregateWaitSeconds ?? DEFAULT_ATTESTATION_TIMING.aggregateWaitSeconds,
+      selfSubmitDelaySeconds: a.selfSubmitDelaySeconds ?? DEFAULT_ATTESTATION_TIMING.selfSubmitDelaySeconds,
+    },
+    ...(Object.keys(a.peers).length > 0 ? { peers: new HttpPeers(new Map(Object.entries(a.peers))) } : {}),
     outbox: { receiptPollMs: 50, baseBackoffMs: 100, ...(opts.onStep ? { onStep: opts.onStep } : {}) },
   });
   const service = await startService(gateway, {

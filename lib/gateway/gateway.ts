@@ -1,13 +1,20 @@
 /**
- * A node's gateway, composed: store + ingest + scheduler + outbox over one chain connection. No HTTP here
- * (server.ts puts fastify in front), so every behaviour is testable by calling methods. What an operator
+ * A node's gateway, composed: store + ingest + scheduler + outbox over one chain connection, and the
+ * attestation exchange with the other voters (SPEC 6). No HTTP here (server.ts puts fastify in front), so every behaviour is testable by calling methods. What an operator
  * must know (chain outages, refused or reverted transactions, closed periods) goes to the log it is
  * given (the server's pino logger) and shows in health().
  */
 import { Wallet, getAddress, type Provider, type TypedDataDomain } from "ethers";
 import { PERIOD_SECONDS } from "../constants.js";
 import { GridShareError } from "../errors.js";
+import {
+  attestationOf,
+  ledgerDomain,
+  signAttestation,
+  type SignedAttestation,
+} from "../batches/attestation.js";
 import { gridDomain } from "../batches/reading.js";
+import { receiveAttestations, type AttestationVerdict } from "./attestations.js";
 import { CachedChainView, CLOCK_TTL_MS } from "./chain-cache.js";
 import { EthersChainView } from "./chain.js";
 import {
@@ -20,10 +27,10 @@ import {
 } from "./ingest.js";
 import { GroupCommit } from "./group-commit.js";
 import { renderMetrics, type Gauge } from "./metrics.js";
-import { Outbox, type OutboxOptions, type PumpResult } from "./outbox.js";
+import { Outbox, type AttestationTiming, type OutboxOptions, type PumpResult } from "./outbox.js";
 import { Scheduler, type TickResult } from "./scheduler.js";
 import { GatewayStore, type OutboxRow } from "./store.js";
-import type { BatchBuilder, ChainView, ReadingProof } from "./types.js";
+import type { AttestationPeers, BatchBuilder, ChainView, ReadingProof } from "./types.js";
 import { ReadingHasher } from "./verify/digest.js";
 import { RecoveryPool, type RecoveryInfo } from "./verify/pool.js";
 
@@ -64,6 +71,10 @@ export interface GatewayConfig {
   /** Quarantine rows kept at most. */
   readonly quarantineCap?: number;
   readonly log?: GatewayLog;
+  /** When to submit attestations (default: outbox.ts DEFAULT_ATTESTATION_TIMING). */
+  readonly timing?: AttestationTiming;
+  /** Where this node's attestations go after a period closes (the parent's gateway); none: self-submit only. */
+  readonly peers?: AttestationPeers;
 }
 
 export interface ChainStatus {
@@ -109,11 +120,14 @@ export class Gateway {
     readonly store: GatewayStore,
     readonly chain: ChainView,
     readonly domain: TypedDataDomain,
+    /** The ledger's EIP-712 domain: attestations are signed and verified in it. */
+    readonly ledgerDomain: TypedDataDomain,
     readonly scheduler: Scheduler,
     readonly outbox: Outbox,
     readonly recovery: RecoveryPool,
     private readonly cache: CachedChainView | null,
-    wallet: Wallet,
+    private readonly wallet: Wallet,
+    private readonly peers: AttestationPeers | undefined,
     log: GatewayLog,
   ) {
     this.node = getAddress(wallet.address);
@@ -165,6 +179,7 @@ export class Gateway {
         wallet,
         ledger: cfg.ledger,
         registry: cfg.registry,
+        ...(cfg.timing ? { timing: cfg.timing } : {}),
         ...cfg.outbox,
         onStep: (step, row) => {
           if (step === "final") gateway?.finished(row);
@@ -176,11 +191,13 @@ export class Gateway {
         store,
         view,
         gridDomain(chainId, cfg.registry),
+        ledgerDomain(chainId, cfg.ledger),
         scheduler,
         outbox,
         recovery,
         cache,
         wallet,
+        cfg.peers,
         cfg.log ?? SILENT,
       );
       return gateway;
@@ -274,19 +291,27 @@ export class Gateway {
 
   /** Close ready periods, then act on the outbox. Chain errors are recorded for /health, not thrown. */
   async tick(): Promise<{ tick: TickResult | null; outbox: PumpResult | null }> {
+    const tick = await this.closePeriods();
+    const outbox = tick === null ? null : await this.pumpOutbox();
+    return { tick, outbox };
+  }
+
+  /**
+   * Close ready periods (build, store, enqueue this node's attestation) and hand this node's attestations of
+   * the clusters it neighbours to their parents. Null when the chain could not be reached (see /health).
+   */
+  async closePeriods(): Promise<TickResult | null> {
     let tick: TickResult | null = null;
-    let outbox: PumpResult | null = null;
     try {
       if (this.cache) await this.cache.sync();
       tick = await this.scheduler.tick();
-      outbox = await this.outbox.pump();
+      await this.forward(tick);
       this.lastError = null;
       this.chainUp();
     } catch (e) {
-      this.lastError = message(e);
-      // Store and logic errors are GridShareErrors; anything else came from reading the chain.
-      if (e instanceof GridShareError) this.log.error({ event: "tick_failed", err: e }, "tick failed");
-      else this.chainDown(e);
+      this.failed(e);
+    } finally {
+      this.lastTickAt = Date.now();
     }
     for (const c of tick?.closed ?? []) {
       this.log.info(
@@ -294,8 +319,64 @@ export class Gateway {
         `closed period ${c.period} of cluster ${c.clusterId} with ${c.leafCount} readings`,
       );
     }
-    this.lastTickAt = Date.now();
-    return { tick, outbox };
+    return tick;
+  }
+
+  /** Act on the outbox. Null when the chain could not be reached (see /health). */
+  async pumpOutbox(): Promise<PumpResult | null> {
+    try {
+      return await this.outbox.pump();
+    } catch (e) {
+      this.failed(e);
+      return null;
+    }
+  }
+
+  /** A tick step failed: recorded for /health; store and logic errors are GridShareErrors, the rest the chain's. */
+  private failed(e: unknown): void {
+    this.lastError = message(e);
+    if (e instanceof GridShareError) this.log.error({ event: "tick_failed", err: e }, "tick failed");
+    else this.chainDown(e);
+  }
+
+  /** This node's attestation of a cluster-period it built a batch for (undefined when it built none). */
+  async ownAttestation(clusterId: number, period: number): Promise<SignedAttestation | undefined> {
+    const b = this.store.getBatch(clusterId, period);
+    if (!b) return undefined;
+    return signAttestation(this.wallet, this.ledgerDomain, attestationOf(b.header));
+  }
+
+  /** Verify and hold other voters' attestations (one or an array); each gets its own verdict. */
+  receiveAttestations(body: unknown): Promise<AttestationVerdict[]> {
+    return receiveAttestations(
+      {
+        store: this.store,
+        chain: this.chain,
+        domain: this.ledgerDomain,
+        served: () => this.scheduler.servedClusters(),
+      },
+      body,
+    );
+  }
+
+  /**
+   * Hand this node's attestations of the batches it just built as a neighbour to each batch's parent. A peer
+   * that cannot be reached is no error: the outbox submits the attestation itself later (SPEC 6 fallback).
+   */
+  private async forward(tick: TickResult): Promise<void> {
+    if (!this.peers) return;
+    for (const c of tick.closed) {
+      if (c.leafCount === 0 || this.scheduler.servedClusters().get(c.clusterId) !== "neighbour") continue;
+      const own = await this.ownAttestation(c.clusterId, c.period);
+      const [parent] = await this.chain.batchVoters(c.clusterId, c.period);
+      if (!own || !parent) continue;
+      try {
+        await this.peers.deliver(parent, [own]);
+        this.store.bump("attestations_forwarded");
+      } catch {
+        // The parent is down or refused it: the attestation goes on chain by this node's own submission.
+      }
+    }
   }
 
   /** An outbox row reached a final state: log it, an error when it was refused or reverted. */

@@ -1,11 +1,14 @@
 /**
- * The transaction outbox: every on-chain action (propose, vote, reportTamper) is an intent row written in
- * the same SQLite transaction as the batch it belongs to. Sending follows a crash-safe protocol:
+ * The transaction outbox: every on-chain action (this node's attestation of a batch, a tamper report) is an
+ * intent row written in the same SQLite transaction as the batch it belongs to. Sending follows a crash-safe
+ * protocol:
  *
- * 1. Before anything, ask the chain whether the effect already exists (the node already voted, the meter
- *    is already tampered): then the row is done, nothing is sent.
- * 2. Simulate (estimateGas). A revert that waiting cannot fix (voting closed, not assigned) rejects the
- *    row; "already voted/proposed" confirms it; "period not over yet" defers it.
+ * 1. Before anything, ask the chain whether the effect already exists (the node's attestation is on record,
+ *    sent by itself or carried by a peer; the meter is already tampered): then the row is done, nothing is
+ *    sent. An attestation waits while a peer may still carry it (see `AttestationTiming`).
+ * 2. Simulate (estimateGas). A revert that waiting cannot fix (voting closed, batch disputed) rejects the
+ *    row; "period not over yet" defers it. A submission refused for a peer's attestation it carried is
+ *    simulated again with the node's own attestation alone.
  * 3. Pick the nonce explicitly (max of the chain's pending count and our own record), sign locally, and
  *    record nonce + raw bytes + hash BEFORE broadcasting.
  * 4. Broadcast the recorded bytes (retried with backoff on transient RPC errors), then reconcile the
@@ -13,17 +16,57 @@
  *    transaction -> back to step 1; otherwise the same bytes are broadcast again (same hash, so they can
  *    never be mined twice).
  */
-import { Interface, keccak256, type Provider, type TransactionRequest, type Wallet } from "ethers";
+import {
+  getAddress,
+  keccak256,
+  type Provider,
+  type TransactionRequest,
+  type TypedDataDomain,
+  type Wallet,
+} from "ethers";
+import {
+  attestationOf,
+  ledgerDomain,
+  signAttestation,
+  type SignedAttestation,
+} from "../batches/attestation.js";
+import { encodeSubmission } from "../batches/submission.js";
+import { votesNeeded } from "../batches/tally.js";
 import { GridShareError } from "../errors.js";
-import { headerTuple } from "../batches/batch.js";
+import { periodStart } from "../time.js";
 import { ledgerInterface, registryInterface } from "./chain.js";
 import { headerFromJson, type GatewayStore, type OutboxRow } from "./store.js";
 import type { ChainView } from "./types.js";
 
-/** Revert names that mean the effect is already on chain (a previous send of ours, or a crash mid-send). */
-const ALREADY_DONE = new Set(["AlreadyProposed", "AlreadyVoted"]);
 /** Revert names that waiting can fix. */
 const DEFERRABLE = new Set(["FuturePeriod", "BeforeEpoch"]);
+/** Revert names that blame an attestation the submission carried for a peer: retried without them. */
+const PEER_ATTESTATION_REFUSED = new Set([
+  "UnassignedSigner",
+  "WrongAttestationSlot",
+  "InvalidAttestationSignature",
+  "VoterMismatch",
+  "SlotOutOfRange",
+  "DuplicateAttestation",
+]);
+
+/**
+ * When a node submits its attestation of a cluster-period, in chain seconds after the batch's window opened
+ * (the end of the period). The parent carries its neighbours' attestations: it submits once it holds every
+ * voter's attestation, or at `aggregateWaitSeconds` with what it holds. A neighbour hands its attestation
+ * to the parent and submits it itself only if it is still not on record at `selfSubmitDelaySeconds` (the
+ * fallback when a parent withholds, SPEC 6).
+ */
+export interface AttestationTiming {
+  readonly aggregateWaitSeconds: number;
+  readonly selfSubmitDelaySeconds: number;
+}
+
+/** A quarter and three eighths of the 4-hour window: room for late meters (grace) and for a retry after. */
+export const DEFAULT_ATTESTATION_TIMING: AttestationTiming = {
+  aggregateWaitSeconds: 3_600,
+  selfSubmitDelaySeconds: 5_400,
+};
 
 export interface OutboxOptions {
   readonly store: GatewayStore;
@@ -42,6 +85,7 @@ export interface OutboxOptions {
   readonly receiptPollMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly clock?: () => number;
+  readonly timing?: AttestationTiming;
   /** Test hook: called between the protocol's steps, so a test can crash the sender at any of them. */
   readonly onStep?: (step: "checked" | "signed" | "broadcast" | "final", row: OutboxRow) => void;
 }
@@ -99,21 +143,19 @@ export function classifyRevert(e: unknown): { name: string; detail: string } | u
   return undefined;
 }
 
-/** Transaction target and calldata for an outbox row. */
-export function callOf(row: OutboxRow, ledger: string, registry: string): { to: string; data: string } {
-  if (row.kind === "reportTamper") {
-    const { meter } = JSON.parse(row.payload) as { meter: string };
-    return { to: registry, data: registryInterface.encodeFunctionData("reportTamper", [meter]) };
-  }
-  const h = headerFromJson(row.payload);
-  return { to: ledger, data: (ledgerInterface as Interface).encodeFunctionData(row.kind, [headerTuple(h)]) };
+/** Transaction target and calldata of a tamper report row. */
+function tamperCall(row: OutboxRow, registry: string): { to: string; data: string } {
+  const { meter } = JSON.parse(row.payload) as { meter: string };
+  return { to: registry, data: registryInterface.encodeFunctionData("reportTamper", [meter]) };
 }
 
 export class Outbox {
   private readonly o: Required<Omit<OutboxOptions, "onStep">> & Pick<OutboxOptions, "onStep">;
+  private domain: TypedDataDomain | undefined;
 
   constructor(opts: OutboxOptions) {
     this.o = {
+      timing: DEFAULT_ATTESTATION_TIMING,
       baseBackoffMs: 500,
       maxBackoffMs: 30_000,
       broadcastAttempts: 3,
@@ -132,12 +174,73 @@ export class Outbox {
   }
 
   /** Whether the row's effect is already on chain. */
+  /**
+   * The submission of this node's attestation of `row`'s batch (with the peers' attestations it holds that
+   * are not on record yet), or null while it should wait for a peer to carry it.
+   */
+  private async attestation(
+    row: OutboxRow,
+  ): Promise<{ call: { to: string; data: string }; ownOnly: { to: string; data: string } } | null> {
+    const { clusterId, period } = row;
+    const header = headerFromJson(row.payload);
+    const me = getAddress(this.o.wallet.address);
+    const voters = await this.o.chain.batchVoters(clusterId, period);
+    const held: SignedAttestation[] = [];
+    for (const a of this.o.store.heldAttestations(clusterId, period)) {
+      const signer = getAddress(a.signer);
+      if (signer === me || !voters.includes(signer)) continue;
+      if (!(await this.o.chain.hasVoted(clusterId, period, signer))) held.push(a);
+    }
+    const opened = periodStart(period + 1, await this.o.chain.epoch());
+    const elapsed = Number((await this.o.chain.now()) - opened);
+    const role = this.o.store.getBatch(clusterId, period)?.role ?? "parent";
+    const { aggregateWaitSeconds, selfSubmitDelaySeconds } = this.o.timing;
+    if (role === "neighbour" && elapsed < selfSubmitDelaySeconds) return null;
+    // Every voter's attestation in one transaction when they all arrive in time, else what is held.
+    if (role === "parent" && elapsed < aggregateWaitSeconds && held.length + 1 < voters.length) return null;
+    this.domain ??= ledgerDomain((await this.provider.getNetwork()).chainId, this.o.ledger);
+    const own = await signAttestation(this.o.wallet, this.domain, attestationOf(header));
+    const submit = (attestations: SignedAttestation[]) => ({
+      to: this.o.ledger,
+      data: ledgerInterface.encodeFunctionData("submit", [
+        encodeSubmission([{ header, voters, attestations }]),
+      ]),
+    });
+    return { call: submit([own, ...held]), ownOnly: submit([own]) };
+  }
+
+  /**
+   * Gas of `call`. A revert that blames an attestation is returned as its detail (the caller may retry
+   * without the peers' attestations); any other revert settles the row (deferred or rejected): null.
+   */
+  private async estimate(
+    row: OutboxRow,
+    call: { to: string; data: string },
+  ): Promise<bigint | string | null> {
+    try {
+      return await this.provider.estimateGas({ from: this.o.wallet.address, ...call });
+    } catch (e) {
+      const r = classifyRevert(e);
+      if (!r) throw e; // transient: deferred by pump()
+      if (PEER_ATTESTATION_REFUSED.has(r.name)) return r.detail;
+      if (DEFERRABLE.has(r.name)) this.defer(row, r.detail);
+      else this.finish(row, "rejected", r.detail);
+      return null;
+    }
+  }
+
   private async effectDone(row: OutboxRow): Promise<boolean> {
     if (row.kind === "reportTamper") {
       const { meter } = JSON.parse(row.payload) as { meter: string };
       return (await this.o.chain.meterInfo(meter)).status !== "active";
     }
-    return this.o.chain.hasVoted(row.clusterId, row.period, this.o.wallet.address);
+    const { clusterId, period } = row;
+    if (!(await this.o.chain.hasVoted(clusterId, period, this.o.wallet.address))) return false;
+    if ((await this.o.chain.decision(clusterId, period)).status !== "pending") return true;
+    // Our digest may hold a majority of attestations that another voter carried as dissents, without its
+    // header: the batch then waits for one; ours completes it (our attestation itself is skipped as counted).
+    const voters = await this.o.chain.batchVoters(clusterId, period);
+    return (await this.o.chain.pendingVotes(clusterId, period, row.target)) < votesNeeded(voters.length);
   }
 
   private defer(row: OutboxRow, error: string): void {
@@ -163,11 +266,7 @@ export class Outbox {
     return { processed, open: this.o.store.openOutbox(limit).length };
   }
 
-  private finish(
-    row: OutboxRow,
-    status: "confirmed" | "superseded" | "reverted" | "rejected",
-    note: string | null,
-  ): void {
+  private finish(row: OutboxRow, status: "confirmed" | "reverted" | "rejected", note: string | null): void {
     this.o.store.finish(row.id, status, note, this.o.clock());
     this.o.onStep?.("final", row);
   }
@@ -177,40 +276,33 @@ export class Outbox {
       this.finish(row, "confirmed", "effect already on chain");
       return;
     }
-    if (row.kind !== "reportTamper") {
+    let call: { to: string; data: string };
+    let ownOnly: { to: string; data: string } | null = null;
+    if (row.kind === "reportTamper") call = tamperCall(row, this.o.registry);
+    else {
       const d = await this.o.chain.decision(row.clusterId, row.period);
-      if (d.status === "accepted" && d.digest === row.target) {
-        // Decided with our digest before we were needed: a transaction would only cost gas.
-        this.finish(row, "superseded", "batch already accepted with this digest");
+      if (d.status === "disputed") {
+        this.finish(row, "rejected", "batch already Disputed: no attestation counts any more");
         return;
       }
-      if (row.kind === "propose" && d.status !== "none" && d.status !== "pending") {
-        this.finish(
-          row,
-          "rejected",
-          `batch already ${d.status} with digest ${d.digest}, ours is ${row.target}`,
-        );
-        return;
-      }
-      // A neighbour whose digest lost still votes it: its dissent goes on record (SPEC 6).
+      // A neighbour whose digest lost still submits it: its dissent goes on record (SPEC 6).
+      const plan = await this.attestation(row);
+      if (plan === null) return; // a peer may still carry it: look again at the next pump
+      ({ call, ownOnly } = plan);
     }
-    const { to, data } = callOf(row, this.o.ledger, this.o.registry);
-    const from = this.o.wallet.address;
-    let gas: bigint;
-    try {
-      gas = await this.provider.estimateGas({ from, to, data });
-    } catch (e) {
-      const r = classifyRevert(e);
-      if (!r) throw e; // transient: deferred by pump()
-      if (ALREADY_DONE.has(r.name)) this.finish(row, "confirmed", r.detail);
-      else if (DEFERRABLE.has(r.name)) this.defer(row, r.detail);
-      else this.finish(row, "rejected", r.detail);
-      return;
+    let gas = await this.estimate(row, call);
+    if (typeof gas === "string" && ownOnly) {
+      // A peer's attestation was refused (reassigned, stale): this node's own still has to go on record.
+      call = ownOnly;
+      gas = await this.estimate(row, call);
     }
+    if (typeof gas === "string") this.finish(row, "rejected", gas);
+    if (typeof gas !== "bigint") return;
+    const { to, data } = call;
     this.o.onStep?.("checked", row);
-    const chainNonce = await this.provider.getTransactionCount(from, "pending");
+    const chainNonce = await this.provider.getTransactionCount(this.o.wallet.address, "pending");
     const nonce = Math.max(chainNonce, this.o.store.nextNonce());
-    // 20% headroom: state can change between the estimate and inclusion (another vote lands first).
+    // 20% headroom: state can change between the estimate and inclusion (another attestation lands first).
     const req: TransactionRequest = { to, data, nonce, gasLimit: (gas * 12n) / 10n };
     const populated = await this.o.wallet.populateTransaction(req);
     const raw = await this.o.wallet.signTransaction(populated);

@@ -1,5 +1,6 @@
 /**
- * The HTTP face of a gateway (fastify 5): meters (or a head-end) POST signed readings; operators read
+ * The HTTP face of a gateway (fastify 5): meters (or a head-end) POST signed readings,
+ * the other voters' gateways POST their signed attestations; operators read
  * /health, /metrics, the quarantine's reasons and proofs. Bodies are size-limited, parsed without
  * prototype keys or deep nesting, and schema-validated with a strict validator (no type coercion, no
  * silent removal of unknown fields); every refusal is a 4xx with a reason. Logs go through fastify's
@@ -12,6 +13,7 @@ import { GridShareError } from "../errors.js";
 import { readingToJson, signedReadingFromJson } from "../batches/reading.js";
 import { BodyError, parseBody } from "./body.js";
 import type { Gateway } from "./gateway.js";
+import { MAX_BULK_ATTESTATIONS } from "./attestations.js";
 import { ChainUnavailableError, MAX_BULK_READINGS, quarantineRefusal, type Verdict } from "./ingest.js";
 import { DEFAULT_REFUSAL_LIMITS, RefusalBudget } from "./limits.js";
 
@@ -57,6 +59,26 @@ const bodySchema = {
   oneOf: [signedSchema, { type: "array", minItems: 1, maxItems: MAX_BULK_READINGS, items: signedSchema }],
 } as const;
 
+const attestationSchema = {
+  type: "object",
+  additionalProperties: false,
+  required: ["clusterId", "period", "digest", "signer", "signature"],
+  properties: {
+    clusterId: { type: "integer", minimum: 0, maximum: UINT32_MAX },
+    period: { type: "integer", minimum: 0, maximum: UINT32_MAX },
+    digest: { type: "string", pattern: "^0x[0-9a-fA-F]{64}$" },
+    signer: { type: "string", pattern: "^0x[0-9a-fA-F]{40}$" },
+    signature: { type: "string", pattern: "^0x[0-9a-fA-F]{130}$" },
+  },
+} as const;
+
+const attestationsSchema = {
+  type: "array",
+  minItems: 1,
+  maxItems: MAX_BULK_ATTESTATIONS,
+  items: attestationSchema,
+} as const;
+
 export interface ServerOptions {
   readonly bodyLimit?: number;
   /**
@@ -87,7 +109,7 @@ function verdictJson(v: Verdict): Record<string, unknown> {
 }
 
 /** Status of a bulk answer: 200 when every item was taken, 207 when mixed, else the items' common 4xx. */
-function bulkStatus(vs: readonly Verdict[]): number {
+function bulkStatus(vs: readonly { ok: boolean; status: number }[]): number {
   if (vs.every((v) => v.ok)) return 200;
   if (vs.some((v) => v.ok)) return 207;
   const first = vs[0]?.status ?? 422;
@@ -235,6 +257,13 @@ export function buildServer(gw: Gateway, opts: ServerOptions = {}): FastifyInsta
       return reply.status(v.status).send(verdictJson(v));
     }
     return reply.status(bulkStatus(verdicts)).send({ results: verdicts.map(verdictJson) });
+  });
+
+  // Other voters' signed attestations (SPEC 6). Each item is authenticated by its own signature in the
+  // ledger's domain; the request itself carries nothing else that is trusted.
+  app.post("/attestations", { schema: { body: attestationsSchema } }, async (req, reply) => {
+    const verdicts = await gw.receiveAttestations(req.body);
+    return reply.status(bulkStatus(verdicts)).send({ results: verdicts });
   });
 
   app.get<{ Params: { meter: string; period: string } }>("/proof/:meter/:period", async (req, reply) => {

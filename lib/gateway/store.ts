@@ -1,13 +1,15 @@
 /**
  * The gateway's embedded database (better-sqlite3, WAL, synchronous=FULL; reading group commits sync
  * their WAL off the event loop instead, store/wal-sync.ts): accepted readings, the
- * quarantine, compromised-meter alarms, built batches with their proofs, the transaction outbox and
+ * quarantine, compromised-meter alarms, built batches with their proofs, the other voters' attestations, the transaction
+ * outbox and
  * durable counters. Every multi-row change is one SQLite transaction, so a process killed at any moment
  * (kill -9) leaves either the whole change or none of it.
  *
  * This facade keeps the store's one API; the tables live in store/ by concern, all on one handle, each
  * with its statements prepared once.
  */
+import type { SignedAttestation } from "../batches/attestation.js";
 import type { Statement } from "better-sqlite3";
 import type { Reading, SignedReading } from "../batches/reading.js";
 import type { ProvenBatch, ReadingProof, Role } from "./types.js";
@@ -18,6 +20,7 @@ import {
   type AdmitRequest,
   type GroupOutcome,
 } from "./store/admit.js";
+import { Attestations } from "./store/attestations.js";
 import { Batches, type StoredBatch } from "./store/batches.js";
 import { Counters, type CounterName } from "./store/counters.js";
 import { Cursors } from "./store/cursors.js";
@@ -69,6 +72,7 @@ interface Tables {
   readonly readings: Readings;
   readonly retention: Retention;
   readonly admissions: Admissions;
+  readonly attestations: Attestations;
 }
 
 export interface StoreOptions {
@@ -96,6 +100,7 @@ export class GatewayStore {
     const readings = new Readings(db, batches, quarantine, alarms, counters);
     const retention = new Retention(db);
     const admissions = new Admissions(db, readings, quarantine, outbox, counters);
+    const attestations = new Attestations(db, counters);
     this.t = {
       meta,
       counters,
@@ -107,6 +112,7 @@ export class GatewayStore {
       readings,
       retention,
       admissions,
+      attestations,
     };
     const walMode = db.pragma("journal_mode", { simple: true }) === "wal";
     this.wal = walMode && !db.memory ? new WalSync(`${db.name}-wal`) : null;
@@ -250,7 +256,7 @@ export class GatewayStore {
 
   /**
    * Close a cluster-period in one transaction: record the batch and its proofs, enqueue the on-chain
-   * intent (propose or vote), and move the cursor past it. An empty period (no reading) moves the cursor
+   * intent (this node's attestation), and move the cursor past it. An empty period (no reading) moves the cursor
    * only. Refuses to close any period but the cursor's, so no period is skipped or closed twice.
    */
   closePeriod(clusterId: number, period: number, role: Role, built: ProvenBatch | null, now: number): void {
@@ -264,6 +270,18 @@ export class GatewayStore {
     const s = this.t.readings.get(meter, period);
     if (!s) return undefined;
     return { reading: s.reading, signature: s.signature, index: leaf.index, proof: leaf.proof };
+  }
+
+  // ---------------------------------------------------------------------------------- attestations
+
+  /** Keep another voter's verified attestation; false when that signer's is already held. */
+  holdAttestation(a: SignedAttestation, now: number): boolean {
+    return this.t.attestations.hold(a, now);
+  }
+
+  /** The other voters' attestations held for a cluster-period. */
+  heldAttestations(clusterId: number, period: number): SignedAttestation[] {
+    return this.t.attestations.of(clusterId, period);
   }
 
   // ---------------------------------------------------------------------------------------- outbox

@@ -2,6 +2,7 @@
  * The gateway's ports: what it needs from the chain and from the batch builder, as plain interfaces so
  * that the logic (store, ingest, scheduler, outbox) is unit-tested without HTTP and without a chain.
  */
+import type { SignedAttestation } from "../batches/attestation.js";
 import type { Reading, SignedReading } from "../batches/reading.js";
 import type { BatchStatusName, MeterKindName, MeterStatusName } from "../chain/schema.js";
 
@@ -54,6 +55,19 @@ export interface ChainView {
   servedClusters(node: string): Promise<ServedCluster[]>;
   /** The ledger's decision of a cluster-period: status, and the winning digest once accepted. */
   decision(clusterId: number, period: number): Promise<{ status: BatchStatusName; digest: string | null }>;
-  /** Whether `node` already voted (or proposed) for a cluster-period on the ledger. */
+  /** Whether `node`'s attestation for a cluster-period is on record on the ledger (sent by anyone). */
   hasVoted(clusterId: number, period: number, node: string): Promise<boolean>;
+  /**
+   * The voter set a cluster-period counts against (BatchLedger.votesOf: fixed at its first vote, else the
+   * cluster's current one), slot order, parent first.
+   */
+  batchVoters(clusterId: number, period: number): Promise<string[]>;
+  /** While a batch is pending: how many voters' attestations for `digest` are on record. */
+  pendingVotes(clusterId: number, period: number, digest: string): Promise<number>;
+}
+
+/** Where a node's own attestations go after it closed a period: the other voters' gateways (SPEC 6). */
+export interface AttestationPeers {
+  /** Hand `attestations` to the gateway of `node`; may throw (the sender then submits its own itself). */
+  deliver(node: string, attestations: readonly SignedAttestation[]): Promise<void>;
 }

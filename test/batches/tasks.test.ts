@@ -3,6 +3,7 @@ import hre from "hardhat";
 import { runTask as run } from "../helpers/tasks.js";
 import { deployGrid, type Grid } from "../../lab/fixtures/grid.js";
 import { header } from "../../lab/fixtures/batches.js";
+import { attestAndSubmit } from "../../lab/fixtures/attestations.js";
 import { GridShareError, InvalidArgumentError } from "../../lib/errors.js";
 import { BatchStatus } from "../../lib/chain/schema.js";
 import type { BatchList, BatchRecord } from "../../lib/batches/ops.js";
@@ -51,20 +52,21 @@ describe("batches:* operator tasks", () => {
     S = (await grid.currentPeriod()) + 1;
     await grid.warpToPeriod(S + 1);
     const [p1, a1, b1] = grid.votersOf(1);
-    // Cluster 1, S: accepted 2 of 3; the third voter votes another digest afterwards and is charged a fault.
-    await grid.ledger.connect(p1).propose(header(1, S));
-    await grid.ledger.connect(a1).vote(header(1, S));
-    await grid.ledger.connect(b1).vote(header(1, S, 1));
-    // Cluster 2, S: only the parent proposed (its neighbours never got the readings): pending.
-    await grid.ledger.connect(grid.votersOf(2)[0]).propose(header(2, S));
+    const alone = (h: ReturnType<typeof header>, node: (typeof grid.nodes)[number]) =>
+      attestAndSubmit(grid, h, [node], node);
+    // Cluster 1, S: accepted 2 of 3; the third voter attests another digest afterwards and is charged a fault.
+    await attestAndSubmit(grid, header(1, S), [p1!, a1!]);
+    await alone(header(1, S, 1), b1!);
+    // Cluster 2, S: only the parent attested (its neighbours never got the readings): pending.
+    await alone(header(2, S), grid.votersOf(2)[0]!);
     // Cluster 3, S: nobody submitted anything.
     await grid.warpToPeriod(S + 2);
-    // Cluster 1, S + 1: three voters, three digests: no majority is possible any more (deadlocked).
-    await grid.ledger.connect(p1).propose(header(1, S + 1));
-    await grid.ledger.connect(a1).vote(header(1, S + 1, 1));
-    await grid.ledger.connect(b1).vote(header(1, S + 1, 2));
-    // Cluster 2, S + 1: the parent proposed; the neighbours still have the rest of period S + 2 to vote.
-    await grid.ledger.connect(grid.votersOf(2)[0]).propose(header(2, S + 1));
+    // Cluster 1, S + 1: three voters, three digests: no majority is possible any more, but the window is open.
+    await alone(header(1, S + 1), p1!);
+    await alone(header(1, S + 1, 1), a1!);
+    await alone(header(1, S + 1, 2), b1!);
+    // Cluster 2, S + 1: the parent attested; the neighbours still have the rest of period S + 2 to attest.
+    await alone(header(2, S + 1), grid.votersOf(2)[0]!);
   });
 
   it("lists status, votes and faults, and marks the abandoned batches", async () => {
@@ -79,7 +81,6 @@ describe("batches:* operator tasks", () => {
         voters: r.voters,
         votes: r.votes,
         forAccepted: r.forAccepted,
-        digests: r.digests,
         faults: r.faults,
         due: r.due,
       };
@@ -89,7 +90,6 @@ describe("batches:* operator tasks", () => {
       voters: 3,
       votes: 3,
       forAccepted: 2,
-      digests: 2,
       faults: 1,
       due: false,
     });
@@ -105,14 +105,10 @@ describe("batches:* operator tasks", () => {
       forAccepted: null,
       due: true,
     });
-    expect(pick(`3:${S}`)).to.deep.include({ status: "none", votes: 0, voters: 0, due: true });
-    expect(pick(`1:${S + 1}`)).to.deep.include({
-      status: "pending",
-      votes: 3,
-      digests: 3,
-      faults: 0,
-      due: true,
-    });
+    // Nobody attested: the batch counts against the cluster's current voter set.
+    expect(pick(`3:${S}`)).to.deep.include({ status: "none", votes: 0, voters: 3, due: true });
+    // Deadlocked, but finalized only once its window closed (SPEC 6: no majority by the end of the next period).
+    expect(pick(`1:${S + 1}`)).to.deep.include({ status: "pending", votes: 3, faults: 0, due: false });
     expect(pick(`2:${S + 1}`)).to.deep.include({ status: "pending", votes: 1, due: false });
     const charged = l.nodeFaults.find((n) => n.node === grid.votersOf(1)[2].address);
     expect(charged?.faults).to.equal(1);
@@ -124,9 +120,9 @@ describe("batches:* operator tasks", () => {
       ledger,
       json: false,
     });
-    expect(table).to.match(new RegExp(`^\\s*1\\s+${S}\\s+accepted\\s+3/3\\s+2\\s+2\\s+1\\s`, "m"));
-    expect(table).to.match(new RegExp(`^\\s*1\\s+${S + 1}\\s+pending\\s+3/3\\s.*due: finalize$`, "m"));
-    expect(table).to.match(/2 batch\(es\): 1 accepted, 0 disputed, 1 pending, 0 with no vote; 1 abandoned/);
+    expect(table).to.match(new RegExp(`^\\s*1\\s+${S}\\s+accepted\\s+3/3\\s+2\\s+1\\s`, "m"));
+    expect(table).to.match(new RegExp(`^\\s*1\\s+${S + 1}\\s+pending\\s+3/3\\s+-\\s+0(\\s+-){4}$`, "m"));
+    expect(table).to.match(/2 batch\(es\): 1 accepted, 0 disputed, 1 pending, 0 with no vote; 0 abandoned/);
   });
 
   it("defaults to every cluster from the first period of the previous week to the last ended one", async () => {
@@ -185,14 +181,20 @@ describe("batches:* operator tasks", () => {
     expect(await blockNumber()).to.equal(before, "no transaction may be sent on a refusal");
   });
 
-  it("finalizes one batch, a cluster's range, then everything due", async () => {
+  it("finalizes one batch, a cluster's range, then everything due once the next windows closed", async () => {
     expect(await finalized({ cluster: "2", period: String(S) })).to.deep.equal([[2, S]]);
-    // The accepted batch of the range is left alone; the deadlocked one goes.
-    expect(await finalized({ cluster: "1", fromPeriod: String(S), toPeriod: String(S + 1) })).to.deep.equal([
-      [1, S + 1],
-    ]);
+    // The accepted batch of the range is left alone; the deadlocked one's window is still open.
+    expect(await finalize({ cluster: "1", fromPeriod: String(S), toPeriod: String(S + 1) })).to.match(
+      /nothing to finalize/,
+    );
     expect(await finalized({ due: true, fromPeriod: String(S), toPeriod: String(S + 1) })).to.deep.equal([
       [3, S],
+    ]);
+    await grid.warpToPeriod(S + 3);
+    expect(await finalized({ due: true, fromPeriod: String(S), toPeriod: String(S + 1) })).to.deep.equal([
+      [1, S + 1],
+      [2, S + 1],
+      [3, S + 1],
     ]);
     expect(await finalize({ due: true, fromPeriod: String(S), toPeriod: String(S + 1) })).to.match(
       /nothing to finalize/,
@@ -201,13 +203,13 @@ describe("batches:* operator tasks", () => {
       [2, S],
       [1, S + 1],
       [3, S],
+      [2, S + 1],
     ]) {
       expect((await grid.ledger.batchOf(c, p)).status, `${c}:${p}`).to.equal(BatchStatus.Disputed);
     }
     expect((await grid.ledger.batchOf(1, S)).status).to.equal(BatchStatus.Accepted);
-    expect((await grid.ledger.batchOf(2, S + 1)).status).to.equal(BatchStatus.Pending);
     const l = byKey(await list({ fromPeriod: String(S), toPeriod: String(S + 1) }));
     expect(l.get(`2:${S}`)).to.deep.include({ status: "disputed", due: false, faults: 0 });
-    expect(l.get(`1:${S + 1}`)?.decidedAt).to.be.a("number");
+    expect(l.get(`1:${S + 1}`)).to.deep.include({ status: "disputed", votes: 3, due: false });
   });
 });

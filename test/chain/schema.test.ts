@@ -126,8 +126,8 @@ describe("chain schema (lib/chain/schema.ts)", () => {
     for (const name of ["ClusterRegistry", "BatchLedger", "IBatchLedger"] as const) {
       expect(abis[name]).to.deep.equal((await hre.artifacts.readArtifact(name)).abi);
     }
-    const propose = abis.BatchLedger.find((f) => f.name === "propose");
-    expect(propose?.inputs?.[0]?.components?.map((c) => ({ name: c.name, type: c.type }))).to.deep.equal(
+    const digestOf = abis.BatchLedger.find((f) => f.name === "digestOf");
+    expect(digestOf?.inputs?.[0]?.components?.map((c) => ({ name: c.name, type: c.type }))).to.deep.equal(
       BATCH_HEADER,
     );
   });

@@ -11,6 +11,13 @@ import { rmSync } from "node:fs";
 import path from "node:path";
 import { network } from "hardhat";
 import { batchDigest, type BatchHeader } from "../../lib/batches/batch.js";
+import {
+  attestationOf,
+  ledgerDomain,
+  signAttestation,
+  type SignedAttestation,
+} from "../../lib/batches/attestation.js";
+import { encodeSubmission } from "../../lib/batches/submission.js";
 import { PERIOD_SECONDS } from "../../lib/constants.js";
 import { Wallet } from "ethers";
 import {
@@ -145,20 +152,26 @@ describeDevnet("Clique devnet: 3 EthereumJS signers and a permissioned node on l
       totalLoadWh: 5_200n,
       totalGenerationWh: 3_100n,
     };
-    await (await ledger.connect(node0).getFunction("propose")(header)).wait();
-    await (await ledger.connect(node1).getFunction("vote")(header)).wait();
-    // 2 of 3 is a strict majority: accepted with the proposed digest.
+    // The parent carries its first neighbour's attestation: 2 of 3 is a strict majority.
+    const domain = ledgerDomain((await ethers.provider.getNetwork()).chainId, await ledger.getAddress());
+    const voters = [node0.address, node1.address, node2.address];
+    const sign = (who: typeof node0) => signAttestation(who, domain, attestationOf(header));
+    const submit = async (from: typeof node0, attestations: SignedAttestation[]) =>
+      (
+        await ledger.connect(from).getFunction("submit")(encodeSubmission([{ header, voters, attestations }]))
+      ).wait();
+    await submit(node0, [await sign(node0), await sign(node1)]);
     const batch = await ledger.getFunction("batchOf")(1, period);
     expect(batch.status).to.equal(BatchStatus.Accepted);
     expect(batch.root).to.equal(header.root);
     expect(batch.totalLoadWh).to.equal(header.totalLoadWh);
     expect(batch.parentOverruled).to.equal(false);
-    // The last neighbour still votes after the decision; all three voted for the proposed digest.
-    await (await ledger.connect(node2).getFunction("vote")(header)).wait();
+    // The last neighbour still submits its own after the decision; all three attested the same digest.
+    await submit(node2, [await sign(node2)]);
     const tally = await ledger.getFunction("votesOf")(1, period);
-    expect(tally.voterCount).to.equal(3n);
-    expect(tally.candidates).to.deep.equal([batchDigest(header)]);
-    expect(tally.counts).to.deep.equal([3n]);
+    expect(tally.voters).to.deep.equal(voters);
+    expect(tally.digest).to.equal(batchDigest(header));
+    expect([tally.votedMask, tally.agreedMask]).to.deep.equal([7n, 7n]);
     await connection.close();
   });
 

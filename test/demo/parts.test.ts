@@ -112,13 +112,13 @@ describe("demo progress", () => {
 });
 
 describe("demo gas classification", () => {
-  const iface = new Interface(["function propose(uint32 x)", "function vote(uint32 x)"]);
+  const iface = new Interface(["function submit(bytes items)", "function finalize(uint32 c, uint32 p)"]);
   const ledger: KnownContract = { name: "BatchLedger", address: getAddress("0x" + "11".repeat(20)), iface };
 
   it("names a call by contract and function, a creation by contract", () => {
-    expect(operationOf([ledger], ledger.address, iface.encodeFunctionData("vote", [1]), null)).to.equal(
-      "BatchLedger.vote",
-    );
+    expect(
+      operationOf([ledger], ledger.address, iface.encodeFunctionData("submit", ["0x01"]), null),
+    ).to.equal("BatchLedger.submit");
     expect(operationOf([ledger], null, "0x6080", ledger.address.toLowerCase())).to.equal(
       "deploy BatchLedger",
     );

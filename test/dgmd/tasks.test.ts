@@ -113,6 +113,7 @@ describe("dgmd:* operator tasks", () => {
     registry = await deployClusterRegistry(ethers, utility, dgmd, epoch, 4);
     const ledger = await ethers.deployContract("BatchLedger", [await registry.getAddress()]);
     ledgerAddress = await ledger.getAddress();
+    await registry.setLedger(ledgerAddress);
     certs = (await ethers.deployContract("CapacityCertificates", [
       await registry.getAddress(),
       await ledger.getAddress(),

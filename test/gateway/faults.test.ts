@@ -10,6 +10,7 @@ import type { FastifyInstance } from "fastify";
 import { loadBuilding } from "../../lab/data/citylearn.js";
 import { buildClusterBatch } from "../../lib/gateway/batching.js";
 import type { Gateway } from "../../lib/gateway/gateway.js";
+import { HttpPeers } from "../../lib/gateway/peers.js";
 import { buildServer } from "../../lib/gateway/server.js";
 import { lyingBuilder } from "../../lab/simulator/faults.js";
 import { runSimulation, type SimulationFaults } from "../../lab/simulator/run.js";
@@ -20,6 +21,11 @@ import { BatchStatus, MeterStatus } from "../../lib/chain/schema.js";
 const { ethers, networkHelpers } = await network.create();
 const GRACE = 1800;
 const BUILDINGS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+/**
+ * Attestations go on chain by the time the late meters' grace ends: a parent then submits what it holds, a
+ * neighbour whose attestation is still missing submits its own.
+ */
+const TIMING = { aggregateWaitSeconds: GRACE, selfSubmitDelaySeconds: GRACE };
 
 interface Setup {
   grid: TestGrid;
@@ -31,14 +37,19 @@ async function setup(liar?: number): Promise<Setup> {
   const dir = tempDir("faults");
   const grid = await deployTestGrid(ethers, networkHelpers, { buildings: BUILDINGS });
   const gws = [];
+  const urls = new Map<string, string>();
   for (const [i, key] of grid.nodeKeys.entries()) {
     const gw = await openGateway(grid, key, dir.file(`n${i}.db`), {
       build: i === liar ? lyingBuilder(buildClusterBatch, 7_000n, 1) : buildClusterBatch,
       graceSeconds: GRACE,
+      timing: TIMING,
+      peers: new HttpPeers(urls),
       outbox: FAST_OUTBOX,
     });
     const app = buildServer(gw);
-    gws.push({ gw, app, url: await app.listen({ host: "127.0.0.1", port: 0 }) });
+    const url = await app.listen({ host: "127.0.0.1", port: 0 });
+    urls.set(gw.node, url);
+    gws.push({ gw, app, url });
   }
   return { grid, gws, dir };
 }

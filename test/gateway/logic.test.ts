@@ -10,6 +10,8 @@ import { leafHash, verifyProof } from "../../lib/batches/merkle64.js";
 import { signedReadingToJson, type SignedReading } from "../../lib/batches/reading.js";
 import { buildClusterBatch } from "../../lib/gateway/batching.js";
 import { GroupCommit } from "../../lib/gateway/group-commit.js";
+import { ledgerDomain, signAttestation } from "../../lib/batches/attestation.js";
+import { receiveAttestations, type AttestationContext } from "../../lib/gateway/attestations.js";
 import { ingest, type IngestContext, type Verdict } from "../../lib/gateway/ingest.js";
 import { renderMetrics } from "../../lib/gateway/metrics.js";
 import { Scheduler, GraceError } from "../../lib/gateway/scheduler.js";
@@ -233,7 +235,7 @@ describe("gateway logic (no HTTP)", function () {
       return out;
     }
 
-    it("closes a period as soon as every meter reported, builds the batch, enqueues one proposal", async () => {
+    it("closes a period as soon as every meter reported, builds the batch, enqueues one attestation", async () => {
       const e = env("parent");
       e.chain.at(1, 60);
       const signed = await fill(e, 0);
@@ -244,7 +246,7 @@ describe("gateway logic (no HTTP)", function () {
       expect(b.header.totalLoadWh).to.equal(signed.reduce((a, s) => a + s.reading.loadWh, 0n));
       expect(b.header.totalGenerationWh).to.equal(signed.reduce((a, s) => a + s.reading.generationWh, 0n));
       expect(e.store.outbox().map((o) => [o.kind, o.period, o.target])).to.deep.equal([
-        ["propose", 0, b.digest],
+        ["attest", 0, b.digest],
       ]);
       expect(e.store.cursor(1)).to.equal(1);
       // Ticking again changes nothing: a period closes once.
@@ -252,12 +254,12 @@ describe("gateway logic (no HTTP)", function () {
       expect(e.store.outbox()).to.have.length(1);
     });
 
-    it("a neighbour enqueues a vote for the digest it computed itself", async () => {
+    it("a neighbour enqueues an attestation of the digest it computed itself", async () => {
       const e = env("neighbour");
       e.chain.at(1, 60);
       await fill(e, 0);
       await e.scheduler.tick();
-      expect(e.store.outbox().map((o) => o.kind)).to.deep.equal(["vote"]);
+      expect(e.store.outbox().map((o) => o.kind)).to.deep.equal(["attest"]);
       expect(e.store.outbox()[0].target).to.equal(e.store.getBatch(1, 0)!.digest);
     });
 
@@ -480,6 +482,74 @@ describe("gateway logic (no HTTP)", function () {
       expect(text).to.match(/^# TYPE gridshare_gateway_readings_accepted_total counter$/m);
       expect(text).to.match(/^gridshare_gateway_readings_accepted_total 3$/m);
       expect(text).to.match(/^gridshare_gateway_next_period\{cluster="1",role="parent"\} 7$/m);
+    });
+  });
+
+  describe("attestations from the other voters", () => {
+    const voters = [0, 1, 2].map((i) => testMeter(200 + i)); // node keys
+    const ledger = ledgerDomain(31337n, "0x00000000000000000000000000000000000000cc");
+
+    function attEnv(): { e: Env; ctx: AttestationContext } {
+      const e = env("parent");
+      e.chain.voters.set(
+        1,
+        voters.map((v) => getAddress(v.address)),
+      );
+      e.chain.at(5, 60);
+      return { e, ctx: { store: e.store, chain: e.chain, domain: ledger, served: () => e.served } };
+    }
+
+    async function signed(i: number, a: Partial<{ clusterId: number; period: number; digest: string }> = {}) {
+      return signAttestation(voters[i]!, ledger, {
+        clusterId: 1,
+        period: 4,
+        digest: "0x" + "ab".repeat(32),
+        ...a,
+      });
+    }
+
+    it("holds a voter's signed attestation once; the same again is a duplicate", async () => {
+      const { e, ctx } = attEnv();
+      const a = await signed(1);
+      expect(await receiveAttestations(ctx, [a, a])).to.deep.equal([
+        { ok: true, status: 200, result: "held", signer: a.signer },
+        { ok: true, status: 200, result: "duplicate", signer: a.signer },
+      ]);
+      expect(e.store.heldAttestations(1, 4)).to.deep.equal([{ ...a, digest: a.digest.toLowerCase() }]);
+      expect(e.store.counters()).to.include({ attestations_received: 1 });
+    });
+
+    it("trusts nothing unsigned: another signer's claim, another domain, an unassigned key, a wrong window", async () => {
+      const { e, ctx } = attEnv();
+      const a = await signed(1);
+      const otherDomain = await signAttestation(
+        voters[1]!,
+        ledgerDomain(1n, ledger.verifyingContract as string),
+        {
+          clusterId: 1,
+          period: 4,
+          digest: a.digest,
+        },
+      );
+      const stranger = await signAttestation(testMeter(299), ledger, {
+        clusterId: 1,
+        period: 4,
+        digest: a.digest,
+      });
+      const cases: [unknown, string][] = [
+        [{ ...a, signer: getAddress(voters[2]!.address) }, "INVALID_ATTESTATION"],
+        [{ ...otherDomain }, "INVALID_ATTESTATION"],
+        [stranger, "UNASSIGNED_SIGNER"],
+        [await signed(1, { period: 3 }), "ATTESTATION_OUTSIDE_WINDOW"],
+        [await signed(1, { clusterId: 7 }), "CLUSTER_NOT_SERVED"],
+        [{ ...a, extra: 1 }, "MALFORMED_ATTESTATION"],
+        [{ ...a, signature: "0x12" }, "MALFORMED_ATTESTATION"],
+      ];
+      for (const [body, code] of cases) {
+        const [v] = await receiveAttestations(ctx, body);
+        expect(v, code).to.include({ ok: false, code });
+      }
+      expect(e.store.heldAttestations(1, 4)).to.deep.equal([]);
     });
   });
 });

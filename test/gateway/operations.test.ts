@@ -105,9 +105,12 @@ describe("gateway operations: logs, health, outages (issue 17)", function () {
       const now = BigInt(await networkHelpers.time.latest());
       const period = Number((now - grid.epoch) / 14_400n);
       await grid.warp(period + 1, 60);
+      // ethers answers a repeated read within 250 ms from its last result: let the gateway see the new block.
+      await new Promise((r) => setTimeout(r, 300));
       const [a, b] = grid.fleet.meters;
       const first = await grid.fleet.sign(a, grid.fleet.reading(a, period));
-      expect((await postReadings(url, signedReadingToJson(first))).status).to.equal(200);
+      const r0 = await postReadings(url, signedReadingToJson(first));
+      expect(r0.status, JSON.stringify(r0.body)).to.equal(200);
 
       await rpc.app.close();
       const second = signedReadingToJson(await grid.fleet.sign(b, grid.fleet.reading(b, period)));

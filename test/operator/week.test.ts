@@ -3,7 +3,7 @@
  * the grid, certifies the prosumers and publishes week 1's tariff from a forecast, all with the project's
  * tasks on a `localhost` network pointed at the node. Then week 1 (42 periods) of Buildings 1-6's measured data
  * goes through three real gateways (lib/gateway behind its HTTP server, as the demo runs them): meters post
- * over HTTP, the gateways propose and vote on the node. Three outages leave batches abandoned, and a meter
+ * over HTTP, each gateway submits its node's attestations to the node. Three outages leave batches abandoned, and a meter
  * signs two readings for one period, so its parent's gateway reports it tampered. The operator replaces that
  * meter and re-confirms its certificate mid-week; after the week, settlement is refused until the abandoned
  * batches are finalized (one, a range, everything due), then bills settle from a gateway's proofs.
@@ -53,7 +53,7 @@ const BLACKOUTS = [
   { clusterId: 2, period: FIRST + 5 },
   { clusterId: 1, period: FIRST + 34 },
 ];
-/** In periods 60-61 cluster 3's meters reach one neighbour only: it votes alone, nobody else can. */
+/** In periods 60-61 cluster 3's meters reach one neighbour only: it attests alone, nobody else can. */
 const ONE_LINK = { clusterId: 3, periods: [FIRST + 18, FIRST + 19] };
 /** Building 5's meter signs two different readings for period 70: its parent reports it tampered. */
 const TAMPER = { building: 5, period: FIRST + 28 };
@@ -131,7 +131,7 @@ describe("an operator's week over HTTP on a hardhat node", function () {
   async function playPeriod(period: number): Promise<void> {
     await warp(period + 1, ACT_AT_S);
     await Promise.all([...slots].map(([building, meter]) => postHome(building, meter, period)));
-    // One gateway after the other: a vote's gas is estimated on the ledger as the previous one left it.
+    // One gateway after the other: a submission's gas is estimated on the ledger as the previous one left it.
     for (const g of gateways) {
       const { tick, outbox } = await g.gw.tick();
       expect(tick, `${g.node} at ${period}: ${g.gw.health().lastError}`).to.not.equal(null);
@@ -157,6 +157,8 @@ describe("an operator's week over HTTP on a hardhat node", function () {
         ledger: addresses.ledger,
         build: buildClusterBatch,
         startPeriod: FIRST,
+        // No peer exchange here: each node submits its own attestations as soon as it closed a period.
+        timing: { aggregateWaitSeconds: 0, selfSubmitDelaySeconds: 0 },
         outbox: { baseBackoffMs: 1, receiptPollMs: 5, receiptPolls: 40 },
       });
       const app = buildServer(gw);

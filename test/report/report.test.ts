@@ -84,9 +84,9 @@ function sampleReport(): DemoReport {
         curtailedWh: 0,
       })),
     ),
-    voters: [{ node: clusters[0].parent, parentOf: 1, proposals: 42, votes: 42, superseded: 0, faults: 0 }],
+    voters: [{ node: clusters[0].parent, parentOf: 1, submissions: 42, attestations: 126, faults: 0 }],
     events: [{ period: 3, kind: "tamper", subject: "0x1", detail: "<script>alert(1)</script>" }],
-    gas: [{ operation: "propose", count: 84, totalGas: 84 * 60000 }],
+    gas: [{ operation: "submit", count: 84, totalGas: 84 * 60000 }],
     attacks: [
       { scenario: "lying parent", period: 20, expected: "overruled", observed: "overruled", held: true },
     ],

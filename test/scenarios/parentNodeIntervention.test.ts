@@ -1,20 +1,31 @@
 /**
- * SPEC 12 attack: parent-node intervention. The parent proposes a header with altered totals or an altered root;
- * the neighbours, recomputing the batch from their own copies of the meter-signed readings, outvote it. The
- * honest digest becomes canonical, the parent is recorded as overruled and gets a fault.
+ * SPEC 12 attack: parent-node intervention. The parent attests a header with altered totals or an altered root
+ * and keeps its neighbours' attestations to itself; the neighbours, recomputing the batch from their own
+ * copies of the meter-signed readings, submit their own attestations and outvote it. The honest digest becomes
+ * canonical, the parent is recorded as overruled and gets a fault.
  */
 import { expect } from "chai";
 import { network } from "hardhat";
 import { batchDigest, buildBatch } from "../../lib/batches/batch.js";
-import { deployGrid, type Grid } from "../../lab/fixtures/grid.js";
+import type { Grid } from "../../lab/fixtures/grid.js";
 import { BatchStatus } from "../../lib/chain/schema.js";
+import { attestAndSubmit } from "../../lab/fixtures/attestations.js";
 import { signedReadings } from "../../lab/fixtures/readings.js";
 import { gridFixture } from "../helpers/grid.js";
 
 const { open: openGrid } = gridFixture(await network.create());
+/** IBatchLedger.FaultKind.LosingDigest */
+const LOSING_DIGEST = 0n;
+
+type Signer = Grid["nodes"][number];
+
+/** `node` submits its own attestation of `h` itself. */
+function attestsAlone(grid: Grid, node: Signer, h: Parameters<typeof attestAndSubmit>[1]) {
+  return attestAndSubmit(grid, h, [node], node);
+}
 
 describe("scenario: parent node intervention", () => {
-  it("altered totals: three neighbours outvote the parent; the honest batch is canonical", async () => {
+  it("altered totals, neighbours' attestations withheld: their own submissions outvote the parent", async () => {
     const { grid, p } = await openGrid();
     const honest = buildBatch(1, p, await signedReadings(grid, 1, p)).header;
     expect(honest.totalGenerationWh).to.be.greaterThan(0n);
@@ -22,15 +33,15 @@ describe("scenario: parent node intervention", () => {
     const altered = { ...honest, totalGenerationWh: honest.totalGenerationWh * 2n };
     const [parent, ...neighbours] = grid.votersOf(1);
 
-    await grid.ledger.connect(parent).propose(altered);
-    await grid.ledger.connect(neighbours[0]).vote(honest);
-    await grid.ledger.connect(neighbours[1]).vote(honest);
+    await attestsAlone(grid, parent, altered);
+    await attestsAlone(grid, neighbours[0], honest);
+    await attestsAlone(grid, neighbours[1], honest);
     expect(await grid.ledger.isAccepted(1, p)).to.equal(false, "2 of 4 is no majority");
-    await expect(grid.ledger.connect(neighbours[2]).vote(honest))
+    const decide = attestsAlone(grid, neighbours[2], honest);
+    await expect(decide)
       .to.emit(grid.ledger, "BatchAccepted")
-      .withArgs(1, p, batchDigest(honest), true)
-      .and.to.emit(grid.ledger, "FaultRecorded")
-      .withArgs(parent.address, 1, p);
+      .withArgs(1, p, batchDigest(honest), 0b1111, 0b1110);
+    await expect(decide).to.emit(grid.ledger, "FaultRecorded").withArgs(parent.address, 1, p, LOSING_DIGEST);
 
     const b = await grid.ledger.batchOf(1, p);
     expect(b.status).to.equal(BatchStatus.Accepted);
@@ -40,10 +51,9 @@ describe("scenario: parent node intervention", () => {
     expect(b.root).to.equal(honest.root);
     expect(await grid.ledger.faults(parent.address)).to.equal(1n);
     for (const n of neighbours) expect(await grid.ledger.faults(n.address)).to.equal(0n);
-    // The parent cannot try again.
-    await expect(grid.ledger.connect(parent).propose(honest))
-      .to.be.revertedWithCustomError(grid.ledger, "BatchAlreadyDecided")
-      .withArgs(1, p, BatchStatus.Accepted);
+    // The parent cannot try again: its attestation counts once, the batch is decided.
+    await expect(attestsAlone(grid, parent, honest)).not.to.emit(grid.ledger, "AttestationsRecorded");
+    expect((await grid.ledger.votesOf(1, p)).agreedMask).to.equal(0b1110n);
   });
 
   it("altered root: the parent drops a meter's reading; two neighbours outvote it", async () => {
@@ -55,11 +65,11 @@ describe("scenario: parent node intervention", () => {
     expect(altered.root).to.not.equal(honest.root);
     const [parent, n1, n2] = grid.votersOf(3);
 
-    await grid.ledger.connect(parent).propose(altered);
-    await grid.ledger.connect(n1).vote(honest);
-    await expect(grid.ledger.connect(n2).vote(honest))
+    await attestsAlone(grid, parent, altered);
+    await attestsAlone(grid, n1, honest);
+    await expect(attestsAlone(grid, n2, honest))
       .to.emit(grid.ledger, "BatchAccepted")
-      .withArgs(3, p, batchDigest(honest), true);
+      .withArgs(3, p, batchDigest(honest), 0b111, 0b110);
     const b = await grid.ledger.batchOf(3, p);
     expect(b.root).to.equal(honest.root);
     expect(b.leafCount).to.equal(BigInt(readings.length));
@@ -71,8 +81,9 @@ describe("scenario: parent node intervention", () => {
     const honest = buildBatch(2, p, await signedReadings(grid, 2, p)).header;
     const altered = { ...honest, totalLoadWh: honest.totalLoadWh + 1n };
     const [parent, n1] = grid.votersOf(2);
-    await grid.ledger.connect(parent).propose(altered);
-    await grid.ledger.connect(n1).vote(honest);
+    await attestsAlone(grid, parent, altered);
+    await attestsAlone(grid, n1, honest);
+    await grid.warpToPeriod(p + 2);
     await expect(grid.ledger.finalize(2, p)).to.emit(grid.ledger, "BatchDisputed").withArgs(2, p);
     expect(await grid.ledger.isAccepted(2, p)).to.equal(false);
     expect(await grid.ledger.faults(parent.address)).to.equal(0n);

@@ -1,188 +1,192 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {Base} from "./Base.t.sol";
-import {ClusterRegistry} from "../../contracts/ClusterRegistry.sol";
-import {BatchLedger} from "../../contracts/BatchLedger.sol";
+import {LedgerBase} from "./LedgerBase.t.sol";
 import {IBatchLedger} from "../../contracts/interfaces/IBatchLedger.sol";
 
-/// @dev Fuzzes SPEC 6's vote: 1..3 neighbours, each voter's choice among three digests, and the vote order.
-/// A reference model replays the same votes; the ledger must agree with it on every outcome.
-contract BatchLedgerTest is Base {
-    /// @dev Mon 2024-01-01 00:00 UTC.
-    uint64 internal constant EPOCH = 1_704_067_200;
-    uint256 internal constant PERIOD_SECONDS = 14_400;
+/// @dev Fuzzes SPEC 6's vote: 0..3 neighbours, whether and what each voter attests (three digests), the order
+/// of the attestations and how they are grouped into submissions (an item's header is its first attestation's;
+/// the others ride along). A reference model replays the same submissions; the ledger must agree with it.
+contract BatchLedgerTest is LedgerBase {
     uint32 internal constant CLUSTER = 1;
     uint32 internal constant NOW_PERIOD = 10;
     uint32 internal constant BATCH_PERIOD = NOW_PERIOD - 1;
     uint256 internal constant DIGEST_CHOICES = 3;
-    uint256 internal constant MAX_VOTERS = 4;
-
-    ClusterRegistry internal registry;
-    BatchLedger internal ledger;
-    address[MAX_VOTERS] internal nodes;
 
     function setUp() public {
-        vm.warp(EPOCH + NOW_PERIOD * PERIOD_SECONDS + 1);
-        registry = new ClusterRegistry(address(this), address(0), EPOCH, 4);
-        ledger = new BatchLedger(registry);
-        for (uint256 i = 0; i < MAX_VOTERS; i++) {
-            nodes[i] = address(uint160(0x1000 + i));
-            registry.addNode(nodes[i], int64(int256(i)), 0);
-            registry.createCluster(nodes[i], int64(int256(i)), 0);
-        }
+        _deploy(MAX_VOTERS, NOW_PERIOD);
+    }
+
+    /// @dev The fuzzed inputs: neighbours, each slot's digest (a byte per slot), which slots attest at all,
+    /// the order and the grouping of the attestations.
+    struct Votes {
+        uint256 neighbourCount;
+        uint256 choices;
+        uint256 absentMask;
+        uint256 orderSeed;
+        uint256 groupSeed;
     }
 
     struct Model {
         uint256 voterCount;
         uint256[MAX_VOTERS] choice;
-        bool[MAX_VOTERS] recorded;
-        uint256[DIGEST_CHOICES] counts;
+        uint256 attesting;
+        uint256 voted;
+        uint256[DIGEST_CHOICES] pending;
         bool accepted;
         uint256 winner;
-        bool parentRecordedBeforeDecision;
-    }
-
-    function _header(uint256 choice) internal pure returns (IBatchLedger.BatchHeader memory) {
-        return
-            IBatchLedger.BatchHeader({
-                clusterId: CLUSTER,
-                period: BATCH_PERIOD,
-                root: bytes8(uint64(0xA0 + choice)),
-                leafCount: 4,
-                totalLoadWh: uint64(10_000 + choice),
-                totalGenerationWh: 12_000
-            });
+        uint256 agreed;
+        uint256 lost;
     }
 
     function _assign(uint256 neighbourCount) internal {
         address[] memory nb = new address[](neighbourCount);
-        for (uint256 i = 0; i < neighbourCount; i++) nb[i] = nodes[i + 1];
+        for (uint256 i = 0; i < neighbourCount; i++) nb[i] = _node(i + 1);
         registry.setNeighbours(CLUSTER, nb);
     }
 
-    /// @dev Fisher-Yates over voter slots, driven by `seed`.
-    function _order(uint256 n, uint256 seed) internal pure returns (uint256[] memory order) {
-        order = new uint256[](n);
-        for (uint256 i = 0; i < n; i++) order[i] = i;
+    /// @dev Fisher-Yates over the attesting slots, driven by `seed`.
+    function _order(Model memory m, uint256 seed) internal pure returns (uint256[] memory order) {
+        order = new uint256[](_popcount(m.attesting));
+        uint256 n = 0;
+        for (uint256 s = 0; s < m.voterCount; s++) if (m.attesting & (1 << s) != 0) order[n++] = s;
         for (uint256 i = n; i > 1; i--) {
             uint256 j = uint256(keccak256(abi.encode(seed, i))) % i;
             (order[i - 1], order[j]) = (order[j], order[i - 1]);
         }
     }
 
-    /// @dev The fuzzed inputs of one vote: how many neighbours, each voter's digest (a byte of `choices` per
-    /// voter slot) and the order of the votes.
-    struct Votes {
-        uint256 neighbourCount;
-        uint256 choices;
-        uint256 orderSeed;
+    function _needed(uint256 voterCount) internal pure returns (uint256) {
+        uint256 strict = voterCount / 2 + 1;
+        return strict < 2 ? 2 : strict;
     }
 
-    /// @dev Casts every voter's vote in the fuzzed order, mirroring each in the model.
-    function _run(Votes memory votes) internal returns (Model memory m) {
-        uint256 neighbourCount = bound(votes.neighbourCount, 1, MAX_VOTERS - 1);
-        uint256 choices = votes.choices;
-        _assign(neighbourCount);
-        m.voterCount = neighbourCount + 1;
-        uint256 majority = m.voterCount / 2 + 1;
-        for (uint256 s = 0; s < m.voterCount; s++) m.choice[s] = (choices >> (s * 8)) % DIGEST_CHOICES;
-
-        uint256[] memory order = _order(m.voterCount, votes.orderSeed);
-        for (uint256 i = 0; i < order.length; i++) {
-            uint256 s = order[i];
-            IBatchLedger.BatchHeader memory h = _header(m.choice[s]);
-            vm.prank(nodes[s]);
-            if (s == 0) {
-                if (m.accepted) {
-                    // A proposal after the decision is refused.
-                    vm.expectRevert(
-                        abi.encodeWithSelector(
-                            IBatchLedger.BatchAlreadyDecided.selector,
-                            CLUSTER,
-                            BATCH_PERIOD,
-                            IBatchLedger.BatchStatus.Accepted
-                        )
-                    );
-                    ledger.propose(h);
-                    continue;
-                }
-                ledger.propose(h);
-                m.parentRecordedBeforeDecision = true;
-            } else {
-                ledger.vote(h);
+    /// @dev The model's count of one item: header choice `hc`, the slots in `group` with their own choices.
+    function _modelItem(Model memory m, uint256 hc, uint256[] memory group, uint256 len) internal pure {
+        if (m.accepted) {
+            for (uint256 i = 0; i < len; i++) {
+                uint256 bit = 1 << group[i];
+                m.voted |= bit;
+                if (m.choice[group[i]] == m.winner) m.agreed |= bit;
+                else m.lost |= bit;
             }
-            m.recorded[s] = true;
-            m.counts[m.choice[s]]++;
-            if (!m.accepted && m.counts[m.choice[s]] >= majority) {
-                m.accepted = true;
-                m.winner = m.choice[s];
-            }
+            return;
+        }
+        uint256 forMask = 0;
+        for (uint256 i = 0; i < len; i++) {
+            uint256 bit = 1 << group[i];
+            m.voted |= bit;
+            if (m.choice[group[i]] == hc) forMask |= bit;
+            else m.pending[m.choice[group[i]]] |= bit;
+        }
+        uint256 agreed = m.pending[hc] | forMask;
+        m.pending[hc] = agreed;
+        if (_popcount(agreed) >= _needed(m.voterCount)) {
+            m.accepted = true;
+            m.winner = hc;
+            m.agreed = agreed;
+            m.lost = m.voted & ~agreed;
         }
     }
 
-    /// @notice The decided digest always holds a strict majority of the voters, and the ledger decides exactly
-    /// what the model decides, storing the winner's header.
-    function testFuzz_acceptedDigestHasStrictMajority(Votes memory votes) public {
+    function _submitGroup(Model memory m, uint256[] memory group, uint256 len) internal {
+        address[] memory voters = _votersOf(CLUSTER, BATCH_PERIOD);
+        uint256 hc = m.choice[group[0]];
+        Att[] memory atts = new Att[](len);
+        for (uint256 i = 0; i < len; i++) {
+            atts[i] = Att({
+                key: _key(group[i]),
+                digest: _digest(_header(CLUSTER, BATCH_PERIOD, m.choice[group[i]]))
+            });
+        }
+        ledger.submit(_item(_header(CLUSTER, BATCH_PERIOD, hc), voters, atts));
+        _modelItem(m, hc, group, len);
+    }
+
+    /// @dev Submits every attesting voter's attestation in the fuzzed order and grouping, mirrored in the model.
+    function _run(Votes memory votes) internal returns (Model memory m) {
+        uint256 neighbourCount = bound(votes.neighbourCount, 0, MAX_VOTERS - 1);
+        _assign(neighbourCount);
+        m.voterCount = neighbourCount + 1;
+        m.attesting = ((1 << m.voterCount) - 1) & ~votes.absentMask;
+        for (uint256 s = 0; s < m.voterCount; s++) m.choice[s] = (votes.choices >> (s * 8)) % DIGEST_CHOICES;
+        uint256[] memory order = _order(m, votes.orderSeed);
+        uint256[] memory group = new uint256[](MAX_VOTERS);
+        uint256 len = 0;
+        for (uint256 i = 0; i < order.length; i++) {
+            if (len > 0 && (votes.groupSeed >> i) & 1 == 1) {
+                _submitGroup(m, group, len);
+                len = 0;
+            }
+            group[len++] = order[i];
+        }
+        if (len > 0) _submitGroup(m, group, len);
+    }
+
+    /// @notice The ledger decides exactly what the model decides; an accepted digest holds a strict majority of
+    /// at least 2 voters and its header is stored; otherwise the batch ends Disputed after its window.
+    function testFuzz_decidesLikeTheModel(Votes memory votes) public {
         Model memory m = _run(votes);
         IBatchLedger.VoteTally memory v = ledger.votesOf(CLUSTER, BATCH_PERIOD);
         IBatchLedger.Batch memory b = ledger.batchOf(CLUSTER, BATCH_PERIOD);
-        assertEq(v.voterCount, m.voterCount, "voter count snapshot");
+        assertEq(v.voters.length, m.voterCount, "voter set");
+        assertEq(v.votedMask, m.voted, "one record per attesting voter");
         if (m.accepted) {
             assertEq(uint8(b.status), uint8(IBatchLedger.BatchStatus.Accepted), "accepted");
-            bytes32 w = ledger.digestOf(_header(m.winner));
-            assertTrue(v.candidates[v.winner] == w, "winning digest");
-            assertTrue(v.counts[v.winner] * 2 > m.voterCount, "strict majority of voters");
-            assertTrue(b.root == _header(m.winner).root, "winner's root stored");
-            assertEq(b.totalLoadWh, _header(m.winner).totalLoadWh, "winner's totals stored");
-            // Nothing else can hold a majority.
-            for (uint256 k = 0; k < v.candidates.length; k++) {
-                if (k != v.winner) assertTrue(v.counts[k] * 2 <= m.voterCount, "single majority");
-            }
+            IBatchLedger.BatchHeader memory w = _header(CLUSTER, BATCH_PERIOD, m.winner);
+            assertTrue(v.digest == _digest(w), "winning digest");
+            assertEq(v.agreedMask, m.agreed, "agreeing slots");
+            uint256 agreeing = _popcount(v.agreedMask);
+            assertTrue(
+                agreeing >= 2 && agreeing * 2 > m.voterCount,
+                "at least 2 votes and a strict majority"
+            );
+            assertTrue(b.root == w.root && b.totalLoadWh == w.totalLoadWh, "winner's header stored");
+            assertTrue(b.parentOverruled == (m.voted & 1 != 0 && m.agreed & 1 == 0), "parent overruled");
         } else {
-            assertEq(uint8(b.status), uint8(IBatchLedger.BatchStatus.Pending), "no majority stays pending");
-            for (uint256 k = 0; k < v.candidates.length; k++) {
-                assertTrue(v.counts[k] * 2 <= m.voterCount, "no candidate has a majority");
-            }
-            // Everyone voted and nobody won: finalize may dispute at once.
+            assertTrue(
+                m.voterCount == 1 || m.attesting != 0 || v.status == IBatchLedger.BatchStatus.None,
+                "state"
+            );
+            assertTrue(b.status != IBatchLedger.BatchStatus.Accepted, "no majority, no acceptance");
+            vm.warp(block.timestamp + PERIOD_SECONDS);
             ledger.finalize(CLUSTER, BATCH_PERIOD);
             assertEq(
                 uint8(ledger.batchOf(CLUSTER, BATCH_PERIOD).status),
                 uint8(IBatchLedger.BatchStatus.Disputed),
                 "disputed"
             );
-            assertTrue(!ledger.isAccepted(CLUSTER, BATCH_PERIOD), "disputed batch does not count");
         }
     }
 
-    /// @notice The parent is overruled exactly when a neighbour majority agreed on a digest other than the one the
-    /// parent proposed; faults go exactly to the voters whose recorded digest lost.
-    function testFuzz_parentOverruledExactlyWhenNeighbourMajorityDisagrees(Votes memory votes) public {
+    /// @notice Faults land exactly on the voters whose attestation lost and, once the window closed, on the
+    /// voters without an attestation: never elsewhere, never twice.
+    function testFuzz_faultsOnlyToSignersOrAbsentees(Votes memory votes) public {
         Model memory m = _run(votes);
-        IBatchLedger.Batch memory b = ledger.batchOf(CLUSTER, BATCH_PERIOD);
-        uint256 majority = m.voterCount / 2 + 1;
-        uint256 neighboursForWinner = 0;
-        for (uint256 s = 1; s < m.voterCount; s++) if (m.choice[s] == m.winner) neighboursForWinner++;
-        bool expected =
-            m.accepted &&
-                m.parentRecordedBeforeDecision &&
-                m.choice[0] != m.winner &&
-                neighboursForWinner >= majority;
-        assertTrue(b.parentOverruled == expected, "parentOverruled iff a neighbour majority disagreed");
-        if (m.accepted && m.parentRecordedBeforeDecision && m.choice[0] != m.winner) {
-            assertTrue(b.parentOverruled, "a parent outvoted after proposing is overruled");
-        }
-        for (uint256 s = 0; s < m.voterCount; s++) {
-            uint256 expectedFaults = m.accepted && m.recorded[s] && m.choice[s] != m.winner ? 1 : 0;
-            assertEq(ledger.faults(nodes[s]), expectedFaults, "faults");
+        vm.warp(block.timestamp + PERIOD_SECONDS);
+        if (!m.accepted) ledger.finalize(CLUSTER, BATCH_PERIOD);
+        ledger.recordMissedVotes(CLUSTER, BATCH_PERIOD);
+        for (uint256 s = 0; s < MAX_VOTERS; s++) {
+            uint256 bit = 1 << s;
+            uint256 expected = 0;
+            if (s < m.voterCount) {
+                if (m.lost & bit != 0) expected++;
+                if (m.voted & bit == 0) expected++;
+            }
+            assertEq(ledger.faults(_node(s)), expected, "faults");
         }
     }
 
-    /// @notice Outside the window every vote is refused, with the offending values.
+    /// @notice Outside the window every attestation is refused, with the offending values.
     function testFuzz_refusesOutsideWindow(uint32 period) public {
         vm.assume(uint256(period) + 1 != NOW_PERIOD);
         _assign(1);
-        vm.prank(nodes[0]);
+        IBatchLedger.BatchHeader memory h = _header(CLUSTER, period, 0);
+        Att[] memory atts = new Att[](1);
+        atts[0] = Att({key: _key(0), digest: _digest(h)});
+        address[] memory voters = new address[](2);
+        (voters[0], voters[1]) = (_node(0), _node(1));
+        bytes memory item = _item(h, voters, atts);
         if (period >= NOW_PERIOD) {
             vm.expectRevert(
                 abi.encodeWithSelector(IBatchLedger.FuturePeriod.selector, CLUSTER, period, NOW_PERIOD)
@@ -192,8 +196,6 @@ contract BatchLedgerTest is Base {
                 abi.encodeWithSelector(IBatchLedger.VotingClosed.selector, CLUSTER, period, NOW_PERIOD)
             );
         }
-        IBatchLedger.BatchHeader memory h = _header(0);
-        h.period = period;
-        ledger.propose(h);
+        ledger.submit(item);
     }
 }

@@ -104,7 +104,7 @@ export class Batches {
 
   /**
    * Close a cluster-period in one transaction: record the batch and its proofs, enqueue the on-chain
-   * intent (propose or vote), and move the cursor past it. An empty period (no reading) moves the cursor
+   * intent (this node's attestation), and move the cursor past it. An empty period (no reading) moves the cursor
    * only. Refuses to close any period but the cursor's, so no period is skipped or closed twice.
    */
   closePeriod(clusterId: number, period: number, role: Role, built: ProvenBatch | null, now: number): void {
@@ -144,7 +144,7 @@ export class Batches {
         this.insertLeaf.run(clusterId, period, l.index, l.signed.reading.meter, JSON.stringify(l.proof));
       this.outbox.enqueueInTx(
         {
-          kind: role === "parent" ? "propose" : "vote",
+          kind: "attest",
           clusterId,
           period,
           target: built.digest,

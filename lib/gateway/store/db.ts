@@ -9,7 +9,8 @@ export type Db = Database.Database;
 /** A statement prepared once, with typed parameters and row. */
 export type Statement<P extends unknown[], R = unknown> = Database.Statement<P, R>;
 
-const SCHEMA_VERSION = 1;
+/** 2: outbox rows are attestations (kind `attest`), held attestations of the other voters. */
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -54,6 +55,11 @@ CREATE TABLE IF NOT EXISTS outbox (
   UNIQUE (kind, cluster_id, period, target)
 );
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS attestations (
+  cluster_id INTEGER NOT NULL, period INTEGER NOT NULL, signer TEXT NOT NULL, digest TEXT NOT NULL,
+  signature TEXT NOT NULL, received_at INTEGER NOT NULL,
+  PRIMARY KEY (cluster_id, period, signer)
+) WITHOUT ROWID;
 `;
 
 export class StoreError extends GridShareError {

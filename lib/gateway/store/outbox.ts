@@ -1,26 +1,25 @@
 /**
- * The transaction outbox's rows: each on-chain action (propose, vote, tamper report) is recorded before it
+ * The transaction outbox's rows: each on-chain action (an attestation, a tamper report) is recorded before it
  * is signed, and its signed bytes before they are broadcast, so a restart resumes rather than repeats.
  */
 import type { Counters } from "./counters.js";
 import { transaction, type Db, type Meta, type Statement } from "./db.js";
 
-export type OutboxKind = "propose" | "vote" | "reportTamper";
+export type OutboxKind = "attest" | "reportTamper";
 /**
  * pending: intent recorded, nothing signed. signed: nonce, raw tx and hash recorded before broadcast.
  * confirmed: mined and succeeded, or the chain already shows the effect. reverted: mined and failed.
- * superseded: not sent, the batch was already accepted with this very digest (the others were faster).
  * rejected: refused before sending (the call would revert for a reason waiting cannot fix).
  */
-export type OutboxStatus = "pending" | "signed" | "confirmed" | "superseded" | "reverted" | "rejected";
-export type FinalStatus = "confirmed" | "superseded" | "reverted" | "rejected";
+export type OutboxStatus = "pending" | "signed" | "confirmed" | "reverted" | "rejected";
+export type FinalStatus = "confirmed" | "reverted" | "rejected";
 
 export interface OutboxRow {
   readonly id: number;
   readonly kind: OutboxKind;
   readonly clusterId: number;
   readonly period: number;
-  /** The batch digest (propose/vote) or the meter (reportTamper): part of the idempotency key. */
+  /** The batch digest (attest) or the meter (reportTamper): part of the idempotency key. */
   readonly target: string;
   readonly payload: string;
   readonly status: OutboxStatus;
@@ -143,12 +142,10 @@ export class Outbox {
       if (!row || (row.status !== "pending" && row.status !== "signed")) return;
       this.setFinal.run(status, note, now, id);
       if (status === "confirmed") {
-        if (row.kind === "propose") this.counters.bump("batches_proposed");
-        else if (row.kind === "vote") this.counters.bump("votes_cast");
+        if (row.kind === "attest") this.counters.bump("attestations_on_chain");
         else this.counters.bump("tamper_reports");
       } else if (status === "reverted") this.counters.bump("tx_reverted");
       else if (status === "rejected") this.counters.bump("tx_rejected");
-      else if (status === "superseded") this.counters.bump("actions_superseded");
     });
   }
 

@@ -8,7 +8,7 @@ export const QUARANTINE_MAX_AGE_MS = RETENTION_PERIODS * PERIOD_SECONDS * 1000;
 /** A reading's cluster-period is anchored (its batch's transaction is final) or was closed empty. */
 const ANCHORED = `(
   EXISTS (SELECT 1 FROM outbox o WHERE o.cluster_id = readings.cluster_id AND o.period = readings.period
-          AND o.kind IN ('propose','vote') AND o.status IN ('confirmed','superseded','reverted','rejected'))
+          AND o.kind = 'attest' AND o.status IN ('confirmed','reverted','rejected'))
   OR (NOT EXISTS (SELECT 1 FROM batches b WHERE b.cluster_id = readings.cluster_id AND b.period = readings.period)
       AND EXISTS (SELECT 1 FROM cursors c WHERE c.cluster_id = readings.cluster_id AND c.next_period > readings.period)))`;
 
@@ -24,19 +24,21 @@ export class Retention {
       "DELETE FROM quarantine WHERE period < ? OR received_at < ?",
     );
     const alarms: Statement<[number]> = db.prepare("DELETE FROM compromised WHERE period < ?");
+    const attestations: Statement<[number]> = db.prepare("DELETE FROM attestations WHERE period < ?");
     this.pruneTx = transaction(db, (beforePeriod: number, now: number) => {
       const n = readings.run(beforePeriod).changes;
       leaves.run(beforePeriod);
       quarantine.run(beforePeriod, now - QUARANTINE_MAX_AGE_MS);
       alarms.run(beforePeriod);
+      attestations.run(beforePeriod);
       return n;
     });
   }
 
   /**
    * Drop raw data older than `beforePeriod`, but only for cluster-periods that are anchored or closed
-   * empty. Alarms older than that go too, and quarantine rows of older periods or received more than
-   * `QUARANTINE_MAX_AGE_MS` before `now` (ms since 1970).
+   * empty. Alarms and held attestations older than that go too, and quarantine rows of older periods or
+   * received more than `QUARANTINE_MAX_AGE_MS` before `now` (ms since 1970).
    * @returns the number of readings deleted.
    */
   prune(beforePeriod: number, now: number): number {
