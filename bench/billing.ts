@@ -46,7 +46,7 @@ interface ProofArg {
   reading: SignedReading["reading"];
   signature: string;
   index: number;
-  proof: string[];
+  proof: string;
 }
 
 function proofOf(batch: BuiltBatch, meter: string): ProofArg {

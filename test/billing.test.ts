@@ -23,7 +23,7 @@ import { FIXED_ONE, PERIODS_PER_WEEK } from "../lib/constants.js";
 import { loadBuilding } from "../lab/data/citylearn.js";
 import { setupGrid } from "../lab/demo/setup.js";
 import { buildBatch, type BatchHeader, type BuiltBatch } from "../lib/batches/batch.js";
-import { getProof } from "../lib/batches/merkle64.js";
+import { getProof, packProof, unpackProof } from "../lib/batches/merkle64.js";
 import { gridDomain, readingFromEnergy, signReading, type SignedReading } from "../lib/batches/reading.js";
 import { certificateDomain, signCertificate } from "../lib/certificates/certificates.js";
 import { DEFAULT_TARIFF_PARAMS, tariffRates } from "../lib/tariffs/tariff.js";
@@ -76,7 +76,7 @@ interface ProofArg {
   reading: SignedReading["reading"];
   signature: string;
   index: number;
-  proof: string[];
+  proof: string;
 }
 
 const connection = await hre.network.getOrCreate();
@@ -476,7 +476,7 @@ describe("Billing (SPEC 11) on a real week of Buildings 1-12 and the real contra
         .to.be.revertedWithCustomError(f.ledger, "InvalidReadingSignature")
         .withArgs(m, anyValue);
       const badPath = [...proofs];
-      badPath[10] = { ...proofs[10]!, proof: [...proofs[10]!.proof].reverse() };
+      badPath[10] = { ...proofs[10]!, proof: packProof(unpackProof(proofs[10]!.proof).reverse()) };
       await expect(f.billing.quote(m, WEEK, badPath))
         .to.be.revertedWithCustomError(f.ledger, "InvalidMerkleProof")
         .withArgs(1, FIRST + 10, badPath[10].index);
@@ -648,7 +648,7 @@ describe("Billing (SPEC 11) on a real week of Buildings 1-12 and the real contra
           `period ${FIRST + 1}`,
         );
         await expect(
-          fetchWeekProofs(closed, m, WEEK, answer(200, { ...otherPeriod, proof: ["0x12"] })),
+          fetchWeekProofs(closed, m, WEEK, answer(200, { ...otherPeriod, proof: "0x12" })),
         ).to.be.rejectedWith(InvalidFileError, "8-byte");
       });
     });
@@ -682,7 +682,7 @@ describe("Billing (SPEC 11) on a real week of Buildings 1-12 and the real contra
         [{ meter: m, week: "1", gateway: "ftp://127.0.0.1" }, InvalidArgumentError, "http(s)"],
         [{ meter: m, week: "1", gateway: "http://127.0.0.1:8080/?x=1" }, InvalidArgumentError, "base URL"],
       ];
-      const badProof = { ...f.proofsOf(m, [FIRST])[0]!, proof: ["0x12"] };
+      const badProof = { ...f.proofsOf(m, [FIRST])[0]!, proof: "0x12" };
       cases.push([{ meter: m, week: "1", proofs: proofsFile([badProof]) }, InvalidFileError, "8-byte"]);
       const r = f.proofsOf(m, [FIRST])[0]!;
       const big = { ...r, reading: { ...r.reading, importWh: 2n ** 64n } };

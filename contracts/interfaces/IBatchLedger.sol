@@ -44,7 +44,8 @@ interface IBatchLedger is IGridShareErrors {
         ReadingLib.Reading reading;
         bytes signature;
         uint32 index;
-        bytes8[] proof;
+        /// Sibling hashes bottom-up, packed at 8 bytes each (see Merkle64.verify).
+        bytes proof;
     }
 
     /// @dev The voting record of one cluster-period (see BatchLedger for the rules).

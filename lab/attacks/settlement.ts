@@ -62,7 +62,7 @@ export interface ProvenWeek {
   readonly meter: string;
   readonly week: number;
   readonly batch: BuiltBatch;
-  readonly proofs: { reading: Reading; signature: string; index: number; proof: string[] }[];
+  readonly proofs: { reading: Reading; signature: string; index: number; proof: string }[];
   readonly billings: { billing: Billing["billing"]; twin: Bill; label: string }[];
 }
 

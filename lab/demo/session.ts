@@ -355,7 +355,7 @@ export class DemoRun {
 
 /** The contract's ReadingProof struct from a gateway's proof. */
 export function proofStruct(p: ReadingProof) {
-  return { reading: p.reading, signature: p.signature, index: p.index, proof: [...p.proof] };
+  return { reading: p.reading, signature: p.signature, index: p.index, proof: p.proof };
 }
 
 export class BillMismatchError extends GridShareError {

@@ -129,7 +129,8 @@ export interface ProvenBatch {
   readonly leaves: readonly {
     readonly signed: SignedReading;
     readonly index: number;
-    readonly proof: readonly string[];
+    /** Siblings bottom-up, packed at 8 bytes each. */
+    readonly proof: string;
   }[];
 }
 

@@ -18,6 +18,9 @@ import { firstPeriodOfWeek } from "../time.js";
 
 type ReadingProof = IBatchLedger.ReadingProofStruct;
 
+/** Hex digits of one packed 8-byte sibling. */
+const PACKED_SIBLING_HEX = 16;
+
 export interface BillArgs {
   meter: string;
   week: number;
@@ -48,8 +51,9 @@ function uint(file: string, i: number, o: Record<string, unknown>, key: string, 
 
 /**
  * Reading proofs in the gateway's JSON shape: `{ reading: {meter, period, importWh, exportWh, loadWh,
- * generationWh, peakLoadW, peakGenerationW}, signature, index, proof: [bytes8...] }` (numbers as JSON
- * numbers or decimal strings). `source` names the file or URL in error messages.
+ * generationWh, peakLoadW, peakGenerationW}, signature, index, proof }` with `proof` the siblings packed at 8
+ * bytes each in one 0x hex string (numbers as JSON numbers or decimal strings). `source` names the file or URL in
+ * error messages.
  */
 export function parseProofs(source: string, data: unknown): ReadingProof[] {
   if (!Array.isArray(data)) throw new InvalidFileError(source, "expected a JSON array of reading proofs");
@@ -64,8 +68,11 @@ export function parseProofs(source: string, data: unknown): ReadingProof[] {
       throw new InvalidFileError(source, `proof ${i}: signature must be a 0x hex string`);
     }
     const proof = o.proof;
-    if (!Array.isArray(proof) || !proof.every((h) => typeof h === "string" && isHexString(h, 8))) {
-      throw new InvalidFileError(source, `proof ${i}: proof must be an array of 8-byte 0x hex strings`);
+    if (typeof proof !== "string" || !isHexString(proof) || (proof.length - 2) % PACKED_SIBLING_HEX !== 0) {
+      throw new InvalidFileError(
+        source,
+        `proof ${i}: proof must be one 0x hex string of 8-byte siblings (16 hex digits each)`,
+      );
     }
     return {
       reading: {
@@ -80,7 +87,7 @@ export function parseProofs(source: string, data: unknown): ReadingProof[] {
       },
       signature,
       index: uint(source, i, o, "index", 32),
-      proof: proof as string[],
+      proof,
     };
   });
 }

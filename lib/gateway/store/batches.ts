@@ -2,6 +2,7 @@
  * Built batches and their leaves' Merkle proofs, and closing a cluster-period: the batch, its proofs, the
  * on-chain intent and the cursor move in one transaction.
  */
+import { packProof } from "../../batches/merkle64.js";
 import type { BatchHeader, ProvenBatch, Role } from "../types.js";
 import { headerToJson } from "./codec.js";
 import type { Counters } from "./counters.js";
@@ -19,7 +20,8 @@ export interface StoredBatch {
 export interface StoredLeaf {
   readonly clusterId: number;
   readonly index: number;
-  readonly proof: string[];
+  /** Packed siblings (lib/batches/merkle64.ts getProof). */
+  readonly proof: string;
 }
 
 interface BatchRow {
@@ -31,6 +33,11 @@ interface BatchRow {
   total_load_wh: string;
   total_generation_wh: string;
   digest: string;
+}
+
+/** Proofs are stored packed; a row written before packing holds a JSON array of siblings. */
+function storedProof(text: string): string {
+  return text.startsWith("[") ? packProof(JSON.parse(text) as string[]) : text;
 }
 
 export class Batches {
@@ -99,7 +106,7 @@ export class Batches {
   leafOf(meter: string, period: number): StoredLeaf | undefined {
     const l = this.selectLeaf.get(meter, period);
     if (!l) return undefined;
-    return { clusterId: l.cluster_id, index: l.leaf_index, proof: JSON.parse(l.proof) as string[] };
+    return { clusterId: l.cluster_id, index: l.leaf_index, proof: storedProof(l.proof) };
   }
 
   /**
@@ -141,7 +148,7 @@ export class Batches {
         now,
       );
       for (const l of built.leaves)
-        this.insertLeaf.run(clusterId, period, l.index, l.signed.reading.meter, JSON.stringify(l.proof));
+        this.insertLeaf.run(clusterId, period, l.index, l.signed.reading.meter, l.proof);
       this.outbox.enqueueInTx(
         {
           kind: role === "parent" ? "propose" : "vote",
