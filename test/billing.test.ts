@@ -32,6 +32,7 @@ import { mes, psa } from "../lib/mes/mes.js";
 import {
   computeBill,
   checkComplete,
+  PERIOD_HOURS,
   BillRefusedError,
   type BillReading,
   type Bill,
@@ -381,6 +382,30 @@ describe("Billing (SPEC 11) on a real week of Buildings 1-12 and the real contra
       tsTariff(f),
     );
     expect(expectedBill(f, f.revokedMeter).credit).to.be.lessThan(unrevoked.credit);
+  });
+
+  it("paid export is recomputable from the public MES view: min(export, MES_i x 4 h) per period (finding 8)", async () => {
+    let curtailed = 0;
+    let roundedAway = 0n;
+    for (const m of f.meters) {
+      const proofs = f.proofsOf(m, WEEK_PERIODS);
+      let fromView = 0n;
+      for (const p of proofs) {
+        const mesW = await f.billing.mesOf(m, p.reading.period);
+        const share = mesW * PERIOD_HOURS;
+        if (p.reading.exportWh > share) curtailed++;
+        fromView += p.reading.exportWh < share ? p.reading.exportWh : share;
+        // What the old formula paid on top: floor(PSA x capacity x 4 h) above 4 x the view's MES.
+        const [line] = f.billReadings(m, [Number(p.reading.period)]);
+        roundedAway += (line!.psa * line!.capacityW * PERIOD_HOURS) / FIXED_ONE - share;
+      }
+      const bill = billFromChain(await f.billing.quote(m, WEEK, proofs));
+      expect(bill.creditedExportWh, m).to.equal(fromView);
+      expect(bill.credit).to.equal(fromView * bill.exportRate);
+    }
+    // The real week exercises both: curtailed periods, and shares where the rounding differs.
+    expect(curtailed).to.be.greaterThan(0);
+    expect(roundedAway > 0n).to.equal(true);
   });
 
   it("gas: settle of one meter-week with 42 real proofs, and per reading", async () => {

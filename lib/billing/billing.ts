@@ -3,18 +3,18 @@
  * contracts/Billing.sol makes on a meter-week's readings. Amounts are nano-currency units
  * (Wh x micro-units/kWh): exact bigints, no rounding; a credit is kept apart from the charge.
  */
-import { FIXED_ONE, PERIODS_PER_WEEK, PERIOD_SECONDS } from "../constants.js";
+import { PERIODS_PER_WEEK, PERIOD_SECONDS } from "../constants.js";
 import { GridShareError } from "../errors.js";
-import { mulDivFloor } from "../mes/mes.js";
+import { mes } from "../mes/mes.js";
 import { firstPeriodOfWeek } from "../time.js";
 
 const SECONDS_PER_HOUR = 3_600;
 /** A period lasts 4 hours: a share of MES watts allows MES x 4 Wh of paid export. */
 export const PERIOD_HOURS = BigInt(PERIOD_SECONDS / SECONDS_PER_HOUR);
 
-/** Export (Wh) paid in one period: floor(psa x capacityW x 4 / 1e18). */
+/** Export (Wh) paid in one period: MES_i x 4 h, MES_i the rounded-down watts the public MES view shows (SPEC 11). */
 export function allowedExportWh(psa: bigint, capacityW: bigint): bigint {
-  return mulDivFloor(psa, capacityW * PERIOD_HOURS, FIXED_ONE);
+  return mes(psa, capacityW) * PERIOD_HOURS;
 }
 
 export interface BillLine {
