@@ -8,8 +8,8 @@ import {MesMath} from "./MesMath.sol";
 
 /// @title BillMath
 /// @notice SPEC 11 per-period bill lines. Amounts are nano-currency units: Wh x micro-units/kWh, exact
-/// integers with no rounding; the only rounding is the share in W (floor, as the MES view). Twin of lib/billing/billing.ts, pinned by
-/// test/vectors/billing.json.
+/// integers with no rounding; the only rounding is the share in W (floor, as the MES view). Twin of
+/// lib/billing/billing.ts, pinned by test/vectors/billing.json.
 library BillMath {
     /// @dev Seconds in an hour: converts the period length into the hours MES (W) is multiplied by.
     uint256 internal constant SECONDS_PER_HOUR = 3_600;
