@@ -5,6 +5,7 @@ import { expect } from "chai";
 import { concat, dataSlice, id, keccak256, solidityPacked, TypedDataEncoder, Wallet } from "ethers";
 import { loadBuilding } from "../lab/data/citylearn.js";
 import {
+  absenceNeighbours,
   buildBatch,
   buildTree,
   getProof,
@@ -15,10 +16,12 @@ import {
   nodeHash,
   packProof,
   proofLength,
+  provesAbsence,
   rootHash,
   sortByMeter,
   treeNode,
   unpackProof,
+  verifyAbsence,
   verifyProof,
   type Merkle64Tree,
 } from "../lib/batches/merkle64.js";
@@ -238,6 +241,48 @@ describe("merkle64 (SPEC 5)", () => {
     });
   });
 
+  describe("non-membership (SPEC 5)", () => {
+    const keys = [10n, 20n, 30n, 40n];
+    const at = (indices: number[]) => indices.map((index) => ({ index, key: keys[index]! }));
+
+    it("finds the leaves around an absent key, one at either end, none in an empty tree", () => {
+      expect(absenceNeighbours(keys, 25n)).to.deep.equal([1, 2]);
+      expect(absenceNeighbours(keys, 5n)).to.deep.equal([0]);
+      expect(absenceNeighbours(keys, 41n)).to.deep.equal([3]);
+      expect(absenceNeighbours([], 7n)).to.deep.equal([]);
+      for (const key of [25n, 5n, 41n]) {
+        expect(provesAbsence(4, key, at(absenceNeighbours(keys, key)))).to.equal(true);
+      }
+      expect(provesAbsence(0, 7n, [])).to.equal(true);
+    });
+
+    it("refuses a member, unsorted keys, and neighbours that do not bracket the key", () => {
+      expect(() => absenceNeighbours(keys, 30n)).to.throw(MerkleInputError, /not absent/);
+      expect(() => absenceNeighbours([20n, 10n], 15n)).to.throw(MerkleInputError, /sorted/);
+      expect(provesAbsence(4, 25n, at([2, 1]))).to.equal(false);
+      expect(provesAbsence(4, 25n, at([0, 2]))).to.equal(false);
+      expect(provesAbsence(4, 30n, at([2, 3]))).to.equal(false);
+      expect(provesAbsence(4, 25n, at([1]))).to.equal(false);
+      expect(provesAbsence(4, 5n, at([1]))).to.equal(false);
+      expect(provesAbsence(4, 25n, [])).to.equal(false);
+      expect(provesAbsence(4, 25n, [...at([1, 2]), ...at([3])])).to.equal(false);
+      expect(provesAbsence(3, 41n, at([3]))).to.equal(false);
+    });
+
+    it("verifyAbsence also needs every neighbour to be a proven leaf of the root", () => {
+      const t = buildTree(leavesOf(4, "absence"));
+      const around = [1, 2].map((index) => ({
+        index,
+        key: keys[index]!,
+        leaf: treeNode(t, 0, index),
+        proof: getProof(t, index),
+      }));
+      expect(verifyAbsence({ root: t.root, leafCount: 4, key: 25n, around })).to.equal(true);
+      const forged = [around[0]!, { ...around[1]!, leaf: fakeLeaf(99) }];
+      expect(verifyAbsence({ root: t.root, leafCount: 4, key: 25n, around: forged })).to.equal(false);
+    });
+  });
+
   describe("batches of real signed readings", () => {
     it("sorts Buildings 1-12 by meter address, builds the tree and proves every reading", async () => {
       const signed = await Promise.all(Array.from({ length: 12 }, (_, b) => signedOf(b + 1, 300)));
@@ -285,6 +330,11 @@ interface VectorFile {
   domainSeparator: string;
   readings: (ReadingJson & { signature: string; structHash: string; digest: string; leaf: string })[];
   clusterRoot: string;
+  absences: {
+    key: string;
+    valid: boolean;
+    around: { index: number; key: string; leaf: string; proof: string }[];
+  }[];
   trees: {
     leafCount: number;
     root: string;
@@ -312,6 +362,22 @@ describe("merkle64: committed vectors (test/vectors/merkle64.json) match the TS 
     });
     expect(v.readings.map((r) => r.meter)).to.have.length(12);
     expect(buildBatch(signed).tree.root).to.equal(v.clusterRoot);
+  });
+
+  it("non-membership: the TS verdict of every case, the neighbours absenceNeighbours picks for the valid ones", () => {
+    const keys = [...v.readings].map((r) => BigInt(r.meter)).sort((a, b) => (a < b ? -1 : 1));
+    expect(v.absences.filter((a) => a.valid).length).to.be.greaterThan(4);
+    expect(v.absences.filter((a) => !a.valid).length).to.be.greaterThan(4);
+    for (const a of v.absences) {
+      const claim = {
+        root: v.clusterRoot,
+        leafCount: keys.length,
+        key: BigInt(a.key),
+        around: a.around.map((n) => ({ ...n, key: BigInt(n.key) })),
+      };
+      expect(verifyAbsence(claim), a.key).to.equal(a.valid);
+      if (a.valid) expect(absenceNeighbours(keys, BigInt(a.key))).to.deep.equal(a.around.map((n) => n.index));
+    }
   });
 
   it("40 trees: roots from leaves, every stored proof equals getProof and verifies", () => {

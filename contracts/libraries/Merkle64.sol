@@ -58,6 +58,12 @@ library Merkle64 {
     /// @dev Root input: 1 prefix byte + 4-byte count + 8-byte top.
     uint256 private constant ROOT_INPUT_BYTES = 13;
 
+    /// @dev A leaf next to where an absent key would sit in a tree sorted by key: its position and its key.
+    struct Neighbour {
+        uint256 index;
+        uint256 key;
+    }
+
     /// @dev `computeRoot` was given no leaves.
     error EmptyTree();
     /// @dev `computeRoot` was given more leaves than a uint32 count can commit.
@@ -257,6 +263,31 @@ library Merkle64 {
                 }
             }
         }
+    }
+
+    /// @notice Whether `key` is absent from a tree whose leaves are sorted by key ascending (SPEC 5
+    /// non-membership), shown by the leaves around where it would sit: none for an empty tree; the first leaf
+    /// alone when `key` sorts before it; the last leaf alone when `key` sorts after it; otherwise two adjacent
+    /// leaves, the first below `key` and the second above. Twin of lib/batches/merkle64.ts `provesAbsence`.
+    /// @dev Only the positions and keys are checked here: that each neighbour is a member (`verify`) and that its
+    /// key is the one its leaf commits to is the caller's part.
+    /// @param leafCount The tree's leaf count.
+    /// @param key The key shown absent.
+    /// @param around The neighbours, in tree order (zero, one or two).
+    /// @return Whether they prove `key` absent.
+    function provesAbsence(
+        uint256 leafCount,
+        uint256 key,
+        Neighbour[] memory around
+    ) internal pure returns (bool) {
+        if (around.length == 0) return leafCount == 0;
+        Neighbour memory a = around[0];
+        if (a.index >= leafCount) return false;
+        if (around.length == 1)
+            return (a.index == 0 && key < a.key) || (a.index == leafCount - 1 && a.key < key);
+        if (around.length > 2) return false;
+        Neighbour memory b = around[1];
+        return b.index == a.index + 1 && b.index < leafCount && a.key < key && key < b.key;
     }
 
     /// @notice How many siblings leaf `index` of a `leafCount`-leaf tree needs (promoted levels need none).

@@ -123,6 +123,17 @@ contract Merkle64Harness {
         if (offset != tc.proofs.length) revert ProofsLengthMismatch(tc.proofs.length, offset);
     }
 
+    /// @notice Merkle64.provesAbsence.
+    /// @param leafCount Leaf count. @param key Key shown absent. @param around Its neighbours.
+    /// @return Whether the neighbours prove the key absent.
+    function provesAbsence(
+        uint256 leafCount,
+        uint256 key,
+        Merkle64.Neighbour[] calldata around
+    ) external pure returns (bool) {
+        return Merkle64.provesAbsence(leafCount, key, around);
+    }
+
     /// @notice Verify independent claims (tampered ones included).
     /// @param claims The claims.
     /// @return results Merkle64.verify per claim.

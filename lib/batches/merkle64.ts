@@ -359,6 +359,64 @@ export function verifyProof(claim: ProofClaim): boolean {
   return true;
 }
 
+// ----------------------------------------------------------------------------------- non-membership
+
+/** A leaf next to where an absent key would sit in a tree sorted by key: its position and its key. */
+export interface Neighbour {
+  readonly index: number;
+  readonly key: bigint;
+}
+
+/**
+ * Whether `key` is absent from a tree whose leaves are sorted by key ascending (SPEC 5 non-membership), shown
+ * by the leaves around where it would sit: none for an empty tree; the first leaf alone when `key` sorts before
+ * it; the last leaf alone when it sorts after it; otherwise two adjacent leaves, below and above `key`. Twin of
+ * Merkle64.provesAbsence: the neighbours' membership and keys are the caller's to prove.
+ */
+export function provesAbsence(leafCount: number, key: bigint, around: readonly Neighbour[]): boolean {
+  const [a, b] = around;
+  if (a === undefined) return leafCount === 0;
+  if (!Number.isInteger(a.index) || a.index < 0 || a.index >= leafCount) return false;
+  if (b === undefined) return (a.index === 0 && key < a.key) || (a.index === leafCount - 1 && a.key < key);
+  if (around.length > 2) return false;
+  return b.index === a.index + 1 && b.index < leafCount && a.key < key && key < b.key;
+}
+
+/**
+ * The positions of the leaves that prove `key` absent from a tree sorted by `keys` (ascending, distinct): the
+ * leaves around it, one at either end, none for an empty tree. Throws MerkleInputError when `key` is a member
+ * or the keys are not sorted.
+ */
+export function absenceNeighbours(keys: readonly bigint[], key: bigint): number[] {
+  for (let i = 1; i < keys.length; i++) {
+    if (keys[i - 1]! >= keys[i]!) throw new MerkleInputError(`keys are not sorted ascending at leaf ${i}`);
+  }
+  if (keys.length === 0) return [];
+  if (keys.includes(key)) throw new MerkleInputError(`key ${key} is a leaf of the tree: it is not absent`);
+  const above = keys.findIndex((k) => k > key);
+  if (above === 0) return [0];
+  if (above === -1) return [keys.length - 1];
+  return [above - 1, above];
+}
+
+/** A non-membership claim: the neighbours' leaves with their proofs, and the key they bracket. */
+export interface AbsenceClaim {
+  readonly root: string;
+  readonly leafCount: number;
+  readonly key: bigint;
+  readonly around: readonly (Neighbour & { readonly leaf: string; readonly proof: string })[];
+}
+
+/** Every neighbour is a proven leaf and together they bracket `key` (see `provesAbsence`). */
+export function verifyAbsence(c: AbsenceClaim): boolean {
+  return (
+    provesAbsence(c.leafCount, c.key, c.around) &&
+    c.around.every((n) =>
+      verifyProof({ root: c.root, leafCount: c.leafCount, index: n.index, leaf: n.leaf, proof: n.proof }),
+    )
+  );
+}
+
 export interface Merkle64Batch<T extends SignedReading = SignedReading> {
   /** The readings in leaf order (meter ascending). */
   readonly readings: readonly T[];

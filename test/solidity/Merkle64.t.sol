@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {Base} from "./Base.t.sol";
 import {Merkle64Harness} from "../../contracts/test/Merkle64Harness.sol";
+import {Merkle64} from "../../contracts/libraries/Merkle64.sol";
 
 /// @dev Shared helpers: the vectors file and a Solidity-side tree builder for fuzzing.
 abstract contract Merkle64Fixture is Base {
@@ -111,6 +112,101 @@ contract Merkle64Test is Merkle64Fixture {
                 _checkVectorProof(Merkle64Harness.Claim(root, n, index, leaves[index], proof));
             }
         }
+    }
+
+    /// @dev One non-membership case of the vectors: the key, whether its neighbours prove it absent, and the
+    /// neighbours with their leaves and proofs.
+    struct AbsenceVector {
+        Around[] around;
+        uint256 key;
+        bool valid;
+    }
+
+    struct Around {
+        uint256 index;
+        uint256 key;
+        bytes8 leaf;
+        bytes proof;
+    }
+
+    string private constant ABSENCE_TYPE =
+        "AbsenceVector(Around[] around,uint256 key,bool valid)Around(uint256 index,uint256 key,bytes8 leaf,bytes proof)";
+
+    /// @dev SPEC 5 non-membership in the Buildings 1-12 batch: every neighbour is a proven leaf, and
+    /// provesAbsence agrees with the TS side on each case, the refused ones included.
+    function testVectorAbsences() public view {
+        string memory json = vm.readFile(VECTORS);
+        uint256 count = vm.parseJsonUint(json, ".absenceCount");
+        assertTrue(count >= 10, "absence cases");
+        bytes8 root = _b8(vm.parseJsonBytes(json, ".clusterRoot"));
+        uint256 leafCount = vm.parseJsonUint(json, ".readingCount");
+        for (uint256 i; i < count; ++i) {
+            AbsenceVector memory v = abi.decode(
+                vm.parseJsonType(json, _key(".absences[", i, "]"), ABSENCE_TYPE),
+                (AbsenceVector)
+            );
+            Merkle64.Neighbour[] memory around = new Merkle64.Neighbour[](v.around.length);
+            for (uint256 k; k < v.around.length; ++k) {
+                Around memory a = v.around[k];
+                Merkle64Harness.Claim memory c = Merkle64Harness.Claim(
+                    root,
+                    uint32(leafCount),
+                    a.index,
+                    a.leaf,
+                    a.proof
+                );
+                assertTrue(h.verify(c), "neighbour is a proven leaf");
+                around[k] = Merkle64.Neighbour(a.index, a.key);
+            }
+            assertTrue(h.provesAbsence(leafCount, v.key, around) == v.valid, "TS == Solidity on absence");
+        }
+    }
+
+    /// @dev Random sorted keys: a key not in the tree is proven absent by exactly the neighbours around it (and
+    /// not by shifted ones); a key in the tree by no pair of adjacent leaves.
+    function testFuzzAbsence(uint256 seed, uint256 nRaw, uint256 probe) public view {
+        uint256 n = bound(nRaw, 0, 40);
+        uint256[] memory keys = new uint256[](n);
+        uint256 k = uint256(keccak256(abi.encode(seed))) % 1000;
+        for (uint256 i; i < n; ++i) {
+            k += 1 + (uint256(keccak256(abi.encode(seed, i))) % 1000);
+            keys[i] = k;
+        }
+        uint256 key = probe % (k + 1000);
+        uint256 above; // first index with a larger key
+        bool member;
+        while (above < n && keys[above] <= key) {
+            if (keys[above] == key) member = true;
+            ++above;
+        }
+        if (member) {
+            // `above - 1` is the key itself: neither pair that contains it proves absence.
+            if (above >= 2)
+                assertTrue(!h.provesAbsence(n, key, _pair(keys, above - 2)), "member: lower pair");
+            if (above < n) assertTrue(!h.provesAbsence(n, key, _pair(keys, above - 1)), "member: upper pair");
+            return;
+        }
+        Merkle64.Neighbour[] memory around;
+        if (n == 0) around = new Merkle64.Neighbour[](0);
+        else if (above == 0) around = _one(keys, 0);
+        else if (above == n) around = _one(keys, n - 1);
+        else around = _pair(keys, above - 1);
+        assertTrue(h.provesAbsence(n, key, around), "the neighbours prove it absent");
+        if (n >= 3 && above >= 2)
+            assertTrue(!h.provesAbsence(n, key, _pair(keys, above - 2)), "shifted pair");
+        if (n > 0)
+            assertTrue(!h.provesAbsence(n + 1, key, new Merkle64.Neighbour[](0)), "nothing, non-empty");
+    }
+
+    function _one(uint256[] memory keys, uint256 i) private pure returns (Merkle64.Neighbour[] memory a) {
+        a = new Merkle64.Neighbour[](1);
+        a[0] = Merkle64.Neighbour(i, keys[i]);
+    }
+
+    function _pair(uint256[] memory keys, uint256 i) private pure returns (Merkle64.Neighbour[] memory a) {
+        a = new Merkle64.Neighbour[](2);
+        a[0] = Merkle64.Neighbour(i, keys[i]);
+        a[1] = Merkle64.Neighbour(i + 1, keys[i + 1]);
     }
 
     /// @dev A stored TS proof verifies; a larger count, the next index, another leaf, a truncated proof and a
