@@ -130,7 +130,10 @@ contract TariffSchedule is ITariffSchedule, DgmdGated {
         list[i] = week;
     }
 
-    /// @dev The last published week <= `week`.
+    /// @dev The last published week <= `week`; for a week before every published one, the first published week
+    /// once it has started (issue 16, finding 10: the weeks before the DGMD's first publication, e.g. the grid's
+    /// first week, would otherwise never be billable). Until then it can still be republished, and a week before
+    /// it could still be published, so nothing is fixed yet.
     function _sourceWeek(uint32 week) private view returns (uint32) {
         if (_isPublished[week]) return week;
         uint32[] storage list = _publishedWeeks;
@@ -142,7 +145,10 @@ contract TariffSchedule is ITariffSchedule, DgmdGated {
             if (list[mid] <= week) lo = mid + 1;
             else hi = mid;
         }
-        if (lo == 0) revert NoTariff(week);
-        return list[lo - 1];
+        if (lo != 0) return list[lo - 1];
+        if (list.length == 0) revert NoTariff(week);
+        uint32 first = list[0];
+        if (currentWeek() < first) revert TariffNotFixedYet(week, first);
+        return first;
     }
 }
