@@ -314,7 +314,12 @@ export class DemoRun {
         }
         if (proofs.length === 0) continue;
         const meter = proofs[0]!.reading.meter;
-        const settled = await settleBill(this.billing, { meter, week, proofs: proofs.map(proofStruct) });
+        const settled = await settleBill(this.billing, {
+          meter,
+          week,
+          proofs: proofs.map(proofStruct),
+          absences: [],
+        });
         if (!settled.agrees) throw new BillMismatchError(meter, week);
         this.bills.push({ slot, meter, bill: settled.bill, settled: true });
       }

@@ -18,6 +18,13 @@ export interface ReadingProof {
   readonly proof: string;
 }
 
+/** IBatchLedger.AbsenceProof: the leaves around a meter's address in a batch that lacks its reading. */
+export interface AbsenceProof {
+  readonly meter: string;
+  readonly period: number;
+  readonly around: readonly ReadingProof[];
+}
+
 /** Builds a batch (lib/batches/batch.ts + lib/batches/merkle64.ts in production; see batching.ts). */
 export type BatchBuilder = (
   clusterId: number,

@@ -46,6 +46,10 @@ export class Batches {
   private readonly insert: Statement<[number, number, Role, string, number, string, string, string, number]>;
   private readonly insertLeaf: Statement<[number, number, number, string, string]>;
   private readonly selectCommitted: Statement<[string, number]>;
+  private readonly selectLeaves: Statement<
+    [number, number],
+    { leaf_index: number; meter: string; proof: string }
+  >;
   private readonly selectLeaf: Statement<
     [string, number],
     { cluster_id: number; leaf_index: number; proof: string }
@@ -69,6 +73,9 @@ export class Batches {
     this.insert = db.prepare("INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
     this.insertLeaf = db.prepare("INSERT INTO batch_leaves VALUES (?, ?, ?, ?, ?)");
     this.selectCommitted = db.prepare("SELECT 1 FROM batch_leaves WHERE meter = ? AND period = ?");
+    this.selectLeaves = db.prepare(
+      "SELECT leaf_index, meter, proof FROM batch_leaves WHERE cluster_id = ? AND period = ? ORDER BY leaf_index",
+    );
     this.selectLeaf = db.prepare(
       "SELECT cluster_id, leaf_index, proof FROM batch_leaves WHERE meter = ? AND period = ?",
     );
@@ -107,6 +114,13 @@ export class Batches {
     const l = this.selectLeaf.get(meter, period);
     if (!l) return undefined;
     return { clusterId: l.cluster_id, index: l.leaf_index, proof: storedProof(l.proof) };
+  }
+
+  /** The leaves of a built batch in tree order (meter ascending): position, meter and packed proof. */
+  leavesOf(clusterId: number, period: number): { index: number; meter: string; proof: string }[] {
+    return this.selectLeaves
+      .all(clusterId, period)
+      .map((l) => ({ index: l.leaf_index, meter: l.meter, proof: storedProof(l.proof) }));
   }
 
   /**
