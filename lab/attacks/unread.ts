@@ -67,7 +67,7 @@ async function silentWeek(ctx: AttackContext) {
   return { grid, billing, meter, week, proofs, absence: absenceProof(batches.get(first + 1)!, meter) };
 }
 
-/** I16-1: the silent meter's week without the unread period's proof, then with it, settled by an outsider. */
+/** U1: the silent meter's week without the unread period's proof, then with it, settled by an outsider. */
 async function missingReading(ctx: AttackContext): Promise<Observation> {
   const w = await silentWeek(ctx);
   const billing = w.billing.connect(w.grid.outsider);
@@ -96,7 +96,7 @@ async function missingReading(ctx: AttackContext): Promise<Observation> {
 /** Issue 16's scenarios on billing, registered in the catalogue (lab/attacks/index.ts). */
 export const UNREAD_SCENARIOS: readonly Scenario[] = [
   {
-    id: "I16-1",
+    id: "U1",
     attackClass: "extended",
     title: "a meter's owner cuts the link for one period so that its week's bill can never settle",
     paperColumn: "-",
