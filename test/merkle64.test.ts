@@ -617,7 +617,7 @@ describe("merkle64: TS == Solidity over 1,000 random trees", function () {
 });
 
 /** Gas one more full-tree level may add to Merkle64.verify (a node hash is 36 of it). */
-const MAX_GAS_PER_LEVEL = 200n;
+const MAX_GAS_PER_LEVEL = 125n;
 
 describe("merkle64: verify gas", () => {
   it("costs the same for every leaf of a full tree (branch-free), grows with depth by at most one bounded level each, and beats the plain-Solidity verifier", async () => {
@@ -640,11 +640,14 @@ describe("merkle64: verify gas", () => {
       }
       rows.push({ depth, asm, plain });
     }
-    // One more level adds one node hash (36 gas) plus bounded bookkeeping, never more.
-    rows.slice(1).forEach((r, k) => {
-      expect(r.asm > rows[k]!.asm, `depth ${r.depth}`).to.equal(true);
-      expect(r.asm - rows[k]!.asm <= MAX_GAS_PER_LEVEL, `depth ${r.depth}`).to.equal(true);
-    });
     if (process.env.MERKLE_REPORT === "1") console.table(rows);
+    // One more level adds one node hash (36 gas) plus bounded bookkeeping, never more. The 4-leaf tree (a
+    // 4-meter cluster) takes a straight line without the deeper trees' once-per-proof bookkeeping: depth 3
+    // may cost up to two levels more than it.
+    rows.slice(1).forEach((r, k) => {
+      const step = r.asm - rows[k]!.asm;
+      const bound = r.depth === 3 ? 2n * MAX_GAS_PER_LEVEL : MAX_GAS_PER_LEVEL;
+      expect(step > 0n && step <= bound, `depth ${r.depth}: +${step} gas`).to.equal(true);
+    });
   });
 });
