@@ -35,6 +35,12 @@ const compiler = (runs: number) => ({
   },
 });
 
+/** Solidity test settings every profile shares. */
+const solidityTests = {
+  fuzz: { runs: 1000 },
+  fsPermissions: { readFile: ["./test/vectors"], readDirectory: ["./test/vectors"] },
+};
+
 export default defineConfig({
   plugins: [hardhatToolboxMochaEthers, chainSchema],
   tasks: gridShareTasks,
@@ -49,8 +55,12 @@ export default defineConfig({
   },
   test: {
     solidity: {
-      fuzz: { runs: 1000 },
-      fsPermissions: { readFile: ["./test/vectors"], readDirectory: ["./test/vectors"] },
+      profiles: {
+        // `hardhat test solidity`: stateful invariant tests run a few sequences, to stay quick.
+        default: { ...solidityTests, invariant: { runs: 16, depth: 6 } },
+        // `npm run test:invariants` (`--test-profile invariants --grep invariant_`): 10,000 sequences each.
+        invariants: { ...solidityTests, invariant: { runs: 10_000, depth: 6 } },
+      },
     },
   },
   networks: {

@@ -240,6 +240,33 @@ contract BatchLedger is IBatchLedger {
         }
     }
 
+    /// @inheritdoc IBatchLedger
+    /// @dev Checks, in order: the meter is known; its batch for the period is accepted; every neighbour is a
+    /// reading of that period whose leaf the 64-bit Merkle proof leads to the accepted root; the neighbours'
+    /// positions and meter addresses bracket the meter's address (Merkle64.provesAbsence). Each failure has its
+    /// own error.
+    function requireUnreadPeriod(
+        AbsenceProof calldata a
+    ) external view returns (uint32 clusterId, Batch memory batch) {
+        clusterId = registry.meterInfo(a.meter).clusterId;
+        if (clusterId == 0) revert UnknownMeter(a.meter);
+        batch = batchOf(clusterId, a.period);
+        if (batch.status != BatchStatus.Accepted) revert BatchNotAccepted(clusterId, a.period, batch.status);
+        Merkle64.Neighbour[] memory around = new Merkle64.Neighbour[](a.around.length);
+        for (uint256 i; i < a.around.length; ++i) {
+            ReadingProof calldata p = a.around[i];
+            if (p.reading.period != a.period) revert NeighbourOfOtherPeriod(a.period, p.reading.period);
+            bytes8 leaf = ReadingLib.leaf(p.reading, p.signature);
+            if (!Merkle64.verify(p.proof, batch.root, batch.leafCount, p.index, leaf)) {
+                revert InvalidMerkleProof(clusterId, a.period, p.index);
+            }
+            around[i] = Merkle64.Neighbour(p.index, uint160(p.reading.meter));
+        }
+        if (!Merkle64.provesAbsence(batch.leafCount, uint160(a.meter), around)) {
+            revert NotAbsent(a.meter, clusterId, a.period);
+        }
+    }
+
     // ----------------------------------------------------------- internal
 
     function _submit(BatchHeader calldata h, Role role, uint32 current) private {

@@ -6,6 +6,8 @@
  */
 import { Interface, keccak256, toUtf8Bytes } from "ethers";
 import { computeBill, type Bill } from "../../lib/billing/billing.js";
+import { billFromChain } from "../../lib/billing/ops.js";
+import { toJson } from "../../lib/format/table.js";
 import { buildBatch, type BuiltBatch } from "../../lib/batches/batch.js";
 import { signCertificate } from "../../lib/certificates/certificates.js";
 import { PERIODS_PER_WEEK } from "../../lib/constants.js";
@@ -62,7 +64,7 @@ export interface ProvenWeek {
   readonly meter: string;
   readonly week: number;
   readonly batch: BuiltBatch;
-  readonly proofs: { reading: Reading; signature: string; index: number; proof: string[] }[];
+  readonly proofs: { reading: Reading; signature: string; index: number; proof: string }[];
   readonly billings: { billing: Billing["billing"]; twin: Bill; label: string }[];
 }
 
@@ -159,33 +161,15 @@ export async function provenWeek(
 
 /** The contract's quote as the TS Bill shape, field for field. */
 async function quoteOf(b: ProvenWeek["billings"][number], w: ProvenWeek): Promise<Bill> {
-  const q = await b.billing.quote(w.meter, w.week, w.proofs);
-  return {
-    meter: q.meter,
-    week: Number(q.week),
-    charge: q.charge,
-    credit: q.credit,
-    net: q.net,
-    importWh: q.importWh,
-    exportWh: q.exportWh,
-    creditedExportWh: q.creditedExportWh,
-    curtailedExportWh: q.curtailedExportWh,
-    readings: Number(q.readings),
-    undecidedPeriods: Number(q.undecidedPeriods),
-    importRate: q.importRate,
-    exportRate: q.exportRate,
-    tariffWeek: Number(q.tariffWeek),
-    tariffFallback: q.tariffFallback,
-    curtailmentRule: q.curtailmentRule,
-  };
+  return billFromChain(await b.billing.quote(w.meter, w.week, w.proofs, []));
 }
 
-const sameBill = (a: Bill, b: Bill): boolean =>
-  (Object.keys(a) as (keyof Bill)[]).every((k) => a[k] === b[k]);
+/** Field for field (unread periods included), as the JSON of both. */
+const sameBill = (a: Bill, b: Bill): boolean => toJson(a) === toJson(b);
 
 function settle(b: ProvenWeek["billings"][number], w: ProvenWeek): Promise<TxVerdict> {
   return attempt(
-    () => b.billing.connect(w.grid.outsider).settle(w.meter, w.week, w.proofs),
+    () => b.billing.connect(w.grid.outsider).settle(w.meter, w.week, w.proofs, []),
     b.billing.interface,
     SAFE_CAST,
   );

@@ -296,7 +296,12 @@ export class DemoRun {
         }
         if (proofs.length === 0) continue;
         const meter = proofs[0]!.reading.meter;
-        const settled = await settleBill(this.billing, { meter, week, proofs: proofs.map(proofStruct) });
+        const settled = await settleBill(this.billing, {
+          meter,
+          week,
+          proofs: proofs.map(proofStruct),
+          absences: [],
+        });
         if (!settled.agrees) throw new BillMismatchError(meter, week);
         this.bills.push({ slot, meter, bill: settled.bill, settled: true });
       }
@@ -337,7 +342,7 @@ export class DemoRun {
 
 /** The contract's ReadingProof struct from a gateway's proof. */
 export function proofStruct(p: ReadingProof) {
-  return { reading: p.reading, signature: p.signature, index: p.index, proof: [...p.proof] };
+  return { reading: p.reading, signature: p.signature, index: p.index, proof: p.proof };
 }
 
 export class BillMismatchError extends GridShareError {

@@ -8,6 +8,7 @@ import { getAddress, isAddress } from "ethers";
 import { GridShareError } from "../errors.js";
 import { readingToJson, signedReadingFromJson } from "../batches/reading.js";
 import type { Gateway } from "./gateway.js";
+import type { ReadingProof } from "./types.js";
 import { MAX_BULK_READINGS, type Verdict } from "./ingest.js";
 
 /** One reading is ~450 bytes of JSON; a full bulk upload stays well under this. */
@@ -70,6 +71,21 @@ function verdictJson(v: Verdict): Record<string, unknown> {
 }
 
 /** Status of a bulk answer: 200 when every item was taken, 207 when mixed, else the items' common 4xx. */
+/** `/:meter/:period` path parameters: an address and a uint32 period number. */
+function isMeterPeriod(meter: string, period: string): boolean {
+  return isAddress(meter) && /^(0|[1-9][0-9]{0,9})$/.test(period);
+}
+
+const badMeterPeriod = (route: string) => ({
+  error: "BAD_REQUEST",
+  reason: `use /${route}/<meter address>/<period number>`,
+});
+
+/** IBatchLedger.ReadingProof as JSON (energies as decimal strings, the proof packed hex). */
+function proofJson(p: ReadingProof): Record<string, unknown> {
+  return { reading: readingToJson(p.reading), signature: p.signature, index: p.index, proof: p.proof };
+}
+
 function bulkStatus(vs: readonly Verdict[]): number {
   if (vs.every((v) => v.ok)) return 200;
   if (vs.some((v) => v.ok)) return 207;
@@ -157,17 +173,25 @@ export function buildServer(gw: Gateway, opts: ServerOptions = {}): FastifyInsta
 
   app.get<{ Params: { meter: string; period: string } }>("/proof/:meter/:period", async (req, reply) => {
     const { meter, period } = req.params;
-    if (!isAddress(meter) || !/^(0|[1-9][0-9]{0,9})$/.test(period)) {
-      return reply
-        .status(400)
-        .send({ error: "BAD_REQUEST", reason: "use /proof/<meter address>/<period number>" });
-    }
+    if (!isMeterPeriod(meter, period)) return reply.status(400).send(badMeterPeriod("proof"));
     const p = gw.proofFor(getAddress(meter), Number(period));
     if (!p)
       return reply
         .status(404)
         .send({ error: "NO_PROOF", reason: `no batched reading of ${meter} for period ${period} here` });
-    return { reading: readingToJson(p.reading), signature: p.signature, index: p.index, proof: p.proof };
+    return proofJson(p);
+  });
+
+  app.get<{ Params: { meter: string; period: string } }>("/absence/:meter/:period", async (req, reply) => {
+    const { meter, period } = req.params;
+    if (!isMeterPeriod(meter, period)) return reply.status(400).send(badMeterPeriod("absence"));
+    const a = await gw.absenceFor(meter, Number(period));
+    if (!a)
+      return reply.status(404).send({
+        error: "NO_PROOF",
+        reason: `no batch built here for the cluster of ${meter} in period ${period} that lacks its reading`,
+      });
+    return { meter: a.meter, period: a.period, around: a.around.map(proofJson) };
   });
 
   app.get("/health", async (_req, reply) => {

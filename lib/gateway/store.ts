@@ -8,7 +8,8 @@
  * with its statements prepared once.
  */
 import type { Reading, SignedReading } from "../batches/reading.js";
-import type { ProvenBatch, ReadingProof, Role } from "./types.js";
+import { absenceNeighbours } from "../batches/merkle64.js";
+import type { AbsenceProof, ProvenBatch, ReadingProof, Role } from "./types.js";
 import { Batches, type StoredBatch } from "./store/batches.js";
 import { Counters, type CounterName } from "./store/counters.js";
 import { Cursors } from "./store/cursors.js";
@@ -163,6 +164,26 @@ export class GatewayStore {
     const s = this.t.readings.get(meter, period);
     if (!s) return undefined;
     return { reading: s.reading, signature: s.signature, index: leaf.index, proof: leaf.proof };
+  }
+
+  /**
+   * SPEC 5 non-membership: when this node built the cluster-period's batch without a reading of `meter`, the
+   * proofs of the leaves around the meter's address (IBatchLedger.AbsenceProof: its period is unread).
+   * Undefined when no batch was built, the meter has a leaf, or a neighbour's reading is no longer held.
+   */
+  absenceFor(meter: string, clusterId: number, period: number): AbsenceProof | undefined {
+    if (!this.t.batches.has(clusterId, period)) return undefined;
+    const leaves = this.t.batches.leavesOf(clusterId, period);
+    const keys = leaves.map((l) => BigInt(l.meter));
+    if (keys.includes(BigInt(meter))) return undefined;
+    const around: ReadingProof[] = [];
+    for (const i of absenceNeighbours(keys, BigInt(meter))) {
+      const leaf = leaves[i]!;
+      const s = this.t.readings.get(leaf.meter, period);
+      if (!s) return undefined;
+      around.push({ reading: s.reading, signature: s.signature, index: leaf.index, proof: leaf.proof });
+    }
+    return { meter, period, around };
   }
 
   // ---------------------------------------------------------------------------------------- outbox
