@@ -58,6 +58,8 @@ async function roleAbuse(ctx: AttackContext): Promise<Observation> {
     replaceMeter: (r) => r.replaceMeter(meter, fresh, "WP-forged"),
     grantRole: (r) => r.grantRole(admin, fresh),
     revokeRole: (r) => r.revokeRole(admin, grid.utility.address),
+    // EVIDENCE_ROLE only (the ReadingEvidence contract the utility appoints).
+    markCompromised: (r) => r.markCompromised(meter, 0, fresh),
   };
   // Callable by others by design, with their own checks (tested in other scenarios).
   const notAdmin = new Set(["raiseTamperAlarm", "reportTamper", "renounceRole"]);
@@ -335,7 +337,7 @@ export const EXTENDED_SCENARIOS: readonly Scenario[] = [
     attackClass: "extended",
     title: "outsider, a parent node and the DGMD call every utility-only registry function",
     paperColumn: "-",
-    expected: GRIDSHARE("refused: AccessControlUnauthorizedAccount (27 of 27 calls)"),
+    expected: GRIDSHARE("refused: AccessControlUnauthorizedAccount (30 of 30 calls)"),
     run: roleAbuse,
   },
   {
@@ -491,10 +493,11 @@ export const EXTENDED_SCENARIOS: readonly Scenario[] = [
       await (
         await grid.ledger.connect(parent).propose({ ...honest, totalLoadWh: honest.totalLoadWh + 7n })
       ).wait();
-      const late = grid.nodes[2];
-      await (
-        await grid.registry.connect(grid.utility).setNeighbours(PAIR, [neighbour.address, late.address])
-      ).wait();
+      // The grid grew since the pair cluster was assigned: its SPEC 2 ranking now holds more nodes.
+      const ranked = [...(await grid.registry.rankNeighbours(PAIR))];
+      if (ranked[0] !== neighbour.address) throw new Error("scenario bug: the neighbour left the ranking");
+      const late = grid.nodes.find((n) => n.address === ranked[1])!;
+      await (await grid.registry.connect(grid.utility).setNeighbours(PAIR, ranked)).wait();
       return txObservation(
         await attempt(
           () => grid.ledger.connect(late).vote({ ...honest, totalLoadWh: honest.totalLoadWh + 7n }),
