@@ -5,6 +5,8 @@ import { DEFAULT_TARIFF_PARAMS } from "../../lib/tariffs/tariff.js";
  * GridShare's contracts, one module for the in-process network and the Clique chain alike.
  * Parameters: utility (admin), dgmd, epoch (a Monday 00:00 UTC), maxMetersPerCluster, and the tariff rule's
  * parameters (baseImportRate, baseExportRate, floorRate, ceilingRate, sensitivityBps).
+ * ReadingEvidence marks meters only once the utility grants it the registry's EVIDENCE_ROLE
+ * (`appointEvidence` in lib/registry/ops.ts): the deploying node is not the utility (SPEC 2's genesis rule).
  */
 export default buildModule("GridShare", (m) => {
   const utility = m.getParameter("utility", m.getAccount(0));
@@ -24,6 +26,7 @@ export default buildModule("GridShare", (m) => {
   const certificates = m.contract("CapacityCertificates", [registry, ledger]);
   const tariffs = m.contract("TariffSchedule", [registry, tariffParams]);
   const billing = m.contract("Billing", [registry, ledger, certificates, tariffs]);
+  const evidence = m.contract("ReadingEvidence", [registry, ledger]);
 
-  return { registry, ledger, certificates, tariffs, billing };
+  return { registry, ledger, certificates, tariffs, billing, evidence };
 });

@@ -14,6 +14,7 @@ export const CONTRACT_NAMES = [
   "CapacityCertificates",
   "TariffSchedule",
   "Billing",
+  "ReadingEvidence",
 ] as const;
 export type ContractName = (typeof CONTRACT_NAMES)[number];
 
@@ -28,6 +29,7 @@ const ENV_KEYS: Record<ContractName, string> = {
   CapacityCertificates: "GRIDSHARE_CERTIFICATES",
   TariffSchedule: "GRIDSHARE_TARIFFS",
   Billing: "GRIDSHARE_BILLING",
+  ReadingEvidence: "GRIDSHARE_EVIDENCE",
 };
 
 export function deploymentFile(chainId: bigint, root = REPO_ROOT): string {

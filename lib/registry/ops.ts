@@ -54,6 +54,18 @@ async function requireCluster(registry: ClusterRegistry, clusterId: number) {
   return registry.clusterInfo(clusterId);
 }
 
+/**
+ * The utility appoints the deployment's ReadingEvidence contract (SPEC 5 evidence of compromised meters): the
+ * registry lets only the EVIDENCE_ROLE mark a meter. Nothing is sent when it already holds the role.
+ */
+export async function appointEvidence(registry: ClusterRegistry, evidence: string): Promise<boolean> {
+  const address = parseAddress("evidence", evidence);
+  const role = await registry.EVIDENCE_ROLE();
+  if (await registry.hasRole(role, address)) return false;
+  await (await registry.grantRole(role, address)).wait();
+  return true;
+}
+
 export async function addNode(registry: ClusterRegistry, args: { node: string; x: string; y: string }) {
   const node = parseAddress("node", args.node);
   const x = parseCoordinate("x", args.x);
