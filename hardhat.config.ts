@@ -21,6 +21,14 @@ const compiler = (runs: number) => ({
   },
 });
 
+/** Solidity test settings shared by every profile. */
+const solidityTests = {
+  fuzz: { runs: 1000 },
+  fsPermissions: { readFile: ["./test/vectors"], readDirectory: ["./test/vectors"] },
+};
+/** Calls per invariant run: enough for certificates, spares, revocations and proofs to interleave. */
+const INVARIANT_DEPTH = 25;
+
 export default defineConfig({
   plugins: [hardhatToolboxMochaEthers],
   tasks: gridShareTasks,
@@ -35,8 +43,12 @@ export default defineConfig({
   },
   test: {
     solidity: {
-      fuzz: { runs: 1000 },
-      fsPermissions: { readFile: ["./test/vectors"], readDirectory: ["./test/vectors"] },
+      profiles: {
+        // `npx hardhat test solidity`: every test, stateful invariants at a smoke-test size.
+        default: { ...solidityTests, invariant: { runs: 32, depth: INVARIANT_DEPTH } },
+        // `npm run test:invariants`: the stateful invariants at full size, each property run 10,000 times.
+        invariants: { ...solidityTests, invariant: { runs: 10_000, depth: INVARIANT_DEPTH } },
+      },
     },
   },
   networks: {

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import {
+  checkIssueTime,
   readApplicationFile,
   certificateDomain,
   signCertificate,
@@ -60,6 +61,7 @@ export default async function (
   if (await certs.certIdUsed(app.certId)) {
     throw new InvalidFileError(args.application, `certId ${app.certId} was used already: ids are single-use`);
   }
+  checkIssueTime(app, s.now, await certs.voidThrough(app.meter));
 
   const blob = encryptRecord(key, app.meter, app.personalData);
   const cert: Certificate = {

@@ -2,6 +2,10 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { parseCertId } from "../../lib/certificates/certificates.js";
 import { parseAddress } from "../../lib/chain/deployment.js";
 import { GridShareError, InvalidArgumentError } from "../../lib/errors.js";
+
+/** ICapacityCertificates.CertStatus */
+const CERT_UNUSED = 0;
+const CERT_CANCELLED = 2;
 import { openSession, certificatesAt, requireDgmd } from "./common.js";
 
 export default async function (
@@ -18,8 +22,17 @@ export default async function (
   await requireDgmd(registry, s.signer);
   const current = await registry.currentPeriod();
   if (certId !== undefined) {
-    if (!(await certs.certIdUsed(certId))) {
-      throw new InvalidArgumentError("cert-id", `no certificate ${certId} was ever submitted`);
+    const status = Number(await certs.certStatus(certId));
+    if (status === CERT_CANCELLED) {
+      throw new GridShareError("NOTHING_TO_REVOKE", `certificate ${certId} was cancelled already`);
+    }
+    if (status === CERT_UNUSED) {
+      // SPEC 8: a certificate nobody submitted yet is cancelled, so that it never can be.
+      const receipt = await (await certs.revokeCertificate(certId)).wait();
+      console.log(
+        `certificate ${certId} cancelled: it can no longer be submitted (block ${receipt?.blockNumber})`,
+      );
+      return;
     }
     const [owner, , auth] = await certs.certificate(certId);
     if (auth.untilPeriod <= current || auth.untilPeriod <= auth.fromPeriod) {
@@ -35,12 +48,12 @@ export default async function (
     return;
   }
   const list = await certs.authorizationsOf(meter!);
-  if (!list.some((a) => a.untilPeriod > current && a.untilPeriod > a.fromPeriod)) {
-    throw new GridShareError(
-      "NOTHING_TO_REVOKE",
-      `${meter} holds no certificate counting from period ${current}`,
-    );
-  }
+  const counting = list.some((a) => a.untilPeriod > current && a.untilPeriod > a.fromPeriod);
+  // Also with nothing counting: the revocation voids every certificate issued until now (spares included).
   const receipt = await (await certs.revokeMeter(meter!)).wait();
-  console.log(`all certificates of ${meter} revoked from period ${current} (block ${receipt?.blockNumber})`);
+  console.log(
+    `${counting ? "all certificates" : "no certificate counted; all certificates issued until now"} of ${meter} ` +
+      `revoked from period ${current}; only a certificate issued after ${await certs.voidThrough(meter!)} can ` +
+      `authorize it again (block ${receipt?.blockNumber})`,
+  );
 }
