@@ -359,8 +359,7 @@ export const EXTENDED_SCENARIOS: readonly Scenario[] = [
   {
     id: "X18",
     attackClass: "extended",
-    title:
-      "largest reading the chain accepts (250 kW peaks, 1 MWh energies) and uint64 capacity billed on-chain",
+    title: "largest reading the chain accepts (250 kW peaks, 1 MWh) and uint64 capacity billed on-chain",
     paperColumn: "-",
     expected: GRIDSHARE(
       "no overflow: default rates: quote = twin, settle recorded; uint64-max rates: quote = twin, settle recorded",
