@@ -9,6 +9,8 @@ export const RETENTION_WEEKS = 13;
 export const RETENTION_PERIODS = RETENTION_WEEKS * PERIODS_PER_WEEK;
 /** SPEC 2: a cluster has at most 3 neighbour nodes. */
 export const MAX_NEIGHBOURS = 3;
+/** SPEC 1, 2: a node is the neighbour of at most 3 clusters. */
+export const MAX_NEIGHBOUR_ROLES = 3;
 /** SPEC 1: default meters per cluster (a deploy-time maximum may be larger). */
 export const DEFAULT_MAX_METERS_PER_CLUSTER = 4;
 /** SPEC 10: 18-decimal fixed point, 1e18 = 1.0. */

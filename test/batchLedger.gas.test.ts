@@ -6,20 +6,38 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import type { ContractTransactionResponse } from "ethers";
+import { RANKED, type Grid } from "../lab/fixtures/grid.js";
 import { header } from "../lab/fixtures/batches.js";
 import { signedReadings } from "../lab/fixtures/readings.js";
 import { gridFixture } from "./helpers/grid.js";
 import { buildBatch } from "../lib/batches/batch.js";
 import { getProof } from "../lib/batches/merkle64.js";
 
-/** Node 0 parents cluster 1 and is the only neighbour of clusters 2..17 (2 voters each). */
-const WIDE_CLUSTERS = 17;
-const WIDE_NEIGHBOURS: number[][] = [[1, 2, 3], ...Array.from({ length: WIDE_CLUSTERS - 1 }, () => [0])];
+/**
+ * Four clusters, each assigned its SPEC 2 ranking (all three others: 4 voters each). Node 0 parents cluster 1
+ * and neighbours clusters 2..4, the most roles a node may hold (SPEC 1), so one submitMany carries up to 3 votes.
+ */
+const WIDE_LOCATIONS = [
+  [0, 0],
+  [-1_000, 0],
+  [0, 1_500],
+  [2_500, 0],
+] as const;
+const NEIGHBOUR_ROLES = 3;
 
 const { open: openGrid } = gridFixture(await network.create(), {
-  neighbours: WIDE_NEIGHBOURS,
+  neighbours: RANKED,
+  locations: WIDE_LOCATIONS,
   metersPerCluster: 1,
 });
+
+/** The parent proposes and one more neighbour than node 0 votes: node 0's vote is then the deciding one. */
+async function bringToDecision(grid: Grid, clusterId: number, h: ReturnType<typeof header>): Promise<void> {
+  const [parent, ...neighbours] = grid.votersOf(clusterId);
+  await grid.ledger.connect(parent).propose(h);
+  const other = neighbours.find((n) => n.address !== grid.nodes[0].address);
+  await grid.ledger.connect(other!).vote(h);
+}
 
 async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<bigint> {
   const receipt = await (await tx).wait();
@@ -71,8 +89,8 @@ describe("BatchLedger gas", () => {
     const { grid, p } = await openGrid();
     const small = header(2, p, 0, { leafCount: 4 });
     const large = header(3, p, 0, { leafCount: 0x0400 }); // same count of non-zero calldata bytes
-    await grid.ledger.connect(grid.nodes[1]).propose(small);
-    await grid.ledger.connect(grid.nodes[2]).propose(large);
+    await bringToDecision(grid, 2, small);
+    await bringToDecision(grid, 3, large);
     const a = await gasOf(grid.ledger.connect(grid.nodes[0]).vote(small));
     const b = await gasOf(grid.ledger.connect(grid.nodes[0]).vote(large));
     expect(a).to.equal(b);
@@ -96,7 +114,7 @@ describe("BatchLedger gas", () => {
     expect(accepted.root).to.equal(batch.header.root);
   });
 
-  for (const n of [1, 5, 16]) {
+  for (const n of [1, NEIGHBOUR_ROLES]) {
     it(`submitMany with ${n} headers: first votes, then deciding votes`, async () => {
       const { grid, p } = await openGrid();
       const clusters = Array.from({ length: n }, (_, i) => i + 2);
@@ -108,7 +126,7 @@ describe("BatchLedger gas", () => {
 
       const q = p + 1;
       await grid.warpToPeriod(q + 1);
-      for (const c of clusters) await grid.ledger.connect(grid.nodes[c - 1]).propose(header(c, q));
+      for (const c of clusters) await bringToDecision(grid, c, header(c, q));
       const deciding = await gasOf(
         grid.ledger.connect(grid.nodes[0]).submitMany(clusters.map((c) => header(c, q))),
       );

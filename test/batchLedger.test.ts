@@ -213,10 +213,14 @@ describe("BatchLedger", () => {
     it("refuses a neighbour assigned after the first vote (voter count snapshot)", async () => {
       const { grid, p } = await openGrid();
       await grid.ledger.connect(grid.nodes[1]).propose(header(2, p, 1)); // cluster 2: 2 voters
-      await grid.registry.setNeighbours(2, [grid.nodes[0].address, grid.nodes[2].address]);
-      await expect(grid.ledger.connect(grid.nodes[2]).vote(header(2, p, 1)))
+      // The grid grew since cluster 2 was assigned: its ranking now holds more nodes (SPEC 2).
+      const ranked = [...(await grid.registry.rankNeighbours(2))];
+      expect(ranked[0]).to.equal(grid.nodes[0].address);
+      await grid.registry.setNeighbours(2, ranked);
+      const late = grid.nodes.find((n) => n.address === ranked[1])!;
+      await expect(grid.ledger.connect(late).vote(header(2, p, 1)))
         .to.be.revertedWithCustomError(grid.ledger, "VoterAfterSnapshot")
-        .withArgs(2, p, grid.nodes[2].address, 2, 2);
+        .withArgs(2, p, late.address, 2, 2);
       // The snapshotted voters still decide with the old majority (2 of 2).
       await grid.ledger.connect(grid.nodes[0]).vote(header(2, p, 1));
       expect(await grid.ledger.isAccepted(2, p)).to.equal(true);
@@ -226,15 +230,24 @@ describe("BatchLedger", () => {
       const { grid, p } = await openGrid();
       // cluster 3: voters [node2, node0, node1]; node0 (slot 1) votes a losing digest, then is replaced.
       await grid.ledger.connect(grid.nodes[0]).vote(header(3, p, 7));
-      await grid.registry.setNeighbours(3, [grid.nodes[4].address, grid.nodes[1].address]);
-      await expect(grid.ledger.connect(grid.nodes[4]).vote(header(3, p)))
+      // Two clusters open right next to cluster 3: its SPEC 2 ranking becomes [x, y, node0].
+      const [x, y] = (await ethers.getSigners()).slice(2 + grid.nodes.length, 4 + grid.nodes.length);
+      for (const [node, north] of [
+        [x, 4_100],
+        [y, 3_800],
+      ] as const) {
+        await grid.registry.addNode(node.address, -400, north);
+        await grid.registry.createCluster(node.address, -400, north);
+      }
+      await grid.registry.setNeighbours(3, [x.address, y.address, grid.nodes[0].address]);
+      await expect(grid.ledger.connect(x).vote(header(3, p)))
         .to.be.revertedWithCustomError(grid.ledger, "AlreadyVoted")
-        .withArgs(3, p, grid.nodes[4].address);
+        .withArgs(3, p, x.address);
       await grid.ledger.connect(grid.nodes[2]).propose(header(3, p));
-      await expect(grid.ledger.connect(grid.nodes[1]).vote(header(3, p)))
+      await expect(grid.ledger.connect(y).vote(header(3, p)))
         .to.emit(grid.ledger, "BatchAccepted")
         .and.not.to.emit(grid.ledger, "FaultRecorded");
-      expect(await grid.ledger.faults(grid.nodes[4].address)).to.equal(0n);
+      expect(await grid.ledger.faults(x.address)).to.equal(0n);
       expect(await grid.ledger.faults(grid.nodes[0].address)).to.equal(0n);
     });
   });

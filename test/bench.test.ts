@@ -24,7 +24,7 @@ import { benchMerkle, merkleGasByDepth, ozTree } from "../bench/merkle.js";
 import { benchBilling } from "../bench/billing.js";
 import { gatewayRates } from "../bench/gateway.js";
 import { chainFigures, perBlock } from "../bench/chain.js";
-import { burstStats, liveFigures, ringNeighbours } from "../bench/clique.js";
+import { benchNeighbours, burstStats, liveFigures } from "../bench/clique.js";
 import { DEFAULT_GAS_LIMIT } from "../lib/clique/genesis.js";
 import type { MerkleProofBench } from "../types/ethers-contracts/index.js";
 
@@ -273,10 +273,22 @@ describe("bench modules on tiny sizes", () => {
     expect(() => burstStats([seg([10], 10, 100, 100)])).to.throw(BenchInputError);
   });
 
-  it("live chain: ring neighbours and the figures from a run", () => {
-    expect(ringNeighbours(1, 5)).to.deep.equal([2, 3]);
-    expect(ringNeighbours(5, 5)).to.deep.equal([1, 2]);
-    expect(() => ringNeighbours(1, 2)).to.throw(BenchInputError);
+  it("live chain: SPEC 2 neighbours (two votes each) and the figures from a run", () => {
+    const parents = Array.from({ length: 8 }, (_, i) => "0x" + String(i + 1).padStart(40, "0"));
+    const neighbours = benchNeighbours(parents);
+    expect(neighbours[0]).to.have.members([2, 8, 3]); // on the circle: both adjacent clusters, then the nearer next
+    for (const [i, ns] of neighbours.entries()) {
+      expect(ns.length, `cluster ${i + 1}`).to.be.at.least(2);
+      expect(ns).to.not.include(i + 1);
+    }
+    for (let c = 1; c <= parents.length; c++) {
+      expect(
+        neighbours.filter((ns) => ns.includes(c)).length,
+        `roles of cluster ${c}'s parent`,
+      ).to.be.at.most(3);
+    }
+    expect(() => benchNeighbours(parents.slice(0, 2))).to.throw(BenchInputError);
+    expect(() => benchNeighbours(parents.slice(0, 6))).to.throw(BenchInputError, /cluster 6 of 6/);
     const stats = (txPerSecond: number) => ({
       txs: 6,
       blocksWithTxs: 2,

@@ -126,6 +126,9 @@ interface IBatchLedger is IGridShareErrors {
     error InvalidReadingSignature(address meter, address signer);
     /// @dev `loadWh + exportWh != generationWh + importWh` (SPEC 4).
     error UnbalancedReading(address meter, uint32 period);
+    /// @dev The reading breaks one of SPEC 4's value rules (a consumer's generation, a peak beyond a meter's
+    /// power, energy beyond its peak x 4 h, export beyond generation); `rule` names the first one broken.
+    error ImplausibleReading(address meter, uint32 period, ReadingLib.Rule rule);
     error InvalidMerkleProof(uint32 clusterId, uint32 period, uint32 index);
     /// @dev An absence proof's leaf holds a reading of another period than the one proven unread.
     error NeighbourOfOtherPeriod(uint32 period, uint32 neighbourPeriod);

@@ -184,6 +184,16 @@ contract Merkle64Harness {
         return ReadingLib.isBalanced(r);
     }
 
+    /// @notice ReadingLib.violation.
+    /// @param r Reading. @param consumer Whether the meter is a consumer.
+    /// @return The first broken rule, or None.
+    function readingViolation(
+        ReadingLib.Reading calldata r,
+        bool consumer
+    ) external pure returns (ReadingLib.Rule) {
+        return ReadingLib.violation(r, consumer);
+    }
+
     function _verify(Claim calldata c) private pure returns (bool) {
         return Merkle64.verify(c.proof, c.root, c.leafCount, c.index, c.leaf);
     }

@@ -188,7 +188,8 @@ export class DemoRun {
       this.overCapacity = { meter, period, proven: false, reason: "no accepted proof of the reading" };
       return;
     }
-    const tol = await this.certificates.toleranceBps();
+    // The tolerance in force in the reading's period judges it (SPEC 8).
+    const tol = await this.certificates.toleranceAt(period);
     const capacity = BigInt(slot.capacityW);
     if (!violatesTolerance(BigInt(proof.reading.peakGenerationW), capacity, tol)) {
       this.overCapacity = { meter, period, proven: false, reason: "the reading is within tolerance" };

@@ -9,7 +9,6 @@ import path from "node:path";
 import { Wallet, keccak256, parseEther, toUtf8Bytes, type Provider } from "ethers";
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 import type { NetworkHelpers } from "@nomicfoundation/hardhat-network-helpers/types";
-import { MAX_NEIGHBOURS } from "../../lib/constants.js";
 import { MeterKind } from "../../lib/chain/schema.js";
 import { gridDomain } from "../../lib/batches/reading.js";
 import { buildClusterBatch } from "../../lib/gateway/batching.js";
@@ -64,17 +63,12 @@ export async function deployTestGrid(
     await (await registry.addNode(n, i * 500, 0)).wait();
     await (await registry.createCluster(n, i * 500, 0)).wait();
   }
+  // SPEC 2: each cluster gets its ranking's first 3 (the registry accepts nothing else).
   const voters: number[][] = [];
   for (let c = 0; c < clusterCount; c++) {
-    const nb = [...Array(clusterCount).keys()].filter((j) => j !== c).slice(0, MAX_NEIGHBOURS);
-    if (nb.length > 0)
-      await (
-        await registry.setNeighbours(
-          c + 1,
-          nb.map((j) => nodes[j]),
-        )
-      ).wait();
-    voters.push([c, ...nb]);
+    const ranked = [...(await registry.rankNeighbours(c + 1))];
+    if (ranked.length > 0) await (await registry.setNeighbours(c + 1, ranked)).wait();
+    voters.push([c, ...ranked.map((a) => nodes.indexOf(a))]);
   }
   const meters: FleetMeter[] = [];
   for (const [i, b] of opts.buildings.entries()) {

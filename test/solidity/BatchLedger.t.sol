@@ -29,8 +29,8 @@ contract BatchLedgerTest is Base {
         for (uint256 i = 0; i < MAX_VOTERS; i++) {
             nodes[i] = address(uint160(0x1000 + i));
             registry.addNode(nodes[i], int64(int256(i)), 0);
-            registry.createCluster(nodes[i], int64(int256(i)), 0);
         }
+        registry.createCluster(nodes[0], 0, 0);
     }
 
     struct Model {
@@ -55,9 +55,14 @@ contract BatchLedgerTest is Base {
             });
     }
 
+    /// @dev SPEC 2 assigns a cluster the first 3 of its ranking: with only `neighbourCount` other clusters (on a
+    /// line, nearest first), that ranking is exactly nodes 1..neighbourCount.
     function _assign(uint256 neighbourCount) internal {
         address[] memory nb = new address[](neighbourCount);
-        for (uint256 i = 0; i < neighbourCount; i++) nb[i] = nodes[i + 1];
+        for (uint256 i = 0; i < neighbourCount; i++) {
+            nb[i] = nodes[i + 1];
+            registry.createCluster(nb[i], int64(int256(i + 1)), 0);
+        }
         registry.setNeighbours(CLUSTER, nb);
     }
 
@@ -178,18 +183,36 @@ contract BatchLedgerTest is Base {
         }
     }
 
-    /// @notice Outside the window every vote is refused, with the offending values.
-    function testFuzz_refusesOutsideWindow(uint32 period) public {
-        vm.assume(uint256(period) + 1 != NOW_PERIOD);
-        _assign(1);
+    /// @notice Outside the window every vote is refused, with the offending values, wherever the clock stands:
+    /// both the current period and the batch's range over all of uint32, so VotingClosed is reached for periods
+    /// far beyond the first few.
+    function testFuzz_refusesOutsideWindow(uint32 nowPeriod, uint32 period) public {
+        nowPeriod = uint32(bound(nowPeriod, NOW_PERIOD, type(uint32).max));
+        vm.assume(uint256(period) + 1 != nowPeriod);
+        _expectOutsideWindow(nowPeriod, period);
+    }
+
+    /// @notice The same refusals at the far ends: the oldest and the newest closed periods of a late clock.
+    function test_refusesOutsideWindowAtTheEnds() public {
+        uint32 late = type(uint32).max;
+        _expectOutsideWindow(late, 0);
+        _expectOutsideWindow(late, late - 2);
+        _expectOutsideWindow(late, late);
+        _expectOutsideWindow(1 << 31, (1 << 31) - 2);
+        _expectOutsideWindow(1 << 31, 1 << 31);
+    }
+
+    function _expectOutsideWindow(uint32 nowPeriod, uint32 period) internal {
+        vm.warp(EPOCH + uint256(nowPeriod) * PERIOD_SECONDS + 1);
+        if (registry.neighboursOf(CLUSTER).length == 0) _assign(1);
         vm.prank(nodes[0]);
-        if (period >= NOW_PERIOD) {
+        if (period >= nowPeriod) {
             vm.expectRevert(
-                abi.encodeWithSelector(IBatchLedger.FuturePeriod.selector, CLUSTER, period, NOW_PERIOD)
+                abi.encodeWithSelector(IBatchLedger.FuturePeriod.selector, CLUSTER, period, nowPeriod)
             );
         } else {
             vm.expectRevert(
-                abi.encodeWithSelector(IBatchLedger.VotingClosed.selector, CLUSTER, period, NOW_PERIOD)
+                abi.encodeWithSelector(IBatchLedger.VotingClosed.selector, CLUSTER, period, nowPeriod)
             );
         }
         IBatchLedger.BatchHeader memory h = _header(0);

@@ -462,11 +462,13 @@ contract BillingInvariantsTest is Base {
 
     /// @dev A meter-week settles once all its batches are decided: unread periods (an accepted batch without
     /// the meter's reading) and weeks before the first tariff never block it.
+    /// hardhat-config: invariant.depth = 6
     function invariant_decidedWeekAlwaysSettles() public view {
         if (handler.settleFailures() != 0) revert AssertionFailed(string(handler.lastFailure()));
     }
 
     /// @dev Every settled bill's charge and credit, as returned and as stored, equal the model's.
+    /// hardhat-config: invariant.depth = 6
     function invariant_billEqualsModel() public view {
         assertEq(handler.mismatches(), 0, "bills that differ from the model");
     }

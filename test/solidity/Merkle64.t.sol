@@ -377,4 +377,30 @@ contract Merkle64Test is Merkle64Fixture {
         h.computeRoot(new bytes8[](0));
         assertTrue(!h.verify(Merkle64Harness.Claim(bytes8(0), 0, 0, bytes8(0), "")), "empty tree refused");
     }
+
+    /// @dev computeRoot refuses more leaves than a uint32 count commits, before touching any of them. The list
+    /// only claims its length (a real one would need 2^32 words of memory).
+    function testComputeRootRefusesMoreThanUint32Leaves() public {
+        RootOfClaimedLength caller = new RootOfClaimedLength();
+        uint256 tooMany = uint256(type(uint32).max) + 1;
+        vm.expectRevert(abi.encodeWithSelector(Merkle64.TooManyLeaves.selector, tooMany));
+        caller.computeRootClaiming(tooMany);
+        vm.expectRevert(abi.encodeWithSelector(Merkle64.TooManyLeaves.selector, type(uint256).max));
+        caller.computeRootClaiming(type(uint256).max);
+        // A count that fits takes the ordinary path.
+        assertTrue(caller.computeRootClaiming(1) == h.computeRoot(new bytes8[](1)), "one leaf");
+    }
+}
+
+/// @dev Calls Merkle64.computeRoot on a one-leaf list whose length word claims `length` leaves.
+contract RootOfClaimedLength {
+    function computeRootClaiming(uint256 length) external pure returns (bytes8) {
+        bytes8[] memory leaves = new bytes8[](1);
+        // Only the length is read before the size check refuses the list.
+        // solhint-disable-next-line no-inline-assembly
+        assembly {
+            mstore(leaves, length)
+        }
+        return Merkle64.computeRoot(leaves);
+    }
 }
