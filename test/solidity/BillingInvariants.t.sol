@@ -270,8 +270,8 @@ contract BillingHandler is Base {
         ledger.vote(h);
     }
 
-    /// @dev A balanced reading: a consumer only loads; a prosumer's import and export are what is left of
-    /// load and generation.
+    /// @dev A balanced, plausible reading (SPEC 4, ReadingLib.violation): a consumer only loads; a prosumer's
+    /// import and export are what is left of load and generation; each peak is the least one its energy allows.
     function _reading(uint256 m, uint32 p, uint256 r) internal view returns (ReadingLib.Reading memory x) {
         uint64 loadWh = uint64(r % MAX_LOAD_WH);
         uint64 generationWh = prosumer[m] ? uint64((r >> 64) % MAX_GENERATION_WH) : 0;
@@ -281,6 +281,8 @@ contract BillingHandler is Base {
         x.generationWh = generationWh;
         x.importWh = loadWh > generationWh ? loadWh - generationWh : 0;
         x.exportWh = generationWh > loadWh ? generationWh - loadWh : 0;
+        x.peakLoadW = uint32((loadWh + PERIOD_HOURS - 1) / PERIOD_HOURS);
+        x.peakGenerationW = uint32((generationWh + PERIOD_HOURS - 1) / PERIOD_HOURS);
     }
 
     function _sign(uint256 m, ReadingLib.Reading memory reading) internal view returns (bytes memory) {
