@@ -236,18 +236,31 @@ function checkAsked(url: string, meter: string, period: number, gotMeter: unknow
   }
 }
 
+/** Whether the meter's reading counts in a period (only then does a batch without it make the period unread). */
+export type ReadingCounts = (period: number) => Promise<boolean>;
+
+/** The registry's answer (`isReadingAllowed`) for `meter`: the periods its reading counts in. */
+export async function readingCountsOf(billing: Billing, meter: string): Promise<ReadingCounts> {
+  const registry = contractAt("ClusterRegistry", await billing.registry(), billing.runner);
+  const { clusterId } = await registry.meterInfo(meter);
+  return (period) => registry.isReadingAllowed(meter, clusterId, period);
+}
+
 /**
  * Ask a gateway for a meter's proof of each period of the week (`GET /proof/:meter/:period`). A 404
  * `NO_PROOF` means the gateway holds no batched reading of the meter for that period: it is then asked whether
- * a batch it built lacks the reading (`GET /absence/:meter/:period`, an absence proof: the period is unread).
- * A period with neither is left out (the contract refuses the bill if it was required). Any other answer is an
- * error; so is a proof of another meter or period.
+ * a batch it built lacks the reading (`GET /absence/:meter/:period`, an absence proof: the period is unread),
+ * for a period in which the meter's reading counts (`counts`; a meter not yet installed, or replaced, is
+ * expected in no batch: the contract refuses its absence, `AbsenceNotRequired`). A period with neither is left
+ * out (the contract refuses the bill if it was required). Any other answer is an error; so is a proof of
+ * another meter or period.
  */
 export async function fetchWeekProofs(
   gateway: URL,
   meter: string,
   week: number,
   fetchFn: FetchFn = fetchWithTimeout,
+  counts: ReadingCounts = async () => true,
 ): Promise<WeekProofs> {
   const first = firstPeriodOfWeek(week);
   const base = gateway.href.replace(/\/$/, "");
@@ -261,6 +274,7 @@ export async function fetchWeekProofs(
       out.proofs.push(p);
       continue;
     }
+    if (!(await counts(period))) continue;
     const absenceUrl = `${base}/absence/${meter}/${period}`;
     const absence = await askGateway(absenceUrl, fetchFn);
     if (absence === undefined) continue;
@@ -271,15 +285,19 @@ export async function fetchWeekProofs(
   return out;
 }
 
-/** The proofs of a checked request: from its file, or fetched from its gateway. */
+/**
+ * The proofs of a checked request: from its file, or fetched from its gateway (absence proofs only for the
+ * periods `counts` says the meter's reading counts in).
+ */
 export async function resolveBillArgs(
   req: BillRequest,
   fetchFn: FetchFn = fetchWithTimeout,
+  counts?: ReadingCounts,
 ): Promise<BillArgs> {
   const { proofs, absences } =
     req.source.kind === "file"
       ? req.source
-      : await fetchWeekProofs(req.source.url, req.meter, req.week, fetchFn);
+      : await fetchWeekProofs(req.source.url, req.meter, req.week, fetchFn, counts);
   return { meter: req.meter, week: req.week, proofs, absences };
 }
 
