@@ -21,9 +21,12 @@ import { gridDomain, type SignedReading } from "../lib/batches/reading.js";
 import { periodStart } from "../lib/time.js";
 import type { BatchHeader } from "../lib/batches/batch.js";
 import type { SubmissionItem } from "../lib/batches/submission.js";
-import { figure, type Figure } from "./lib/figures.js";
+import { BenchInputError, figure, type Figure } from "./lib/figures.js";
 import { FRESH_SLOT_GAS, TX_FLOOR_GAS, gasOf, mean, spreadSample, type GasContext } from "./lib/gas.js";
 import { benchBatch, benchMeter } from "../lab/fixtures/readings.js";
+
+/** Radius of the bench's ring of nodes (m); every cluster's 3 neighbours are checked once assigned. */
+const RING_RADIUS_M = 10_000;
 
 export interface AnchoringOptions {
   /** Cluster sizes (meters per batch) anchored one cluster-period per submission, e.g. [4, 64, 1000]. */
@@ -103,8 +106,9 @@ function fromGrid(grid: Grid): VotingGrid {
 
 /**
  * `clusters` 4-voter clusters whose nodes are local keys (more than the network's accounts): cluster i + 1 is
- * parented by node i, its neighbours are the next three nodes round the ring. Meters are not needed: the
- * ledger sees headers and attestations only.
+ * parented by node i, the nodes stand on a circle, and each cluster is assigned its SPEC 2 ranking in turn (its
+ * nearest nodes with a free neighbour role: on a circle, every node ends up neighbouring 3 clusters). Meters are
+ * not needed: the ledger sees headers and attestations only.
  */
 async function ringGrid(ctx: GasContext, clusters: number): Promise<VotingGrid> {
   const [utility] = await ctx.ethers.getSigners();
@@ -121,19 +125,24 @@ async function ringGrid(ctx: GasContext, clusters: number): Promise<VotingGrid> 
   await (await registry.setLedger(await ledger.getAddress())).wait();
   const nodes = Array.from({ length: clusters }, (_, i) => new Wallet(id(`gridshare-bench-ring-node-${i}`)));
   for (const [i, n] of nodes.entries()) {
-    await (await registry.addNode(n.address, i, 0)).wait();
-    await (await registry.createCluster(n.address, i, 0)).wait();
+    const angle = (2 * Math.PI * i) / clusters;
+    const x = Math.round(RING_RADIUS_M * Math.cos(angle));
+    const y = Math.round(RING_RADIUS_M * Math.sin(angle));
+    await (await registry.addNode(n.address, x, y)).wait();
+    await (await registry.createCluster(n.address, x, y)).wait();
   }
-  const ring = (i: number) => [0, 1, 2, 3].map((d) => nodes[(i + d) % clusters] as Wallet);
-  for (let i = 0; i < clusters; i++) {
-    await (
-      await registry.setNeighbours(
-        i + 1,
-        ring(i)
-          .slice(1)
-          .map((n) => n.address),
-      )
-    ).wait();
+  const byAddress = new Map(nodes.map((n) => [n.address, n]));
+  const voters: Wallet[][] = [];
+  for (let c = 1; c <= clusters; c++) {
+    const ranked = [...(await registry.rankNeighbours(c))];
+    await (await registry.setNeighbours(c, ranked)).wait();
+    voters.push([nodes[c - 1] as Wallet, ...ranked.map((a) => byAddress.get(a) as Wallet)]);
+  }
+  const short = voters.flatMap((v, i) => (v.length < VOTERS_FULL ? [i + 1] : []));
+  if (short.length > 0) {
+    throw new BenchInputError(
+      `ring of ${clusters}: clusters ${short.join(", ")} rank fewer than 3 neighbours; choose another cluster count`,
+    );
   }
   const chainId = (await ctx.ethers.provider.getNetwork()).chainId;
   return {
@@ -141,7 +150,7 @@ async function ringGrid(ctx: GasContext, clusters: number): Promise<VotingGrid> 
     ledger,
     chainId,
     ledgerDomain: ledgerDomain(chainId, await ledger.getAddress()),
-    votersOf: (clusterId) => ring(clusterId - 1),
+    votersOf: (clusterId) => voters[clusterId - 1] as Wallet[],
     submitter: utility!,
     async currentPeriod() {
       return Number((BigInt(await ctx.networkHelpers.time.latest()) - epoch) / BigInt(PERIOD_SECONDS));

@@ -48,7 +48,7 @@ interface ProofArg {
   reading: SignedReading["reading"];
   signature: string;
   index: number;
-  proof: string[];
+  proof: string;
 }
 
 function proofOf(batch: BuiltBatch, meter: string): ProofArg {
@@ -171,13 +171,13 @@ export async function benchBilling(
   let how: string;
   if (opts.periods === PERIODS_PER_WEEK) {
     await grid.warpToPeriod(first + PERIODS_PER_WEEK + 1);
-    real = await gasOf(billing.connect(grid.outsider).settle(meter.address, week, proofs));
-    unproven = await gasOf(billingStandIn.connect(grid.outsider).settle(meter.address, week, proofs));
+    real = await gasOf(billing.connect(grid.outsider).settle(meter.address, week, proofs, []));
+    unproven = await gasOf(billingStandIn.connect(grid.outsider).settle(meter.address, week, proofs, []));
     how = "settle";
   } else {
     // A partial week cannot be settled (undecided periods): the view's gas is the same computation.
-    real = Number(await billing.quote.estimateGas(meter.address, week, proofs));
-    unproven = Number(await billingStandIn.quote.estimateGas(meter.address, week, proofs));
+    real = Number(await billing.quote.estimateGas(meter.address, week, proofs, []));
+    unproven = Number(await billingStandIn.quote.estimateGas(meter.address, week, proofs, []));
     how = "quote (estimateGas)";
   }
   const n = proofs.length;

@@ -7,6 +7,7 @@
  * "not measured" figures with the error, never a failed `npm run bench`.
  */
 import { mondayOnOrBefore } from "../lib/time.js";
+import { planNeighbourAssignments, type ClusterSite } from "../lib/registry/ranking.js";
 import path from "node:path";
 import { rmSync } from "node:fs";
 import { getCreateAddress, Interface, keccak256, Wallet, type InterfaceAbi } from "ethers";
@@ -21,7 +22,7 @@ import { attestationOf, ledgerDomain, signAttestation } from "../lib/batches/att
 import { encodeSubmission } from "../lib/batches/submission.js";
 
 export interface CliqueBenchOptions {
-  /** Clusters, each with its own parent and two neighbours: one submission per cluster. */
+  /** Clusters, each with its own parent and SPEC 2's neighbours: one submission per cluster. */
   readonly clusters: number;
   /** Pause between two sent txs (ms): a paced burst, not a flood of one node's single RPC thread. */
   readonly gapMs: number;
@@ -42,7 +43,10 @@ export const DEFAULT_CLIQUE: CliqueBenchOptions = {
 };
 
 const SIGNERS = 3;
+/** Votes sent per batch besides the proposal: with 3 neighbours, proposal + 2 votes is the 3-of-4 majority. */
 const NEIGHBOURS = 2;
+/** Radius (metres) of the circle the bench's clusters lie on. */
+const CIRCLE_RADIUS = 100_000;
 const TRANSFER_GAS = 21_000n;
 /** Gas limit of a setup or batch tx sent without an estimate (the devnet's estimate is the bare gas used). */
 const TX_GAS = 600_000n;
@@ -104,11 +108,38 @@ export function burstStats(segments: readonly BurstSegment[]): BurstStats {
   };
 }
 
-/** Cluster ids of the ring: cluster c (1-based) has the parents of c+1 and c+2 as neighbours. */
-export function ringNeighbours(cluster: number, clusters: number, neighbours = NEIGHBOURS): number[] {
-  if (clusters <= neighbours)
-    throw new BenchInputError(`${clusters} clusters cannot have ${neighbours} neighbours`);
-  return Array.from({ length: neighbours }, (_, k) => ((cluster - 1 + k + 1) % clusters) + 1);
+/** The bench's clusters on a circle (integer metres): every cluster sees the same neighbourhood. */
+export function benchSites(parents: readonly string[]): ClusterSite[] {
+  return parents.map((parent, i) => {
+    const angle = (2 * Math.PI * i) / parents.length;
+    return {
+      clusterId: i + 1,
+      parent,
+      x: BigInt(Math.round(CIRCLE_RADIUS * Math.cos(angle))),
+      y: BigInt(Math.round(CIRCLE_RADIUS * Math.sin(angle))),
+      meterCount: 0,
+    };
+  });
+}
+
+/**
+ * SPEC 2's neighbours of the bench's clusters, as cluster ids in ranking order: the TypeScript plan, which is
+ * what the registry accepts. Each cluster votes with its first `NEIGHBOURS` (3 of 4 voters decide), so every
+ * cluster needs that many; some cluster counts leave the last clusters short of free roles and are refused.
+ */
+export function benchNeighbours(parents: readonly string[]): number[][] {
+  const sites = benchSites(parents);
+  const clusterOf = new Map(parents.map((p, i) => [p.toLowerCase(), i + 1]));
+  const plan = planNeighbourAssignments(sites).map((step) =>
+    step.neighbours.map((n) => clusterOf.get(n.node.toLowerCase()) as number),
+  );
+  const short = plan.findIndex((ns) => ns.length < NEIGHBOURS);
+  if (short >= 0) {
+    throw new BenchInputError(
+      `cluster ${short + 1} of ${parents.length} gets ${plan[short]?.length} neighbours under SPEC 2; the bench votes with ${NEIGHBOURS}`,
+    );
+  }
+  return plan;
 }
 
 /** A burst's inclusion: its stats, the gas of the blocks holding it (nothing else runs on this chain). */
@@ -311,7 +342,7 @@ async function runLive(networks: NetworkManager, o: CliqueBenchOptions, run: Run
       throw new BenchInputError("the ledger deployment reverted on the devnet");
     }
 
-    // Topology: every parent a node and a cluster parent; cluster c's neighbours are the next two parents.
+    // Topology: every parent a node and a cluster parent on a circle; neighbours as SPEC 2 ranks them.
     const reg = new Interface(Registry.interface.fragments as InterfaceAbi);
     const led = new Interface(Ledger.interface.fragments as InterfaceAbi);
     const setup: SignedTx[] = [];
@@ -319,12 +350,14 @@ async function runLive(networks: NetworkManager, o: CliqueBenchOptions, run: Run
       run.sign(operator, { to: registryAddr, data, nonce: nonce++, gas: TX_GAS, tip: GWEI });
     // The registry pushes every cluster's voters to the ledger from here on.
     setup.push(await op(reg.encodeFunctionData("setLedger", [ledgerAddr])));
-    for (const [i, p] of parents.entries()) {
-      setup.push(await op(reg.encodeFunctionData("addNode", [p.address, i * 1000, 0])));
-      setup.push(await op(reg.encodeFunctionData("createCluster", [p.address, i * 1000, 0])));
+    for (const s of benchSites(parents.map((p) => p.address))) {
+      setup.push(await op(reg.encodeFunctionData("addNode", [s.parent, s.x, s.y])));
+      setup.push(await op(reg.encodeFunctionData("createCluster", [s.parent, s.x, s.y])));
     }
+    // SPEC 2: in cluster order, each gets its ranking's first 3 (the registry accepts nothing else).
+    const neighbours = benchNeighbours(parents.map((p) => p.address));
     for (let c = 1; c <= o.clusters; c++) {
-      const ns = ringNeighbours(c, o.clusters).map((n) => (parents[n - 1] as Wallet).address);
+      const ns = (neighbours[c - 1] as number[]).map((n) => (parents[n - 1] as Wallet).address);
       setup.push(await op(reg.encodeFunctionData("setNeighbours", [c, ns])));
     }
     await run.burst(setup, 0, "topology", 1);
@@ -335,7 +368,7 @@ async function runLive(networks: NetworkManager, o: CliqueBenchOptions, run: Run
         "latest",
       ])) as string,
     )[0] as string[];
-    if (voters.length !== 1 + NEIGHBOURS) {
+    if (voters.length < 1 + NEIGHBOURS) {
       throw new BenchInputError(
         `topology not in place on the devnet: cluster ${o.clusters} has ${voters.length} voters`,
       );
@@ -367,7 +400,7 @@ async function runLive(networks: NetworkManager, o: CliqueBenchOptions, run: Run
     const submissions: SignedTx[] = [];
     for (let c = 1; c <= o.clusters; c++) {
       const h = header(c);
-      const voters = [c, ...ringNeighbours(c, o.clusters)].map((n) => parents[n - 1] as Wallet);
+      const voters = [c, ...(neighbours[c - 1] as number[])].map((n) => parents[n - 1] as Wallet);
       const attestations = await Promise.all(voters.map((v) => signAttestation(v, domain, attestationOf(h))));
       const items = [{ header: h, voters: voters.map((v) => v.address), attestations }];
       submissions.push(

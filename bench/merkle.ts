@@ -1,15 +1,15 @@
 /**
- * Merkle proof verification gas (issue 8): GridShare's 64-bit Merkle64.verify beside OpenZeppelin 5.3's 256-bit
- * MerkleProof.verifyCalldata at the same depths, execution gas measured with gasleft() around the library call
- * (contracts/bench/MerkleProofBench.sol), plus the calldata each proof costs: ABI pads every bytes8 to a 32-byte
- * word, so the 64-bit proof's calldata is the same size as the 256-bit one unless it is packed.
+ * Merkle proof verification gas (issues 8, 15): GridShare's 64-bit Merkle64.verify beside OpenZeppelin 5.3's
+ * 256-bit MerkleProof.verifyCalldata at the same depths, execution gas measured with gasleft() around the library
+ * call (contracts/bench/MerkleProofBench.sol), plus the call data each proof costs. Merkle64 proofs are packed at
+ * 8 bytes per sibling; the same call with an ABI bytes8[] (a 32-byte word per sibling) is the call-data baseline.
  */
 import { randomBytes } from "node:crypto";
-import { concat, hexlify, keccak256 } from "ethers";
+import { concat, hexlify, Interface, keccak256 } from "ethers";
 import type { MerkleProofBench } from "../types/ethers-contracts/index.js";
-import { buildTree, getProof, HASH64_BYTES } from "../lib/batches/merkle64.js";
+import { buildTree, getProof, HASH64_BYTES, unpackProof } from "../lib/batches/merkle64.js";
 import { BenchInputError, figure, type Figure } from "./lib/figures.js";
-import { CALLDATA_ZERO_GAS, calldataCost, type GasContext } from "./lib/gas.js";
+import { calldataCost, type GasContext } from "./lib/gas.js";
 
 export interface MerkleOptions {
   /** Tree depths (a full tree of 2^depth leaves; the proof has `depth` siblings). */
@@ -18,9 +18,11 @@ export interface MerkleOptions {
 
 export const DEFAULT_MERKLE: MerkleOptions = { depths: [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12] };
 
-/** ABI word: every dynamic-array element of a bytes8[] or bytes32[] takes one. */
-const ABI_WORD_BYTES = 32;
 const OZ_HASH_BYTES = 32;
+/** The Merkle64 call as it was before packing: the baseline of the call-data figures. */
+const UNPACKED = new Interface([
+  "function merkle64(bytes8[] proof, bytes8 root, uint32 leafCount, uint256 index, bytes8 leaf)",
+]);
 
 /** One depth's measurement. */
 export interface MerkleDepthGas {
@@ -29,6 +31,8 @@ export interface MerkleDepthGas {
   ozGas: number;
   /** Whole call data (selector + ABI arguments) of each verifier call, bytes and gas (EIP-2028). */
   merkle64Calldata: { bytes: number; gas: number };
+  /** The same Merkle64 call with the proof as an ABI bytes8[] (one 32-byte word per sibling). */
+  unpackedCalldata: { bytes: number; gas: number };
   ozCalldata: { bytes: number; gas: number };
 }
 
@@ -68,7 +72,7 @@ export async function merkleGasByDepth(
     const index = n - 1;
     const tree = buildTree(new Uint8Array(randomBytes(n * HASH64_BYTES)));
     const leaf64 = hexlify(tree.levels[0]!.subarray(index * HASH64_BYTES, (index + 1) * HASH64_BYTES));
-    const args64: [string[], string, number, number, string] = [
+    const args64: [string, string, number, number, string] = [
       getProof(tree, index),
       tree.root,
       n,
@@ -86,6 +90,9 @@ export async function merkleGasByDepth(
       merkle64Gas: Number(g64),
       ozGas: Number(gOz),
       merkle64Calldata: calldataCost(bench.interface.encodeFunctionData("merkle64", args64)),
+      unpackedCalldata: calldataCost(
+        UNPACKED.encodeFunctionData("merkle64", [unpackProof(args64[0]), ...args64.slice(1)]),
+      ),
       ozCalldata: calldataCost(bench.interface.encodeFunctionData("openZeppelin", argsOz)),
     });
   }
@@ -111,39 +118,34 @@ export async function benchMerkle(ctx: GasContext, opts: MerkleOptions = DEFAULT
   const deepest = rows[rows.length - 1];
   if (deepest) {
     const d = deepest.depth;
-    // Packing drops each sibling's 24 zero padding bytes (and nothing else: the header words stay).
-    const padding = d * (ABI_WORD_BYTES - HASH64_BYTES);
     const m = deepest.merkle64Calldata;
+    const u = deepest.unpackedCalldata;
     out.push(
       figure({
         group: "merkle",
         id: `merkle64.calldata.bytes.depth${d}`,
-        label: `proof call data, depth ${d}: Merkle64 ABI bytes8[] (32-byte word per sibling)`,
+        label: `proof call data, depth ${d}: Merkle64, packed (8 bytes per sibling)`,
         value: m.bytes,
         unit: "bytes",
         baseline: { label: "OpenZeppelin bytes32[] call", value: deepest.ozCalldata.bytes },
-        note: "whole call: selector, root, leaf(, count, index) and the proof array",
+        note: "whole call: selector, root, leaf, count, index and the proof",
       }),
       figure({
         group: "merkle",
         id: `merkle64.calldata.gas.depth${d}`,
-        label: `proof call data gas, depth ${d}: Merkle64 ABI (padding is zero bytes, 4 gas)`,
+        label: `proof call data gas, depth ${d}: Merkle64, packed`,
         value: m.gas,
         unit: "gas",
         baseline: { label: "OpenZeppelin bytes32[] call", value: deepest.ozCalldata.gas },
       }),
       figure({
         group: "merkle",
-        id: `merkle64.calldata.packed.depth${d}`,
-        label: `proof call data, depth ${d}: Merkle64 packed (8 bytes per sibling)`,
-        value: m.bytes - padding,
-        unit: "bytes",
-        baseline: { label: "ABI bytes8[]", value: m.bytes },
-        limit: {
-          label: "gas packing would save",
-          value: padding * CALLDATA_ZERO_GAS,
-          computed: `${d} x 24 zero bytes x 4 gas`,
-        },
+        id: `merkle64.calldata.unpacked.depth${d}`,
+        label: `proof call data gas, depth ${d}: Merkle64 packed vs the same call with an ABI bytes8[]`,
+        value: m.gas,
+        unit: "gas",
+        baseline: { label: "ABI bytes8[] (32-byte word per sibling)", value: u.gas },
+        note: `${m.bytes} bytes packed, ${u.bytes} bytes as ABI bytes8[]`,
       }),
     );
   }

@@ -317,14 +317,16 @@ contract BatchLedger is IBatchLedger, EIP712 {
     /// @dev Checks, in order: the meter is known; its batch (the meter's cluster, the reading's period) is
     /// accepted; the registry allows the meter's reading for that period (readings of a tampered, replaced or
     /// removed meter stop counting from the alarm's period on); the EIP-712 signature recovers to the meter
-    /// (OpenZeppelin ECDSA refuses malformed and high-s signatures); the energy balance holds; the 64-bit
-    /// Merkle proof leads from the reading's leaf to the accepted root. Each failure has its own error.
+    /// (OpenZeppelin ECDSA refuses malformed and high-s signatures); the energy balance holds; the reading keeps
+    /// SPEC 4's value rules for its meter's kind (ReadingLib.violation); the 64-bit Merkle proof leads from the
+    /// reading's leaf to the accepted root. Each failure has its own error.
     function requireProvenReading(
         ReadingProof calldata p
     ) external view returns (uint32 clusterId, Batch memory batch) {
         ReadingLib.Reading calldata r = p.reading;
         IClusterRegistry reg = registry;
-        clusterId = reg.meterInfo(r.meter).clusterId;
+        IClusterRegistry.MeterInfo memory info = reg.meterInfo(r.meter);
+        clusterId = info.clusterId;
         if (clusterId == 0) revert UnknownMeter(r.meter);
         batch = batchOf(clusterId, r.period);
         if (batch.status != BatchStatus.Accepted) revert BatchNotAccepted(clusterId, r.period, batch.status);
@@ -333,10 +335,39 @@ contract BatchLedger is IBatchLedger, EIP712 {
         }
         address signer = ECDSA.recover(reg.hashTypedData(ReadingLib.hashStruct(r)), p.signature);
         if (signer != r.meter) revert InvalidReadingSignature(r.meter, signer);
-        if (!ReadingLib.isBalanced(r)) revert UnbalancedReading(r.meter, r.period);
+        ReadingLib.Rule broken = ReadingLib.violation(r, info.kind == IClusterRegistry.MeterKind.Consumer);
+        if (broken == ReadingLib.Rule.Unbalanced) revert UnbalancedReading(r.meter, r.period);
+        if (broken != ReadingLib.Rule.None) revert ImplausibleReading(r.meter, r.period, broken);
         bytes8 leaf = ReadingLib.leaf(r, p.signature);
         if (!Merkle64.verify(p.proof, batch.root, batch.leafCount, p.index, leaf)) {
             revert InvalidMerkleProof(clusterId, r.period, p.index);
+        }
+    }
+
+    /// @inheritdoc IBatchLedger
+    /// @dev Checks, in order: the meter is known; its batch for the period is accepted; every neighbour is a
+    /// reading of that period whose leaf the 64-bit Merkle proof leads to the accepted root; the neighbours'
+    /// positions and meter addresses bracket the meter's address (Merkle64.provesAbsence). Each failure has its
+    /// own error.
+    function requireUnreadPeriod(
+        AbsenceProof calldata a
+    ) external view returns (uint32 clusterId, Batch memory batch) {
+        clusterId = registry.meterInfo(a.meter).clusterId;
+        if (clusterId == 0) revert UnknownMeter(a.meter);
+        batch = batchOf(clusterId, a.period);
+        if (batch.status != BatchStatus.Accepted) revert BatchNotAccepted(clusterId, a.period, batch.status);
+        Merkle64.Neighbour[] memory around = new Merkle64.Neighbour[](a.around.length);
+        for (uint256 i; i < a.around.length; ++i) {
+            ReadingProof calldata p = a.around[i];
+            if (p.reading.period != a.period) revert NeighbourOfOtherPeriod(a.period, p.reading.period);
+            bytes8 leaf = ReadingLib.leaf(p.reading, p.signature);
+            if (!Merkle64.verify(p.proof, batch.root, batch.leafCount, p.index, leaf)) {
+                revert InvalidMerkleProof(clusterId, a.period, p.index);
+            }
+            around[i] = Merkle64.Neighbour(p.index, uint160(p.reading.meter));
+        }
+        if (!Merkle64.provesAbsence(batch.leafCount, uint160(a.meter), around)) {
+            revert NotAbsent(a.meter, clusterId, a.period);
         }
     }
 

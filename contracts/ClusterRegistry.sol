@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IClusterRegistry} from "./interfaces/IClusterRegistry.sol";
 import {IVoterSetSink} from "./interfaces/IVoterSetSink.sol";
 import {GridConstants} from "./libraries/GridConstants.sol";
@@ -16,6 +17,10 @@ import {NeighbourRanking} from "./libraries/NeighbourRanking.sol";
 contract ClusterRegistry is IClusterRegistry, AccessControl, EIP712 {
     /// @notice Role of the Distribution Generation and Management Department.
     bytes32 public constant DGMD_ROLE = keccak256("DGMD_ROLE");
+
+    /// @notice Role of the contract that checks SPEC 5 evidence of a compromised meter (ReadingEvidence); the
+    /// utility grants it once at deployment.
+    bytes32 public constant EVIDENCE_ROLE = keccak256("EVIDENCE_ROLE");
 
     /// @notice EIP-712 type of a meter's own tamper alarm.
     bytes32 public constant TAMPER_ALARM_TYPEHASH = keccak256("TamperAlarm(address meter,uint64 detectedAt)");
@@ -118,11 +123,13 @@ contract ClusterRegistry is IClusterRegistry, AccessControl, EIP712 {
     }
 
     /// @notice Remove a node that parents no cluster and is nobody's neighbour. Utility only.
+    /// @dev The roles it holds for other clusters are reported first: they are what the utility must reassign
+    /// before anything else (a neighbour is always another cluster's parent).
     /// @param node The node to remove.
     function removeNode(address node) external onlyRole(DEFAULT_ADMIN_ROLE) {
         Node storage n = _requireNode(node);
-        if (n.clusterId != 0) revert NodeStillParent(node, n.clusterId);
         if (n.neighbourOfCount != 0) revert NodeStillNeighbour(node, n.neighbourOfCount);
+        if (n.clusterId != 0) revert NodeStillParent(node, n.clusterId);
         delete _nodes[node];
         _swapAndPop(_nodeList, _nodeIndex, node);
         emit NodeRemoved(node);
@@ -152,10 +159,13 @@ contract ClusterRegistry is IClusterRegistry, AccessControl, EIP712 {
         _pushVoters(clusterId);
     }
 
-    /// @notice Assign a cluster's neighbour nodes (replacing the previous ones). Utility only.
-    /// @dev Structural rules only (SPEC 2); {rankNeighbours} gives the ranked choice the operator task uses.
+    /// @notice Assign a cluster's neighbour nodes (replacing the previous ones): exactly SPEC 2's ranking's first
+    /// 3, in its order ({rankNeighbours}), so the utility cannot hand-pick a cluster's voters. Utility only.
+    /// @dev The structural rules are checked first for a precise refusal; then no listed node may already
+    /// neighbour 3 other clusters (SPEC 1); then the list must equal the ranking. The ranking only counts
+    /// nodes with a free role, so assignments made one after another fill the roles in order.
     /// @param clusterId The cluster.
-    /// @param neighbours 0..3 nodes, each the parent of another cluster, none twice, never the own parent.
+    /// @param neighbours The ranking's first 3 (fewer when fewer nodes qualify).
     function setNeighbours(
         uint32 clusterId,
         address[] calldata neighbours
@@ -171,6 +181,13 @@ contract ClusterRegistry is IClusterRegistry, AccessControl, EIP712 {
             for (uint256 j = 0; j < i; j++) {
                 if (neighbours[j] == nb) revert DuplicateNeighbour(clusterId, nb);
             }
+            if (_rolesElsewhere(c, nb) >= GridConstants.MAX_NEIGHBOUR_ROLES) {
+                revert NeighbourRoleLimit(clusterId, nb, GridConstants.MAX_NEIGHBOUR_ROLES);
+            }
+        }
+        address[] memory ranked = _rank(clusterId, c);
+        if (keccak256(abi.encode(ranked)) != keccak256(abi.encode(neighbours))) {
+            revert NotRankedNeighbours(clusterId, ranked);
         }
         address[] storage old = c.neighbours;
         for (uint256 i = 0; i < old.length; i++) _nodes[old[i]].neighbourOfCount--;
@@ -183,12 +200,16 @@ contract ClusterRegistry is IClusterRegistry, AccessControl, EIP712 {
         _pushVoters(clusterId);
     }
 
-    /// @notice SPEC 2's ranked neighbour choice for a cluster, computed on-chain: the best 3 of all other clusters'
-    /// parents by distance, then meter count (more first), then address. O(number of clusters); a view.
+    /// @notice SPEC 2's ranked neighbour choice for a cluster, computed on-chain: the best 3 of the other clusters'
+    /// parents that still have a free neighbour role (fewer than 3 other clusters), by distance, then meter count
+    /// (more first), then address. What {setNeighbours} accepts. O(number of clusters); a view.
     /// @param clusterId The cluster.
     /// @return ranked Up to 3 node addresses, best first.
     function rankNeighbours(uint32 clusterId) external view returns (address[] memory ranked) {
-        Cluster storage own = _requireCluster(clusterId);
+        return _rank(clusterId, _requireCluster(clusterId));
+    }
+
+    function _rank(uint32 clusterId, Cluster storage own) private view returns (address[] memory ranked) {
         NeighbourRanking.Candidate[] memory best = new NeighbourRanking.Candidate[](
             GridConstants.MAX_NEIGHBOURS
         );
@@ -197,6 +218,7 @@ contract ClusterRegistry is IClusterRegistry, AccessControl, EIP712 {
         for (uint256 id = 1; id < count; id++) {
             if (id == clusterId) continue;
             Cluster storage other = _clusters[id];
+            if (_rolesElsewhere(own, other.parent) >= GridConstants.MAX_NEIGHBOUR_ROLES) continue;
             filled = NeighbourRanking.insert(
                 best,
                 filled,
@@ -230,12 +252,14 @@ contract ClusterRegistry is IClusterRegistry, AccessControl, EIP712 {
         MeterInfo storage m = _requireMeter(meter);
         if (m.status != MeterStatus.Active && m.status != MeterStatus.Tampered)
             revert MeterNotActive(meter, m.status);
-        uint32 at = _retire(m, MeterStatus.Removed);
+        uint32 at = _retire(m, MeterStatus.Removed, currentPeriod());
         _dropFromCluster(m.clusterId, meter);
         emit MeterRemoved(m.clusterId, meter, at);
     }
 
     /// @notice A meter's own signed tamper alarm (EIP-712 `TamperAlarm(meter, detectedAt)`); anyone may relay it.
+    /// @dev SPEC 7: readings are refused from the period holding `detectedAt` on, but never from earlier than the
+    /// period before the one in which the alarm arrives (a late relay cannot void settled readings).
     /// @param meter The meter whose seal broke.
     /// @param detectedAt When the meter detected it (not in the future).
     /// @param signature The meter key's 65-byte signature.
@@ -243,7 +267,13 @@ contract ClusterRegistry is IClusterRegistry, AccessControl, EIP712 {
         bytes32 digest = _hashTypedDataV4(keccak256(abi.encode(TAMPER_ALARM_TYPEHASH, meter, detectedAt)));
         address signer = ECDSA.recover(digest, signature);
         if (signer != meter) revert InvalidTamperSignature(meter, signer);
-        _markTampered(meter, detectedAt, meter);
+        uint32 current = currentPeriod();
+        uint32 earliest = current == 0 ? 0 : current - 1;
+        uint32 detected =
+            detectedAt <= epoch
+                ? 0
+                : uint32(Math.min((detectedAt - epoch) / GridConstants.PERIOD_SECONDS, current));
+        _markTampered(meter, detectedAt, meter, detected > earliest ? detected : earliest);
     }
 
     /// @notice The parent node reports a tampered meter of its cluster (e.g. the meter went silent).
@@ -253,7 +283,20 @@ contract ClusterRegistry is IClusterRegistry, AccessControl, EIP712 {
         if (_clusters[m.clusterId].parent != msg.sender) revert NotParentOfMeter(msg.sender, meter);
         // Time by design: the period clock is block time (SPEC 3).
         // solhint-disable-next-line not-rely-on-time
-        _markTampered(meter, uint64(block.timestamp), msg.sender);
+        _markTampered(meter, uint64(block.timestamp), msg.sender, currentPeriod());
+    }
+
+    /// @inheritdoc IClusterRegistry
+    function markCompromised(
+        address meter,
+        uint32 fromPeriod,
+        address prover
+    ) external onlyRole(EVIDENCE_ROLE) {
+        MeterInfo storage m = _requireMeter(meter);
+        if (fromPeriod >= m.untilPeriod) revert AlreadyCutOff(meter, m.untilPeriod);
+        m.untilPeriod = fromPeriod;
+        if (m.status == MeterStatus.Active) m.status = MeterStatus.Tampered;
+        emit MeterCompromised(m.clusterId, meter, fromPeriod, prover);
     }
 
     /// @notice Replace a tampered meter, or a faulty one retired with {removeMeter}, with a new one under a work
@@ -277,7 +320,7 @@ contract ClusterRegistry is IClusterRegistry, AccessControl, EIP712 {
         if (bytes(workPermit).length == 0) revert EmptyWorkPermit();
         uint32 clusterId = m.clusterId;
         MeterKind kind = m.kind;
-        uint32 at = _retire(m, MeterStatus.Replaced);
+        uint32 at = _retire(m, MeterStatus.Replaced, currentPeriod());
         m.replacedBy = newMeter;
         // A removed meter left its cluster's list already.
         if (status == MeterStatus.Tampered) _dropFromCluster(clusterId, oldMeter);
@@ -429,22 +472,30 @@ contract ClusterRegistry is IClusterRegistry, AccessControl, EIP712 {
         if (address(_ledger) != address(0)) _ledger.setVoters(clusterId, votersOf(clusterId));
     }
 
-    function _markTampered(address meter, uint64 detectedAt, address reporter) private {
+    function _markTampered(address meter, uint64 detectedAt, address reporter, uint32 cutoff) private {
         MeterInfo storage m = _requireMeter(meter);
         if (m.status != MeterStatus.Active) revert MeterNotActive(meter, m.status);
         // Time by design: the period clock is block time (SPEC 3).
         // solhint-disable-next-line not-rely-on-time
         if (detectedAt > block.timestamp) revert AlarmInFuture(detectedAt, block.timestamp);
-        uint32 at = _retire(m, MeterStatus.Tampered);
+        uint32 at = _retire(m, MeterStatus.Tampered, cutoff);
         emit TamperAlarm(m.clusterId, meter, reporter, detectedAt, at);
     }
 
-    /// @dev Readings stop counting from the current period: its reading is not signed yet, so none can be trusted.
-    function _retire(MeterInfo storage m, MeterStatus status) private returns (uint32 at) {
-        at = currentPeriod();
+    /// @dev Readings stop counting from `at` (at the latest): a replacement or removal passes the current period,
+    /// whose reading is not signed yet, so none can be trusted; a tamper alarm may pass the period before.
+    function _retire(MeterInfo storage m, MeterStatus status, uint32 at) private returns (uint32) {
         if (at < m.untilPeriod) m.untilPeriod = at;
         m.status = status;
         return m.untilPeriod;
+    }
+
+    /// @dev How many clusters other than `c` list `node` as a neighbour (a role held for `c` itself is free to
+    /// be reassigned). At most 3 iterations.
+    function _rolesElsewhere(Cluster storage c, address node) private view returns (uint256 roles) {
+        roles = _nodes[node].neighbourOfCount;
+        address[] storage current = c.neighbours;
+        for (uint256 i = 0; i < current.length; i++) if (current[i] == node) return roles - 1;
     }
 
     function _dropFromCluster(uint32 clusterId, address meter) private {

@@ -167,12 +167,18 @@ contract TariffSchedule is ITariffSchedule, DgmdGated {
         list[i] = week;
     }
 
-    /// @dev The last published week <= `week`.
+    /// @dev The last published week <= `week`; for a week before every published one, the first published week
+    /// once it has started (issue 16, finding 10: the weeks before the DGMD's first publication, e.g. the grid's
+    /// first week, would otherwise never be billable). Until then it can still be republished, and a week before
+    /// it could still be published, so nothing is fixed yet.
     function _sourceWeek(uint32 week) private view returns (uint32) {
         if (_isPublished[week]) return week;
         (uint32 source, bool found) = _lastWeekUpTo(_publishedWeeks, week);
-        if (!found) revert NoTariff(week);
-        return source;
+        if (found) return source;
+        if (_publishedWeeks.length == 0) revert NoTariff(week);
+        uint32 first = _publishedWeeks[0];
+        if (currentWeek() < first) revert TariffNotFixedYet(week, first);
+        return first;
     }
 
     /// @dev The last week of the ascending `list` that is <= `week` (binary search); `found` false when none is.

@@ -15,6 +15,8 @@ export const MAX_NEIGHBOURS = 3;
  * floor(N/2)+1, so a small set keeps block time and vote traffic independent of the grid's size.
  */
 export const DEFAULT_MAX_SIGNERS = 21;
+/** SPEC 1, 2: a node is the neighbour of at most 3 clusters. */
+export const MAX_NEIGHBOUR_ROLES = 3;
 /** SPEC 1: default meters per cluster (a deploy-time maximum may be larger). */
 export const DEFAULT_MAX_METERS_PER_CLUSTER = 4;
 /** SPEC 10: 18-decimal fixed point, 1e18 = 1.0. */

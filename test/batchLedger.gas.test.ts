@@ -9,7 +9,7 @@ import { network } from "hardhat";
 import type { ContractTransactionResponse } from "ethers";
 import { header } from "../lab/fixtures/batches.js";
 import { attestAll, attestAndSubmit, itemOf, submitItems } from "../lab/fixtures/attestations.js";
-import type { Grid } from "../lab/fixtures/grid.js";
+import { RANKED, type Grid } from "../lab/fixtures/grid.js";
 import { signedReadings } from "../lab/fixtures/readings.js";
 import { gridFixture } from "./helpers/grid.js";
 import { buildBatch, type BatchHeader } from "../lib/batches/batch.js";
@@ -18,15 +18,24 @@ import { getProof } from "../lib/batches/merkle64.js";
 const connection = await network.create();
 const { provider } = connection;
 
-/** 17 clusters, each with 3 neighbours (4 voters): cluster i + 1's neighbours are nodes i+1, i+2, i+3 mod 17. */
+/**
+ * 17 clusters on a circle, each assigned its SPEC 2 ranking: its 3 nearest nodes with a free neighbour role
+ * (4 voters each; every node neighbours exactly 3 clusters, the most SPEC 1 allows).
+ */
 const RING_CLUSTERS = 17;
-const RING_NEIGHBOURS: number[][] = Array.from({ length: RING_CLUSTERS }, (_, i) =>
-  [1, 2, 3].map((d) => (i + d) % RING_CLUSTERS),
-);
+const RING_RADIUS = 10_000;
+const RING_LOCATIONS = Array.from({ length: RING_CLUSTERS }, (_, i) => {
+  const a = (2 * Math.PI * i) / RING_CLUSTERS;
+  return [Math.round(RING_RADIUS * Math.cos(a)), Math.round(RING_RADIUS * Math.sin(a))] as const;
+});
 /** EIP-2200/2929: a zero-to-nonzero SSTORE on a cold slot. */
 const FRESH_SLOT_GAS = 22_100n;
 
-const { open: openGrid } = gridFixture(connection, { neighbours: RING_NEIGHBOURS, metersPerCluster: 1 });
+const { open: openGrid } = gridFixture(connection, {
+  neighbours: RANKED,
+  locations: RING_LOCATIONS,
+  metersPerCluster: 1,
+});
 
 async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<bigint> {
   const receipt = await (await tx).wait();

@@ -7,7 +7,7 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { concat, Signature, toBeHex } from "ethers";
 import { buildBatch, type BuiltBatch } from "../lib/batches/batch.js";
-import { getProof } from "../lib/batches/merkle64.js";
+import { getProof, packProof, unpackProof } from "../lib/batches/merkle64.js";
 import { gridDomain, signReading, type SignedReading } from "../lib/batches/reading.js";
 import { type Grid, deployGrid } from "../lab/fixtures/grid.js";
 import { BatchStatus } from "../lib/chain/schema.js";
@@ -27,7 +27,7 @@ interface ProofArg {
   reading: SignedReading["reading"];
   signature: string;
   index: number;
-  proof: string[];
+  proof: string;
 }
 
 function proofOf(batch: BuiltBatch, index: number): ProofArg {
@@ -156,10 +156,14 @@ describe("BatchLedger.requireProvenReading", () => {
       expect(grid.ledger.requireProvenReading(x))
         .to.be.revertedWithCustomError(grid.ledger, "InvalidMerkleProof")
         .withArgs(4, p, x.index);
-    await bad({ ...arg, proof: [toBeHex(BigInt(arg.proof[0]) ^ 1n, 8), ...arg.proof.slice(1)] });
+    const siblings = unpackProof(arg.proof);
+    await bad({ ...arg, proof: packProof([toBeHex(BigInt(siblings[0]) ^ 1n, 8), ...siblings.slice(1)]) });
     await bad({ ...arg, index: 2 });
     await bad({ ...arg, index: 7 });
-    await bad({ ...arg, proof: arg.proof.slice(1) });
+    await bad({ ...arg, proof: packProof(siblings.slice(1)) });
+    // Packed proofs are whole 8-byte siblings: one byte short or long is refused.
+    await bad({ ...arg, proof: arg.proof.slice(0, -2) });
+    await bad({ ...arg, proof: arg.proof + "00" });
     // A second reading the meter signed for the same period (not the anchored one).
     const domain = gridDomain(grid.chainId, await grid.registry.getAddress());
     const meter = grid.meters[3].find((m) => m.address === arg.reading.meter)!;

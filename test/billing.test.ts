@@ -22,8 +22,17 @@ import type {
 import { FIXED_ONE, PERIODS_PER_WEEK } from "../lib/constants.js";
 import { loadBuilding } from "../lab/data/citylearn.js";
 import { setupGrid } from "../lab/demo/setup.js";
-import { buildBatch, type BatchHeader, type BuiltBatch } from "../lib/batches/batch.js";
-import { getProof } from "../lib/batches/merkle64.js";
+import {
+  absenceProof,
+  buildBatch,
+  leafProof,
+  type BatchHeader,
+  type BuiltBatch,
+} from "../lib/batches/batch.js";
+import { deployGrid } from "../lab/fixtures/grid.js";
+import { deployBilling, deployBillingStack, deployTariffs } from "../lab/fixtures/billing.js";
+import { signedReadings, SUNNY_DATA_PERIOD } from "../lab/fixtures/readings.js";
+import { getProof, packProof, unpackProof } from "../lib/batches/merkle64.js";
 import { gridDomain, readingFromEnergy, signReading, type SignedReading } from "../lib/batches/reading.js";
 import { certificateDomain, signCertificate } from "../lib/certificates/certificates.js";
 import { DEFAULT_TARIFF_PARAMS, tariffRates } from "../lib/tariffs/tariff.js";
@@ -33,6 +42,7 @@ import {
   allowedExportWhUnder,
   computeBill,
   checkComplete,
+  PERIOD_HOURS,
   BillRefusedError,
   type BillReading,
   type Bill,
@@ -87,7 +97,7 @@ interface ProofArg {
   reading: SignedReading["reading"];
   signature: string;
   index: number;
-  proof: string[];
+  proof: string;
 }
 
 const connection = await hre.network.getOrCreate();
@@ -379,8 +389,8 @@ describe("Billing (SPEC 11) on a real week of Buildings 1-12 and the real contra
     for (const m of f.meters) {
       const proofs = f.proofsOf(m, WEEK_PERIODS);
       const expected = expectedBill(f, m);
-      expect(billFromChain(await f.billing.quote(m, WEEK, proofs))).to.deep.equal(expected);
-      const tx = f.billing.settle(m, WEEK, proofs);
+      expect(billFromChain(await f.billing.quote(m, WEEK, proofs, []))).to.deep.equal(expected);
+      const tx = f.billing.settle(m, WEEK, proofs, []);
       await expect(tx)
         .to.emit(f.billing, "BillSettled")
         .withArgs(...settledEvent(f, expected));
@@ -392,7 +402,7 @@ describe("Billing (SPEC 11) on a real week of Buildings 1-12 and the real contra
         true,
       ]);
       // Double settlement is refused with the recorded values.
-      await expect(f.billing.settle(m, WEEK, proofs))
+      await expect(f.billing.settle(m, WEEK, proofs, []))
         .to.be.revertedWithCustomError(f.billing, "AlreadySettled")
         .withArgs(m, WEEK, expected.charge, expected.credit, expected.net);
       curtailedWh += expected.curtailedExportWh;
@@ -424,18 +434,18 @@ describe("Billing (SPEC 11) on a real week of Buildings 1-12 and the real contra
     const byRule = { capacity: 0n, generation: 0n };
     for (const m of cluster) {
       // Week 1, capacity (the paper's rule), as settled on chain.
-      const first = billFromChain(await f.billing.quote(m, WEEK, f.proofsOf(m, WEEK_PERIODS)));
+      const first = billFromChain(await f.billing.quote(m, WEEK, f.proofsOf(m, WEEK_PERIODS), []));
       expect(first).to.deep.equal(expectedBill(f, m));
       expect(first.curtailmentRule).to.equal(Capacity);
       // Week 2, generation: quote and settlement equal the TS model under that rule.
       const readings = f.billReadings(m, w2);
       const expected = computeBill(m, GENERATION_WEEK, readings, tsTariff(f, true), 0, Generation);
       const proofs = f.proofsOf(m, w2);
-      expect(billFromChain(await f.billing.quote(m, GENERATION_WEEK, proofs))).to.deep.equal(expected);
-      await expect(f.billing.settle(m, GENERATION_WEEK, proofs))
+      expect(billFromChain(await f.billing.quote(m, GENERATION_WEEK, proofs, []))).to.deep.equal(expected);
+      await expect(f.billing.settle(m, GENERATION_WEEK, proofs, []))
         .to.emit(f.billing, "BillSettled")
         .withArgs(...settledEvent(f, expected));
-      const q = await quoteBill(f.billing, { meter: m, week: GENERATION_WEEK, proofs });
+      const q = await quoteBill(f.billing, { meter: m, week: GENERATION_WEEK, proofs, absences: [] });
       expect([q.agrees, q.settled]).to.deep.equal([true, true]);
       expect(formatBill(q)).to.contain("curtailment rule: generation");
       byRule.generation += expected.curtailedExportWh;
@@ -462,10 +472,34 @@ describe("Billing (SPEC 11) on a real week of Buildings 1-12 and the real contra
     expect(byRule.generation).to.be.greaterThan(0n);
   });
 
+  it("paid export is recomputable from the public MES view: min(export, MES_i x 4 h) per period (finding 8)", async () => {
+    let curtailed = 0;
+    let roundedAway = 0n;
+    for (const m of f.meters) {
+      const proofs = f.proofsOf(m, WEEK_PERIODS);
+      let fromView = 0n;
+      for (const p of proofs) {
+        const mesW = await f.billing.mesOf(m, p.reading.period);
+        const share = mesW * PERIOD_HOURS;
+        if (p.reading.exportWh > share) curtailed++;
+        fromView += p.reading.exportWh < share ? p.reading.exportWh : share;
+        // What the old formula paid on top: floor(PSA x capacity x 4 h) above 4 x the view's MES.
+        const [line] = f.billReadings(m, [Number(p.reading.period)]);
+        roundedAway += (line!.psa * line!.capacityW * PERIOD_HOURS) / FIXED_ONE - share;
+      }
+      const bill = billFromChain(await f.billing.quote(m, WEEK, proofs, []));
+      expect(bill.creditedExportWh, m).to.equal(fromView);
+      expect(bill.credit).to.equal(fromView * bill.exportRate);
+    }
+    // The real week exercises both: curtailed periods, and shares where the rounding differs.
+    expect(curtailed).to.be.greaterThan(0);
+    expect(roundedAway > 0n).to.equal(true);
+  });
+
   it("gas: settle of one meter-week with 42 real proofs, and per reading", async () => {
     const m = f.meters[0]!;
     const proofs = f.proofsOf(m, WEEK_PERIODS);
-    const settle = (await (await f.billing.settle(m, WEEK, proofs)).wait())!.gasUsed;
+    const settle = (await (await f.billing.settle(m, WEEK, proofs, [])).wait())!.gasUsed;
     const one = f.proofsOf(m, [FIRST])[0]!;
     // The proof check alone, as a transaction would pay it (eth_estimateGas incl. the 21,000 base).
     const proof = await f.ledger.requireProvenReading.estimateGas(one);
@@ -496,7 +530,7 @@ describe("Billing (SPEC 11) on a real week of Buildings 1-12 and the real contra
       const [a, b] = f.meters as [string, string];
       const proofs = f.proofsOf(a, WEEK_PERIODS);
       proofs[3] = f.proofsOf(b, [FIRST + 3])[0]!;
-      await expect(f.billing.quote(a, WEEK, proofs))
+      await expect(f.billing.quote(a, WEEK, proofs, []))
         .to.be.revertedWithCustomError(f.billing, "ReadingOfOtherMeter")
         .withArgs(a, b, 3);
       const ts = [
@@ -511,7 +545,7 @@ describe("Billing (SPEC 11) on a real week of Buildings 1-12 and the real contra
     it("a reading outside the week", async () => {
       const m = f.meters[0]!;
       const proofs = [...f.proofsOf(m, WEEK_PERIODS), ...f.proofsOf(m, [W2_ACCEPTED])];
-      await expect(f.billing.quote(m, WEEK, proofs))
+      await expect(f.billing.quote(m, WEEK, proofs, []))
         .to.be.revertedWithCustomError(f.billing, "ReadingOutsideWeek")
         .withArgs(WEEK, W2_ACCEPTED, 42);
     });
@@ -519,11 +553,11 @@ describe("Billing (SPEC 11) on a real week of Buildings 1-12 and the real contra
     it("a duplicate or out-of-order period", async () => {
       const m = f.meters[0]!;
       const dup = f.proofsOf(m, [...WEEK_PERIODS.slice(0, 6), FIRST + 5, ...WEEK_PERIODS.slice(6)]);
-      await expect(f.billing.quote(m, WEEK, dup))
+      await expect(f.billing.quote(m, WEEK, dup, []))
         .to.be.revertedWithCustomError(f.billing, "PeriodsNotIncreasing")
         .withArgs(FIRST + 5, FIRST + 5, 6);
       const swapped = f.proofsOf(m, [FIRST + 1, FIRST, ...WEEK_PERIODS.slice(2)]);
-      await expect(f.billing.quote(m, WEEK, swapped))
+      await expect(f.billing.quote(m, WEEK, swapped, []))
         .to.be.revertedWithCustomError(f.billing, "PeriodsNotIncreasing")
         .withArgs(FIRST + 1, FIRST, 1);
       expect(() => computeBill(m, WEEK, f.billReadings(m, [FIRST + 1, FIRST]), tsTariff(f)))
@@ -534,7 +568,7 @@ describe("Billing (SPEC 11) on a real week of Buildings 1-12 and the real contra
     it("an omitted period whose batch is accepted (IncompleteBill)", async () => {
       const m = f.meters[0]!;
       const kept = WEEK_PERIODS.filter((p) => p !== FIRST + 17);
-      await expect(f.billing.quote(m, WEEK, f.proofsOf(m, kept)))
+      await expect(f.billing.quote(m, WEEK, f.proofsOf(m, kept), []))
         .to.be.revertedWithCustomError(f.billing, "IncompleteBill")
         .withArgs(m, WEEK, FIRST + 17);
       expect(() => checkComplete(m, WEEK, f.billReadings(m, kept), [FIRST + 17]))
@@ -551,17 +585,17 @@ describe("Billing (SPEC 11) on a real week of Buildings 1-12 and the real contra
         ...proofs[10]!,
         reading: { ...r, exportWh: r.exportWh + 1000n, loadWh: r.loadWh + 1000n },
       };
-      await expect(f.billing.quote(m, WEEK, altered))
+      await expect(f.billing.quote(m, WEEK, altered, []))
         .to.be.revertedWithCustomError(f.ledger, "InvalidReadingSignature")
         .withArgs(m, anyValue);
       const badPath = [...proofs];
-      badPath[10] = { ...proofs[10]!, proof: [...proofs[10]!.proof].reverse() };
-      await expect(f.billing.quote(m, WEEK, badPath))
+      badPath[10] = { ...proofs[10]!, proof: packProof(unpackProof(proofs[10]!.proof).reverse()) };
+      await expect(f.billing.quote(m, WEEK, badPath, []))
         .to.be.revertedWithCustomError(f.ledger, "InvalidMerkleProof")
         .withArgs(1, FIRST + 10, badPath[10].index);
       // A disputed batch counts for nobody: its reading is refused, its period is not required.
       const w2 = f.proofsOf(m, [W2_ACCEPTED, W2_DISPUTED]);
-      await expect(f.billing.quote(m, WEEK + 1, w2))
+      await expect(f.billing.quote(m, WEEK + 1, w2, []))
         .to.be.revertedWithCustomError(f.ledger, "BatchNotAccepted")
         .withArgs(1, W2_DISPUTED, BatchStatus.Disputed);
     });
@@ -570,7 +604,7 @@ describe("Billing (SPEC 11) on a real week of Buildings 1-12 and the real contra
       const m = f.meters[0]!;
       expect((await f.ledger.batchOf(1, W2_PENDING)).status).to.equal(BatchStatus.Pending);
       const proofs = f.proofsOf(m, [W2_ACCEPTED]);
-      const quoted = billFromChain(await f.billing.quote(m, WEEK + 1, proofs));
+      const quoted = billFromChain(await f.billing.quote(m, WEEK + 1, proofs, []));
       // 84 accepted (billed), 85 disputed (not billed, not required), 86 pending and 87..125 never submitted.
       const undecided = PERIODS_PER_WEEK - 2;
       expect(quoted).to.deep.equal(
@@ -584,22 +618,22 @@ describe("Billing (SPEC 11) on a real week of Buildings 1-12 and the real contra
         ),
       );
       expect([quoted.tariffWeek, quoted.tariffFallback]).to.deep.equal([WEEK, true]);
-      await expect(f.billing.settle(m, WEEK + 1, proofs))
+      await expect(f.billing.settle(m, WEEK + 1, proofs, []))
         .to.be.revertedWithCustomError(f.billing, "WeekNotDecided")
         .withArgs(m, WEEK + 1, W2_PENDING, BatchStatus.Pending);
       // A meter of another cluster: its week-2 batches were never submitted.
       const other = f.meters.find((x) => f.clusterOf.get(x) === 2)!;
-      await expect(f.billing.settle(other, WEEK + 1, []))
+      await expect(f.billing.settle(other, WEEK + 1, [], []))
         .to.be.revertedWithCustomError(f.billing, "WeekNotDecided")
         .withArgs(other, WEEK + 1, W2_ACCEPTED, BatchStatus.None);
     });
 
     it("an unknown meter and a week beyond the period range", async () => {
-      await expect(f.billing.quote(f.utility.address, WEEK, []))
+      await expect(f.billing.quote(f.utility.address, WEEK, [], []))
         .to.be.revertedWithCustomError(f.billing, "UnknownMeter")
         .withArgs(f.utility.address);
       const lastWeek = Math.floor(0xffffffff / PERIODS_PER_WEEK);
-      await expect(f.billing.quote(f.meters[0]!, lastWeek, []))
+      await expect(f.billing.quote(f.meters[0]!, lastWeek, [], []))
         .to.be.revertedWithCustomError(f.billing, "WeekOutOfRange")
         .withArgs(lastWeek);
     });
@@ -658,7 +692,7 @@ describe("Billing (SPEC 11) on a real week of Buildings 1-12 and the real contra
 
     it("bill:settle refuses before sending while batches are undecided", async () => {
       const m = f.meters[0]!;
-      const args: BillArgs = { meter: m, week: WEEK + 1, proofs: f.proofsOf(m, [W2_ACCEPTED]) };
+      const args: BillArgs = { meter: m, week: WEEK + 1, proofs: f.proofsOf(m, [W2_ACCEPTED]), absences: [] };
       const before = await ethers.provider.getBlockNumber();
       await expect(settleBill(f.billing, args)).to.be.rejectedWith(BillNotSettleableError, "undecided");
       expect(await ethers.provider.getBlockNumber()).to.equal(before);
@@ -718,7 +752,7 @@ describe("Billing (SPEC 11) on a real week of Buildings 1-12 and the real contra
         const args = await resolveBillArgs(parseBillArgs({ meter: m, week: String(WEEK), gateway: url }));
         expect(args.proofs).to.deep.equal([]);
         await expect(quoteBill(f.billing, args)).to.be.rejected;
-        await expect(f.billing.quote(m, WEEK, args.proofs))
+        await expect(f.billing.quote(m, WEEK, args.proofs, []))
           .to.be.revertedWithCustomError(f.billing, "IncompleteBill")
           .withArgs(m, WEEK, FIRST);
       });
@@ -744,7 +778,7 @@ describe("Billing (SPEC 11) on a real week of Buildings 1-12 and the real contra
           `period ${FIRST + 1}`,
         );
         await expect(
-          fetchWeekProofs(closed, m, WEEK, answer(200, { ...otherPeriod, proof: ["0x12"] })),
+          fetchWeekProofs(closed, m, WEEK, answer(200, { ...otherPeriod, proof: "0x12" })),
         ).to.be.rejectedWith(InvalidFileError, "8-byte");
       });
     });
@@ -778,7 +812,7 @@ describe("Billing (SPEC 11) on a real week of Buildings 1-12 and the real contra
         [{ meter: m, week: "1", gateway: "ftp://127.0.0.1" }, InvalidArgumentError, "http(s)"],
         [{ meter: m, week: "1", gateway: "http://127.0.0.1:8080/?x=1" }, InvalidArgumentError, "base URL"],
       ];
-      const badProof = { ...f.proofsOf(m, [FIRST])[0]!, proof: ["0x12"] };
+      const badProof = { ...f.proofsOf(m, [FIRST])[0]!, proof: "0x12" };
       cases.push([{ meter: m, week: "1", proofs: proofsFile([badProof]) }, InvalidFileError, "8-byte"]);
       const r = f.proofsOf(m, [FIRST])[0]!;
       const big = { ...r, reading: { ...r.reading, importWh: 2n ** 64n } };
@@ -907,5 +941,371 @@ describe("BatchLedger decision gas with real batches: 4 and 1,000 prosumers", fu
       ["requireProvenReading, 1,000 leaves (estimateGas, incl. 21k)", g1000],
     );
     expect(g1000).to.be.greaterThan(g4);
+  });
+});
+
+/** Meter-signed readings of the night (the homes import): data periods 0 and 1 of the year. */
+const NIGHT_DATA_PERIODS = [0, 1] as const;
+const CAPACITY_W = 5_000n;
+
+/**
+ * Findings 1 and 10 (issue 16) on the real contracts: cluster 2 of the default test grid (parent node 1, its
+ * neighbour node 0 votes) with a DGMD certificate per prosumer. Week A has one accepted batch; the first tariff
+ * is published for week B = A + 1, so A is a week before the first tariff. In week B the batch of the second
+ * period lacks prosumer X's reading (its owner cut the link); every other period of A and B ends Disputed.
+ */
+async function unreadWeeks() {
+  const grid = await deployGrid(ethers, networkHelpers);
+  const { certs, tariffs, billing } = await deployBillingStack(ethers, grid);
+  const cluster = 2;
+  const meters = grid.meters[cluster - 1]!;
+  const x = meters.find((m) => grid.prosumers.has(m.address))!;
+  const weekA = Math.floor((await grid.currentPeriod()) / PERIODS_PER_WEEK) + 1;
+  const weekB = weekA + 1;
+  await (await tariffs.connect(grid.dgmd).publish(weekB, 1_000_000n, 400_000n)).wait();
+  const now = BigInt(await networkHelpers.time.latest());
+  const certDomain = certificateDomain(grid.chainId, await certs.getAddress());
+  for (const m of meters.filter((w) => grid.prosumers.has(w.address))) {
+    const cert = {
+      meter: m.address,
+      installedCapacityW: CAPACITY_W,
+      infoCommitment: keccak256(toUtf8Bytes(`unread:${m.address}`)),
+      validFrom: now,
+      validUntil: now + CERT_VALID_SECONDS,
+      certId: keccak256(toUtf8Bytes(`unread-cert:${m.address}`)),
+    };
+    await (await certs.submitCertificate(cert, await signCertificate(grid.dgmd, certDomain, cert))).wait();
+  }
+  const [parent, neighbour] = grid.votersOf(cluster);
+  const batches = new Map<number, BuiltBatch>();
+  /** The batch of period `p`, without the meters in `missing`, accepted by both voters in period p + 1. */
+  const accept = async (p: number, dataPeriod: number, missing: readonly string[] = []) => {
+    await grid.warpToPeriod(p + 1);
+    const signed = (await signedReadings(grid, cluster, p, dataPeriod)).filter(
+      (s) => !missing.includes(s.reading.meter),
+    );
+    const batch = buildBatch(cluster, p, signed);
+    await (await attestAndSubmit(grid, batch.header, [parent!, neighbour!])).wait();
+    batches.set(p, batch);
+  };
+  const a0 = weekA * PERIODS_PER_WEEK;
+  const b0 = weekB * PERIODS_PER_WEEK;
+  await accept(a0, NIGHT_DATA_PERIODS[0]);
+  await accept(b0, NIGHT_DATA_PERIODS[0]);
+  await accept(b0 + 1, SUNNY_DATA_PERIOD, [x.address]);
+  await accept(b0 + 2, NIGHT_DATA_PERIODS[1]);
+  // Past both weeks' windows: the other periods end Disputed (nobody proposed them).
+  await grid.warpToPeriod(b0 + PERIODS_PER_WEEK + 1);
+  for (let p = a0; p < b0 + PERIODS_PER_WEEK; p++) {
+    if (!batches.has(p)) await (await grid.ledger.finalize(cluster, p)).wait();
+  }
+  const rates = tariffRates(DEFAULT_TARIFF_PARAMS, 1_000_000n, 400_000n);
+  const proofOf = (m: string, p: number) => {
+    const b = batches.get(p)!;
+    return leafProof(
+      b,
+      b.readings.findIndex((s) => s.reading.meter === m),
+    );
+  };
+  const lineOf = (m: string, p: number): BillReading => {
+    const { reading } = proofOf(m, p);
+    const h = batches.get(p)!.header;
+    return {
+      meter: m,
+      period: p,
+      importWh: reading.importWh,
+      exportWh: reading.exportWh,
+      generationWh: reading.generationWh,
+      psa: psa(h.totalLoadWh, h.totalGenerationWh),
+      capacityW: grid.prosumers.has(m) ? CAPACITY_W : 0n,
+    };
+  };
+  const tariff = (week: number) => ({ ...rates, sourceWeek: weekB, isFallback: week !== weekB });
+  return {
+    grid,
+    certs,
+    tariffs,
+    billing,
+    cluster,
+    meters,
+    x,
+    weekA,
+    weekB,
+    a0,
+    b0,
+    batches,
+    proofOf,
+    lineOf,
+    tariff,
+  };
+}
+
+describe("Billing: unread periods (finding 1) and weeks before the first tariff (finding 10)", function () {
+  this.timeout(300_000);
+  let u: Awaited<ReturnType<typeof unreadWeeks>>;
+
+  beforeEach(async () => {
+    u = await networkHelpers.loadFixture(unreadWeeks);
+  });
+
+  it("a batch without the meter's reading no longer blocks its bill: unread, charged the week's highest import, named in an event", async () => {
+    const m = u.x.address;
+    const read = [u.b0, u.b0 + 2];
+    const proofs = read.map((p) => u.proofOf(m, p));
+    // Before: nothing the meter's owner or the utility could give settled it.
+    await expect(u.billing.settle(m, u.weekB, proofs, []))
+      .to.be.revertedWithCustomError(u.billing, "IncompleteBill")
+      .withArgs(m, u.weekB, u.b0 + 1);
+    const absence = absenceProof(u.batches.get(u.b0 + 1)!, m);
+    await u.grid.ledger.requireUnreadPeriod(absence);
+    const expected = computeBill(
+      m,
+      u.weekB,
+      read.map((p) => u.lineOf(m, p)),
+      u.tariff(u.weekB),
+      0,
+      CurtailmentRule.Capacity,
+      [u.b0 + 1],
+    );
+    const highest = [u.b0, u.b0 + 2]
+      .map((p) => u.proofOf(m, p).reading.importWh)
+      .reduce((a, b) => (a > b ? a : b));
+    expect(highest > 0n).to.equal(true);
+    expect(expected.unreadImportWh).to.equal(highest);
+    expect(expected.charge).to.equal((expected.importWh + highest) * expected.importRate);
+    expect(billFromChain(await u.billing.quote(m, u.weekB, proofs, [absence]))).to.deep.equal(expected);
+    await expect(u.billing.connect(u.grid.outsider).settle(m, u.weekB, proofs, [absence]))
+      .to.emit(u.billing, "UnreadPeriods")
+      .withArgs(m, u.weekB, [u.b0 + 1], highest)
+      .and.to.emit(u.billing, "BillSettled");
+    const s = await u.billing.settlementOf(m, u.weekB);
+    expect([s.charge, s.credit, s.readings, s.unread, s.settled]).to.deep.equal([
+      expected.charge,
+      expected.credit,
+      2n,
+      1n,
+      true,
+    ]);
+    // A meter read in every period: no unread period, no event.
+    const other = u.meters.find((w) => w.address !== m)!.address;
+    const all = [u.b0, u.b0 + 1, u.b0 + 2];
+    await expect(
+      u.billing.settle(
+        other,
+        u.weekB,
+        all.map((p) => u.proofOf(other, p)),
+        [],
+      ),
+    )
+      .to.emit(u.billing, "BillSettled")
+      .and.not.to.emit(u.billing, "UnreadPeriods");
+  });
+
+  it("an unread period earns no export credit and is charged 0 when the week has no proven reading", async () => {
+    const m = u.x.address;
+    const read = [u.b0, u.b0 + 2];
+    const absence = absenceProof(u.batches.get(u.b0 + 1)!, m);
+    const bill = billFromChain(
+      await u.billing.quote(
+        m,
+        u.weekB,
+        read.map((p) => u.proofOf(m, p)),
+        [absence],
+      ),
+    );
+    const lines = read.map((p) => u.lineOf(m, p));
+    const withoutUnread = computeBill(m, u.weekB, lines, u.tariff(u.weekB));
+    // Export and credit come from the read periods only; the unread one only adds to the charge.
+    expect(bill.exportWh).to.equal(lines[0]!.exportWh + lines[1]!.exportWh);
+    expect([bill.credit, bill.creditedExportWh]).to.deep.equal([
+      withoutUnread.credit,
+      withoutUnread.creditedExportWh,
+    ]);
+    expect(bill.charge - withoutUnread.charge).to.equal(bill.unreadImportWh * bill.importRate);
+    // A week with no proven reading at all: the unread periods cost nothing (SPEC 11: zero when none).
+    const none = computeBill(m, u.weekB, [], u.tariff(u.weekB), 0, CurtailmentRule.Capacity, [
+      u.b0 + 1,
+      u.b0 + 5,
+    ]);
+    expect([none.charge, none.credit, none.unreadImportWh]).to.deep.equal([0n, 0n, 0n]);
+  });
+
+  it("refuses absence proofs that prove nothing: the meter is in the batch, wrong leaves, another meter or period, a read period, a disputed batch", async () => {
+    const m = u.x.address;
+    const proofs = [u.b0, u.b0 + 2].map((p) => u.proofOf(m, p));
+    const good = absenceProof(u.batches.get(u.b0 + 1)!, m);
+    const ledger = u.grid.ledger;
+    // X is in the batch of b0: the leaves around its address are not adjacent (X sits between them).
+    const present = u.batches.get(u.b0)!;
+    const i = present.readings.findIndex((s) => s.reading.meter === m);
+    const sides = [i - 1, i + 1].filter((k) => k >= 0 && k < present.readings.length);
+    await expect(
+      ledger.requireUnreadPeriod({ meter: m, period: u.b0, around: sides.map((k) => leafProof(present, k)) }),
+    )
+      .to.be.revertedWithCustomError(ledger, "NotAbsent")
+      .withArgs(m, u.cluster, u.b0);
+    // The leaves of b1 claimed for b0: another period's readings.
+    await expect(ledger.requireUnreadPeriod({ ...good, period: u.b0 }))
+      .to.be.revertedWithCustomError(ledger, "NeighbourOfOtherPeriod")
+      .withArgs(u.b0, u.b0 + 1);
+    // A neighbour with a wrong path, and no neighbour at all.
+    const bad = { ...good.around[0]!, proof: "0x" + "00".repeat((good.around[0]!.proof.length - 2) / 2) };
+    await expect(ledger.requireUnreadPeriod({ ...good, around: [bad, ...good.around.slice(1)] }))
+      .to.be.revertedWithCustomError(ledger, "InvalidMerkleProof")
+      .withArgs(u.cluster, u.b0 + 1, bad.index);
+    await expect(ledger.requireUnreadPeriod({ ...good, around: [] }))
+      .to.be.revertedWithCustomError(ledger, "NotAbsent")
+      .withArgs(m, u.cluster, u.b0 + 1);
+    // A Disputed batch holds nothing anyone is charged for.
+    await expect(ledger.requireUnreadPeriod({ ...good, period: u.b0 + 3, around: [] }))
+      .to.be.revertedWithCustomError(ledger, "BatchNotAccepted")
+      .withArgs(u.cluster, u.b0 + 3, BatchStatus.Disputed);
+    // Billing: another meter's absence, and an absence beside a reading of the same period.
+    const other = u.meters.find((w) => w.address !== m)!.address;
+    const otherProofs = [u.b0, u.b0 + 2].map((p) => u.proofOf(other, p));
+    await expect(u.billing.quote(other, u.weekB, otherProofs, [good]))
+      .to.be.revertedWithCustomError(u.billing, "AbsenceOfOtherMeter")
+      .withArgs(other, m, 0);
+    await expect(u.billing.quote(m, u.weekB, proofs, [good, good]))
+      .to.be.revertedWithCustomError(u.billing, "UnusedAbsence")
+      .withArgs(1, u.b0 + 1);
+    // An absence of a period that has a reading (b2) is never used.
+    await expect(u.billing.quote(m, u.weekB, proofs, [good, { meter: m, period: u.b0 + 2, around: [] }]))
+      .to.be.revertedWithCustomError(u.billing, "UnusedAbsence")
+      .withArgs(1, u.b0 + 2);
+    // A meter added after the period was never expected in its batch: its absence is not an unread period.
+    await (await u.grid.registry.removeMeter(other)).wait();
+    const late = Wallet.createRandom().address;
+    await (await u.grid.registry.addMeter(u.cluster, late, MeterKind.Consumer)).wait();
+    const lateAbsence = absenceProof(u.batches.get(u.b0 + 1)!, late);
+    await ledger.requireUnreadPeriod(lateAbsence);
+    await expect(u.billing.quote(late, u.weekB, [], [lateAbsence]))
+      .to.be.revertedWithCustomError(u.billing, "AbsenceNotRequired")
+      .withArgs(late, u.b0 + 1);
+    expect(() =>
+      computeBill(m, u.weekB, [u.lineOf(m, u.b0)], u.tariff(u.weekB), 0, CurtailmentRule.Capacity, [u.b0]),
+    )
+      .to.throw(BillRefusedError)
+      .with.property("code", "UnusedAbsence");
+  });
+
+  it("a week before the first published tariff settles at that tariff once its week has started (finding 10)", async () => {
+    const m = u.meters[0]!.address;
+    const proofs = [u.proofOf(m, u.a0)];
+    expect(await u.tariffs.tariffOf(u.weekA)).to.deep.equal([
+      u.tariff(u.weekA).importRate,
+      u.tariff(u.weekA).exportRate,
+      BigInt(u.weekB),
+      true,
+    ]);
+    const expected = computeBill(m, u.weekA, [u.lineOf(m, u.a0)], u.tariff(u.weekA));
+    expect([expected.tariffWeek, expected.tariffFallback]).to.deep.equal([u.weekB, true]);
+    const args: BillArgs = { meter: m, week: u.weekA, proofs, absences: [] };
+    const q = await quoteBill(u.billing, args);
+    expect(q.agrees).to.equal(true);
+    expect(q.bill).to.deep.equal(expected);
+    expect(formatBill(q)).to.contain(`tariff of week ${u.weekB} (the first published tariff`);
+    await settleBill(u.billing, args);
+    expect((await u.billing.settlementOf(m, u.weekA)).settled).to.equal(true);
+  });
+
+  it("bill:settle explains, before sending anything, a week no tariff can price yet", async () => {
+    const m = u.meters[0]!.address;
+    const fresh = await deployTariffs(ethers, u.grid);
+    const billing = await deployBilling(ethers, u.grid, u.certs, fresh);
+    const args: BillArgs = { meter: m, week: u.weekA, proofs: [u.proofOf(m, u.a0)], absences: [] };
+    let before = await ethers.provider.getBlockNumber();
+    await expect(settleBill(billing, args)).to.be.rejectedWith(
+      BillNotSettleableError,
+      "no tariff has been published",
+    );
+    expect(await ethers.provider.getBlockNumber()).to.equal(before);
+    const first = Number(await fresh.currentWeek()) + 1;
+    await (await fresh.connect(u.grid.dgmd).publish(first, 1_000_000n, 400_000n)).wait();
+    await expect(billing.quote(m, u.weekA, args.proofs, []))
+      .to.be.revertedWithCustomError(fresh, "TariffNotFixedYet")
+      .withArgs(u.weekA, first);
+    before = await ethers.provider.getBlockNumber();
+    await expect(settleBill(billing, args)).to.be.rejectedWith(
+      BillNotSettleableError,
+      `before the first published tariff (week ${first})`,
+    );
+    expect(await ethers.provider.getBlockNumber()).to.equal(before);
+  });
+
+  it("bill:quote reads { proofs, absences } from a file; malformed absences are refused before any call", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "gridshare-unread-file-"));
+    const file = (content: unknown) => {
+      const f = path.join(dir, `${Math.random()}.json`);
+      writeFileSync(f, toJson(content));
+      return f;
+    };
+    try {
+      const m = u.x.address;
+      const week = {
+        proofs: [u.b0, u.b0 + 2].map((p) => u.proofOf(m, p)),
+        absences: [absenceProof(u.batches.get(u.b0 + 1)!, m)],
+      };
+      const args = await resolveBillArgs(
+        parseBillArgs({ meter: m, week: String(u.weekB), proofs: file(week) }),
+      );
+      const q = await quoteBill(u.billing, args);
+      expect([q.agrees, q.bill.unreadPeriods]).to.deep.equal([true, [u.b0 + 1]]);
+      const bad = { ...week, absences: [{ ...week.absences[0]!, around: "x" }] };
+      expect(() => parseBillArgs({ meter: m, week: String(u.weekB), proofs: file(bad) })).to.throw(
+        InvalidFileError,
+        "absence 0: around must be an array",
+      );
+      const badMeter = { ...week, absences: [{ ...week.absences[0]!, meter: "0x12" }] };
+      expect(() => parseBillArgs({ meter: m, week: String(u.weekB), proofs: file(badMeter) })).to.throw(
+        InvalidFileError,
+        "absence 0: meter",
+      );
+      expect(() =>
+        parseBillArgs({ meter: m, week: String(u.weekB), proofs: file({ absences: [] }) }),
+      ).to.throw(InvalidFileError, "{ proofs: [...], absences: [...] }");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("bill:settle --gateway: the gateway serves the absence proof of the unread period and the bill settles", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "gridshare-unread-"));
+    const gw = await Gateway.open({
+      dbFile: path.join(dir, "gw.db"),
+      provider: ethers.provider as unknown as Provider,
+      nodeKey: Wallet.createRandom().privateKey,
+      registry: await u.grid.registry.getAddress(),
+      ledger: await u.grid.ledger.getAddress(),
+      build: buildClusterBatch,
+      startPeriod: u.b0,
+    });
+    gw.store.initCursor(u.cluster, "neighbour", u.b0);
+    for (const p of [u.b0, u.b0 + 1, u.b0 + 2]) {
+      const signed = u.batches.get(p)!.readings;
+      for (const s of signed) gw.store.storeVerified(s, u.cluster, "{}", Date.now());
+      gw.store.closePeriod(u.cluster, p, "neighbour", buildClusterBatch(u.cluster, p, signed), Date.now());
+    }
+    const app = buildServer(gw);
+    try {
+      const url = await app.listen({ host: "127.0.0.1", port: 0 });
+      const m = u.x.address;
+      const args = await resolveBillArgs(parseBillArgs({ meter: m, week: String(u.weekB), gateway: url }));
+      expect(args.proofs.map((p) => Number(p.reading.period))).to.deep.equal([u.b0, u.b0 + 2]);
+      expect(args.absences.map((a) => Number(a.period))).to.deep.equal([u.b0 + 1]);
+      const q = await quoteBill(u.billing, args);
+      expect(q.agrees).to.equal(true);
+      expect(q.bill.unreadPeriods).to.deep.equal([u.b0 + 1]);
+      expect(formatBill(q)).to.contain(`unread: period(s) ${u.b0 + 1}`);
+      await settleBill(u.billing, args);
+      // A meter the batch holds: no absence proof for it.
+      const read = u.meters.find((w) => w.address !== m)!.address;
+      const res = await fetch(`${url}/absence/${read}/${u.b0 + 1}`);
+      expect(res.status).to.equal(404);
+    } finally {
+      await app.close();
+      gw.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -22,12 +22,13 @@ import {
 } from "../lib/certificates/record.js";
 import { periodStart } from "../lib/time.js";
 import { MeterKind, MeterStatus } from "../lib/chain/schema.js";
+import { RETENTION_PERIODS } from "../lib/constants.js";
 
 const { ethers, networkHelpers } = await network.create();
 const dgmdFixture = () => deployDgmd(ethers, networkHelpers);
 const load = () => networkHelpers.loadFixture(dgmdFixture);
 
-function proofArg(signed: SignedReading, index = 0, proof: string[] = []) {
+function proofArg(signed: SignedReading, index = 0, proof = "0x") {
   return { reading: signed.reading, signature: signed.signature, index, proof };
 }
 
@@ -70,11 +71,13 @@ describe("CapacityCertificates: submission", () => {
     expect([m, commitment, auth.capacityW]).to.deep.equal([meter, cert.infoCommitment, 4000n]);
   });
 
-  it("covers a future-dated window from the first period starting at validFrom", async () => {
+  it("covers a window from the first period starting at validFrom (submitted once issued)", async () => {
     const f = await load();
     const meter = f.prosumerMeters[0].address;
     const from = periodStart(f.startPeriod + 10, f.epoch) - 1n; // 1 s before period S+10 starts
     const until = periodStart(f.startPeriod + 20, f.epoch) + 1n; // 1 s into period S+20
+    // validFrom is the issue time: the certificate can be submitted from then on.
+    await networkHelpers.time.increaseTo(from);
     await certify(f, meter, 3000n, f.certs, { validFrom: from, validUntil: until });
     expect(await f.certs.authorizedCapacityAt(meter, f.startPeriod + 9)).to.equal(0n);
     expect(await f.certs.authorizedCapacityAt(meter, f.startPeriod + 10)).to.equal(3000n);
@@ -201,18 +204,21 @@ describe("CapacityCertificates: revocation", () => {
     await expect(f.certs.connect(f.dgmd).revokeCertificate(certA.certId))
       .to.be.revertedWithCustomError(f.certs, "NothingToRevoke")
       .withArgs(a, f.startPeriod + 2);
+    // An id never submitted is cancelled (SPEC 8): a certificate signed with it can no longer be submitted.
     const unknown = hexlify(randomBytes(32));
     await expect(f.certs.connect(f.dgmd).revokeCertificate(unknown))
+      .to.emit(f.certs, "CertificateCancelled")
+      .withArgs(unknown);
+    await expect(f.certs.certificate(unknown))
       .to.be.revertedWithCustomError(f.certs, "UnknownCertificate")
       .withArgs(unknown);
     await expect(f.certs.connect(f.dgmd).revokeMeter(b))
       .to.emit(f.certs, "CertificateRevoked")
       .withArgs(b, ZeroHash, f.startPeriod + 2);
     expect(await f.certs.authorizedCapacityAt(b, f.startPeriod + 2)).to.equal(0n);
-    await expect(f.certs.connect(f.dgmd).revokeMeter(b)).to.be.revertedWithCustomError(
-      f.certs,
-      "NothingToRevoke",
-    );
+    // Revoking a meter again voids the certificates issued since; with none, it changes nothing.
+    await expect(f.certs.connect(f.dgmd).revokeMeter(b)).to.emit(f.certs, "CertificateRevoked");
+    expect(await f.certs.authorizedCapacityAt(b, f.startPeriod + 2)).to.equal(0n);
   });
 });
 
@@ -253,9 +259,9 @@ describe("CapacityCertificates: replacement meters", () => {
     await expect(f.certs.connect(f.dgmd).reconfirmReplacement(fresh))
       .to.be.revertedWithCustomError(f.certs, "NothingToReconfirm")
       .withArgs(old, f.startPeriod);
-    // A fresh certificate is the other way in.
-    await certify(f, fresh, 2500n);
-    expect(await f.certs.authorizedCapacityAt(fresh, f.startPeriod + 1)).to.equal(2500n);
+    // A fresh certificate, issued after the replacement, is the other way in (from the next period starting).
+    await certify(f, fresh, 2500n, f.certs, { validFrom: BigInt(await networkHelpers.time.latest()) });
+    expect(await f.certs.authorizedCapacityAt(fresh, f.startPeriod + 2)).to.equal(2500n);
   });
 });
 
@@ -265,7 +271,7 @@ describe("CapacityCertificates: tolerance", () => {
     expect(await f.certs.toleranceBps()).to.equal(1000n);
     await expect(f.certs.connect(f.dgmd).setTolerance(1500))
       .to.emit(f.certs, "ToleranceSet")
-      .withArgs(1000, 1500);
+      .withArgs(1000, 1500, f.startPeriod + 1);
     for (const bad of [999, 1501, 0]) {
       await expect(f.certs.connect(f.dgmd).setTolerance(bad))
         .to.be.revertedWithCustomError(f.certs, "ToleranceOutOfRange")
@@ -274,6 +280,9 @@ describe("CapacityCertificates: tolerance", () => {
     await expect(f.certs.connect(f.outsider).setTolerance(1200))
       .to.be.revertedWithCustomError(f.certs, "NotDgmd")
       .withArgs(f.outsider.address);
+    // A new tolerance applies from the next period: a period in progress keeps its rule.
+    expect(await f.certs.toleranceBps()).to.equal(1000n);
+    await f.warpToPeriod(f.startPeriod + 1);
     expect(await f.certs.toleranceBps()).to.equal(1500n);
   });
 
@@ -384,14 +393,15 @@ describe("CapacityCertificates: over-capacity fraud proofs (real homes, mock led
       .withArgs(b, f.startPeriod - 1);
     const over = await signReading(f.prosumerMeters[1], await domainOf(f), {
       ...atEdge.reading,
-      period: f.startPeriod,
+      period: f.startPeriod + 1,
       peakGenerationW: 4401,
     });
     await f.mock.setProven(proofArg(over), true);
-    await f.certs.connect(f.dgmd).setTolerance(1500);
+    await f.certs.connect(f.dgmd).setTolerance(1500); // in force from startPeriod + 1
+    await f.warpToPeriod(f.startPeriod + 2);
     await expect(f.certs.proveOverCapacity(proofArg(over)))
       .to.be.revertedWithCustomError(f.certs, "NotOverCapacity")
-      .withArgs(b, f.startPeriod, 4401, 4000n, 1500);
+      .withArgs(b, f.startPeriod + 1, 4401, 4000n, 1500);
   });
 });
 
@@ -440,7 +450,7 @@ describe("CapacityCertificates: fraud proof through the real BatchLedger", () =>
     await expect(f.certsReal.proveOverCapacity(p)).to.emit(f.certsReal, "ProsumerDeauthorized");
     expect(await f.certsReal.authorizedCapacityAt(a.address, period)).to.equal(0n);
     // The same proof with a wrong sibling is refused by the ledger.
-    const bad = { ...p, proof: p.proof.map(() => "0x0000000000000000") };
+    const bad = { ...p, proof: "0x" + "0".repeat(p.proof.length - 2) };
     await expect(f.certsReal.proveOverCapacity(bad))
       .to.be.revertedWithCustomError(f.ledger, "InvalidMerkleProof")
       .withArgs(1, period, index);
@@ -515,6 +525,7 @@ describe("application files", () => {
       [{ personalData: { name: "x", address: "", siteVisitNotes: "y" } }, /personalData.address/],
       [{ validUntil: "2027-01-01T00:00:00Z" }, /"validFrom" .* must be before "validUntil"/],
       [{ validFrom: 1, validUntil: 2 }, /not in the future/],
+      [{ validFrom: "2027-02-01T00:00:00Z" }, /issue date .* may not lie in the future/],
       [{ validFrom: "soon" }, /"validFrom" must be seconds since 1970/],
       [{ certId: "0x1234" }, /"certId" must be a non-zero 32-byte hex/],
     ];
@@ -523,5 +534,226 @@ describe("application files", () => {
     }
     expect(() => validateApplication([], "app.json", now)).to.throw(/app.json: must hold a JSON object/);
     expect(() => readApplicationFile("/nonexistent/app.json", now)).to.throw(/file not found/);
+  });
+});
+
+describe("CapacityCertificates: cancellation and issue order (SPEC 8)", () => {
+  it("the DGMD cancels a certificate nobody submitted yet: it can never be submitted", async () => {
+    const f = await load();
+    const meter = f.prosumerMeters[0].address;
+    const spare = await makeCert(f, meter, 9000n);
+    const sig = await sign(f, spare);
+    await expect(f.certs.connect(f.outsider).revokeCertificate(spare.certId))
+      .to.be.revertedWithCustomError(f.certs, "NotDgmd")
+      .withArgs(f.outsider.address);
+    await expect(f.certs.connect(f.dgmd).revokeCertificate(spare.certId))
+      .to.emit(f.certs, "CertificateCancelled")
+      .withArgs(spare.certId);
+    expect(await f.certs.certIdUsed(spare.certId)).to.equal(true);
+    await expect(f.certs.submitCertificate(spare, sig))
+      .to.be.revertedWithCustomError(f.certs, "CertIdCancelled")
+      .withArgs(spare.certId);
+    await expect(f.certs.connect(f.dgmd).revokeCertificate(spare.certId))
+      .to.be.revertedWithCustomError(f.certs, "CertIdCancelled")
+      .withArgs(spare.certId);
+    expect(await f.certs.authorizedCapacityAt(meter, f.startPeriod)).to.equal(0n);
+  });
+
+  it("a spare certificate issued before revokeMeter is refused: the revocation stands", async () => {
+    const f = await load();
+    const meter = f.prosumerMeters[0].address;
+    await certify(f, meter, 4000n);
+    const now = BigInt(await networkHelpers.time.latest());
+    const spare = await makeCert(f, meter, 9000n, { validFrom: now - 30n });
+    const spareSig = await sign(f, spare);
+    await f.warpToPeriod(f.startPeriod + 2);
+    await f.certs.connect(f.dgmd).revokeMeter(meter);
+    const revokedAt = BigInt(await networkHelpers.time.latest());
+    await expect(f.certs.submitCertificate(spare, spareSig))
+      .to.be.revertedWithCustomError(f.certs, "CertificateVoided")
+      .withArgs(spare.certId, spare.validFrom, revokedAt);
+    expect(await f.certs.authorizedCapacityAt(meter, f.startPeriod + 2)).to.equal(0n);
+    // A certificate issued after the revocation is the way back.
+    await networkHelpers.time.increase(10);
+    const fresh = await makeCert(f, meter, 5000n, { validFrom: revokedAt + 1n });
+    await f.certs.submitCertificate(fresh, await sign(f, fresh));
+    expect(await f.certs.authorizedCapacityAt(meter, f.startPeriod + 3)).to.equal(5000n);
+  });
+
+  it("a spare certificate issued before a fraud-proof deauthorization is refused", async () => {
+    const f = await load();
+    const b4 = loadBuilding(4);
+    const meter = f.prosumerMeters[0];
+    await certify(f, meter.address, BigInt(b4.capacityW));
+    const now = BigInt(await networkHelpers.time.latest());
+    const spare = await makeCert(f, meter.address, 9000n, { validFrom: now - 30n });
+    const spareSig = await sign(f, spare);
+    const period = f.startPeriod + 1;
+    const over = await signReading(
+      meter,
+      await domainOf(f),
+      scaledReading(b4, sunniestPeriod(b4), meter.address, period, 2n, 1n),
+    );
+    await f.mock.setProven(proofArg(over), true);
+    await f.warpToPeriod(period + 1);
+    await f.certs.proveOverCapacity(proofArg(over));
+    expect(await f.certs.authorizedCapacityAt(meter.address, period + 1)).to.equal(0n);
+    await expect(f.certs.submitCertificate(spare, spareSig))
+      .to.be.revertedWithCustomError(f.certs, "CertificateVoided")
+      .withArgs(spare.certId, spare.validFrom, periodStart(period, f.epoch));
+    expect(await f.certs.authorizedCapacityAt(meter.address, period + 1)).to.equal(0n);
+  });
+
+  it("the certificate issued last stands, whatever order the certificates are submitted in", async () => {
+    const f = await load();
+    const [a, b] = f.prosumerMeters.map((w) => w.address);
+    const now = BigInt(await networkHelpers.time.latest());
+    const older = (meter: string) => makeCert(f, meter, 9000n, { validFrom: now - 3_600n });
+    const newer = (meter: string) => makeCert(f, meter, 3000n, { validFrom: now - 60n });
+    // Meter a: newer first, then the older, larger one. Meter b: the other way round.
+    const submitted = new Map<string, string>();
+    for (const [meter, order] of [
+      [a, [newer, older]],
+      [b, [older, newer]],
+    ] as const) {
+      for (const make of order) {
+        const cert = await make(meter);
+        await f.certs.submitCertificate(cert, await sign(f, cert));
+        if (make === newer) submitted.set(meter, cert.certId);
+      }
+    }
+    for (const period of [f.startPeriod, f.startPeriod + 1, f.startPeriod + 40]) {
+      expect(await f.certs.authorizedCapacityAt(a, period)).to.equal(3000n, `a @ ${period}`);
+      expect(await f.certs.authorizedCapacityAt(b, period)).to.equal(3000n, `b @ ${period}`);
+    }
+    const [newest] = (await f.certs.authorizationsOf(a)).filter((x) => x.capacityW === 3000n);
+    expect(newest.issuedAt).to.equal(now - 60n);
+    // Revoking the newest does not bring the older one back.
+    await f.warpToPeriod(f.startPeriod + 2);
+    await f.certs.connect(f.dgmd).revokeCertificate(submitted.get(a)!);
+    expect(await f.certs.authorizedCapacityAt(a, f.startPeriod + 1)).to.equal(3000n);
+    expect(await f.certs.authorizedCapacityAt(a, f.startPeriod + 2)).to.equal(0n);
+  });
+
+  it("refuses a certificate issued before its meter replaced the old one, and one dated in the future", async () => {
+    const f = await load();
+    const old = f.prosumerMeters[0].address;
+    await certify(f, old, 4000n);
+    const fresh = Wallet.createRandom().address;
+    const early = await makeCert(f, fresh, 4000n);
+    const earlySig = await sign(f, early);
+    await f.warpToPeriod(f.startPeriod + 2);
+    // Only a tampered (or removed) meter is replaced.
+    await f.registry.connect(f.votersOf(1)[0]).reportTamper(old);
+    await f.registry.replaceMeter(old, fresh, "WP-16");
+    await expect(f.certs.submitCertificate(early, earlySig))
+      .to.be.revertedWithCustomError(f.certs, "CertificateVoided")
+      .withArgs(early.certId, early.validFrom, periodStart(f.startPeriod + 2, f.epoch));
+    const now = BigInt(await networkHelpers.time.latest());
+    const postDated = await makeCert(f, fresh, 4000n, { validFrom: now + 3_600n });
+    await expect(f.certs.submitCertificate(postDated, await sign(f, postDated)))
+      .to.be.revertedWithCustomError(f.certs, "NotYetIssued")
+      .withArgs(postDated.certId, now + 3_600n, now + 1n);
+    await certify(f, fresh, 4200n, f.certs, { validFrom: now });
+    expect(await f.certs.authorizedCapacityAt(getAddress(fresh), f.startPeriod + 3)).to.equal(4200n);
+  });
+
+  it("refuses a second certificate of one meter with the same issue time", async () => {
+    const f = await load();
+    const meter = f.prosumerMeters[0].address;
+    const first = await certify(f, meter, 4000n);
+    const twin = await makeCert(f, meter, 5000n, { validFrom: first.validFrom });
+    await expect(f.certs.submitCertificate(twin, await sign(f, twin)))
+      .to.be.revertedWithCustomError(f.certs, "IssueTimeTaken")
+      .withArgs(meter, first.validFrom);
+  });
+});
+
+describe("CapacityCertificates: a fraud proof reaches only what it proves (SPEC 8)", () => {
+  const b4 = loadBuilding(4);
+
+  async function upgradedReading(f: DgmdFixture, period: number) {
+    const meter = f.prosumerMeters[0];
+    const r = await signReading(
+      meter,
+      await domainOf(f),
+      scaledReading(b4, sunniestPeriod(b4), meter.address, period, 2n, 1n),
+    );
+    await f.mock.setProven(proofArg(r), true);
+    return r;
+  }
+
+  it("an old reading does not deauthorize a certificate issued after it (re-certified after an upgrade)", async () => {
+    const f = await load();
+    const meter = f.prosumerMeters[0].address;
+    await certify(f, meter, BigInt(b4.capacityW));
+    const q1 = f.startPeriod + 1;
+    const q2 = f.startPeriod + 3;
+    const old = await upgradedReading(f, q1);
+    const recent = await upgradedReading(f, q2);
+    await f.warpToPeriod(q2 + 1);
+    await f.certs.proveOverCapacity(proofArg(recent));
+    // The DGMD visits and re-certifies the upgraded array.
+    await f.warpToPeriod(q2 + 3);
+    await certify(f, meter, 10_000n);
+    expect(await f.certs.authorizedCapacityAt(meter, q2 + 3)).to.equal(10_000n);
+    // The older violating reading still proves its own period...
+    await expect(f.certs.proveOverCapacity(proofArg(old)))
+      .to.emit(f.certs, "ProsumerDeauthorized")
+      .withArgs(meter, q1, old.reading.peakGenerationW, BigInt(b4.capacityW), 1000, f.utility.address);
+    expect(await f.certs.authorizedCapacityAt(meter, q1 - 1)).to.equal(BigInt(b4.capacityW));
+    expect(await f.certs.authorizedCapacityAt(meter, q1)).to.equal(0n);
+    // ...but never reaches the certificate issued after it.
+    for (const p of [q2 + 3, q2 + 4, q2 + 100]) {
+      expect(await f.certs.authorizedCapacityAt(meter, p)).to.equal(10_000n);
+    }
+    await expect(f.certs.proveOverCapacity(proofArg(recent)))
+      .to.be.revertedWithCustomError(f.certs, "NotAuthorizedAt")
+      .withArgs(meter, q2);
+  });
+
+  it("judges a reading by the tolerance in force in its period, not today's", async () => {
+    const f = await load();
+    const b = f.prosumerMeters[1];
+    await certify(f, b.address, 4000n);
+    // 15% from the next period on.
+    await expect(f.certs.connect(f.dgmd).setTolerance(1500))
+      .to.emit(f.certs, "ToleranceSet")
+      .withArgs(1000, 1500, f.startPeriod + 1);
+    expect(await f.certs.toleranceBps()).to.equal(1000n);
+    expect(await f.certs.toleranceAt(f.startPeriod)).to.equal(1000n);
+    expect(await f.certs.toleranceAt(f.startPeriod + 1)).to.equal(1500n);
+    const domain = await domainOf(f);
+    const b1 = loadBuilding(1);
+    const base = scaledReading(b1, sunniestPeriod(b1), b.address, f.startPeriod + 1);
+    const compliant = await signReading(b, domain, { ...base, peakGenerationW: 4500 }); // +12.5%
+    await f.mock.setProven(proofArg(compliant), true);
+    // Later the DGMD tightens to 10%: the old reading stays compliant.
+    await f.warpToPeriod(f.startPeriod + 3);
+    await f.certs.connect(f.dgmd).setTolerance(1000);
+    await expect(f.certs.proveOverCapacity(proofArg(compliant)))
+      .to.be.revertedWithCustomError(f.certs, "NotOverCapacity")
+      .withArgs(b.address, f.startPeriod + 1, 4500, 4000n, 1500);
+    // A reading taken under 10% is judged at 10%.
+    const later = await signReading(b, domain, { ...base, period: f.startPeriod + 4, peakGenerationW: 4500 });
+    await f.mock.setProven(proofArg(later), true);
+    await f.warpToPeriod(f.startPeriod + 5);
+    await expect(f.certs.proveOverCapacity(proofArg(later)))
+      .to.emit(f.certs, "ProsumerDeauthorized")
+      .withArgs(b.address, f.startPeriod + 4, 4500, 4000n, 1000, f.utility.address);
+  });
+
+  it("refuses readings older than the 13-week retention window", async () => {
+    const f = await load();
+    const meter = f.prosumerMeters[0].address;
+    await certify(f, meter, BigInt(b4.capacityW));
+    const tooOld = await upgradedReading(f, f.startPeriod);
+    const justKept = await upgradedReading(f, f.startPeriod + 1);
+    const now = f.startPeriod + 1 + RETENTION_PERIODS;
+    await f.warpToPeriod(now);
+    await expect(f.certs.proveOverCapacity(proofArg(tooOld)))
+      .to.be.revertedWithCustomError(f.certs, "ReadingTooOld")
+      .withArgs(meter, f.startPeriod, now);
+    await expect(f.certs.proveOverCapacity(proofArg(justKept))).to.emit(f.certs, "ProsumerDeauthorized");
   });
 });

@@ -12,7 +12,7 @@ import {
   psa,
   MAX_UINT256,
 } from "../lib/mes/mes.js";
-import { allowedExportWh, allowedExportWhUnder } from "../lib/billing/billing.js";
+import { allowedExportWh, allowedExportWhUnder, PERIOD_HOURS } from "../lib/billing/billing.js";
 import { CurtailmentRule, UnknownEnumValueError } from "../lib/chain/schema.js";
 import { SplitMix64 } from "../lab/prng.js";
 import { allowedToLoad, analyseCluster } from "../lab/analysis/mes-analysis.js";
@@ -141,6 +141,8 @@ describe("MES (SPEC 10): TS and Solidity agree on 10,000 seeded cases", () => {
         const [mesW, allowed] = await harness.sharesOf(p, caps);
         expect(mesW).to.deep.equal(caps.map((c) => mes(p, c)));
         expect(allowed).to.deep.equal(caps.map((c) => allowedExportWh(p, c)));
+        // SPEC 11: the paid share is the view's MES (whole watts) times the period's 4 hours.
+        expect(allowed).to.deep.equal(mesW.map((m) => m * PERIOD_HOURS));
         const total = mesW.reduce((a, b) => a + b, 0n);
         expect(
           total <=

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { expect } from "chai";
 import { AbiCoder, getAddress, Signature, toBeHex, TypedDataEncoder, Wallet, id } from "ethers";
 import { loadBuilding } from "../lab/data/citylearn.js";
@@ -13,7 +14,9 @@ import {
   ImplausibleReadingError,
   MalformedReadingError,
   NonCanonicalSignatureError,
+  READING_RULES,
   READING_TYPES,
+  readingViolation,
   readingFromJson,
   readingToJson,
   recoverReadingSigner,
@@ -26,6 +29,7 @@ import {
   type Reading,
   type SignedReading,
 } from "../lib/batches/reading.js";
+import { buildReadingRuleVectors, vectorReading, type ReadingRuleVectors } from "./vectors/reading-rules.js";
 
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 const UINT64_MAX = (1n << 64n) - 1n;
@@ -324,5 +328,43 @@ describe("reading (SPEC 4)", () => {
       );
       expect(() => signedReadingFromJson(null)).to.throw(MalformedReadingError);
     });
+  });
+});
+
+describe("reading rules: the TypeScript twin of ReadingLib.violation (shared vectors)", () => {
+  const committed = JSON.parse(
+    readFileSync(new URL("./vectors/reading-rules.json", import.meta.url), "utf8"),
+  ) as ReadingRuleVectors;
+
+  it("committed vectors are exactly what the TS rules generate (regenerate: npx tsx scripts/vectors/reading-rules.ts)", () => {
+    expect(committed).to.deep.equal(buildReadingRuleVectors());
+  });
+
+  it("covers every rule, and readingViolation gives each vector's rule in the shared order", () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < committed.rule.length; i++) {
+      const { reading, consumer } = vectorReading(committed, i);
+      const expected = READING_RULES[Number(committed.rule[i])];
+      expect(readingViolation(reading, consumer ? "consumer" : "prosumer") ?? "None").to.equal(
+        expected,
+        `row ${i}`,
+      );
+      seen.add(expected);
+    }
+    expect([...seen].sort()).to.deep.equal([...READING_RULES].sort());
+  });
+
+  it("checkReading refuses exactly the readings that break a rule, with the rule's error class", () => {
+    const classes: Record<string, new (...a: never[]) => GridShareError> = {
+      Unbalanced: BalanceViolationError,
+      ConsumerGeneration: ConsumerGenerationError,
+    };
+    for (let i = 0; i < committed.rule.length; i++) {
+      const { reading, consumer } = vectorReading(committed, i);
+      const rule = READING_RULES[Number(committed.rule[i])];
+      const check = () => checkReading(reading, { kind: consumer ? "consumer" : "prosumer" });
+      if (rule === "None") expect(check).not.to.throw();
+      else expect(check).to.throw(classes[rule] ?? ImplausibleReadingError);
+    }
   });
 });

@@ -8,6 +8,7 @@ import { deployClusterRegistry } from "../lab/fixtures/grid.js";
 import { PERIOD_SECONDS, PERIODS_PER_WEEK } from "../lib/constants.js";
 import { CurtailmentRule } from "../lib/chain/schema.js";
 import {
+  applicableTariffWeek,
   DEFAULT_TARIFF_PARAMS,
   tariffRates,
   validateTariffParams,
@@ -261,7 +262,10 @@ describe("TariffSchedule", () => {
     await f.schedule.connect(f.dgmd).publish(c + 4n, 1_000_000n, 3_000_000n);
     await f.schedule.connect(f.dgmd).publish(c + 2n, 3_000_000n, 1_000_000n);
     expect(await f.schedule.publishedWeeks()).to.deep.equal([c + 2n, c + 4n]);
-    await expect(f.schedule.tariffOf(c + 1n)).to.be.revertedWithCustomError(f.schedule, "NoTariff");
+    // Before the first published week: not fixed while that week can still be republished.
+    await expect(f.schedule.tariffOf(c + 1n))
+      .to.be.revertedWithCustomError(f.schedule, "TariffNotFixedYet")
+      .withArgs(c + 1n, c + 2n);
     expect(await f.schedule.tariffOf(c + 3n)).to.deep.equal([375_000n, 125_000n, c + 2n, true]);
     expect(await f.schedule.tariffOf(c + 9n)).to.deep.equal([225_000n, 75_000n, c + 4n, true]);
   });
@@ -319,6 +323,39 @@ describe("TariffSchedule", () => {
     await expect(call("2")).to.be.revert(f.ethers);
     await (await call("1")).wait();
     expect((await f.schedule.curtailmentRuleOf(next + 1n))[0]).to.equal(Generation);
+  });
+
+  it("applies the first published tariff to the weeks before it once that week has started (finding 10)", async () => {
+    const f = await deploySchedule();
+    const c = await f.schedule.currentWeek();
+    const first = c + 2n;
+    await f.schedule.connect(f.dgmd).publish(first, 3_000_000n, 1_000_000n);
+    for (const week of [0n, c, c + 1n]) {
+      await expect(f.schedule.tariffOf(week))
+        .to.be.revertedWithCustomError(f.schedule, "TariffNotFixedYet")
+        .withArgs(week, first);
+      expect(applicableTariffWeek(Number(week), [Number(first)], Number(c))).to.deep.equal({
+        refused: "TariffNotFixedYet",
+        firstWeek: Number(first),
+      });
+    }
+    // Once the first tariffed week starts it is frozen, and no earlier week can be published any more.
+    await f.networkHelpers.time.increaseTo(f.epoch + first * WEEK_SECONDS);
+    for (const week of [0n, c, c + 1n]) {
+      expect(await f.schedule.tariffOf(week)).to.deep.equal([375_000n, 125_000n, first, true]);
+      expect(applicableTariffWeek(Number(week), [Number(first)], Number(first))).to.deep.equal({
+        sourceWeek: Number(first),
+        isFallback: true,
+      });
+    }
+    await expect(f.schedule.connect(f.dgmd).publish(c + 1n, 1n, 1n)).to.be.revertedWithCustomError(
+      f.schedule,
+      "WeekAlreadyStarted",
+    );
+    // The TS twin of the rest of the lookup: its own week, the last before it, nothing published at all.
+    expect(applicableTariffWeek(7, [3, 7], 9)).to.deep.equal({ sourceWeek: 7, isFallback: false });
+    expect(applicableTariffWeek(6, [3, 7], 9)).to.deep.equal({ sourceWeek: 3, isFallback: true });
+    expect(applicableTariffWeek(2, [], 9)).to.deep.equal({ refused: "NoTariff" });
   });
 
   it("lets the DGMD change parameters for later publications only, refusing invalid ones", async () => {

@@ -11,7 +11,7 @@ import {Merkle64} from "../libraries/Merkle64.sol";
 /// compared without the transaction floor and ABI decoding that both pay alike.
 contract MerkleProofBench {
     /// @notice Verify a Merkle64 proof and measure it.
-    /// @param proof Sibling hashes bottom-up (ABI pads each bytes8 to 32 bytes).
+    /// @param proof Sibling hashes bottom-up, packed at 8 bytes each.
     /// @param root Committed root `H64(0x02 || uint32 leafCount || top)`.
     /// @param leafCount Leaves of the tree.
     /// @param index Position of the leaf.
@@ -19,7 +19,7 @@ contract MerkleProofBench {
     /// @return ok Whether the proof holds.
     /// @return gasUsed Gas spent inside `Merkle64.verify`.
     function merkle64(
-        bytes8[] calldata proof,
+        bytes calldata proof,
         bytes8 root,
         uint32 leafCount,
         uint256 index,

@@ -54,7 +54,19 @@ interface IBatchLedger is IVoterSetSink, IGridShareErrors {
         ReadingLib.Reading reading;
         bytes signature;
         uint32 index;
-        bytes8[] proof;
+        /// Sibling hashes bottom-up, packed at 8 bytes each (see Merkle64.verify).
+        bytes proof;
+    }
+
+    /// @dev Proof that the accepted batch of `meter`'s cluster for `period` holds no reading of it (SPEC 5
+    /// non-membership). Leaves are sorted by meter, so the leaves around the meter's address prove it: two
+    /// adjacent ones, or one when the meter sorts before the first or after the last leaf (none for an empty
+    /// batch), each as its reading, signature and proof. Their signatures are not checked: the leaf commits to
+    /// the reading, and only its meter address is used.
+    struct AbsenceProof {
+        address meter;
+        uint32 period;
+        ReadingProof[] around;
     }
 
     /// @dev The voting record of one cluster-period (see BatchLedger for the rules).
@@ -156,7 +168,14 @@ interface IBatchLedger is IVoterSetSink, IGridShareErrors {
     error InvalidReadingSignature(address meter, address signer);
     /// @dev `loadWh + exportWh != generationWh + importWh` (SPEC 4).
     error UnbalancedReading(address meter, uint32 period);
+    /// @dev The reading breaks one of SPEC 4's value rules (a consumer's generation, a peak beyond a meter's
+    /// power, energy beyond its peak x 4 h, export beyond generation); `rule` names the first one broken.
+    error ImplausibleReading(address meter, uint32 period, ReadingLib.Rule rule);
     error InvalidMerkleProof(uint32 clusterId, uint32 period, uint32 index);
+    /// @dev An absence proof's leaf holds a reading of another period than the one proven unread.
+    error NeighbourOfOtherPeriod(uint32 period, uint32 neighbourPeriod);
+    /// @dev The leaves given do not bracket the meter's address: they do not prove its reading absent.
+    error NotAbsent(address meter, uint32 clusterId, uint32 period);
 
     /// @notice Record attestations for one or more cluster-periods (packed, see BatchLedger); a batch whose
     /// header digest reaches a strict majority of at least 2 of its voters is accepted. Anyone may submit.
@@ -191,5 +210,13 @@ interface IBatchLedger is IVoterSetSink, IGridShareErrors {
     /// @return batch The accepted batch the reading belongs to.
     function requireProvenReading(
         ReadingProof calldata p
+    ) external view returns (uint32 clusterId, Batch memory batch);
+
+    /// @notice Reverts unless the batch of `a.meter`'s cluster for `a.period` is accepted and holds no reading of
+    /// the meter: the given leaves are proven members of its root and bracket the meter's address (SPEC 5).
+    /// @return clusterId The meter's cluster.
+    /// @return batch The accepted batch the meter is missing from.
+    function requireUnreadPeriod(
+        AbsenceProof calldata a
     ) external view returns (uint32 clusterId, Batch memory batch);
 }

@@ -27,6 +27,11 @@ interface IBilling is IGridShareErrors {
         /// Export beyond the share: curtailed and unpaid.
         uint256 curtailedExportWh;
         uint32 readings;
+        /// Periods whose accepted batch holds no reading of the meter (SPEC 11): no export credit, and each is
+        /// charged the highest import among the week's proven readings.
+        uint32[] unreadPeriods;
+        /// Import charged for the unread periods, in total (charge includes it; `importWh` does not).
+        uint256 unreadImportWh;
         /// Periods of the week whose cluster batch is not decided yet (None or Pending): the quote may change.
         uint32 undecidedPeriods;
         uint64 importRate;
@@ -43,6 +48,7 @@ interface IBilling is IGridShareErrors {
         uint112 charge;
         uint112 credit;
         uint8 readings;
+        uint8 unread;
         bool settled;
     }
 
@@ -60,6 +66,10 @@ interface IBilling is IGridShareErrors {
         bool tariffFallback
     );
 
+    /// @notice A settled bill had unread periods (SPEC 11): the utility should inspect the meter (a meter that
+    /// goes silent is a tamper suspect). Each was charged `importWhEach`, the week's highest proven import.
+    event UnreadPeriods(address indexed meter, uint32 indexed week, uint32[] periods, uint256 importWhEach);
+
     /// @dev The week's last period does not fit in a uint32 period number.
     error WeekOutOfRange(uint32 week);
     /// @dev Proof `index` carries a reading of another meter than the one billed.
@@ -68,8 +78,17 @@ interface IBilling is IGridShareErrors {
     error ReadingOutsideWeek(uint32 week, uint32 period, uint256 index);
     /// @dev The proofs' periods must be strictly increasing; proof `index` breaks the order.
     error PeriodsNotIncreasing(uint32 previousPeriod, uint32 period, uint256 index);
-    /// @dev `period` has an accepted batch in which the meter's reading counts, but no proof was given for it.
+    /// @dev `period` has an accepted batch in which the meter's reading counts, but neither a reading nor an
+    /// absence proof was given for it.
     error IncompleteBill(address meter, uint32 week, uint32 period);
+    /// @dev Absence proof `index` is of another meter than the one billed.
+    error AbsenceOfOtherMeter(address meter, address absenceMeter, uint256 index);
+    /// @dev Absence proof `index` (of `period`) was not used: absences must be of the week's periods that have no
+    /// reading, in strictly increasing order.
+    error UnusedAbsence(uint256 index, uint32 period);
+    /// @dev An absence proof for a period in which the meter's reading does not count (not allowed then): it is
+    /// not unread, so it is not charged.
+    error AbsenceNotRequired(address meter, uint32 period);
     /// @dev Settlement needs every batch of the week decided; `period` (the first undecided) is `status`.
     error WeekNotDecided(address meter, uint32 week, uint32 period, IBatchLedger.BatchStatus status);
     /// @dev The meter-week was settled already, with these values.
@@ -98,13 +117,16 @@ interface IBilling is IGridShareErrors {
     /// @notice Quote a meter-week's bill from its proven readings without settling it.
     /// @param meter The meter billed.
     /// @param week The week (42 periods from period `week * 42`).
-    /// @param proofs The meter's readings of the week with their Merkle proofs, periods strictly increasing;
-    /// every period whose batch is accepted and in which the meter was allowed must be present.
+    /// @param proofs The meter's readings of the week with their Merkle proofs, periods strictly increasing.
+    /// @param absences Proofs that the meter's reading is missing from an accepted batch (unread periods),
+    /// periods strictly increasing. Every period whose batch is accepted and in which the meter was allowed needs
+    /// a reading or an absence proof.
     /// @return bill The bill; `undecidedPeriods > 0` means batches of the week are still open.
     function quote(
         address meter,
         uint32 week,
-        IBatchLedger.ReadingProof[] calldata proofs
+        IBatchLedger.ReadingProof[] calldata proofs,
+        IBatchLedger.AbsenceProof[] calldata absences
     ) external view returns (Bill memory bill);
 
     /// @notice Settle a meter-week's bill once every batch of the week is decided. Anyone may call: the bill
@@ -112,11 +134,13 @@ interface IBilling is IGridShareErrors {
     /// @param meter The meter billed.
     /// @param week The week.
     /// @param proofs As for `quote`.
+    /// @param absences As for `quote`.
     /// @return bill The settled bill.
     function settle(
         address meter,
         uint32 week,
-        IBatchLedger.ReadingProof[] calldata proofs
+        IBatchLedger.ReadingProof[] calldata proofs,
+        IBatchLedger.AbsenceProof[] calldata absences
     ) external returns (Bill memory bill);
 
     /// @notice The recorded settlement of a meter-week (`settled` false when none).

@@ -57,6 +57,14 @@ interface IClusterRegistry is IGridShareErrors {
         uint64 detectedAt,
         uint32 untilPeriod
     );
+    /// @notice SPEC 5 evidence (two different readings of one meter-period signed by the meter) proved the meter
+    /// compromised: its readings stop counting from `fromPeriod` on. `prover` submitted the evidence.
+    event MeterCompromised(
+        uint32 indexed clusterId,
+        address indexed meter,
+        uint32 fromPeriod,
+        address indexed prover
+    );
     /// @notice `newMeter` replaced `oldMeter` under a work permit; the old meter's readings stop at `atPeriod`.
     event MeterReplaced(
         uint32 indexed clusterId,
@@ -79,6 +87,12 @@ interface IClusterRegistry is IGridShareErrors {
     error NeighbourIsOwnParent(uint32 clusterId, address node);
     error NeighbourNotParent(uint32 clusterId, address node);
     error DuplicateNeighbour(uint32 clusterId, address node);
+    /// @dev SPEC 1: `node` already neighbours `max` other clusters.
+    error NeighbourRoleLimit(uint32 clusterId, address node, uint256 max);
+    /// @dev SPEC 2: a cluster's neighbours are its ranking's first 3, in order (`expected`); nothing else.
+    error NotRankedNeighbours(uint32 clusterId, address[] expected);
+    /// @dev Evidence would cut a meter's readings at or after where they already stop.
+    error AlreadyCutOff(address meter, uint32 untilPeriod);
     /// @dev Meter keys are never reused: a removed or replaced key stays known.
     error MeterAlreadyKnown(address meter);
     error InvalidMeterKind(address meter);
@@ -131,4 +145,11 @@ interface IClusterRegistry is IGridShareErrors {
 
     /// @notice Whether `account` holds the utility (admin) role.
     function isUtility(address account) external view returns (bool);
+
+    /// @notice Mark a meter compromised from `fromPeriod` on (SPEC 5 evidence, checked by the caller): its readings
+    /// stop counting from there and an active meter becomes Tampered. Only the EVIDENCE_ROLE (ReadingEvidence).
+    /// @param meter The meter whose key signed conflicting readings.
+    /// @param fromPeriod The period of the evidence.
+    /// @param prover Who submitted the evidence (for the event).
+    function markCompromised(address meter, uint32 fromPeriod, address prover) external;
 }

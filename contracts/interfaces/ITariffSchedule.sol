@@ -42,11 +42,14 @@ interface ITariffSchedule is IGridShareErrors {
 
     /// @dev The week has started (or is past): its tariff and curtailment rule are frozen.
     error WeekAlreadyStarted(uint32 week, uint32 currentWeek);
-    /// @dev No tariff was published for `week` nor any week before it.
+    /// @dev No tariff was published yet (for any week).
     error NoTariff(uint32 week);
+    /// @dev `week` precedes every published week; the first one, `firstWeek`, applies to it once it has started.
+    error TariffNotFixedYet(uint32 week, uint32 firstWeek);
 
     /// @notice The tariff in force for `week`. When none was published for it, the last published week before
-    /// it applies and `isFallback` is true (reverts when no tariff was ever published up to `week`).
+    /// it applies and `isFallback` is true; a week before every published week takes the first published one,
+    /// flagged the same, once that week has started ({TariffNotFixedYet} before, {NoTariff} when none exists).
     /// @return importRate Price of imported energy, micro-units per kWh.
     /// @return exportRate Credit for exported energy within the share, micro-units per kWh.
     /// @return sourceWeek The week whose published tariff applies.

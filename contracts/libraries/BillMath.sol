@@ -5,11 +5,12 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {GridConstants} from "./GridConstants.sol";
 import {ITariffSchedule} from "../interfaces/ITariffSchedule.sol";
+import {MesMath} from "./MesMath.sol";
 
 /// @title BillMath
 /// @notice SPEC 11 per-period bill lines. Amounts are nano-currency units: Wh x micro-units/kWh, exact
-/// integers with no rounding; the only rounding is the share in Wh (floor). Twin of lib/billing/billing.ts, pinned by
-/// test/vectors/billing.json.
+/// integers with no rounding; the only rounding is the share in W (floor, as the MES view). Twin of
+/// lib/billing/billing.ts, pinned by test/vectors/billing.json.
 library BillMath {
     /// @dev Seconds in an hour: converts the period length into the hours MES (W) is multiplied by.
     uint256 internal constant SECONDS_PER_HOUR = 3_600;
@@ -26,10 +27,11 @@ library BillMath {
         uint256 creditedExportWh;
     }
 
-    /// @dev The export (Wh) a prosumer is paid for in one period: floor(psa * capacityW * 4h / 1e18), the MES
-    /// over the period's hours. Rounded down, so it never exceeds capacity * 4h.
+    /// @dev The export (Wh) a prosumer is paid for in one period: `MES_i * 4 h` with `MES_i` the rounded-down
+    /// share in W that the public MES view shows (SPEC 11), so a bill is recomputable from that view. Never more
+    /// than capacity * 4h.
     function allowedExportWh(uint256 psa, uint256 capacityW) internal pure returns (uint256) {
-        return Math.mulDiv(psa, capacityW * PERIOD_HOURS, GridConstants.FIXED_ONE, Math.Rounding.Floor);
+        return MesMath.mes(psa, capacityW) * PERIOD_HOURS;
     }
 
     /// @dev The export (Wh) a prosumer is paid for in one period under the week's curtailment rule: 0 when it

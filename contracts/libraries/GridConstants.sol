@@ -12,6 +12,8 @@ library GridConstants {
     uint256 internal constant RETENTION_PERIODS = 13 * 42;
     /// @dev SPEC 2: at most 3 neighbour nodes per cluster.
     uint256 internal constant MAX_NEIGHBOURS = 3;
+    /// @dev SPEC 1, 2: a node is the neighbour of at most 3 clusters.
+    uint256 internal constant MAX_NEIGHBOUR_ROLES = 3;
     /// @dev SPEC 10: 18-decimal fixed point.
     uint256 internal constant FIXED_ONE = 1e18;
     /// @dev Basis points (tolerances, tariff sensitivity): 10000 = 100%.

@@ -3,12 +3,27 @@ pragma solidity ^0.8.28;
 
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
+import {GridConstants} from "./GridConstants.sol";
 import {Merkle64} from "./Merkle64.sol";
 
 /// @title ReadingLib
-/// @notice SPEC 4 meter readings: the struct, its EIP-712 type hash, the 64-bit Merkle leaf and the energy
-/// balance. Twin of lib/batches/reading.ts; pinned to it by test/vectors/merkle64.json.
+/// @notice SPEC 4 meter readings: the struct, its EIP-712 type hash, the 64-bit Merkle leaf, the energy balance
+/// and the value rules. Twin of lib/batches/reading.ts; pinned to it by test/vectors/merkle64.json and
+/// test/vectors/reading-rules.json.
 library ReadingLib {
+    /// @dev SPEC 4's value rules in the order both twins check them (the first broken one is reported); the
+    /// names and order are lib/batches/reading.ts's READING_RULES.
+    enum Rule {
+        None,
+        Unbalanced,
+        ConsumerGeneration,
+        PeakLoadAboveMax,
+        PeakGenerationAboveMax,
+        LoadAbovePeak,
+        GenerationAbovePeak,
+        ExportAboveGeneration
+    }
+
     /// @dev One meter's signed reading for one 4-hour period.
     struct Reading {
         address meter;
@@ -78,5 +93,24 @@ library ReadingLib {
     /// @return Whether the balance holds.
     function isBalanced(Reading calldata r) internal pure returns (bool) {
         return uint256(r.loadWh) + r.exportWh == uint256(r.generationWh) + r.importWh;
+    }
+
+    /// @notice The first SPEC 4 rule `r` breaks (`Rule.None` when it breaks none): the balance; no generation
+    /// on a consumer meter; both peaks within a meter's power; each energy within its peak held for the whole
+    /// period; export within generation. The same rules the gateways apply before a reading enters a batch.
+    /// @param r The reading.
+    /// @param consumer Whether the registry lists the meter as a consumer.
+    /// @return The broken rule, or `Rule.None`.
+    function violation(Reading calldata r, bool consumer) internal pure returns (Rule) {
+        if (!isBalanced(r)) return Rule.Unbalanced;
+        if (consumer && (r.generationWh != 0 || r.peakGenerationW != 0)) return Rule.ConsumerGeneration;
+        if (r.peakLoadW > GridConstants.MAX_METER_POWER_W) return Rule.PeakLoadAboveMax;
+        if (r.peakGenerationW > GridConstants.MAX_METER_POWER_W) return Rule.PeakGenerationAboveMax;
+        if (r.loadWh > uint256(r.peakLoadW) * GridConstants.PERIOD_HOURS) return Rule.LoadAbovePeak;
+        if (r.generationWh > uint256(r.peakGenerationW) * GridConstants.PERIOD_HOURS) {
+            return Rule.GenerationAbovePeak;
+        }
+        if (r.exportWh > r.generationWh) return Rule.ExportAboveGeneration;
+        return Rule.None;
     }
 }

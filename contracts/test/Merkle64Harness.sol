@@ -14,7 +14,8 @@ contract Merkle64Harness {
         uint32 leafCount;
         uint256 index;
         bytes8 leaf;
-        bytes8[] proof;
+        /// Siblings bottom-up, 8 bytes each.
+        bytes proof;
     }
 
     /// @dev Leaves of one tree to verify, each with its proof (concatenated in list order).
@@ -23,13 +24,14 @@ contract Merkle64Harness {
         uint32 leafCount;
         uint256[] indices;
         bytes8[] leaves;
-        bytes8[] proofs;
+        /// The listed leaves' packed proofs, concatenated.
+        bytes proofs;
         bytes8[] allLeaves;
     }
 
     /// @dev `checkTrees` got a leaf list not matching its index list.
     error LeafCountMismatch(uint256 leaves, uint32 leafCount);
-    /// @dev `checkTrees`'s concatenated proofs are not exactly as long as the leaves need.
+    /// @dev `checkTrees`'s concatenated proofs (in bytes) are not exactly as long as the leaves need.
     error ProofsLengthMismatch(uint256 given, uint256 needed);
 
     /// @notice Merkle64.hashNode.
@@ -112,13 +114,24 @@ contract Merkle64Harness {
         if (tc.leaves.length != tc.indices.length) revert LeafCountMismatch(tc.leaves.length, tc.leafCount);
         uint256 offset;
         for (uint256 k; k < tc.indices.length; ++k) {
-            uint256 end = offset + Merkle64.proofLength(tc.leafCount, tc.indices[k]);
+            uint256 end = offset + Merkle64.proofLength(tc.leafCount, tc.indices[k]) * Merkle64.HASH64_BYTES;
             if (end > tc.proofs.length) revert ProofsLengthMismatch(tc.proofs.length, end);
             if (Merkle64.verify(tc.proofs[offset:end], tc.root, tc.leafCount, tc.indices[k], tc.leaves[k]))
                 ++valid;
             offset = end;
         }
         if (offset != tc.proofs.length) revert ProofsLengthMismatch(tc.proofs.length, offset);
+    }
+
+    /// @notice Merkle64.provesAbsence.
+    /// @param leafCount Leaf count. @param key Key shown absent. @param around Its neighbours.
+    /// @return Whether the neighbours prove the key absent.
+    function provesAbsence(
+        uint256 leafCount,
+        uint256 key,
+        Merkle64.Neighbour[] calldata around
+    ) external pure returns (bool) {
+        return Merkle64.provesAbsence(leafCount, key, around);
     }
 
     /// @notice Verify independent claims (tampered ones included).
@@ -171,6 +184,16 @@ contract Merkle64Harness {
         return ReadingLib.isBalanced(r);
     }
 
+    /// @notice ReadingLib.violation.
+    /// @param r Reading. @param consumer Whether the meter is a consumer.
+    /// @return The first broken rule, or None.
+    function readingViolation(
+        ReadingLib.Reading calldata r,
+        bool consumer
+    ) external pure returns (ReadingLib.Rule) {
+        return ReadingLib.violation(r, consumer);
+    }
+
     function _verify(Claim calldata c) private pure returns (bool) {
         return Merkle64.verify(c.proof, c.root, c.leafCount, c.index, c.leaf);
     }
@@ -180,13 +203,14 @@ contract Merkle64Harness {
     function _verifyPlain(Claim calldata c) private pure returns (bool) {
         uint256 index = c.index;
         if (index >= c.leafCount) return false;
-        bytes8[] calldata proof = c.proof;
+        bytes calldata proof = c.proof;
         bytes8 h = c.leaf;
         uint256 used;
         for (uint256 n = c.leafCount; n > 1; n = (n + 1) / 2) {
             if ((index ^ 1) < n) {
-                if (used == proof.length) return false;
-                bytes8 sibling = proof[used++];
+                if (used + Merkle64.HASH64_BYTES > proof.length) return false;
+                bytes8 sibling = bytes8(proof[used:used + Merkle64.HASH64_BYTES]);
+                used += Merkle64.HASH64_BYTES;
                 h = index % 2 == 1 ? _hashNodePlain(sibling, h) : _hashNodePlain(h, sibling);
             }
             index /= 2;

@@ -8,6 +8,8 @@ import { DEFAULT_TARIFF_PARAMS } from "../../lib/tariffs/tariff.js";
  * Parameters: utility (admin), dgmd, epoch (a Monday 00:00 UTC), maxMetersPerCluster, and the tariff rule's
  * parameters (baseImportRate, baseExportRate, floorRate, ceilingRate, sensitivityBps). `npx hardhat grid:deploy`
  * computes the epoch and names the role accounts; the defaults here are the network's role accounts.
+ * ReadingEvidence marks meters only once the utility grants it the registry's EVIDENCE_ROLE
+ * (`appointEvidence` in lib/registry/ops.ts): the deploying node is not the utility (SPEC 2's genesis rule).
  */
 export default buildModule("GridShare", (m) => {
   const utility = m.getParameter("utility", m.getAccount(ROLE_ACCOUNT.utility));
@@ -29,8 +31,9 @@ export default buildModule("GridShare", (m) => {
   const certificates = m.contract("CapacityCertificates", [registry, ledger]);
   const tariffs = m.contract("TariffSchedule", [registry, tariffParams]);
   const billing = m.contract("Billing", [registry, ledger, certificates, tariffs]);
+  const evidence = m.contract("ReadingEvidence", [registry, ledger]);
 
-  return { registry, ledger, certificates, tariffs, billing };
+  return { registry, ledger, certificates, tariffs, billing, evidence };
 });
 
 /**

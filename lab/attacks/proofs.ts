@@ -5,7 +5,14 @@
  * accepted header's).
  */
 import { buildBatch } from "../../lib/batches/batch.js";
-import { getProof, treeNode, verifyProof, type ProofClaim } from "../../lib/batches/merkle64.js";
+import {
+  getProof,
+  packProof,
+  treeNode,
+  unpackProof,
+  verifyProof,
+  type ProofClaim,
+} from "../../lib/batches/merkle64.js";
 import { signedReadings } from "../fixtures/readings.js";
 import { openPeriod, type Grid } from "../fixtures/grid.js";
 import { attestAndSubmit } from "../fixtures/attestations.js";
@@ -26,7 +33,7 @@ async function acceptedTree(grid: Grid) {
 
 async function harnessAccepts(ctx: AttackContext, claims: readonly ProofClaim[]): Promise<number> {
   const harness = await ctx.ethers.deployContract("Merkle64Harness");
-  const results = await harness.verifyClaims(claims.map((c) => ({ ...c, proof: [...c.proof] })));
+  const results = await harness.verifyClaims([...claims]);
   return results.filter(Boolean).length;
 }
 
@@ -58,8 +65,8 @@ export async function innerNodeAsLeaf(ctx: AttackContext): Promise<Observation> 
   const inner = treeNode(tree, 1, 0);
   const sibling = treeNode(tree, 1, 1);
   const claims: ProofClaim[] = [
-    { root: tree.root, leafCount: tree.leafCount, index: 0, leaf: inner, proof: [sibling] },
-    { root: tree.root, leafCount: 2, index: 0, leaf: inner, proof: [sibling] },
+    { root: tree.root, leafCount: tree.leafCount, index: 0, leaf: inner, proof: packProof([sibling]) },
+    { root: tree.root, leafCount: 2, index: 0, leaf: inner, proof: packProof([sibling]) },
   ];
   const ts = claims.filter((c) => verifyProof(c)).length;
   const sol = await harnessAccepts(ctx, claims);
@@ -70,7 +77,7 @@ export async function innerNodeAsLeaf(ctx: AttackContext): Promise<Observation> 
       reading: s.reading,
       signature: s.signature,
       index: index >> 1,
-      proof: getProof(tree, index).slice(1),
+      proof: packProof(unpackProof(getProof(tree, index)).slice(1)),
     };
     ledger.push(await attemptCall(() => grid.ledger.requireProvenReading(arg), grid.ledger.interface));
   }
@@ -88,6 +95,7 @@ export async function otherLeafCount(ctx: AttackContext): Promise<Observation> {
   const { tree, leaves } = batch;
   const index = 2;
   const proof = getProof(tree, index);
+  const siblings = unpackProof(proof);
   const honest: ProofClaim = {
     root: tree.root,
     leafCount: tree.leafCount,
@@ -108,8 +116,8 @@ export async function otherLeafCount(ctx: AttackContext): Promise<Observation> {
   await grid.ledger.requireProvenReading(arg); // the honest proof is proven on-chain
   const variants = [
     { ...arg, index: index + tree.leafCount },
-    { ...arg, proof: [...proof, proof[0]] },
-    { ...arg, proof: proof.slice(0, -1) },
+    { ...arg, proof: packProof([...siblings, siblings[0]]) },
+    { ...arg, proof: packProof(siblings.slice(0, -1)) },
   ];
   const ledger: TxVerdict[] = [];
   for (const v of variants)

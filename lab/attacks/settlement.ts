@@ -6,12 +6,14 @@
  */
 import { Interface, keccak256, toUtf8Bytes } from "ethers";
 import { computeBill, type Bill } from "../../lib/billing/billing.js";
+import { billFromChain } from "../../lib/billing/ops.js";
+import { toJson } from "../../lib/format/table.js";
 import { buildBatch, type BuiltBatch } from "../../lib/batches/batch.js";
 import { signCertificate } from "../../lib/certificates/certificates.js";
-import { PERIODS_PER_WEEK } from "../../lib/constants.js";
+import { MAX_METER_POWER_W, PERIOD_HOURS, PERIODS_PER_WEEK } from "../../lib/constants.js";
 import { getProof } from "../../lib/batches/merkle64.js";
 import { psa } from "../../lib/mes/mes.js";
-import { signReading, type Reading, type SignedReading } from "../../lib/batches/reading.js";
+import { signReading, type Reading } from "../../lib/batches/reading.js";
 import { DEFAULT_TARIFF_PARAMS, tariffRates, type TariffParams } from "../../lib/tariffs/tariff.js";
 import type { Grid } from "../fixtures/grid.js";
 import { attestAndSubmit } from "../fixtures/attestations.js";
@@ -63,25 +65,32 @@ export interface ProvenWeek {
   readonly meter: string;
   readonly week: number;
   readonly batch: BuiltBatch;
-  readonly proofs: { reading: Reading; signature: string; index: number; proof: string[] }[];
+  readonly proofs: { reading: Reading; signature: string; index: number; proof: string }[];
   readonly billings: { billing: Billing["billing"]; twin: Bill; label: string }[];
 }
 
-/** `reading` with everything the meter key can put into a balanced reading pushed to uint64's top. */
-function extremeReading(r: Reading, others: readonly SignedReading[]): Reading {
-  const otherLoad = others.reduce((s, o) => s + o.reading.loadWh, 0n);
-  const otherGeneration = others.reduce((s, o) => s + o.reading.generationWh, 0n);
-  // Batch totals land exactly on uint64 max; L + E == G + I holds (balance is all the chain checks).
-  const loadWh = UINT64_MAX - otherLoad;
-  const generationWh = UINT64_MAX - otherGeneration;
-  return { ...r, loadWh, importWh: loadWh, generationWh, exportWh: generationWh };
+/**
+ * `reading` pushed to the largest values the chain takes as proven (SPEC 4's ranges, ReadingLib.violation):
+ * both peaks at a meter's maximum power, every energy at that power held for the whole period.
+ */
+function extremeReading(r: Reading): Reading {
+  const energyWh = BigInt(MAX_METER_POWER_W) * BigInt(PERIOD_HOURS);
+  return {
+    ...r,
+    loadWh: energyWh,
+    importWh: energyWh,
+    generationWh: energyWh,
+    exportWh: energyWh,
+    peakLoadW: MAX_METER_POWER_W,
+    peakGenerationW: MAX_METER_POWER_W,
+  };
 }
 
 /**
  * Next week, made settleable for a prosumer of cluster 2: tariffs published before the week (one schedule
  * per parameter set), a DGMD certificate, the week's first period accepted by two votes from meter-signed
- * readings, every other period Disputed. With `extreme`, the prosumer's reading is pushed to uint64's top
- * and its certificate to uint64 capacity.
+ * readings, every other period Disputed. With `extreme`, the prosumer's reading is pushed to the largest the
+ * chain accepts and its certificate to uint64 capacity.
  */
 export async function provenWeek(
   ctx: AttackContext,
@@ -124,7 +133,7 @@ export async function provenWeek(
     const mine = signed.find((s) => s.reading.meter === meter);
     const others = signed.filter((s) => s.reading.meter !== meter);
     if (!mine) throw new Error("scenario bug: no reading of the billed meter");
-    const r = extremeReading(mine.reading, others);
+    const r = extremeReading(mine.reading);
     signed = [...others, await signReading(meterWallet, await chainDomain(grid), r)];
   }
   const batch = buildBatch(CLUSTER, first, signed);
@@ -159,33 +168,15 @@ export async function provenWeek(
 
 /** The contract's quote as the TS Bill shape, field for field. */
 async function quoteOf(b: ProvenWeek["billings"][number], w: ProvenWeek): Promise<Bill> {
-  const q = await b.billing.quote(w.meter, w.week, w.proofs);
-  return {
-    meter: q.meter,
-    week: Number(q.week),
-    charge: q.charge,
-    credit: q.credit,
-    net: q.net,
-    importWh: q.importWh,
-    exportWh: q.exportWh,
-    creditedExportWh: q.creditedExportWh,
-    curtailedExportWh: q.curtailedExportWh,
-    readings: Number(q.readings),
-    undecidedPeriods: Number(q.undecidedPeriods),
-    importRate: q.importRate,
-    exportRate: q.exportRate,
-    tariffWeek: Number(q.tariffWeek),
-    tariffFallback: q.tariffFallback,
-    curtailmentRule: q.curtailmentRule,
-  };
+  return billFromChain(await b.billing.quote(w.meter, w.week, w.proofs, []));
 }
 
-const sameBill = (a: Bill, b: Bill): boolean =>
-  (Object.keys(a) as (keyof Bill)[]).every((k) => a[k] === b[k]);
+/** Field for field (unread periods included), as the JSON of both. */
+const sameBill = (a: Bill, b: Bill): boolean => toJson(a) === toJson(b);
 
 function settle(b: ProvenWeek["billings"][number], w: ProvenWeek): Promise<TxVerdict> {
   return attempt(
-    () => b.billing.connect(w.grid.outsider).settle(w.meter, w.week, w.proofs),
+    () => b.billing.connect(w.grid.outsider).settle(w.meter, w.week, w.proofs, []),
     b.billing.interface,
     SAFE_CAST,
   );
@@ -213,8 +204,8 @@ export async function settleTwice(ctx: AttackContext): Promise<Observation> {
 }
 
 /**
- * X18: a meter-signed reading at uint64's top (balanced, in a batch two voters accepted), a uint64
- * certificate, billed at the deployment's default tariff and at uint64-max rates.
+ * X18: the largest meter-signed reading the chain accepts (250 kW peaks, 1 MWh per energy, in a batch two voters
+ * accepted), a uint64 certificate, billed at the deployment's default tariff and at uint64-max rates.
  */
 export async function extremeBilling(ctx: AttackContext): Promise<Observation> {
   const w = await provenWeek(

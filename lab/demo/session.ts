@@ -197,7 +197,8 @@ export class DemoRun {
       this.overCapacity = { meter, period, proven: false, reason: "no accepted proof of the reading" };
       return;
     }
-    const tol = await this.certificates.toleranceBps();
+    // The tolerance in force in the reading's period judges it (SPEC 8).
+    const tol = await this.certificates.toleranceAt(period);
     const capacity = BigInt(slot.capacityW);
     if (!violatesTolerance(BigInt(proof.reading.peakGenerationW), capacity, tol)) {
       this.overCapacity = { meter, period, proven: false, reason: "the reading is within tolerance" };
@@ -305,7 +306,12 @@ export class DemoRun {
         }
         if (proofs.length === 0) continue;
         const meter = proofs[0]!.reading.meter;
-        const settled = await settleBill(this.billing, { meter, week, proofs: proofs.map(proofStruct) });
+        const settled = await settleBill(this.billing, {
+          meter,
+          week,
+          proofs: proofs.map(proofStruct),
+          absences: [],
+        });
         if (!settled.agrees) throw new BillMismatchError(meter, week);
         this.bills.push({ slot, meter, bill: settled.bill, settled: true });
       }
@@ -346,7 +352,7 @@ export class DemoRun {
 
 /** The contract's ReadingProof struct from a gateway's proof. */
 export function proofStruct(p: ReadingProof) {
-  return { reading: p.reading, signature: p.signature, index: p.index, proof: [...p.proof] };
+  return { reading: p.reading, signature: p.signature, index: p.index, proof: p.proof };
 }
 
 export class BillMismatchError extends GridShareError {

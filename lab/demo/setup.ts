@@ -8,7 +8,7 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types"
 import GridShareModule from "../../ignition/modules/GridShare.js";
 import type { BatchLedger, ClusterRegistry } from "../../types/ethers-contracts/index.js";
 import { demoClusters, type DemoCluster } from "../fixtures/demo-grid.js";
-import { planNeighbours, applyNeighbourPlan } from "../../lib/registry/ops.js";
+import { appointEvidence, planNeighbours, applyNeighbourPlan } from "../../lib/registry/ops.js";
 import { MeterKind } from "../../lib/chain/schema.js";
 import { genesisDeployer } from "../../lib/registry/ranking.js";
 import { GridShareError } from "../../lib/errors.js";
@@ -57,6 +57,7 @@ const CONTRACT_OF_KEY: Record<string, string> = {
   certificates: "CapacityCertificates",
   tariffs: "TariffSchedule",
   billing: "Billing",
+  evidence: "ReadingEvidence",
 };
 
 export async function setupGrid(
@@ -110,6 +111,7 @@ export async function setupGrid(
     contracts.BatchLedger,
     utility,
   )) as unknown as BatchLedger;
+  await appointEvidence(reg, contracts.ReadingEvidence);
   const clusters: GridSetup["clusters"] = [];
   for (const [i, c] of layout.entries()) {
     const node = nodeSigners[i];

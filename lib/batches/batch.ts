@@ -1,7 +1,12 @@
 import { AbiCoder, keccak256 } from "ethers";
 import { GridShareError } from "../errors.js";
 import { BATCH_HEADER } from "../chain/schema.js";
-import { buildBatch as buildMerkleBatch, getProof, type Merkle64Batch } from "./merkle64.js";
+import {
+  absenceNeighbours,
+  buildBatch as buildMerkleBatch,
+  getProof,
+  type Merkle64Batch,
+} from "./merkle64.js";
 import type { SignedReading } from "./reading.js";
 
 /** SPEC 6 batch header: what each voter builds from its copy of the readings and attests. Twin of IBatchLedger.BatchHeader. */
@@ -117,7 +122,8 @@ export interface ProvenBatch {
   readonly leaves: readonly {
     readonly signed: SignedReading;
     readonly index: number;
-    readonly proof: readonly string[];
+    /** Siblings bottom-up, packed at 8 bytes each. */
+    readonly proof: string;
   }[];
 }
 
@@ -128,4 +134,34 @@ export function proveBatch(b: BuiltBatch): ProvenBatch {
     digest: batchDigest(b.header),
     leaves: b.readings.map((signed, index) => ({ signed, index, proof: getProof(b.tree, index) })),
   };
+}
+
+/** A reading with its packed 64-bit Merkle proof: IBatchLedger.ReadingProof. */
+export interface LeafProof {
+  readonly reading: SignedReading["reading"];
+  readonly signature: string;
+  readonly index: number;
+  /** Siblings bottom-up, packed at 8 bytes each. */
+  readonly proof: string;
+}
+
+/** The proof of the reading at `index` of a built batch. */
+export function leafProof(b: Merkle64Batch, index: number): LeafProof {
+  const s = b.readings[index];
+  if (!s)
+    throw new GridShareError("NO_SUCH_LEAF", `the batch has no leaf ${index} (${b.readings.length} leaves)`);
+  return { reading: s.reading, signature: s.signature, index, proof: getProof(b.tree, index) };
+}
+
+/**
+ * IBatchLedger.AbsenceProof (SPEC 5 non-membership) that a built batch lacks a reading of `meter`: the readings
+ * around its address with their proofs. Throws MerkleInputError when the batch has a reading of the meter.
+ */
+export function absenceProof(
+  b: BuiltBatch,
+  meter: string,
+): { meter: string; period: number; around: LeafProof[] } {
+  const keys = b.readings.map((s) => BigInt(s.reading.meter));
+  const around = absenceNeighbours(keys, BigInt(meter)).map((i) => leafProof(b, i));
+  return { meter, period: b.header.period, around };
 }

@@ -6,8 +6,8 @@
  * - node  = H64(0x01 || left || right)
  * - root  = H64(0x02 || uint32 leafCount (big-endian) || top)
  * - positional tree over leaves sorted by meter address; an odd last node is promoted unchanged.
- * - a proof is the sibling list bottom-up, skipping levels where the node is a promoted odd last node;
- *   the verifier derives those levels from `(index, leafCount)`.
+ * - a proof is the sibling list bottom-up, skipping levels where the node is a promoted odd last node,
+ *   packed at 8 bytes per sibling; the verifier derives those levels from `(index, leafCount)`.
  *
  * Hashes cross the API as `0x` + 16 hex digits; trees keep each level packed in one Uint8Array.
  */
@@ -16,6 +16,8 @@ import { GridShareError } from "../errors.js";
 import { SIGNATURE_BYTES, writeReadingFields, type SignedReading } from "./reading.js";
 
 export const HASH64_BYTES = 8;
+/** Hex digits of one hash (without `0x`). */
+const HASH64_HEX = 2 * HASH64_BYTES;
 export const LEAF_PREFIX = 0x00;
 export const NODE_PREFIX = 0x01;
 export const ROOT_PREFIX = 0x02;
@@ -259,21 +261,47 @@ export function treeNode(tree: Merkle64Tree, level: number, index: number): stri
   return toHex8(l, index * HASH64_BYTES);
 }
 
-/** Sibling hashes bottom-up for leaf `index`, skipping levels where the node is promoted. */
-export function getProof(tree: Merkle64Tree, index: number): string[] {
+/**
+ * The proof of leaf `index`: its sibling hashes bottom-up, skipping levels where the node is promoted, packed at
+ * 8 bytes each into one `0x` hex string (the `bytes` Merkle64.verify takes: no ABI padding per sibling).
+ */
+export function getProof(tree: Merkle64Tree, index: number): string {
   if (!Number.isInteger(index) || index < 0 || index >= tree.leafCount) {
     throw new MerkleInputError(`leaf index ${index} is outside 0..${tree.leafCount - 1}`);
   }
-  const proof: string[] = [];
+  let proof = "0x";
   let idx = index;
   let n = tree.leafCount;
   for (let lv = 0; n > 1; lv++) {
     const sib = idx ^ 1;
-    if (sib < n) proof.push(toHex8(tree.levels[lv]!, sib * HASH64_BYTES));
+    if (sib < n) proof += toHex8(tree.levels[lv]!, sib * HASH64_BYTES).slice(2);
     idx >>>= 1;
     n = (n + 1) >>> 1;
   }
   return proof;
+}
+
+/** Pack sibling hashes (`0x` + 16 hex digits each) into a proof. */
+export function packProof(siblings: readonly string[]): string {
+  const out = new Uint8Array(HASH64_BYTES);
+  return siblings.reduce((acc, h, i) => {
+    parseHash(`sibling ${i}`, h, out, 0);
+    return acc + h.slice(2).toLowerCase();
+  }, "0x");
+}
+
+/** A packed proof's sibling hashes; throws MalformedHashError unless it is `0x` + 16 hex digits per sibling. */
+export function unpackProof(proof: string): string[] {
+  if (!isPackedHex(proof) || (proof.length - 2) % HASH64_HEX !== 0) {
+    throw new MalformedHashError("proof (8 bytes per sibling)", proof);
+  }
+  const out: string[] = [];
+  for (let i = 2; i < proof.length; i += HASH64_HEX) out.push("0x" + proof.slice(i, i + HASH64_HEX));
+  return out;
+}
+
+function isPackedHex(h: unknown): h is string {
+  return typeof h === "string" && /^0x([0-9a-fA-F]{2})*$/.test(h);
 }
 
 /** Number of proof elements for leaf `index` in a tree of `leafCount` leaves. */
@@ -292,40 +320,101 @@ export interface ProofClaim {
   readonly leafCount: number;
   readonly index: number;
   readonly leaf: string;
-  readonly proof: readonly string[];
+  /** Siblings bottom-up, packed at 8 bytes each (`getProof`). */
+  readonly proof: string;
 }
 
 const VERIFY_ACC = new Uint8Array(HASH64_BYTES);
 const VERIFY_SIB = new Uint8Array(HASH64_BYTES);
 
 /**
- * Whether `leaf` sits at `index` of the tree of `leafCount` leaves committed by `root`. False for a wrong
- * proof length, an index outside the tree, or a count outside 1..2^32-1; throws MalformedHashError only
- * when a hash is not bytes8 hex.
+ * Whether `leaf` sits at `index` of the tree of `leafCount` leaves committed by `root`. False for a proof of the
+ * wrong length (in bytes, as Merkle64.verify), an index outside the tree, or a count outside 1..2^32-1; throws
+ * MalformedHashError only when root or leaf is not bytes8 hex or the proof is not whole bytes of hex.
  */
 export function verifyProof(claim: ProofClaim): boolean {
   const { leafCount, index, proof } = claim;
+  if (!isPackedHex(proof)) throw new MalformedHashError("proof (packed bytes8 siblings)", proof);
   if (!Number.isInteger(leafCount) || leafCount < 1 || leafCount > MAX_LEAF_COUNT) return false;
   if (!Number.isInteger(index) || index < 0 || index >= leafCount) return false;
   const expectedRoot = new Uint8Array(HASH64_BYTES);
   parseHash("root", claim.root, expectedRoot, 0);
   parseHash("leaf", claim.leaf, VERIFY_ACC, 0);
+  const siblings = (proof.length - 2) / HASH64_HEX;
+  if (siblings !== proofLength(leafCount, index)) return false;
   let p = 0;
   let idx = index;
   for (let n = leafCount; n > 1; n = (n + 1) >>> 1) {
     if ((idx ^ 1) < n) {
-      if (p >= proof.length) return false;
-      parseHash(`proof[${p}]`, proof[p], VERIFY_SIB, 0);
+      const at = 2 + p * HASH64_HEX;
+      parseHash(`proof sibling ${p}`, "0x" + proof.slice(at, at + HASH64_HEX), VERIFY_SIB, 0);
       p++;
       if (idx & 1) nodeInto(VERIFY_SIB, 0, VERIFY_ACC, 0, VERIFY_ACC, 0);
       else nodeInto(VERIFY_ACC, 0, VERIFY_SIB, 0, VERIFY_ACC, 0);
     }
     idx >>>= 1;
   }
-  if (p !== proof.length) return false;
   const got = rootInto(leafCount, VERIFY_ACC, 0);
   for (let i = 0; i < HASH64_BYTES; i++) if (got[i] !== expectedRoot[i]) return false;
   return true;
+}
+
+// ----------------------------------------------------------------------------------- non-membership
+
+/** A leaf next to where an absent key would sit in a tree sorted by key: its position and its key. */
+export interface Neighbour {
+  readonly index: number;
+  readonly key: bigint;
+}
+
+/**
+ * Whether `key` is absent from a tree whose leaves are sorted by key ascending (SPEC 5 non-membership), shown
+ * by the leaves around where it would sit: none for an empty tree; the first leaf alone when `key` sorts before
+ * it; the last leaf alone when it sorts after it; otherwise two adjacent leaves, below and above `key`. Twin of
+ * Merkle64.provesAbsence: the neighbours' membership and keys are the caller's to prove.
+ */
+export function provesAbsence(leafCount: number, key: bigint, around: readonly Neighbour[]): boolean {
+  const [a, b] = around;
+  if (a === undefined) return leafCount === 0;
+  if (!Number.isInteger(a.index) || a.index < 0 || a.index >= leafCount) return false;
+  if (b === undefined) return (a.index === 0 && key < a.key) || (a.index === leafCount - 1 && a.key < key);
+  if (around.length > 2) return false;
+  return b.index === a.index + 1 && b.index < leafCount && a.key < key && key < b.key;
+}
+
+/**
+ * The positions of the leaves that prove `key` absent from a tree sorted by `keys` (ascending, distinct): the
+ * leaves around it, one at either end, none for an empty tree. Throws MerkleInputError when `key` is a member
+ * or the keys are not sorted.
+ */
+export function absenceNeighbours(keys: readonly bigint[], key: bigint): number[] {
+  for (let i = 1; i < keys.length; i++) {
+    if (keys[i - 1]! >= keys[i]!) throw new MerkleInputError(`keys are not sorted ascending at leaf ${i}`);
+  }
+  if (keys.length === 0) return [];
+  if (keys.includes(key)) throw new MerkleInputError(`key ${key} is a leaf of the tree: it is not absent`);
+  const above = keys.findIndex((k) => k > key);
+  if (above === 0) return [0];
+  if (above === -1) return [keys.length - 1];
+  return [above - 1, above];
+}
+
+/** A non-membership claim: the neighbours' leaves with their proofs, and the key they bracket. */
+export interface AbsenceClaim {
+  readonly root: string;
+  readonly leafCount: number;
+  readonly key: bigint;
+  readonly around: readonly (Neighbour & { readonly leaf: string; readonly proof: string })[];
+}
+
+/** Every neighbour is a proven leaf and together they bracket `key` (see `provesAbsence`). */
+export function verifyAbsence(c: AbsenceClaim): boolean {
+  return (
+    provesAbsence(c.leafCount, c.key, c.around) &&
+    c.around.every((n) =>
+      verifyProof({ root: c.root, leafCount: c.leafCount, index: n.index, leaf: n.leaf, proof: n.proof }),
+    )
+  );
 }
 
 export interface Merkle64Batch<T extends SignedReading = SignedReading> {

@@ -11,6 +11,8 @@
  *   peak average power held for the whole period);
  * - `exportWh <= generationWh` (a meter only exports what it generated in the period; by the balance
  *   this is the same as `importWh <= loadWh`).
+ * The chain applies the same rules, in the same order, to every reading it takes as proven
+ * (ReadingLib.violation); test/vectors/reading-rules.json pins the two.
  */
 import {
   getAddress,
@@ -197,6 +199,59 @@ export function verifyReadingSignature(domain: TypedDataDomain, signed: SignedRe
 
 // ------------------------------------------------------------------------------------------------ rules
 
+/**
+ * SPEC 4's value rules in the order both twins check them; a rule's index is its ReadingLib.Rule value ("None"
+ * is 0). The first broken rule is the one reported.
+ */
+export const READING_RULES = [
+  "None",
+  "Unbalanced",
+  "ConsumerGeneration",
+  "PeakLoadAboveMax",
+  "PeakGenerationAboveMax",
+  "LoadAbovePeak",
+  "GenerationAbovePeak",
+  "ExportAboveGeneration",
+] as const;
+export type ReadingRuleName = (typeof READING_RULES)[number];
+export type ReadingRule = Exclude<ReadingRuleName, "None">;
+
+/**
+ * The first of SPEC 4's value rules a well-typed reading breaks, undefined when it breaks none (the twin of
+ * ReadingLib.violation). `kind` "consumer" adds the no-generation rule.
+ */
+export function readingViolation(
+  r: Reading,
+  kind?: MeterKindName,
+  maxPowerW: number = MAX_METER_POWER_W,
+): ReadingRule | undefined {
+  const hours = BigInt(PERIOD_HOURS);
+  if (r.loadWh + r.exportWh !== r.generationWh + r.importWh) return "Unbalanced";
+  if (kind === "consumer" && (r.generationWh !== 0n || r.peakGenerationW !== 0)) return "ConsumerGeneration";
+  if (r.peakLoadW > maxPowerW) return "PeakLoadAboveMax";
+  if (r.peakGenerationW > maxPowerW) return "PeakGenerationAboveMax";
+  if (r.loadWh > BigInt(r.peakLoadW) * hours) return "LoadAbovePeak";
+  if (r.generationWh > BigInt(r.peakGenerationW) * hours) return "GenerationAbovePeak";
+  if (r.exportWh > r.generationWh) return "ExportAboveGeneration";
+  return undefined;
+}
+
+/** What an implausible reading breaks, in words a meter engineer can act on. */
+function implausibility(r: Reading, rule: ReadingRule, maxPowerW: number): string {
+  switch (rule) {
+    case "PeakLoadAboveMax":
+      return `peakLoadW ${r.peakLoadW} W exceeds the ${maxPowerW} W meter limit`;
+    case "PeakGenerationAboveMax":
+      return `peakGenerationW ${r.peakGenerationW} W exceeds the ${maxPowerW} W meter limit`;
+    case "LoadAbovePeak":
+      return `loadWh ${r.loadWh} exceeds peakLoadW ${r.peakLoadW} W x ${PERIOD_HOURS} h`;
+    case "GenerationAbovePeak":
+      return `generationWh ${r.generationWh} exceeds peakGenerationW ${r.peakGenerationW} W x ${PERIOD_HOURS} h`;
+    default:
+      return `exportWh ${r.exportWh} exceeds generationWh ${r.generationWh}`;
+  }
+}
+
 export interface CheckReadingOptions {
   /** The meter's registered kind; a consumer may not generate. */
   readonly kind?: MeterKindName;
@@ -251,44 +306,12 @@ export function checkReading(reading: Reading, opts: CheckReadingOptions = {}): 
   checkMeter(reading.meter);
   for (const f of UINT32_FIELDS) checkUint32(f, reading[f]);
   for (const f of ENERGY_FIELDS) checkUint64(f, reading[f]);
-  if (reading.loadWh + reading.exportWh !== reading.generationWh + reading.importWh) {
-    throw new BalanceViolationError(reading);
-  }
-  if (opts.kind === "consumer" && (reading.generationWh !== 0n || reading.peakGenerationW !== 0)) {
-    throw new ConsumerGenerationError(reading);
-  }
   const maxPowerW = opts.maxPowerW ?? MAX_METER_POWER_W;
-  const hours = BigInt(PERIOD_HOURS);
-  if (reading.peakLoadW > maxPowerW) {
-    throw new ImplausibleReadingError(
-      reading,
-      `peakLoadW ${reading.peakLoadW} W exceeds the ${maxPowerW} W meter limit`,
-    );
-  }
-  if (reading.peakGenerationW > maxPowerW) {
-    throw new ImplausibleReadingError(
-      reading,
-      `peakGenerationW ${reading.peakGenerationW} W exceeds the ${maxPowerW} W meter limit`,
-    );
-  }
-  if (reading.loadWh > BigInt(reading.peakLoadW) * hours) {
-    throw new ImplausibleReadingError(
-      reading,
-      `loadWh ${reading.loadWh} exceeds peakLoadW ${reading.peakLoadW} W x ${PERIOD_HOURS} h`,
-    );
-  }
-  if (reading.generationWh > BigInt(reading.peakGenerationW) * hours) {
-    throw new ImplausibleReadingError(
-      reading,
-      `generationWh ${reading.generationWh} exceeds peakGenerationW ${reading.peakGenerationW} W x ${PERIOD_HOURS} h`,
-    );
-  }
-  if (reading.exportWh > reading.generationWh) {
-    throw new ImplausibleReadingError(
-      reading,
-      `exportWh ${reading.exportWh} exceeds generationWh ${reading.generationWh}`,
-    );
-  }
+  const rule = readingViolation(reading, opts.kind, maxPowerW);
+  if (rule === undefined) return;
+  if (rule === "Unbalanced") throw new BalanceViolationError(reading);
+  if (rule === "ConsumerGeneration") throw new ConsumerGenerationError(reading);
+  throw new ImplausibleReadingError(reading, implausibility(reading, rule, maxPowerW));
 }
 
 // ------------------------------------------------------------------------------------------- encoding

@@ -5,7 +5,7 @@
  */
 import { FIXED_ONE, PERIODS_PER_WEEK, PERIOD_SECONDS } from "../constants.js";
 import { GridShareError } from "../errors.js";
-import { mulDivFloor } from "../mes/mes.js";
+import { mes, mulDivFloor } from "../mes/mes.js";
 import { firstPeriodOfWeek } from "../time.js";
 import { CurtailmentRule } from "../chain/schema.js";
 
@@ -13,9 +13,9 @@ const SECONDS_PER_HOUR = 3_600;
 /** A period lasts 4 hours: a share of MES watts allows MES x 4 Wh of paid export. */
 export const PERIOD_HOURS = BigInt(PERIOD_SECONDS / SECONDS_PER_HOUR);
 
-/** Export (Wh) paid in one period: floor(psa x capacityW x 4 / 1e18). */
+/** Export (Wh) paid in one period: MES_i x 4 h, MES_i the rounded-down watts the public MES view shows (SPEC 11). */
 export function allowedExportWh(psa: bigint, capacityW: bigint): bigint {
-  return mulDivFloor(psa, capacityW * PERIOD_HOURS, FIXED_ONE);
+  return mes(psa, capacityW) * PERIOD_HOURS;
 }
 
 /**
@@ -90,6 +90,10 @@ export interface Bill {
   readonly creditedExportWh: bigint;
   readonly curtailedExportWh: bigint;
   readonly readings: number;
+  /** Periods whose accepted batch holds no reading of the meter (SPEC 11), ascending. */
+  readonly unreadPeriods: readonly number[];
+  /** Import charged for the unread periods: their count x the week's highest proven import. */
+  readonly unreadImportWh: bigint;
   readonly undecidedPeriods: number;
   readonly importRate: bigint;
   readonly exportRate: bigint;
@@ -138,25 +142,57 @@ export function checkReadings(meter: string, week: number, readings: readonly Bi
 
 /**
  * Completeness (so no one omits a period): every period in `required` (its batch Accepted and the meter
- * allowed in it) must have a reading.
+ * allowed in it) must have a reading or be proven unread.
  */
 export function checkComplete(
   meter: string,
   week: number,
   readings: readonly BillReading[],
   required: readonly number[],
+  unreadPeriods: readonly number[] = [],
 ): void {
-  const present = new Set(readings.map((r) => r.period));
+  const present = new Set([...readings.map((r) => r.period), ...unreadPeriods]);
   const missing = [...required].sort((a, b) => a - b).find((p) => !present.has(p));
   if (missing !== undefined) {
     throw new BillRefusedError(
       "IncompleteBill",
-      `meter ${meter} week ${week}: the reading of period ${missing} is missing (its batch is accepted)`,
+      `meter ${meter} week ${week}: period ${missing} has an accepted batch but neither a reading nor a proof ` +
+        "that the batch lacks it: add the reading's proof, or the absence proof (GET /absence/:meter/:period)",
     );
   }
 }
 
-/** The bill of a meter-week from its (checked) readings, the week's tariff and its curtailment rule. */
+/**
+ * The contract's checks on unread periods: inside the week, strictly increasing, none with a reading (Billing.sol
+ * refuses each with UnusedAbsence).
+ */
+export function checkUnread(
+  week: number,
+  readings: readonly BillReading[],
+  unreadPeriods: readonly number[],
+): void {
+  const first = firstPeriodOfWeek(week);
+  const read = new Set(readings.map((r) => r.period));
+  unreadPeriods.forEach((p, i) => {
+    const problem =
+      p < first || p >= first + PERIODS_PER_WEEK
+        ? `is outside week ${week}`
+        : i > 0 && p <= unreadPeriods[i - 1]!
+          ? "does not follow the previous one (sort by period, no duplicates)"
+          : read.has(p)
+            ? "also has a reading"
+            : undefined;
+    if (problem !== undefined) {
+      throw new BillRefusedError("UnusedAbsence", `absence proof ${i} (period ${p}) ${problem}`);
+    }
+  });
+}
+
+/**
+ * The bill of a meter-week from its (checked) readings, the week's tariff and curtailment rule, and its unread
+ * periods. An unread period earns no export credit and is charged the highest import among the week's readings
+ * (0 when none).
+ */
 export function computeBill(
   meter: string,
   week: number,
@@ -164,8 +200,10 @@ export function computeBill(
   tariff: Tariff,
   undecidedPeriods = 0,
   curtailmentRule: bigint = CurtailmentRule.Capacity,
+  unreadPeriods: readonly number[] = [],
 ): Bill {
   checkReadings(meter, week, readings);
+  checkUnread(week, readings, unreadPeriods);
   let charge = 0n,
     credit = 0n,
     importWh = 0n,
@@ -182,6 +220,9 @@ export function computeBill(
     exportWh += r.exportWh;
     creditedExportWh += l.creditedExportWh;
   }
+  const highestImportWh = readings.reduce((m, r) => (r.importWh > m ? r.importWh : m), 0n);
+  const unreadImportWh = BigInt(unreadPeriods.length) * highestImportWh;
+  charge += unreadImportWh * tariff.importRate;
   return {
     meter,
     week,
@@ -193,6 +234,8 @@ export function computeBill(
     creditedExportWh,
     curtailedExportWh: exportWh - creditedExportWh,
     readings: readings.length,
+    unreadPeriods: [...unreadPeriods],
+    unreadImportWh,
     undecidedPeriods,
     importRate: tariff.importRate,
     exportRate: tariff.exportRate,

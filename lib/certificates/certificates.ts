@@ -70,6 +70,31 @@ export function maxPeakWithinTolerance(installedCapacityW: bigint, toleranceBps:
   return (installedCapacityW * (BPS + toleranceBps)) / BPS;
 }
 
+/**
+ * SPEC 8's issue rule: a certificate is issued at its `validFrom`, which may not lie in the future, and must be
+ * issued after the meter's latest revocation, deauthorization or replacement (`voidThrough`, the contract's view).
+ */
+export function checkIssueTime(
+  cert: Pick<Certificate, "certId" | "validFrom">,
+  now: bigint,
+  voidThrough: bigint,
+): void {
+  if (cert.validFrom > now) {
+    throw new GridShareError(
+      "NOT_YET_ISSUED",
+      `certificate ${cert.certId}: validFrom ${cert.validFrom} (its issue time) is after now (${now}); ` +
+        "date it at the site visit, or submit it from then on",
+    );
+  }
+  if (cert.validFrom <= voidThrough) {
+    throw new GridShareError(
+      "CERTIFICATE_VOIDED",
+      `certificate ${cert.certId}: issued at ${cert.validFrom}, not after the meter's latest revocation, ` +
+        `deauthorization or replacement (${voidThrough}); issue a new certificate dated after it`,
+    );
+  }
+}
+
 export function checkToleranceBps(bps: number): number {
   if (!Number.isInteger(bps) || bps < MIN_TOLERANCE_BPS || bps > MAX_TOLERANCE_BPS) {
     throw new GridShareError(
@@ -116,7 +141,7 @@ function nonEmptyString(file: string, field: string, v: unknown): string {
 
 /**
  * Validate an application (already parsed JSON): meter address, capacity > 0 (W, integer, uint64), personal data
- * (name, address, siteVisitNotes), validity window (validFrom < validUntil, validUntil after `now`), optional
+ * (name, address, siteVisitNotes), validity window (validFrom < validUntil, validFrom the issue date, not after `now`; validUntil after `now`), optional
  * certId (32-byte hex; random when absent).
  */
 export function validateApplication(json: unknown, file: string, now: bigint): Application {
@@ -152,6 +177,12 @@ export function validateApplication(json: unknown, file: string, now: bigint): A
   }
   if (validUntil <= now)
     throw new InvalidFileError(file, `"validUntil" (${validUntil}) is not in the future`);
+  if (validFrom > now) {
+    throw new InvalidFileError(
+      file,
+      `"validFrom" (${validFrom}) is the issue date (SPEC 8) and may not lie in the future: use the site visit's date`,
+    );
+  }
   let certId: string;
   if (json.certId === undefined) certId = hexlify(randomBytes(32));
   else if (typeof json.certId === "string" && isHexString(json.certId, 32) && BigInt(json.certId) !== 0n) {

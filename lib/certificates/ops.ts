@@ -25,10 +25,11 @@ import {
 } from "../chain/session.js";
 import { GridShareError, InvalidArgumentError, InvalidFileError } from "../errors.js";
 import { requireActiveProsumer, requireDgmd } from "../registry/ops.js";
-import { MeterStatus } from "../chain/schema.js";
+import { CertStatus, MeterStatus } from "../chain/schema.js";
 import { renderTable } from "../format/table.js";
 import {
   certificateDomain,
+  checkIssueTime,
   checkToleranceBps,
   readApplicationFile,
   signCertificate,
@@ -101,13 +102,16 @@ export interface Certified {
  * the meter and the certificate id are all checked before the one transaction.
  */
 export async function certify(s: Session, r: CertifyRequest): Promise<Certified> {
-  const app = readApplicationFile(r.application, await chainNow(s));
+  const now = await chainNow(s);
+  const app = readApplicationFile(r.application, now);
   const { contract: certs, registry } = await contractWithRegistry(s, "CapacityCertificates", r.certificates);
   await requireDgmd(registry, s.signer.address);
   await requireActiveProsumer(registry, app.meter);
   if (await certs.certIdUsed(app.certId)) {
     throw new InvalidFileError(r.application, `certId ${app.certId} was used already: ids are single-use`);
   }
+  // SPEC 8: issued at validFrom, not in the future and after the meter's latest revocation or deauthorization.
+  checkIssueTime(app, now, await certs.voidThrough(app.meter));
   const blob = encryptRecord(r.key, app.meter, app.personalData);
   const cert: Certificate = {
     meter: app.meter,
@@ -212,21 +216,39 @@ export function parseRevokeArgs(args: OnCertificates & { certId: string; meter: 
 }
 
 export interface Revoked {
-  /** "certificate <id> of <meter>" or "all certificates of <meter>". */
+  /** "certificate <id> of <meter>", "all certificates of <meter>" or "no certificate counted; ...". */
   what: string;
   fromPeriod: bigint;
+  /** A certificate id nobody had submitted: cancelled, so that it never can be. */
+  cancelled?: boolean;
+  /** A meter's revocation: only a certificate issued after this time can authorize it again. */
+  voidThrough?: bigint;
   blockNumber?: number;
 }
 
-/** Revoke a certificate, or all of a meter's, from the current period on; refuses when nothing would change. */
+/**
+ * Revoke a submitted certificate, or all of a meter's, from the current period on; cancel a certificate id nobody
+ * submitted (SPEC 8). Refuses a certificate that no longer counts or was cancelled already. A meter's revocation
+ * is sent even when nothing counts: it voids every certificate issued until now, spares included.
+ */
 export async function revoke(s: Session, r: RevokeRequest): Promise<Revoked> {
   const { contract: certs, registry } = await contractWithRegistry(s, "CapacityCertificates", r.certificates);
   await requireDgmd(registry, s.signer.address);
   const current = await registry.currentPeriod();
   if ("certId" in r.target) {
     const { certId } = r.target;
-    if (!(await certs.certIdUsed(certId))) {
-      throw new InvalidArgumentError("cert-id", `no certificate ${certId} was ever submitted`);
+    const status = await certs.certStatus(certId);
+    if (status === CertStatus.Cancelled) {
+      throw new GridShareError("NOTHING_TO_REVOKE", `certificate ${certId} was cancelled already`);
+    }
+    if (status === CertStatus.None) {
+      const receipt = await (await certs.revokeCertificate(certId)).wait();
+      return {
+        what: `certificate ${certId}`,
+        fromPeriod: current,
+        cancelled: true,
+        blockNumber: receipt?.blockNumber,
+      };
     }
     const [owner, , auth] = await certs.certificate(certId);
     if (auth.untilPeriod <= current || auth.untilPeriod <= auth.fromPeriod) {
@@ -244,18 +266,23 @@ export async function revoke(s: Session, r: RevokeRequest): Promise<Revoked> {
   }
   const { meter } = r.target;
   const list = await certs.authorizationsOf(meter);
-  if (!list.some((a) => a.untilPeriod > current && a.untilPeriod > a.fromPeriod)) {
-    throw new GridShareError(
-      "NOTHING_TO_REVOKE",
-      `${meter} holds no certificate counting from period ${current}`,
-    );
-  }
+  const counting = list.some((a) => a.untilPeriod > current && a.untilPeriod > a.fromPeriod);
   const receipt = await (await certs.revokeMeter(meter)).wait();
-  return { what: `all certificates of ${meter}`, fromPeriod: current, blockNumber: receipt?.blockNumber };
+  return {
+    what: `${counting ? "all certificates" : "no certificate counted; all certificates issued until now"} of ${meter}`,
+    fromPeriod: current,
+    voidThrough: await certs.voidThrough(meter),
+    blockNumber: receipt?.blockNumber,
+  };
 }
 
 export function formatRevoked(r: Revoked): string {
-  return `${r.what} revoked from period ${r.fromPeriod} (block ${r.blockNumber})`;
+  if (r.cancelled) return `${r.what} cancelled: it can no longer be submitted (block ${r.blockNumber})`;
+  const again =
+    r.voidThrough === undefined
+      ? ""
+      : `; only a certificate issued after ${r.voidThrough} can authorize it again`;
+  return `${r.what} revoked from period ${r.fromPeriod}${again} (block ${r.blockNumber})`;
 }
 
 export interface ToleranceRequest extends OnCertificates {
@@ -271,25 +298,39 @@ export function parseToleranceArgs(args: OnCertificates & { bps: string }): Tole
 }
 
 export interface Tolerance {
-  /** The tolerance before (or, when only shown, now), bps. */
+  /** The current period. */
+  period: number;
+  /** The tolerance in the current period (when set: the one the next period had before), bps. */
   bps: bigint;
+  /** When only shown: the next period's, when it differs (a change applies from the next period). */
+  next?: bigint;
   changed?: { bps: number; blockNumber?: number };
 }
 
-/** Show the tolerance over installed capacity, or set it (DGMD). */
+/**
+ * Show the tolerance over installed capacity, or set it (DGMD) from the next period on: a period in progress
+ * keeps the tolerance its readings are taken under (SPEC 8).
+ */
 export async function tolerance(s: Session, r: ToleranceRequest): Promise<Tolerance> {
   const { contract: certs, registry } = await contractWithRegistry(s, "CapacityCertificates", r.certificates);
-  if (r.bps === undefined) return { bps: await certs.toleranceBps() };
+  const period = Number(await registry.currentPeriod());
+  if (r.bps === undefined) {
+    const now = await certs.toleranceAt(period);
+    const next = await certs.toleranceAt(period + 1);
+    return { period, bps: now, ...(next === now ? {} : { next }) };
+  }
   await requireDgmd(registry, s.signer.address);
-  const old = await certs.toleranceBps();
+  const old = await certs.toleranceAt(period + 1);
   const receipt = await (await certs.setTolerance(r.bps)).wait();
-  return { bps: old, changed: { bps: r.bps, blockNumber: receipt?.blockNumber } };
+  return { period, bps: old, changed: { bps: r.bps, blockNumber: receipt?.blockNumber } };
 }
 
 export function formatTolerance(t: Tolerance): string {
-  return t.changed === undefined
-    ? `tolerance ${t.bps} bps`
-    : `tolerance ${t.bps} -> ${t.changed.bps} bps (block ${t.changed.blockNumber})`;
+  if (t.changed !== undefined) {
+    return `tolerance ${t.bps} -> ${t.changed.bps} bps from period ${t.period + 1} (block ${t.changed.blockNumber})`;
+  }
+  const next = t.next === undefined ? "" : `; ${t.next} bps from period ${t.period + 1}`;
+  return `tolerance ${t.bps} bps in period ${t.period}${next}`;
 }
 
 /** A task about one meter's certificates (`--meter`). */

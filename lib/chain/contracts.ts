@@ -8,6 +8,7 @@ export const CONTRACT_NAMES = [
   "CapacityCertificates",
   "TariffSchedule",
   "Billing",
+  "ReadingEvidence",
 ] as const;
 export type ContractName = (typeof CONTRACT_NAMES)[number];
 
@@ -17,6 +18,7 @@ export const ENV_KEYS: Record<ContractName, string> = {
   CapacityCertificates: "GRIDSHARE_CERTIFICATES",
   TariffSchedule: "GRIDSHARE_TARIFFS",
   Billing: "GRIDSHARE_BILLING",
+  ReadingEvidence: "GRIDSHARE_EVIDENCE",
 };
 
 /** The task option that names each contract's address (`--registry`, `--certificates`...). */
@@ -26,4 +28,5 @@ export const CONTRACT_OPTIONS = {
   CapacityCertificates: "certificates",
   TariffSchedule: "tariffs",
   Billing: "billing",
+  ReadingEvidence: "evidence",
 } as const satisfies Record<ContractName, string>;

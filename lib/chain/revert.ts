@@ -64,11 +64,16 @@ export const REVERT_HINTS: Readonly<Record<string, Hint>> = {
   InvalidEpoch: () => "the epoch must be a Monday 00:00 UTC",
   BeforeEpoch: () => "the grid's epoch has not begun: wait for it",
   NoTariff: (a) =>
-    `no tariff was published for week ${a.week} or an earlier week, so it cannot be priced: the DGMD ` +
+    `no tariff has been published yet, so week ${a.week} cannot be priced: the DGMD ` +
     "publishes each week's tariff before the week starts (dgmd:forecast --publish)",
+  TariffNotFixedYet: (a) =>
+    `week ${a.week} is before the first published tariff (week ${a.firstWeek}), which prices it once week ` +
+    `${a.firstWeek} has started: quote or settle from then on`,
   WeekAlreadyStarted: () => "a tariff is published before its week starts: publish a later week",
   WeekNotDecided: () => "wait until every batch of the week is decided, or finalize the abandoned ones",
-  IncompleteBill: (a) => `give the proof of period ${a.period} as well (--proofs or --gateway)`,
+  IncompleteBill: (a) =>
+    `give the proof of period ${a.period} as well, or its absence proof when its batch lacks the meter's ` +
+    "reading (--proofs or --gateway)",
   AlreadySettled: () => "a meter-week is settled once; bill:quote shows the bill",
   ToleranceOutOfRange: (a) => `choose --bps from ${a.minBps} to ${a.maxBps}`,
   CertIdUsed: () => "certificate ids are never reused: submit under a new id",
@@ -77,6 +82,11 @@ export const REVERT_HINTS: Readonly<Record<string, Hint>> = {
   NothingToRevoke: () => "the meter has no certificate in force",
   CertificateExpired: () => "choose a validity window that has not ended",
   MeterNotEligible: () => "only an active prosumer meter can be certified",
+  CertificateVoided: () =>
+    "issue a new certificate dated after the meter's latest revocation, deauthorization or replacement",
+  CertIdCancelled: () => "the DGMD cancelled this id: submit a new certificate",
+  NotRankedNeighbours: () => "assign SPEC 2's ranking (grid:neighbours)",
+  NeighbourRoleLimit: () => "a node neighbours at most 3 clusters: grid:neighbours assigns the ranking",
 };
 
 const DEFAULT_HINT = "nothing was changed; check the arguments against the chain's state";

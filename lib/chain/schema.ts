@@ -96,6 +96,10 @@ export type RegisteredMeterKind = Exclude<MeterKindName, "none">;
 export const MeterStatus = chainEnum("IClusterRegistry.MeterStatus");
 export type MeterStatusName = EnumName<typeof MeterStatus>;
 
+/** A certificate id's state (SPEC 8): unused, submitted, or cancelled by the DGMD before anyone submitted it. */
+export const CertStatus = chainEnum("ICapacityCertificates.CertStatus");
+export type CertStatusName = EnumName<typeof CertStatus>;
+
 /** How a period's paid export is capped (SPEC 10, 11): `capacity` (the paper's rule) or `generation`. */
 export const CurtailmentRule = chainEnum("ITariffSchedule.CurtailmentRule");
 export type CurtailmentRuleName = EnumName<typeof CurtailmentRule>;

@@ -30,7 +30,7 @@ import { renderMetrics, type Gauge } from "./metrics.js";
 import { Outbox, type AttestationTiming, type OutboxOptions, type PumpResult } from "./outbox.js";
 import { Scheduler, type TickResult } from "./scheduler.js";
 import { GatewayStore, type OutboxRow } from "./store.js";
-import type { AttestationPeers, BatchBuilder, ChainView, ReadingProof } from "./types.js";
+import type { AbsenceProof, AttestationPeers, BatchBuilder, ChainView, ReadingProof } from "./types.js";
 import { ReadingHasher } from "./verify/digest.js";
 import { RecoveryPool, type RecoveryInfo } from "./verify/pool.js";
 
@@ -402,6 +402,16 @@ export class Gateway {
   /** IBatchLedger.ReadingProof of an accepted, batched reading (undefined when not held). */
   proofFor(meter: string, period: number): ReadingProof | undefined {
     return this.store.proofFor(getAddress(meter), period);
+  }
+
+  /**
+   * IBatchLedger.AbsenceProof that the meter's cluster-period batch this node built lacks its reading
+   * (undefined when not held; see GatewayStore.absenceFor).
+   */
+  async absenceFor(meter: string, period: number): Promise<AbsenceProof | undefined> {
+    const m = getAddress(meter);
+    const { clusterId } = await this.chain.meterInfo(m);
+    return clusterId === 0 ? undefined : this.store.absenceFor(m, clusterId, period);
   }
 
   health(now = Date.now()): Health {

@@ -16,6 +16,7 @@ import type { Gateway } from "./gateway.js";
 import { MAX_BULK_ATTESTATIONS } from "./attestations.js";
 import { ChainUnavailableError, MAX_BULK_READINGS, quarantineRefusal, type Verdict } from "./ingest.js";
 import { DEFAULT_REFUSAL_LIMITS, RefusalBudget } from "./limits.js";
+import type { ReadingProof } from "./types.js";
 
 /** One reading is ~450 bytes of JSON; a full bulk upload stays well under this. */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -106,6 +107,21 @@ function verdictJson(v: Verdict): Record<string, unknown> {
         ...(v.meter ? { meter: v.meter } : {}),
         ...(v.period !== undefined ? { period: v.period } : {}),
       };
+}
+
+/** `/:meter/:period` path parameters: an address and a uint32 period number. */
+function isMeterPeriod(meter: string, period: string): boolean {
+  return isAddress(meter) && /^(0|[1-9][0-9]{0,9})$/.test(period);
+}
+
+const badMeterPeriod = (route: string) => ({
+  error: "BAD_REQUEST",
+  reason: `use /${route}/<meter address>/<period number>`,
+});
+
+/** IBatchLedger.ReadingProof as JSON (energies as decimal strings, the proof packed hex). */
+function proofJson(p: ReadingProof): Record<string, unknown> {
+  return { reading: readingToJson(p.reading), signature: p.signature, index: p.index, proof: p.proof };
 }
 
 /** Status of a bulk answer: 200 when every item was taken, 207 when mixed, else the items' common 4xx. */
@@ -268,17 +284,25 @@ export function buildServer(gw: Gateway, opts: ServerOptions = {}): FastifyInsta
 
   app.get<{ Params: { meter: string; period: string } }>("/proof/:meter/:period", async (req, reply) => {
     const { meter, period } = req.params;
-    if (!isAddress(meter) || !/^(0|[1-9][0-9]{0,9})$/.test(period)) {
-      return reply
-        .status(400)
-        .send({ error: "BAD_REQUEST", reason: "use /proof/<meter address>/<period number>" });
-    }
+    if (!isMeterPeriod(meter, period)) return reply.status(400).send(badMeterPeriod("proof"));
     const p = gw.proofFor(getAddress(meter), Number(period));
     if (!p)
       return reply
         .status(404)
         .send({ error: "NO_PROOF", reason: `no batched reading of ${meter} for period ${period} here` });
-    return { reading: readingToJson(p.reading), signature: p.signature, index: p.index, proof: p.proof };
+    return proofJson(p);
+  });
+
+  app.get<{ Params: { meter: string; period: string } }>("/absence/:meter/:period", async (req, reply) => {
+    const { meter, period } = req.params;
+    if (!isMeterPeriod(meter, period)) return reply.status(400).send(badMeterPeriod("absence"));
+    const a = await gw.absenceFor(meter, Number(period));
+    if (!a)
+      return reply.status(404).send({
+        error: "NO_PROOF",
+        reason: `no batch built here for the cluster of ${meter} in period ${period} that lacks its reading`,
+      });
+    return { meter: a.meter, period: a.period, around: a.around.map(proofJson) };
   });
 
   app.get<{ Querystring: Record<string, string | undefined> }>("/quarantine", async (req, reply) => {

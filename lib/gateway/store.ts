@@ -12,7 +12,8 @@
 import type { SignedAttestation } from "../batches/attestation.js";
 import type { Statement } from "better-sqlite3";
 import type { Reading, SignedReading } from "../batches/reading.js";
-import type { ProvenBatch, ReadingProof, Role } from "./types.js";
+import { absenceNeighbours } from "../batches/merkle64.js";
+import type { AbsenceProof, ProvenBatch, ReadingProof, Role } from "./types.js";
 import {
   Admissions,
   type Admission,
@@ -282,6 +283,26 @@ export class GatewayStore {
   /** The other voters' attestations held for a cluster-period. */
   heldAttestations(clusterId: number, period: number): SignedAttestation[] {
     return this.t.attestations.of(clusterId, period);
+  }
+
+  /**
+   * SPEC 5 non-membership: when this node built the cluster-period's batch without a reading of `meter`, the
+   * proofs of the leaves around the meter's address (IBatchLedger.AbsenceProof: its period is unread).
+   * Undefined when no batch was built, the meter has a leaf, or a neighbour's reading is no longer held.
+   */
+  absenceFor(meter: string, clusterId: number, period: number): AbsenceProof | undefined {
+    if (!this.t.batches.has(clusterId, period)) return undefined;
+    const leaves = this.t.batches.leavesOf(clusterId, period);
+    const keys = leaves.map((l) => BigInt(l.meter));
+    if (keys.includes(BigInt(meter))) return undefined;
+    const around: ReadingProof[] = [];
+    for (const i of absenceNeighbours(keys, BigInt(meter))) {
+      const leaf = leaves[i]!;
+      const s = this.t.readings.get(leaf.meter, period);
+      if (!s) return undefined;
+      around.push({ reading: s.reading, signature: s.signature, index: leaf.index, proof: leaf.proof });
+    }
+    return { meter, period, around };
   }
 
   // ---------------------------------------------------------------------------------------- outbox

@@ -15,7 +15,15 @@ export interface ReadingProof {
   readonly reading: Reading;
   readonly signature: string;
   readonly index: number;
-  readonly proof: readonly string[];
+  /** Siblings bottom-up, packed at 8 bytes each (`0x` hex, the `bytes` the ledger takes). */
+  readonly proof: string;
+}
+
+/** IBatchLedger.AbsenceProof: the leaves around a meter's address in a batch that lacks its reading. */
+export interface AbsenceProof {
+  readonly meter: string;
+  readonly period: number;
+  readonly around: readonly ReadingProof[];
 }
 
 /** Builds a batch (lib/batches/batch.ts + lib/batches/merkle64.ts in production; see batching.ts). */

@@ -6,7 +6,12 @@ import { ZeroAddress } from "ethers";
 import type { ClusterRegistry } from "../../types/ethers-contracts/index.js";
 import { GridShareError, InvalidArgumentError } from "../errors.js";
 import { parseAddress, parseChoice, parseClusterId, parseCoordinate } from "../args.js";
-import { chooseNeighbours, type ClusterSite, type RankedNeighbour } from "./ranking.js";
+import {
+  chooseNeighbours,
+  planNeighbourAssignments,
+  type ClusterSite,
+  type RankedNeighbour,
+} from "./ranking.js";
 import { eventsIfServed } from "../chain/session.js";
 import { renderTable } from "../format/table.js";
 import {
@@ -59,6 +64,18 @@ export async function requireActiveProsumer(registry: ClusterRegistry, meter: st
 /** The --x and --y options of a node's or a cluster's location. */
 function parseLocation(args: { x: string; y: string }): [bigint, bigint] {
   return [parseCoordinate("x", args.x), parseCoordinate("y", args.y)];
+}
+
+/**
+ * The utility appoints the deployment's ReadingEvidence contract (SPEC 5 evidence of compromised meters): the
+ * registry lets only the EVIDENCE_ROLE mark a meter. Nothing is sent when it already holds the role.
+ */
+export async function appointEvidence(registry: ClusterRegistry, evidence: string): Promise<boolean> {
+  const address = parseAddress("evidence", evidence);
+  const role = await registry.EVIDENCE_ROLE();
+  if (await registry.hasRole(role, address)) return false;
+  await (await registry.grantRole(role, address)).wait();
+  return true;
 }
 
 export async function addNode(registry: ClusterRegistry, args: { node: string; x: string; y: string }) {
@@ -291,41 +308,56 @@ export interface NeighbourPlan {
   changed: boolean;
 }
 
+/** Throws unless the registry ranks `chosen` for the cluster now: TS and on-chain must agree exactly. */
+async function requireOnChainRanking(
+  registry: ClusterRegistry,
+  clusterId: number,
+  chosen: readonly RankedNeighbour[],
+): Promise<void> {
+  const onChain = await registry.rankNeighbours(clusterId);
+  const ts = chosen.map((n) => n.node);
+  if (onChain.join() !== ts.join()) {
+    throw new InvalidArgumentError(
+      "cluster",
+      `cluster ${clusterId}: off-chain ranking [${ts.join(", ")}] disagrees with on-chain [${onChain.join(", ")}]`,
+    );
+  }
+}
+
 /**
- * SPEC 2's choice for every cluster, computed in TypeScript and cross-checked against the registry's
- * on-chain ranking: if the two ever disagree, nothing is sent.
+ * SPEC 2's assignment of every cluster, computed in TypeScript: in cluster order, each takes its ranking's first
+ * 3 among the nodes with a free role, counting the assignments before it. The ranking of today's topology is
+ * cross-checked against the registry's for every cluster: if the two ever disagree, nothing is sent.
  */
 export async function planNeighbours(registry: ClusterRegistry): Promise<NeighbourPlan[]> {
   const topology = await readTopology(registry);
-  const plans: NeighbourPlan[] = [];
   for (const c of topology.clusters) {
-    const chosen = chooseNeighbours(c, topology.clusters);
-    const onChain = await registry.rankNeighbours(c.clusterId);
-    const ts = chosen.map((n) => n.node);
-    if (onChain.join() !== ts.join()) {
-      throw new InvalidArgumentError(
-        "cluster",
-        `cluster ${c.clusterId}: off-chain ranking [${ts.join(", ")}] disagrees with on-chain [${onChain.join(", ")}]`,
-      );
-    }
-    plans.push({
+    await requireOnChainRanking(registry, c.clusterId, chooseNeighbours(c, topology.clusters));
+  }
+  return planNeighbourAssignments(topology.clusters).map((step) => {
+    const c = topology.clusters.find((x) => x.clusterId === step.clusterId)!;
+    const ts = step.neighbours.map((n) => n.node);
+    return {
       clusterId: c.clusterId,
       parent: c.parent,
       current: c.neighbours,
-      chosen,
+      chosen: [...step.neighbours],
       changed: c.neighbours.join() !== ts.join(),
-    });
-  }
-  return plans;
+    };
+  });
 }
 
-/** Send the planned neighbour sets that differ from what is on-chain; returns how many were sent. */
+/**
+ * Send the planned neighbour sets that differ from what is on-chain, in plan order (each one counts for the
+ * next); each is checked against the registry's ranking just before it is sent. Returns how many were sent.
+ */
 export async function applyNeighbourPlan(
   registry: ClusterRegistry,
   plans: readonly NeighbourPlan[],
 ): Promise<number> {
   let sent = 0;
   for (const p of plans.filter((x) => x.changed)) {
+    await requireOnChainRanking(registry, p.clusterId, p.chosen);
     await (
       await registry.setNeighbours(
         p.clusterId,

@@ -1,9 +1,11 @@
 /**
- * SPEC 2's neighbour ranking, the twin of contracts/libraries/NeighbourRanking.sol: squared Euclidean
- * distance between cluster locations ascending, then the candidate cluster's meter count descending,
- * then the candidate node's address ascending. The first 3 win.
+ * SPEC 2's neighbour ranking, the twin of contracts/libraries/NeighbourRanking.sol and of
+ * ClusterRegistry.rankNeighbours: squared Euclidean distance between cluster locations ascending, then the
+ * candidate cluster's meter count descending, then the candidate node's address ascending. Candidates are the
+ * other clusters' parents that still have a free neighbour role (SPEC 1: a node neighbours at most 3 clusters;
+ * a role it already holds for this cluster counts as free). The first 3 win, and the registry accepts nothing else.
  */
-import { MAX_NEIGHBOURS } from "../constants.js";
+import { MAX_NEIGHBOUR_ROLES, MAX_NEIGHBOURS } from "../constants.js";
 
 export interface ClusterSite {
   readonly clusterId: number;
@@ -12,6 +14,8 @@ export interface ClusterSite {
   readonly x: bigint;
   readonly y: bigint;
   readonly meterCount: number;
+  /** The cluster's current neighbour nodes (none when absent). */
+  readonly neighbours?: readonly string[];
 }
 
 export interface RankedNeighbour {
@@ -42,10 +46,25 @@ export function compareCandidates(a: RankedNeighbour, b: RankedNeighbour): numbe
   return av === bv ? 0 : av < bv ? -1 : 1;
 }
 
-/** Every other cluster's parent ranked for `own`, best first (all of them; take the first 3 to assign). */
+/** How many clusters other than `clusterId` list `node` among their neighbours. */
+export function rolesElsewhere(node: string, clusterId: number, clusters: readonly ClusterSite[]): number {
+  const key = node.toLowerCase();
+  return clusters.filter(
+    (c) => c.clusterId !== clusterId && (c.neighbours ?? []).some((n) => n.toLowerCase() === key),
+  ).length;
+}
+
+/**
+ * Every other cluster's parent that could still neighbour `own`, ranked best first (all of them; the first 3
+ * are the assignment). A parent already neighbouring 3 other clusters is not a candidate.
+ */
 export function rankCandidates(own: ClusterSite, clusters: readonly ClusterSite[]): RankedNeighbour[] {
   return clusters
-    .filter((c) => c.clusterId !== own.clusterId)
+    .filter(
+      (c) =>
+        c.clusterId !== own.clusterId &&
+        rolesElsewhere(c.parent, own.clusterId, clusters) < MAX_NEIGHBOUR_ROLES,
+    )
     .map((c) => {
       const d2 = distanceSquared(own, c);
       return {
@@ -79,6 +98,25 @@ export function compareBySize(a: SizedNode, b: SizedNode): number {
   const av = addressValue(a.node);
   const bv = addressValue(b.node);
   return av === bv ? 0 : av < bv ? -1 : 1;
+}
+
+/** One `setNeighbours` call of a plan. */
+export interface NeighbourAssignment {
+  readonly clusterId: number;
+  readonly neighbours: readonly RankedNeighbour[];
+}
+
+/**
+ * SPEC 2 for a whole grid: each cluster in id order gets its ranking's first 3, every assignment counting for
+ * the ones after it (roles fill up). Sent in this order, each call is exactly what the registry ranks then.
+ */
+export function planNeighbourAssignments(clusters: readonly ClusterSite[]): NeighbourAssignment[] {
+  const state: ClusterSite[] = [...clusters].sort((a, b) => a.clusterId - b.clusterId);
+  return state.map((c, i) => {
+    const neighbours = chooseNeighbours(c, state);
+    state[i] = { ...c, neighbours: neighbours.map((n) => n.node) };
+    return { clusterId: c.clusterId, neighbours };
+  });
 }
 
 /**

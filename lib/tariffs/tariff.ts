@@ -114,3 +114,29 @@ export const DEFAULT_TARIFF_PARAMS: TariffParams = {
   ceilingRate: 600_000n,
   sensitivityBps: 5_000,
 };
+
+/** Which published week's tariff applies to a week (TariffSchedule.tariffOf's rule), or why none does yet. */
+export type TariffLookup =
+  | { readonly sourceWeek: number; readonly isFallback: boolean }
+  | { readonly refused: "NoTariff" }
+  | { readonly refused: "TariffNotFixedYet"; readonly firstWeek: number };
+
+/**
+ * Twin of TariffSchedule.tariffOf's choice of week: the week's own tariff; else the last published week before
+ * it (a fallback); for a week before every published one, the first published week (a fallback too) once that
+ * week has started, because until then it may be republished and an earlier week may still be published.
+ */
+export function applicableTariffWeek(
+  week: number,
+  published: readonly number[],
+  currentWeek: number,
+): TariffLookup {
+  const sorted = [...published].sort((a, b) => a - b);
+  const before = sorted.filter((w) => w <= week);
+  const last = before[before.length - 1];
+  if (last !== undefined) return { sourceWeek: last, isFallback: last !== week };
+  const first = sorted[0];
+  if (first === undefined) return { refused: "NoTariff" };
+  if (currentWeek < first) return { refused: "TariffNotFixedYet", firstWeek: first };
+  return { sourceWeek: first, isFallback: true };
+}

@@ -1,6 +1,7 @@
 /**
  * Writes test/vectors/merkle64.json: the shared vectors that pin lib/batches/reading.ts + lib/batches/merkle64.ts to
- * ReadingLib.sol + Merkle64.sol (read by test/merkle64.test.ts and test/solidity/Merkle64.t.sol).
+ * ReadingLib.sol + Merkle64.sol (read by test/merkle64.test.ts and test/solidity/Merkle64.t.sol): readings,
+ * trees with proofs, and non-membership cases.
  * Deterministic: meter keys and periods derive from fixed labels; readings are real CityLearn periods.
  *
  *   npx tsx scripts/vectors/merkle64.ts
@@ -10,7 +11,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { id, TypedDataEncoder, Wallet } from "ethers";
 import { loadBuilding } from "../../lab/data/citylearn.js";
-import { buildBatch, getProof, type Merkle64Batch } from "../../lib/batches/merkle64.js";
+import { absenceNeighbours, buildBatch, getProof, type Merkle64Batch } from "../../lib/batches/merkle64.js";
 import {
   readingFromEnergy,
   gridDomain,
@@ -84,6 +85,38 @@ async function main(): Promise<void> {
     process.stdout.write(`tree ${t} (${n} leaves)\n`);
   }
 
+  // Non-membership (SPEC 5) in the Buildings 1-12 batch, keyed by meter address: before the first, after the
+  // last and between neighbours (valid), and neighbour sets that must be refused.
+  const keys = clusterBatch.readings.map((s) => BigInt(s.reading.meter));
+  const around = (indices: number[]) =>
+    indices.map((index) => ({
+      index,
+      key: keys[index]!.toString(),
+      leaf: clusterBatch.leaves[index]!,
+      proof: getProof(clusterBatch.tree, index),
+    }));
+  const absent = (key: bigint, valid: boolean, indices = absenceNeighbours(keys, key)) => ({
+    key: key.toString(),
+    valid,
+    around: around(indices),
+  });
+  const last = keys.length - 1;
+  const absences = [
+    absent(keys[0]! - 1n, true),
+    absent(0n, true),
+    absent(keys[last]! + 1n, true),
+    absent(2n ** 160n - 1n, true),
+    ...[0, 3, 5, last - 1].map((i) => absent((keys[i]! + keys[i + 1]!) / 2n, true)),
+    absent(keys[4]!, false, [3, 5]), // a member, its neighbours not adjacent
+    absent(keys[4]!, false, [4, 5]), // a member as its own lower bound
+    absent((keys[4]! + keys[5]!) / 2n, false, [5, 4]), // bounds in the wrong order
+    absent((keys[4]! + keys[5]!) / 2n, false, [4]), // one middle leaf
+    absent((keys[4]! + keys[5]!) / 2n, false, [3, 4]), // adjacent, but not around the key
+    absent(keys[0]! - 1n, false, [1]), // before the first leaf, shown by the second
+    absent(keys[last]! + 1n, false, [last - 1]), // after the last leaf, shown by the one before
+    absent((keys[4]! + keys[5]!) / 2n, false, []), // nothing, for a non-empty tree
+  ];
+
   const out = {
     description:
       "GridShare SPEC 4/5 shared vectors: EIP-712 reading digests and 64-bit Merkle leaves, roots and proofs. " +
@@ -94,6 +127,8 @@ async function main(): Promise<void> {
     readingCount: readings.length,
     readings,
     clusterRoot: clusterBatch.tree.root,
+    absenceCount: absences.length,
+    absences,
     treeCount: trees.length,
     trees,
   };

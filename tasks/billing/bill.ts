@@ -1,5 +1,5 @@
 import type { Billing } from "../../types/ethers-contracts/index.js";
-import { parseBillArgs, resolveBillArgs, type BillArgs } from "../../lib/billing/ops.js";
+import { parseBillArgs, readingCountsOf, resolveBillArgs, type BillArgs } from "../../lib/billing/ops.js";
 import { printResult, taskAction } from "../action.js";
 
 interface BillTaskArgs {
@@ -20,6 +20,8 @@ export function billAction<R>(
     // Every argument is checked before the chain or the gateway is contacted.
     const request = parseBillArgs(args);
     const billing = await ctx.contract("Billing", args.billing);
-    printResult(await run(billing, await resolveBillArgs(request)), args.json, format);
+    const counts =
+      request.source.kind === "gateway" ? await readingCountsOf(billing, request.meter) : undefined;
+    printResult(await run(billing, await resolveBillArgs(request, undefined, counts)), args.json, format);
   });
 }

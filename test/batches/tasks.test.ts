@@ -1,19 +1,12 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { runTask as run } from "../helpers/tasks.js";
-import { deployGrid, type Grid } from "../../lab/fixtures/grid.js";
+import { deployGrid, RANKED, type Grid } from "../../lab/fixtures/grid.js";
 import { header } from "../../lab/fixtures/batches.js";
 import { attestAndSubmit } from "../../lab/fixtures/attestations.js";
 import { GridShareError, InvalidArgumentError } from "../../lib/errors.js";
 import { BatchStatus } from "../../lib/chain/schema.js";
 import type { BatchList, BatchRecord } from "../../lib/batches/ops.js";
-
-/** Three clusters, each voted by its parent and the two other parents (majority 2 of 3). */
-const TRIANGLE = [
-  [1, 2],
-  [0, 2],
-  [0, 1],
-];
 
 describe("batches:* operator tasks", () => {
   let grid: Grid;
@@ -46,7 +39,16 @@ describe("batches:* operator tasks", () => {
 
   before(async () => {
     const { ethers, networkHelpers } = await hre.network.getOrCreate();
-    grid = await deployGrid(ethers, networkHelpers, { neighbours: TRIANGLE, metersPerCluster: 2 });
+    // Three clusters, each voted by its parent and the two other parents (SPEC 2's ranking: both; majority 2 of 3).
+    grid = await deployGrid(ethers, networkHelpers, {
+      locations: [
+        [0, 0],
+        [500, 0],
+        [1_000, 0],
+      ],
+      neighbours: RANKED,
+      metersPerCluster: 2,
+    });
     ledger = await grid.ledger.getAddress();
     blockNumber = () => ethers.provider.getBlockNumber();
     S = (await grid.currentPeriod()) + 1;

@@ -128,7 +128,8 @@ describe("grid:deploy, Ignition journals and acting roles", function () {
       });
       expect(out).to.match(/1200/);
       const certs = contractAt("CapacityCertificates", deployed.CapacityCertificates, ethers.provider);
-      expect(await certs.toleranceBps()).to.equal(1200n);
+      // A new tolerance applies from the next period on (SPEC 8).
+      expect(await certs.toleranceAt((await registry.currentPeriod()) + 1n)).to.equal(1200n);
 
       const nobody = await captureTask("dgmd:tolerance", { bps: "1300", from: "nobody" });
       expect(nobody.stderr).to.equal(
@@ -243,17 +244,15 @@ describe("grid:deploy, Ignition journals and acting roles", function () {
         GRIDSHARE_UTILITY_KEY: key(0),
         GRIDSHARE_DGMD_KEY: key(1),
       };
-      const dir = mkdtempSync(path.join(tmpdir(), "gridshare-cli-"));
-      const noProofs = path.join(dir, "no-proofs.json");
-      writeFileSync(noProofs, "[]");
       writeJournal(journal, nowhere());
 
       const net = ["--network", "clique"];
       const commands: Record<string, () => Promise<CliRun>> = {
+        // The DGMD's key on a utility-only call: bill:quote's NoTariff is now refused before the quote.
         decoded: () =>
-          runHardhat(["bill:quote", ...net, "--meter", meter, "--week", "0", "--proofs", noProofs], {
+          runHardhat(["grid:node:add", ...net, "--node", Wallet.createRandom().address, "--from", "dgmd"], {
             ...clique,
-            GRIDSHARE_BILLING: deployed.Billing,
+            GRIDSHARE_REGISTRY: deployed.ClusterRegistry,
           }),
         restarted: () => runHardhat(["grid:show", ...net], clique),
         dgmd: () =>
@@ -283,7 +282,7 @@ describe("grid:deploy, Ignition journals and acting roles", function () {
     it("decodes a contract's refusal into the one line", () => {
       expectOneLineError(
         runs.get("decoded")!,
-        /^error: the contract refused: NoTariff\(week: 0\): no tariff was published for week 0 or an earlier week, so it cannot be priced: .* \(dgmd:forecast --publish\)$/,
+        /^error: the contract refused: AccessControlUnauthorizedAccount\(account: 0x\w+, neededRole: DEFAULT_ADMIN_ROLE \(the utility\)\): act with the account that holds the role \(--from utility or --from dgmd; 0x\w+ does not\)$/,
       );
     });
 
@@ -298,8 +297,9 @@ describe("grid:deploy, Ignition journals and acting roles", function () {
       for (const name of ["dgmd", "utility"])
         expect(runs.get(name)!.code, runs.get(name)!.stderr).to.equal(0);
       const certs = contractAt("CapacityCertificates", deployed.CapacityCertificates, chain.ethers.provider);
-      expect(await certs.toleranceBps()).to.equal(1200n);
       const registry = contractAt("ClusterRegistry", deployed.ClusterRegistry, chain.ethers.provider);
+      // A new tolerance applies from the next period on (SPEC 8).
+      expect(await certs.toleranceAt((await registry.currentPeriod()) + 1n)).to.equal(1200n);
       expect((await registry.nodeInfo(node)).registered).to.equal(true);
     });
   });

@@ -58,9 +58,8 @@ describe("one-line errors", function () {
 
     it("decodes a contract's custom error with its values named, and says what to do", () => {
       expect(formatError(edrRevert("NoTariff", [0]), TASK_FORMAT)).to.equal(
-        "error: the contract refused: NoTariff(week: 0): no tariff was published for week 0 or an earlier " +
-          "week, so it cannot be priced: the DGMD publishes each week's tariff before the week starts " +
-          "(dgmd:forecast --publish)",
+        "error: the contract refused: NoTariff(week: 0): no tariff has been published yet, so week 0 cannot " +
+          "be priced: the DGMD publishes each week's tariff before the week starts (dgmd:forecast --publish)",
       );
       // Enums by member name, roles by name, any other error with the default advice.
       expect(formatError(edrRevert("BatchAlreadyDecided", [3, 17, 2]), TASK_FORMAT)).to.equal(
@@ -119,7 +118,7 @@ describe("one-line errors", function () {
     const meter = someone();
 
     before(async () => {
-      // A registered meter, so that bill:quote reaches the tariff (the user's NoTariff(0)).
+      // A registered meter, so that bill:quote reaches the tariff check (none published: refused before the quote).
       ({
         ClusterRegistry: registry,
         BatchLedger: ledger,
@@ -170,7 +169,7 @@ describe("one-line errors", function () {
       [
         "bill:quote",
         { meter, week: "0", proofs: path.join(dir, "no-proofs.json"), billing },
-        /the contract refused: NoTariff\(week: 0\): no tariff was published for week 0 or an earlier week/,
+        /no tariff has been published yet, so week 0 cannot be priced: the DGMD publishes one with dgmd:forecast --publish/,
       ],
       ["bill:settle", { meter: someone(), week: "x", billing }, /--week: "x" is not a whole number/],
       [

@@ -199,11 +199,6 @@ describe("dgmd:* operator tasks", () => {
         /not a non-zero 32-byte hex id/,
       ],
       [
-        () => failure("dgmd:revoke", { certId: "0x" + "01".repeat(32), meter: "", ...common() }),
-        /no certificate .* was ever submitted/,
-      ],
-      [() => failure("dgmd:revoke", { certId: "", meter, ...common() }), /holds no certificate counting/],
-      [
         () => failure("dgmd:tolerance", { bps: "999", ...common() }),
         /--bps: tolerance 999 bps is outside 1000..1500/,
       ],
@@ -402,11 +397,30 @@ describe("dgmd:* operator tasks", () => {
     ).to.match(/was used already/);
     expect(await blockNumber()).to.equal(before);
 
-    expect(await run("dgmd:tolerance", { bps: "1200", ...common() })).to.match(/tolerance 1000 -> 1200 bps/);
-    expect(await run("dgmd:tolerance", { bps: "", ...common() })).to.match(/tolerance 1200 bps/);
+    // A new tolerance applies from the next period (SPEC 8: a reading is judged by its period's tolerance).
+    expect(await run("dgmd:tolerance", { bps: "1200", ...common() })).to.match(
+      /tolerance 1000 -> 1200 bps from period \d+/,
+    );
+    expect(await run("dgmd:tolerance", { bps: "", ...common() })).to.match(
+      /tolerance 1000 bps in period \d+; 1200 bps from period \d+/,
+    );
     expect(await run("dgmd:revoke", { certId, meter: "", ...common() })).to.match(/revoked from period/);
     expect(await certs.authorizedCapacityAt(meter, current)).to.equal(
       current === (await registry.currentPeriod()) ? 0n : 5000n,
+    );
+
+    // A certificate id nobody submitted is cancelled (SPEC 8), once.
+    const spare = "0x" + "01".repeat(32);
+    expect(await run("dgmd:revoke", { certId: spare, meter: "", ...common() })).to.match(
+      /cancelled: it can no longer be submitted/,
+    );
+    expect(await certs.certIdUsed(spare)).to.equal(true);
+    expect((await failure("dgmd:revoke", { certId: spare, meter: "", ...common() })).message).to.match(
+      /was cancelled already/,
+    );
+    // Revoking a meter with nothing counting still voids every certificate issued until now.
+    expect(await run("dgmd:revoke", { certId: "", meter, ...common() })).to.match(
+      /no certificate counted; all certificates issued until now .* only a certificate issued after \d+/,
     );
   });
 

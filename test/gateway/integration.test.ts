@@ -150,7 +150,7 @@ describe("gateway integration: a week of Buildings 1-12 in 3 clusters", function
             verifyProof({
               leaf: leafHash({ reading: proof!.reading, signature: proof!.signature }),
               index: proof!.index,
-              proof: [...proof!.proof],
+              proof: proof!.proof,
               leafCount: Number(b.leafCount),
               root: b.root,
             }),

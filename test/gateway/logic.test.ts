@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import { getAddress } from "ethers";
 import { PERIOD_SECONDS, RETENTION_PERIODS } from "../../lib/constants.js";
-import { leafHash, verifyProof } from "../../lib/batches/merkle64.js";
+import { leafHash, unpackProof, verifyProof } from "../../lib/batches/merkle64.js";
 import { signedReadingToJson, type SignedReading } from "../../lib/batches/reading.js";
 import { buildClusterBatch } from "../../lib/gateway/batching.js";
 import { GroupCommit } from "../../lib/gateway/group-commit.js";
@@ -347,6 +347,13 @@ describe("gateway logic (no HTTP)", function () {
         ).to.equal(true);
       }
       expect(e.store.proofFor(getAddress(stranger.address), 0)).to.equal(undefined);
+      // A row written before proofs were packed (a JSON array of siblings) is served packed.
+      const m = signed[0]!.reading.meter;
+      const packed = e.store.proofFor(m, 0)!.proof;
+      e.store.db
+        .prepare("UPDATE batch_leaves SET proof = ? WHERE meter = ? AND period = 0")
+        .run(JSON.stringify(unpackProof(packed)), m);
+      expect(e.store.proofFor(m, 0)!.proof).to.equal(packed);
     });
 
     it("survives reopening: readings, batches, cursor and outbox are all in the file", async () => {

@@ -1,6 +1,13 @@
 import { expect } from "chai";
 import { Wallet } from "ethers";
-import { deployRegistry, type RegistryFixture } from "./fixtures.js";
+import {
+  deployRegistry,
+  PROSUMER,
+  CONSUMER,
+  randomClusters,
+  seeded,
+  type RegistryFixture,
+} from "./fixtures.js";
 import { MeterKind, MeterStatus } from "../../lib/chain/schema.js";
 import { chooseNeighbours, type ClusterSite } from "../../lib/registry/ranking.js";
 import { PERIOD_SECONDS } from "../../lib/constants.js";
@@ -112,11 +119,10 @@ describe("ClusterRegistry", () => {
       await f.registry.setNeighbours(1, [b.address]);
       const [, , , , d] = f.nodes;
       await f.registry.addNode(d.address, 9, 9);
-      // b parents cluster 2 and is cluster 1's neighbour: parent check comes first.
-      await expect(f.registry.removeNode(b.address)).to.be.revertedWithCustomError(
-        f.registry,
-        "NodeStillParent",
-      );
+      // b parents cluster 2 and is cluster 1's neighbour: the role it holds for cluster 1 is reported first.
+      await expect(f.registry.removeNode(b.address))
+        .to.be.revertedWithCustomError(f.registry, "NodeStillNeighbour")
+        .withArgs(b.address, 1);
       expect((await f.registry.nodeInfo(b.address)).neighbourOfCount).to.equal(1);
     });
   });
@@ -252,12 +258,15 @@ describe("ClusterRegistry", () => {
       expect(await f.registry.neighboursOf(1)).to.deep.equal(three);
       expect(await f.registry.votersOf(1)).to.deep.equal([nodes[0].address, ...three]);
       expect((await f.registry.nodeInfo(nodes[1].address)).neighbourOfCount).to.equal(1);
-      // Replacing the set releases the old neighbours.
-      await f.registry.setNeighbours(1, [nodes[4].address]);
-      expect((await f.registry.nodeInfo(nodes[1].address)).neighbourOfCount).to.equal(0);
-      expect((await f.registry.nodeInfo(nodes[4].address)).neighbourOfCount).to.equal(1);
-      await f.registry.setNeighbours(1, []);
-      expect(await f.registry.votersOf(1)).to.deep.equal([nodes[0].address]);
+      // A new cluster next to cluster 1 changes its ranking; replacing the set releases the old neighbour.
+      const near = f.nodes[5];
+      await f.registry.addNode(near.address, 5, 0);
+      await f.registry.createCluster(near.address, 5, 0);
+      const again = [near.address, nodes[1].address, nodes[2].address];
+      await f.registry.setNeighbours(1, again);
+      expect((await f.registry.nodeInfo(nodes[3].address)).neighbourOfCount).to.equal(0);
+      expect((await f.registry.nodeInfo(near.address)).neighbourOfCount).to.equal(1);
+      expect(await f.registry.votersOf(1)).to.deep.equal([nodes[0].address, ...again]);
     });
 
     it("refuses more than 3, the own parent, a non-parent node, duplicates and non-utility callers", async () => {
@@ -320,25 +329,14 @@ describe("ClusterRegistry", () => {
 
     it("agrees with the TypeScript ranking on random layouts of 20+ clusters", async () => {
       const f = await deployRegistry(8);
-      let seed = 0x5eed1234;
-      const rand = (n: number) => {
-        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-        return seed % n;
-      };
-      const count = 24;
-      const sites: ClusterSite[] = [];
-      for (let id = 1; id <= count; id++) {
-        const node = Wallet.createRandom().address;
-        // A coarse grid makes distance ties common, so the tie-breaks are exercised.
-        const x = BigInt(rand(7) - 3) * 1000n;
-        const y = BigInt(rand(7) - 3) * 1000n;
-        const meters = rand(4);
-        await f.registry.addNode(node, x, y);
-        await f.registry.createCluster(node, x, y);
-        for (let m = 0; m < meters; m++)
-          await f.registry.addMeter(id, Wallet.createRandom().address, MeterKind.Prosumer);
-        sites.push({ clusterId: id, parent: node, x, y, meterCount: meters });
-      }
+      const rand = seeded(0x5eed1234);
+      // A coarse grid makes distance ties common, so the tie-breaks are exercised.
+      const sites = await randomClusters(
+        f,
+        24,
+        () => [BigInt(rand(7) - 3) * 1000n, BigInt(rand(7) - 3) * 1000n],
+        () => rand(4),
+      );
       let ties = 0;
       for (const own of sites) {
         const ts = chooseNeighbours(own, sites);

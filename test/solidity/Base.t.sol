@@ -30,6 +30,12 @@ interface Vm {
         string calldata json,
         string calldata typeDescription
     ) external pure returns (bytes memory);
+    /// @dev The same for the JSON value at `key`.
+    function parseJsonType(
+        string calldata json,
+        string calldata key,
+        string calldata typeDescription
+    ) external pure returns (bytes memory);
 }
 
 /// @dev Minimal assertion base (forge-std is not on the npm registry in a current version).

@@ -14,7 +14,8 @@ contract BatchLedgerTest is LedgerBase {
     uint256 internal constant DIGEST_CHOICES = 3;
 
     function setUp() public {
-        _deploy(MAX_VOTERS, NOW_PERIOD);
+        _deployLedger(NOW_PERIOD);
+        _addCluster(0, 0, 0);
     }
 
     /// @dev The fuzzed inputs: neighbours, each slot's digest (a byte per slot), which slots attest at all,
@@ -39,9 +40,16 @@ contract BatchLedgerTest is LedgerBase {
         uint256 lost;
     }
 
+    /// @dev SPEC 2 assigns a cluster the first 3 of its ranking: with only `neighbourCount` other clusters (on a
+    /// line, nearest first), that ranking is exactly nodes 1..neighbourCount.
     function _assign(uint256 neighbourCount) internal {
         address[] memory nb = new address[](neighbourCount);
-        for (uint256 i = 0; i < neighbourCount; i++) nb[i] = _node(i + 1);
+        for (uint256 i = 0; i < neighbourCount; i++) {
+            nb[i] = _node(i + 1);
+            (bool registered, , , , ) = registry.nodeInfo(nb[i]);
+            // SPEC 2: only the clusters assigned exist, on a line, so the ranking is exactly nodes 1..count.
+            if (!registered) _addCluster(i + 1, int64(int256(i + 1)), 0);
+        }
         registry.setNeighbours(CLUSTER, nb);
     }
 
@@ -177,23 +185,41 @@ contract BatchLedgerTest is LedgerBase {
         }
     }
 
-    /// @notice Outside the window every attestation is refused, with the offending values.
-    function testFuzz_refusesOutsideWindow(uint32 period) public {
-        vm.assume(uint256(period) + 1 != NOW_PERIOD);
-        _assign(1);
+    /// @notice Outside the window every attestation is refused, with the offending values, wherever the clock
+    /// stands: both the current period and the batch's range over all of uint32, so VotingClosed is reached for
+    /// periods far beyond the first few.
+    function testFuzz_refusesOutsideWindow(uint32 nowPeriod, uint32 period) public {
+        nowPeriod = uint32(bound(nowPeriod, NOW_PERIOD, type(uint32).max));
+        vm.assume(uint256(period) + 1 != nowPeriod);
+        _expectOutsideWindow(nowPeriod, period);
+    }
+
+    /// @notice The same refusals at the far ends: the oldest and the newest closed periods of a late clock.
+    function test_refusesOutsideWindowAtTheEnds() public {
+        uint32 late = type(uint32).max;
+        _expectOutsideWindow(late, 0);
+        _expectOutsideWindow(late, late - 2);
+        _expectOutsideWindow(late, late);
+        _expectOutsideWindow(1 << 31, (1 << 31) - 2);
+        _expectOutsideWindow(1 << 31, 1 << 31);
+    }
+
+    function _expectOutsideWindow(uint32 nowPeriod, uint32 period) internal {
+        vm.warp(EPOCH + uint256(nowPeriod) * PERIOD_SECONDS + 1);
+        if (registry.neighboursOf(CLUSTER).length == 0) _assign(1);
         IBatchLedger.BatchHeader memory h = _header(CLUSTER, period, 0);
         Att[] memory atts = new Att[](1);
         atts[0] = Att({key: _key(0), digest: _digest(h)});
         address[] memory voters = new address[](2);
         (voters[0], voters[1]) = (_node(0), _node(1));
         bytes memory item = _item(h, voters, atts);
-        if (period >= NOW_PERIOD) {
+        if (period >= nowPeriod) {
             vm.expectRevert(
-                abi.encodeWithSelector(IBatchLedger.FuturePeriod.selector, CLUSTER, period, NOW_PERIOD)
+                abi.encodeWithSelector(IBatchLedger.FuturePeriod.selector, CLUSTER, period, nowPeriod)
             );
         } else {
             vm.expectRevert(
-                abi.encodeWithSelector(IBatchLedger.VotingClosed.selector, CLUSTER, period, NOW_PERIOD)
+                abi.encodeWithSelector(IBatchLedger.VotingClosed.selector, CLUSTER, period, nowPeriod)
             );
         }
         ledger.submit(item);

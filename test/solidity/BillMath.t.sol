@@ -110,6 +110,19 @@ contract BillMathTest is Base {
         }
     }
 
+    /// @dev SPEC 11 (issue 16, finding 8): paid export is `MES_i * 4 h` with the MES the public view shows
+    /// (rounded down to a watt first), so a bill is recomputable from `Billing.mesOf`.
+    function testFuzzPaidShareIsTheViewsMesTimesFourHours(uint64 psaRaw, uint64 cap) public pure {
+        uint256 psa = uint256(psaRaw) % (1e18 + 1);
+        assertEq(
+            BillMath.allowedExportWh(psa, cap),
+            MesMath.mes(psa, cap) * BillMath.PERIOD_HOURS,
+            "allowed = view's MES x 4 h"
+        );
+        // 0.3 x 1 W: the view shows 0 W, so nothing is paid (not floor(1.2) = 1 Wh).
+        assertEq(BillMath.allowedExportWh(0.3e18, 1), 0, "0.3 W rounds to a 0 W share");
+    }
+
     function testFuzzCreditNeverExceedsShare(uint64 psaRaw, uint64 cap, uint64 exp, uint64 rate) public pure {
         uint256 psa = uint256(psaRaw) % (1e18 + 1);
         uint256 a = BillMath.allowedExportWh(psa, cap);

@@ -27,14 +27,22 @@ abstract contract LedgerBase is Base {
 
     /// @dev `nodeCount` nodes, node i parenting cluster i + 1; the clock in period `nowPeriod`.
     function _deploy(uint256 nodeCount, uint256 nowPeriod) internal {
+        _deployLedger(nowPeriod);
+        for (uint256 i = 0; i < nodeCount; i++) _addCluster(i, int64(int256(i)), 0);
+    }
+
+    /// @dev A wired registry + ledger and no node yet; the clock in period `nowPeriod`.
+    function _deployLedger(uint256 nowPeriod) internal {
         vm.warp(EPOCH + nowPeriod * PERIOD_SECONDS + 1);
         registry = new ClusterRegistry(address(this), address(0), EPOCH, 4);
         ledger = new BatchLedger(registry);
         registry.setLedger(ledger);
-        for (uint256 i = 0; i < nodeCount; i++) {
-            registry.addNode(_node(i), int64(int256(i)), 0);
-            registry.createCluster(_node(i), int64(int256(i)), 0);
-        }
+    }
+
+    /// @dev Node `i` registered at (x, y), parenting a new cluster there.
+    function _addCluster(uint256 i, int64 x, int64 y) internal {
+        registry.addNode(_node(i), x, y);
+        registry.createCluster(_node(i), x, y);
     }
 
     function _key(uint256 node) internal pure returns (uint256) {

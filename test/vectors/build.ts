@@ -98,7 +98,8 @@ export function buildBillingVectors(): BillingVectors {
     [FIXED_ONE, 4_000n, 5_000n, 5_000n, 0n, 0n], // zero tariff
     [FIXED_ONE, MAX64, MAX64, MAX64, MAX64, MAX64], // largest values
     [1n, MAX64, MAX64, MAX64, MAX64, MAX64],
-    [FIXED_ONE - 1n, 1n, 0n, 4n, 1n, 1n], // 0.999.. * 4 Wh floors to 3
+    [FIXED_ONE - 1n, 1n, 0n, 4n, 1n, 1n], // the view shows 0.999.. W as 0 W: nothing paid (not 3 Wh)
+    [(FIXED_ONE * 3n) / 10n, 5n, 0n, 8n, 1n, 1n], // 1.5 W shows as 1 W: 4 Wh paid (not floor(6) = 6)
   ];
   while (cases.length < 250) {
     const p = rnd.below(4) === 0 ? FIXED_ONE : rnd.bits(60) % (FIXED_ONE + 1n);

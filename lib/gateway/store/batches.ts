@@ -2,6 +2,7 @@
  * Built batches and their leaves' Merkle proofs, and closing a cluster-period: the batch, its proofs, the
  * on-chain intent and the cursor move in one transaction.
  */
+import { packProof } from "../../batches/merkle64.js";
 import type { BatchHeader, ProvenBatch, Role } from "../types.js";
 import { headerToJson } from "./codec.js";
 import type { Counters } from "./counters.js";
@@ -19,7 +20,8 @@ export interface StoredBatch {
 export interface StoredLeaf {
   readonly clusterId: number;
   readonly index: number;
-  readonly proof: string[];
+  /** Packed siblings (lib/batches/merkle64.ts getProof). */
+  readonly proof: string;
 }
 
 interface BatchRow {
@@ -33,12 +35,21 @@ interface BatchRow {
   digest: string;
 }
 
+/** Proofs are stored packed; a row written before packing holds a JSON array of siblings. */
+function storedProof(text: string): string {
+  return text.startsWith("[") ? packProof(JSON.parse(text) as string[]) : text;
+}
+
 export class Batches {
   private readonly select: Statement<[number, number], BatchRow>;
   private readonly selectExists: Statement<[number, number]>;
   private readonly insert: Statement<[number, number, Role, string, number, string, string, string, number]>;
   private readonly insertLeaf: Statement<[number, number, number, string, string]>;
   private readonly selectCommitted: Statement<[string, number]>;
+  private readonly selectLeaves: Statement<
+    [number, number],
+    { leaf_index: number; meter: string; proof: string }
+  >;
   private readonly selectLeaf: Statement<
     [string, number],
     { cluster_id: number; leaf_index: number; proof: string }
@@ -62,6 +73,9 @@ export class Batches {
     this.insert = db.prepare("INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
     this.insertLeaf = db.prepare("INSERT INTO batch_leaves VALUES (?, ?, ?, ?, ?)");
     this.selectCommitted = db.prepare("SELECT 1 FROM batch_leaves WHERE meter = ? AND period = ?");
+    this.selectLeaves = db.prepare(
+      "SELECT leaf_index, meter, proof FROM batch_leaves WHERE cluster_id = ? AND period = ? ORDER BY leaf_index",
+    );
     this.selectLeaf = db.prepare(
       "SELECT cluster_id, leaf_index, proof FROM batch_leaves WHERE meter = ? AND period = ?",
     );
@@ -99,7 +113,14 @@ export class Batches {
   leafOf(meter: string, period: number): StoredLeaf | undefined {
     const l = this.selectLeaf.get(meter, period);
     if (!l) return undefined;
-    return { clusterId: l.cluster_id, index: l.leaf_index, proof: JSON.parse(l.proof) as string[] };
+    return { clusterId: l.cluster_id, index: l.leaf_index, proof: storedProof(l.proof) };
+  }
+
+  /** The leaves of a built batch in tree order (meter ascending): position, meter and packed proof. */
+  leavesOf(clusterId: number, period: number): { index: number; meter: string; proof: string }[] {
+    return this.selectLeaves
+      .all(clusterId, period)
+      .map((l) => ({ index: l.leaf_index, meter: l.meter, proof: storedProof(l.proof) }));
   }
 
   /**
@@ -141,7 +162,7 @@ export class Batches {
         now,
       );
       for (const l of built.leaves)
-        this.insertLeaf.run(clusterId, period, l.index, l.signed.reading.meter, JSON.stringify(l.proof));
+        this.insertLeaf.run(clusterId, period, l.index, l.signed.reading.meter, l.proof);
       this.outbox.enqueueInTx(
         {
           kind: "attest",

@@ -11,7 +11,14 @@ import {IBatchLedger} from "../../../contracts/interfaces/IBatchLedger.sol";
 /// built from its own knowledge only (who was assigned when, which attestation reached the chain first), which
 /// the invariants compare with the ledger. Every call it expects to succeed must succeed (failOnRevert).
 contract LedgerHandler is LedgerBase {
+    /// @dev The clusters the handler acts on (the default grid); later nodes only stand as neighbours.
     uint256 public constant NODES = 5;
+    /// @dev Nodes the grid may grow by (each parenting a new cluster somewhere near the others).
+    uint256 internal constant MAX_EXTRA_NODES = 4;
+    /// @dev New nodes land within this distance (m) of the origin on each axis.
+    uint256 internal constant GROWTH_SPAN = 12_000;
+    /// @dev Nodes registered so far.
+    uint256 public nodeCount;
     uint256 internal constant OUTSIDER_KEY = 0xBAD;
     uint32 internal constant START_PERIOD = 10;
     uint256 internal constant DIGEST_CHOICES = 2;
@@ -30,18 +37,40 @@ contract LedgerHandler is LedgerBase {
     /// @dev The decision once first seen (None = undecided so far).
     mapping(uint256 key => IBatchLedger.BatchStatus) internal _decided;
 
-    /// @dev Starts from the default grid of lab/fixtures/grid.ts: 4, 2, 3, 1 and 4 voters.
+    /// @dev Starts from the default grid of lab/fixtures/grid.ts (4, 2, 3, 1 and 4 voters), grown the way it
+    /// grows there: clusters created one by one at its locations, each assigned as soon as its SPEC 2 ranking
+    /// is the wanted list (the registry accepts nothing else).
     constructor() {
-        _deploy(NODES, START_PERIOD);
-        uint8[3][NODES] memory neighbours = [[2, 3, 4], [1, 0, 0], [1, 2, 0], [0, 0, 0], [1, 2, 3]];
-        for (uint32 c = 1; c <= NODES; c++) {
-            _assigned[c].push(_node(c - 1));
-            for (uint256 k = 0; k < 3 && neighbours[c - 1][k] != 0; k++) {
-                _assigned[c].push(_node(neighbours[c - 1][k] - 1));
+        _deployLedger(START_PERIOD);
+        int64[2][NODES] memory at = [
+            [int64(0), int64(0)],
+            [int64(-1_000), int64(0)],
+            [int64(-400), int64(4_000)],
+            [int64(-5_000), int64(0)],
+            [int64(10_000), int64(0)]
+        ];
+        uint8[3][NODES] memory wanted = [[2, 3, 4], [1, 0, 0], [1, 2, 0], [0, 0, 0], [1, 2, 3]];
+        for (uint32 c = 1; c <= NODES; c++) _assigned[c].push(_node(c - 1));
+        for (uint256 i = 0; i < NODES; i++) {
+            _addCluster(i, at[i][0], at[i][1]);
+            nodeCount++;
+            for (uint32 c = 1; c <= i + 1; c++) {
+                if (_assigned[c].length > 1 || wanted[c - 1][0] == 0) continue;
+                address[] memory ranked = registry.rankNeighbours(c);
+                bool match_ = true;
+                uint256 n = 0;
+                for (uint256 k = 0; k < 3 && wanted[c - 1][k] != 0; k++) {
+                    if (n >= ranked.length || ranked[n] != _node(wanted[c - 1][k] - 1)) match_ = false;
+                    n++;
+                }
+                if (!match_ || n != ranked.length) continue;
+                registry.setNeighbours(c, ranked);
+                for (uint256 k = 0; k < n; k++) _assigned[c].push(ranked[k]);
             }
-            address[] memory nb = new address[](_assigned[c].length - 1);
-            for (uint256 k = 0; k < nb.length; k++) nb[k] = _assigned[c][k + 1];
-            if (nb.length > 0) registry.setNeighbours(c, nb);
+        }
+        for (uint32 c = 1; c <= NODES; c++) {
+            if (wanted[c - 1][0] != 0 && _assigned[c].length == 1)
+                revert AssertionFailed("default grid unranked");
         }
     }
 
@@ -96,26 +125,22 @@ contract LedgerHandler is LedgerBase {
         }
     }
 
-    /// @notice The utility reassigns a cluster's neighbours: 0..3 other parents, in a random order.
+    /// @notice The utility reassigns a cluster's neighbours to its current SPEC 2 ranking, often after the grid
+    /// grew by a node somewhere (so the ranking, and with it the voter set, changes mid-window).
     function reassign(uint256 seed) external {
         seed = _spread(seed);
         uint32 c = uint32(1 + (seed % NODES));
-        uint256 count = (seed >> 8) % 4;
-        address[] memory picked = new address[](count);
-        uint256 used = 1 << (c - 1);
-        uint256 n = 0;
-        for (uint256 k = 0; k < 8 && n < count; k++) {
-            uint256 candidate = (seed >> (16 + 4 * k)) % NODES;
-            if (used & (1 << candidate) != 0) continue;
-            used |= 1 << candidate;
-            picked[n++] = _node(candidate);
+        if ((seed >> 8) & 1 == 1 && nodeCount < NODES + MAX_EXTRA_NODES) {
+            int64 x = int64(int256((seed >> 16) % (2 * GROWTH_SPAN + 1))) - int64(int256(GROWTH_SPAN));
+            int64 y = int64(int256((seed >> 48) % (2 * GROWTH_SPAN + 1))) - int64(int256(GROWTH_SPAN));
+            _addCluster(nodeCount, x, y);
+            nodeCount++;
         }
-        address[] memory nb = new address[](n);
-        for (uint256 i = 0; i < n; i++) nb[i] = picked[i];
-        registry.setNeighbours(c, nb);
+        address[] memory ranked = registry.rankNeighbours(c);
+        registry.setNeighbours(c, ranked);
         delete _assigned[c];
         _assigned[c].push(_node(c - 1));
-        for (uint256 i = 0; i < n; i++) _assigned[c].push(nb[i]);
+        for (uint256 i = 0; i < ranked.length; i++) _assigned[c].push(ranked[i]);
         _observe();
     }
 
@@ -181,8 +206,8 @@ contract LedgerHandler is LedgerBase {
         return address(ledger);
     }
 
-    function nodeAt(uint256 i) external pure returns (address) {
-        return i < NODES ? _node(i) : vm.addr(OUTSIDER_KEY);
+    function nodeAt(uint256 i) external view returns (address) {
+        return i < nodeCount ? _node(i) : vm.addr(OUTSIDER_KEY);
     }
 
     // ------------------------------------------------------------- internal
@@ -207,7 +232,7 @@ contract LedgerHandler is LedgerBase {
         uint32 p,
         address[] memory voters,
         uint256 seed
-    ) internal pure returns (Att[] memory atts) {
+    ) internal view returns (Att[] memory atts) {
         uint256 mask = 0;
         for (uint256 s = 0; s < voters.length; s++) if ((seed >> (8 + s)) & 1 != 0) mask |= 1 << s;
         if (mask == 0) mask = 1;
@@ -282,8 +307,8 @@ contract LedgerHandler is LedgerBase {
         return (uint256(c) << 32) | p;
     }
 
-    function _keyOf(address who) internal pure returns (uint256) {
-        for (uint256 i = 0; i < NODES; i++) if (_node(i) == who) return _key(i);
+    function _keyOf(address who) internal view returns (uint256) {
+        for (uint256 i = 0; i < nodeCount; i++) if (_node(i) == who) return _key(i);
         revert AssertionFailed("not a node");
     }
 }
@@ -326,7 +351,7 @@ contract BatchLedgerInvariants is Base {
     /// @notice Faults land only on the node that signed a losing digest, or on a voter of the batch's set without
     /// an attestation once its missed votes are recorded: each exactly once, never on anyone else.
     function invariant_faultsOnlyToSignersOrAbsentees() public view {
-        for (uint256 n = 0; n <= handler.NODES(); n++) {
+        for (uint256 n = 0; n <= handler.nodeCount(); n++) {
             address who = handler.nodeAt(n);
             uint256 expected = 0;
             for (uint256 i = 0; i < handler.trackedCount(); i++)
