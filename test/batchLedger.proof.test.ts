@@ -9,7 +9,7 @@ import { concat, Signature, toBeHex } from "ethers";
 import { buildBatch, type BuiltBatch } from "../lib/batches/batch.js";
 import { getProof, packProof, unpackProof } from "../lib/batches/merkle64.js";
 import { gridDomain, signReading, type SignedReading } from "../lib/batches/reading.js";
-import { type Grid, deployGrid } from "../lab/fixtures/grid.js";
+import { assignRanking, type Grid, deployGrid } from "../lab/fixtures/grid.js";
 import { BatchStatus } from "../lib/chain/schema.js";
 import { readingFor, signedReadings } from "../lab/fixtures/readings.js";
 import { attestAndSubmit } from "../lab/fixtures/attestations.js";
@@ -35,11 +35,16 @@ function proofOf(batch: BuiltBatch, index: number): ProofArg {
   return { reading: s.reading, signature: s.signature, index, proof: getProof(batch.tree, index) };
 }
 
-/** Cluster 4 (parent node 3) gets node 0 as its neighbour; both attest, so the batch is accepted (2 of 2). */
+/**
+ * Cluster 4 (parent node 3) gets its SPEC 2 ranking as neighbours; the parent and the first of them attest (2 of
+ * 3, a strict majority), so the batch is accepted.
+ */
 async function acceptedBatch(grid: Grid, p: number, signed?: SignedReading[]): Promise<BuiltBatch> {
   const batch = buildBatch(4, p, signed ?? (await signedReadings(grid, 4, p)));
-  await grid.registry.setNeighbours(4, [grid.nodes[0].address]);
-  await attestAndSubmit(grid, batch.header, [grid.nodes[3], grid.nodes[0]]);
+  const [first] = await assignRanking(grid, 4);
+  const neighbour = grid.nodes.find((n) => n.address === first);
+  if (!neighbour) throw new Error("fixture: cluster 4 ranks no neighbour among the grid's nodes");
+  await attestAndSubmit(grid, batch.header, [grid.nodes[3], neighbour]);
   return batch;
 }
 

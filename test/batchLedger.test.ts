@@ -30,7 +30,7 @@ import {
 } from "../lib/batches/attestation.js";
 import { encodeSubmission, SubmissionError } from "../lib/batches/submission.js";
 import { FIXED_ONE, MAX_SUBMISSION_ITEMS } from "../lib/constants.js";
-import type { Grid } from "../lab/fixtures/grid.js";
+import { assignRanking, growGrid, type Grid } from "../lab/fixtures/grid.js";
 import { gridFixture } from "./helpers/grid.js";
 import { BatchStatus } from "../lib/chain/schema.js";
 import { header } from "../lab/fixtures/batches.js";
@@ -180,9 +180,11 @@ describe("BatchLedger", () => {
       expect(v1).to.equal(2n, "created (parent alone), then neighbours set");
       const [v4, voters4] = await grid.ledger.votersOf(4);
       expect([v4, voters4]).to.deep.equal([1n, [grid.nodes[3].address]]);
-      await expect(grid.registry.setNeighbours(4, [grid.nodes[0].address]))
+      const ranked = [...(await grid.registry.rankNeighbours(4))];
+      expect(ranked).to.not.deep.equal([]);
+      await expect(grid.registry.setNeighbours(4, ranked))
         .to.emit(grid.ledger, "VoterSetUpdated")
-        .withArgs(4, 2, [grid.nodes[3].address, grid.nodes[0].address]);
+        .withArgs(4, 2, [grid.nodes[3].address, ...ranked]);
       expect((await grid.ledger.votersOf(99))[0]).to.equal(0n);
     });
   });
@@ -285,26 +287,28 @@ describe("BatchLedger", () => {
       expect(await grid.ledger.pendingSlots(1, p, batchDigest(other))).to.equal(0n);
     });
 
-    it("the registry reordering the neighbours mid-window changes nothing for a started batch", async () => {
+    it("the registry changing the neighbours mid-window changes nothing for a started batch", async () => {
       const { grid, p } = await openGrid();
       const h = header(1, p);
       const [parent, n1, n2, n3] = grid.votersOf(1);
       await vote(grid, h, [n2]);
-      await grid.registry.setNeighbours(1, [n3.address, n2.address, n1.address]);
+      // The grid grows right next to cluster 1: its SPEC 2 ranking becomes [x, n1, n2] (n3 drops out).
+      const [x] = await growGrid(grid, [[100, 0]]);
+      expect(await assignRanking(grid, 1)).to.deep.equal([x!.address, n1.address, n2.address]);
       const v = await grid.ledger.votesOf(1, p);
       expect(v.voters).to.deep.equal(
         [parent, n1, n2, n3].map((s) => s.address),
         "the batch keeps its set",
       );
-      // n2 again (now first neighbour in the registry): still slot 2, still counted once.
+      // n2 again (now third in the registry's list): still slot 2, still counted once.
       await vote(grid, h, [n2, parent]);
       expect(await grid.ledger.pendingSlots(1, p, batchDigest(h))).to.equal(0b0101n);
       await expect(vote(grid, h, [n3]))
         .to.emit(grid.ledger, "BatchAccepted")
         .withArgs(1, p, batchDigest(h), 0b1101, 0b1101);
-      // The next period's batch counts against the new order.
+      // The next period's batch counts against the new set.
       expect((await grid.ledger.votesOf(1, p + 1)).voters).to.deep.equal(
-        [parent, n3, n2, n1].map((s) => s.address),
+        [parent, x!, n1, n2].map((s) => s.address),
       );
     });
   });
@@ -381,24 +385,29 @@ describe("BatchLedger", () => {
 
     it("the voter set is fixed at the first vote: a node assigned later is refused; the replaced one keeps its fault", async () => {
       const { grid, p } = await openGrid();
-      // cluster 3: voters [node2, node0, node1]. node0 attests a losing digest, then node4 replaces it.
+      // cluster 3: voters [node2, node0, node1]. node1 attests a losing digest; then the grid grows right next
+      // to cluster 3 and its SPEC 2 ranking, [x, y, node0], replaces node1.
       const [parent, n0, n1] = grid.votersOf(3);
       const honest = header(3, p);
-      await vote(grid, header(3, p, 7), [n0]);
-      await grid.registry.setNeighbours(3, [grid.nodes[4].address, n1.address]);
-      const late = await signFor(grid, grid.nodes[4], honest);
+      await vote(grid, header(3, p, 7), [n1]);
+      const [x, y] = await growGrid(grid, [
+        [-400, 4_100],
+        [-400, 3_800],
+      ]);
+      expect(await assignRanking(grid, 3)).to.deep.equal([x!.address, y!.address, n0.address]);
+      const late = await signFor(grid, x!, honest);
       await expect(
         grid.ledger.submit(
-          packedItem(honest, [{ tag: 1, signature: late.signature }], [parent.address, n1.address]),
+          packedItem(honest, [{ tag: 2, signature: late.signature }], [parent.address, n0.address]),
         ),
       )
         .to.be.revertedWithCustomError(grid.ledger, "UnassignedSigner")
-        .withArgs(3, p, 1, grid.nodes[4].address, n0.address);
-      await expect(vote(grid, honest, [grid.nodes[4]])).to.be.rejectedWith(SubmissionError, /not a voter/);
-      await expect(vote(grid, honest, [parent, n1]))
+        .withArgs(3, p, 2, x!.address, n1.address);
+      await expect(vote(grid, honest, [x!])).to.be.rejectedWith(SubmissionError, /not a voter/);
+      await expect(vote(grid, honest, [parent, n0]))
         .to.emit(grid.ledger, "FaultRecorded")
-        .withArgs(n0.address, 3, p, FaultKind.LosingDigest);
-      expect(await grid.ledger.faults(grid.nodes[4].address)).to.equal(0n);
+        .withArgs(n1.address, 3, p, FaultKind.LosingDigest);
+      expect(await grid.ledger.faults(x!.address)).to.equal(0n);
     });
   });
 
@@ -691,11 +700,18 @@ describe("BatchLedger", () => {
       const { grid, p } = await openGrid();
       const [parent, n0] = grid.votersOf(3);
       await vote(grid, header(3, p), [parent, n0]);
-      await grid.registry.setNeighbours(3, [n0.address, grid.nodes[4].address]);
+      // The grid grows right next to cluster 3: its ranking [x, y, node0] replaces node1.
+      const [x, y] = await growGrid(grid, [
+        [-400, 4_100],
+        [-400, 3_800],
+      ]);
+      await assignRanking(grid, 3);
       await grid.warpToPeriod(p + 2);
       await grid.ledger.recordMissedVotes(3, p);
       expect(await grid.ledger.faults(grid.nodes[1].address)).to.equal(1n, "the batch's absent voter");
-      expect(await grid.ledger.faults(grid.nodes[4].address)).to.equal(0n, "assigned after the first vote");
+      for (const late of [x!, y!]) {
+        expect(await grid.ledger.faults(late.address)).to.equal(0n, "assigned after the first vote");
+      }
     });
   });
 });
