@@ -722,7 +722,7 @@ describe("Billing (SPEC 11) on a real week of Buildings 1-12 and the real contra
           for (const s of signed) gw.store.storeVerified(s, 1, "{}", Date.now());
           gw.store.closePeriod(1, p, "neighbour", buildClusterBatch(1, p, signed), Date.now());
         }
-        app = buildServer(gw);
+        app = buildServer(gw, { logger: false });
         url = await app.listen({ host: "127.0.0.1", port: 0 });
       });
 
@@ -1286,7 +1286,7 @@ describe("Billing: unread periods (finding 1) and weeks before the first tariff 
       for (const s of signed) gw.store.storeVerified(s, u.cluster, "{}", Date.now());
       gw.store.closePeriod(u.cluster, p, "neighbour", buildClusterBatch(u.cluster, p, signed), Date.now());
     }
-    const app = buildServer(gw);
+    const app = buildServer(gw, { logger: false });
     try {
       const url = await app.listen({ host: "127.0.0.1", port: 0 });
       const m = u.x.address;

@@ -41,7 +41,7 @@ describe("gateway bad input over HTTP", function () {
 
   before(async () => {
     ({ grid, gw } = await node0OnGrid(dir.file("node0.db")));
-    app = buildServer(gw, { bodyLimit: 64 * 1024 });
+    app = buildServer(gw, { bodyLimit: 64 * 1024, logger: false });
     url = await app.listen({ host: "127.0.0.1", port: 0 });
     await grid.warp(1, 60);
   });

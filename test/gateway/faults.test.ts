@@ -46,7 +46,7 @@ async function setup(liar?: number): Promise<Setup> {
       peers: new HttpPeers(urls),
       outbox: FAST_OUTBOX,
     });
-    const app = buildServer(gw);
+    const app = buildServer(gw, { logger: false });
     const url = await app.listen({ host: "127.0.0.1", port: 0 });
     urls.set(gw.node, url);
     gws.push({ gw, app, url });

@@ -37,7 +37,7 @@ async function startGateways(grid: TestGrid, dir: ReturnType<typeof tempDir>): P
       peers: new HttpPeers(urls),
       outbox: FAST_OUTBOX,
     });
-    const app = buildServer(gw);
+    const app = buildServer(gw, { logger: false });
     const url = await app.listen({ host: "127.0.0.1", port: 0 });
     urls.set(gw.node, url);
     out.push({ gw, app, url });

@@ -161,7 +161,7 @@ describe("an operator's week over HTTP on a hardhat node", function () {
         timing: { aggregateWaitSeconds: 0, selfSubmitDelaySeconds: 0 },
         outbox: { baseBackoffMs: 1, receiptPollMs: 5, receiptPolls: 40 },
       });
-      const app = buildServer(gw);
+      const app = buildServer(gw, { logger: false });
       gateways.push({
         node: getAddress(node),
         gw,
