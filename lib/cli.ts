@@ -100,6 +100,21 @@ export function formatError(e: unknown, format: ErrorFormat): string {
 }
 
 /**
+ * A script's usage: `--help` prints it on stdout and exits 0; no argument at all prints it on stderr and
+ * exits 2 (a usage error), so it is printed once either way.
+ */
+export function exitOnUsage(usage: string, argv: readonly string[] = process.argv): void {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    process.stdout.write(usage + "\n");
+    process.exit(0);
+  }
+  if (argv.length <= 2) {
+    process.stderr.write(usage + "\n");
+    process.exit(2);
+  }
+}
+
+/**
  * Run a script's main function; a failure is reported by `formatError` and exits with code 1
  * (GRIDSHARE_DEBUG=1 adds the stack trace).
  */

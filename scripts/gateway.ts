@@ -6,17 +6,10 @@
  * GRIDSHARE_CRASH_AFTER_STEP=<checked|signed|broadcast|final> kills the process (SIGKILL) right after that
  * outbox step: fault injection for the crash test, never set in operation.
  */
-import { runCli } from "../lib/cli.js";
+import { exitOnUsage, runCli } from "../lib/cli.js";
 import { USAGE, parseGatewayArgs, runGateway } from "../lib/gateway/cli.js";
 
-if (process.argv.includes("--help") || process.argv.includes("-h")) {
-  process.stdout.write(USAGE + "\n");
-  process.exit(0);
-}
-if (process.argv.length <= 2) {
-  process.stderr.write(USAGE + "\n");
-  process.exit(2);
-}
+exitOnUsage(USAGE);
 
 await runCli(async () => {
   const args = parseGatewayArgs(process.argv.slice(2), process.env);

@@ -3,18 +3,10 @@
  * `npm run simulate -- --rpc <url> --registry <addr> --gateway <node>=<url> ... [--fast] [faults]`
  * A failure is one `error:` line and exit code 1 (GRIDSHARE_DEBUG=1 adds the stack).
  */
-import { runCli } from "../lib/cli.js";
+import { exitOnUsage, runCli } from "../lib/cli.js";
 import { USAGE, meterList, parseSimulateArgs, simulate } from "../lab/simulator/cli.js";
 
-if (process.argv.includes("--help") || process.argv.includes("-h")) {
-  process.stdout.write(USAGE + "\n");
-  process.exit(0);
-}
-
-if (process.argv.length <= 2) {
-  process.stderr.write(USAGE + "\n");
-  process.exit(2);
-}
+exitOnUsage(USAGE);
 
 await runCli(async () => {
   const args = parseSimulateArgs(process.argv.slice(2));

@@ -2,7 +2,15 @@ import { expect } from "chai";
 import { attestAndSubmit } from "../lab/fixtures/attestations.js";
 import { network } from "hardhat";
 import { Wallet, ZeroHash, getAddress, hexlify, randomBytes } from "ethers";
-import { deployDgmd, makeCert, sign, certify, periodSeconds, type DgmdFixture } from "./dgmd/fixture.js";
+import {
+  deployDgmd,
+  makeCert,
+  sign,
+  signedCert,
+  certify,
+  periodSeconds,
+  type DgmdFixture,
+} from "./dgmd/fixture.js";
 import { scaledReading, sunniestPeriod } from "./dgmd/readings.js";
 import { loadBuilding } from "../lab/data/citylearn.js";
 import { signReading, type SignedReading, gridDomain } from "../lib/batches/reading.js";
@@ -55,9 +63,7 @@ describe("CapacityCertificates: deployment", () => {
 describe("CapacityCertificates: submission", () => {
   it("accepts a DGMD-signed certificate from anyone and authorizes the covered periods", async () => {
     const f = await load();
-    const meter = f.prosumerMeters[0].address;
-    const cert = await makeCert(f, meter, 4000n);
-    const sig = await sign(f, cert);
+    const { meter, cert, sig } = await signedCert(f, 4000n);
     const untilPeriod = (cert.validUntil - f.epoch + periodSeconds - 1n) / periodSeconds;
     await expect(f.certs.connect(f.outsider).submitCertificate(cert, sig))
       .to.emit(f.certs, "CertificateSubmitted")
@@ -540,9 +546,7 @@ describe("application files", () => {
 describe("CapacityCertificates: cancellation and issue order (SPEC 8)", () => {
   it("the DGMD cancels a certificate nobody submitted yet: it can never be submitted", async () => {
     const f = await load();
-    const meter = f.prosumerMeters[0].address;
-    const spare = await makeCert(f, meter, 9000n);
-    const sig = await sign(f, spare);
+    const { meter, cert: spare, sig } = await signedCert(f, 9000n);
     await expect(f.certs.connect(f.outsider).revokeCertificate(spare.certId))
       .to.be.revertedWithCustomError(f.certs, "NotDgmd")
       .withArgs(f.outsider.address);

@@ -3,18 +3,11 @@
  * BatchLedger's domain. Twin of BatchLedger's ATTESTATION_TYPEHASH and `attestationHash`; pinned by
  * test/vectors/attestation.json.
  */
-import {
-  getAddress,
-  recoverAddress,
-  Signature,
-  TypedDataEncoder,
-  type Signer,
-  type TypedDataDomain,
-} from "ethers";
+import { getAddress, TypedDataEncoder, type Signer, type TypedDataDomain } from "ethers";
 import { LEDGER_EIP712_NAME, LEDGER_EIP712_VERSION } from "../constants.js";
 import { GridShareError } from "../errors.js";
 import { batchDigest, validateHeader, type BatchHeader } from "./batch.js";
-import { assertCanonicalSignature } from "./reading.js";
+import { assertCanonicalSignature, recoverCanonical, signTypedCanonical } from "./reading.js";
 
 /** What a voter signs: the digest of the header it built for a cluster-period. */
 export interface Attestation {
@@ -96,22 +89,18 @@ export async function signAttestation(
   a: Attestation,
 ): Promise<SignedAttestation> {
   checkFields(a);
-  const raw = await signer.signTypedData(domain, ATTESTATION_TYPES, {
-    clusterId: a.clusterId,
-    period: a.period,
-    digest: a.digest,
-  });
-  // Signature.from normalises v to 27|28 and s to the low half, whatever the signer produced.
-  const signature = Signature.from(raw).serialized;
-  assertCanonicalSignature(signature);
   const { clusterId, period, digest } = a;
+  const signature = await signTypedCanonical(signer, domain, ATTESTATION_TYPES, {
+    clusterId,
+    period,
+    digest,
+  });
   return { clusterId, period, digest, signer: getAddress(await signer.getAddress()), signature };
 }
 
 /** Address whose key signed `a` in `domain` (after the canonical-signature check). */
 export function recoverAttestationSigner(domain: TypedDataDomain, a: Attestation, signature: string): string {
-  assertCanonicalSignature(signature);
-  return recoverAddress(attestationHash(domain, a), signature);
+  return recoverCanonical(attestationHash(domain, a), signature);
 }
 
 /**

@@ -162,11 +162,27 @@ export async function signReading(
   domain: TypedDataDomain,
   reading: Reading,
 ): Promise<SignedReading> {
-  const raw = await signer.signTypedData(domain, READING_TYPES, reading);
+  return { reading, signature: await signTypedCanonical(signer, domain, READING_TYPES, { ...reading }) };
+}
+
+/** `signer`'s EIP-712 signature of `value`, as the canonical 65-byte low-s signature the contracts accept. */
+export async function signTypedCanonical(
+  signer: Signer,
+  domain: TypedDataDomain,
+  types: Record<string, TypedDataField[]>,
+  value: Record<string, unknown>,
+): Promise<string> {
+  const raw = await signer.signTypedData(domain, types, value);
   // Signature.from normalises v to 27|28 and s to the low half, whatever the signer produced.
   const signature = Signature.from(raw).serialized;
   assertCanonicalSignature(signature);
-  return { reading, signature };
+  return signature;
+}
+
+/** Address whose key made `signature` over the EIP-712 `hash` (after the canonical-signature check). */
+export function recoverCanonical(hash: string, signature: string): string {
+  assertCanonicalSignature(signature);
+  return recoverAddress(hash, signature);
 }
 
 /** Throws NonCanonicalSignatureError unless `sig` is `0x` + 65 bytes, v 27|28, 0 < r < n, 0 < s <= n/2. */
@@ -185,8 +201,7 @@ export function assertCanonicalSignature(sig: string): void {
 
 /** Address whose key signed the reading (after the canonical-signature check). */
 export function recoverReadingSigner(domain: TypedDataDomain, signed: SignedReading): string {
-  assertCanonicalSignature(signed.signature);
-  return recoverAddress(readingDigest(domain, signed.reading), signed.signature);
+  return recoverCanonical(readingDigest(domain, signed.reading), signed.signature);
 }
 
 /** Throws SignatureMismatchError unless the reading was signed by its own meter. */
@@ -374,15 +389,9 @@ export interface SignedReadingJson {
 }
 
 /** One meter-period's measured energies, the values a smart meter signs (SPEC 4), in Wh and W. */
-export interface PeriodEnergy {
+export interface PeriodEnergy extends Omit<Reading, "meter" | "period"> {
   /** Period index of the data source (a data loader's own numbering). */
   readonly index: number;
-  readonly importWh: bigint;
-  readonly exportWh: bigint;
-  readonly loadWh: bigint;
-  readonly generationWh: bigint;
-  readonly peakLoadW: number;
-  readonly peakGenerationW: number;
 }
 
 /** The reading a meter signs for `period` from a measured period's energies (lib/data). */

@@ -85,6 +85,16 @@ export async function sign(
   return signCertificate(signer, certificateDomain(f.chainId, await contract.getAddress()), cert);
 }
 
+/** A DGMD-signed certificate of the first prosumer's meter, not submitted: the meter, the fields, the signature. */
+export async function signedCert(
+  f: DgmdFixture,
+  capacityW: bigint,
+): Promise<{ meter: string; cert: Certificate; sig: string }> {
+  const meter = (f.prosumerMeters[0] as { address: string }).address;
+  const cert = await makeCert(f, meter, capacityW);
+  return { meter, cert, sig: await sign(f, cert) };
+}
+
 /** Sign with the DGMD and submit (relayed by the outsider: anyone may submit). */
 export async function certify(
   f: DgmdFixture,

@@ -6,16 +6,11 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import { getAddress } from "ethers";
-import type { FastifyInstance } from "fastify";
 import { loadBuilding } from "../../lab/data/citylearn.js";
 import { buildClusterBatch } from "../../lib/gateway/batching.js";
-import type { Gateway } from "../../lib/gateway/gateway.js";
-import { HttpPeers } from "../../lib/gateway/peers.js";
-import { buildServer } from "../../lib/gateway/server.js";
 import { lyingBuilder } from "../../lab/simulator/faults.js";
 import { runSimulation, type SimulationFaults } from "../../lab/simulator/run.js";
-import { FAST_OUTBOX } from "../../lab/demo/gateways.js";
-import { deployTestGrid, openGateway, tempDir, type TestGrid, asProvider } from "./helpers.js";
+import { asProvider, deployTestGrid, startPeerGateways, tempDir, type TestGrid } from "./helpers.js";
 import { BatchStatus, MeterStatus } from "../../lib/chain/schema.js";
 
 const { ethers, networkHelpers } = await network.create();
@@ -29,28 +24,18 @@ const TIMING = { aggregateWaitSeconds: GRACE, selfSubmitDelaySeconds: GRACE };
 
 interface Setup {
   grid: TestGrid;
-  gws: { gw: Gateway; app: FastifyInstance; url: string }[];
+  gws: Awaited<ReturnType<typeof startPeerGateways>>;
   dir: ReturnType<typeof tempDir>;
 }
 
 async function setup(liar?: number): Promise<Setup> {
   const dir = tempDir("faults");
   const grid = await deployTestGrid(ethers, networkHelpers, { buildings: BUILDINGS });
-  const gws = [];
-  const urls = new Map<string, string>();
-  for (const [i, key] of grid.nodeKeys.entries()) {
-    const gw = await openGateway(grid, key, dir.file(`n${i}.db`), {
-      build: i === liar ? lyingBuilder(buildClusterBatch, 7_000n, 1) : buildClusterBatch,
-      graceSeconds: GRACE,
-      timing: TIMING,
-      peers: new HttpPeers(urls),
-      outbox: FAST_OUTBOX,
-    });
-    const app = buildServer(gw, { logger: false });
-    const url = await app.listen({ host: "127.0.0.1", port: 0 });
-    urls.set(gw.node, url);
-    gws.push({ gw, app, url });
-  }
+  const gws = await startPeerGateways(grid, dir, (i) => ({
+    build: i === liar ? lyingBuilder(buildClusterBatch, 7_000n, 1) : buildClusterBatch,
+    graceSeconds: GRACE,
+    timing: TIMING,
+  }));
   return { grid, gws, dir };
 }
 

@@ -6,43 +6,20 @@
  */
 import { expect } from "chai";
 import { network } from "hardhat";
-import type { FastifyInstance } from "fastify";
 import { PERIODS_PER_WEEK } from "../../lib/constants.js";
 import { loadBuilding } from "../../lab/data/citylearn.js";
 import { leafHash, verifyProof } from "../../lib/batches/merkle64.js";
-import type { Gateway } from "../../lib/gateway/gateway.js";
-import { HttpPeers } from "../../lib/gateway/peers.js";
-import { buildServer } from "../../lib/gateway/server.js";
 import { sendReading } from "../../lab/simulator/fleet.js";
-import { FAST_OUTBOX } from "../../lab/demo/gateways.js";
-import { deployTestGrid, openGateway, tempDir, type TestGrid, asProvider } from "./helpers.js";
+import { asProvider, deployTestGrid, startPeerGateways, tempDir, type TestGrid } from "./helpers.js";
 import { BatchStatus } from "../../lib/chain/schema.js";
 
 const { ethers, networkHelpers } = await network.create();
 const GRACE = 1800;
 
-interface Running {
-  gw: Gateway;
-  app: FastifyInstance;
-  url: string;
-}
+type Running = Awaited<ReturnType<typeof startPeerGateways>>[number];
 
-async function startGateways(grid: TestGrid, dir: ReturnType<typeof tempDir>): Promise<Running[]> {
-  const out: Running[] = [];
-  // Filled as the gateways start listening: each one's peers are the others.
-  const urls = new Map<string, string>();
-  for (const [i, key] of grid.nodeKeys.entries()) {
-    const gw = await openGateway(grid, key, dir.file(`node-${i}.db`), {
-      graceSeconds: GRACE,
-      peers: new HttpPeers(urls),
-      outbox: FAST_OUTBOX,
-    });
-    const app = buildServer(gw, { logger: false });
-    const url = await app.listen({ host: "127.0.0.1", port: 0 });
-    urls.set(gw.node, url);
-    out.push({ gw, app, url });
-  }
-  return out;
+function startGateways(grid: TestGrid, dir: ReturnType<typeof tempDir>): Promise<Running[]> {
+  return startPeerGateways(grid, dir, () => ({ graceSeconds: GRACE }));
 }
 
 /**

@@ -70,6 +70,22 @@ export function isHistoryOnly(method: ForecastMethod): method is HistoryOnlyMeth
 }
 
 /**
+ * Each method's forecaster. The history-only ones take their own defaults (their optional parameters are not
+ * the inputs); the site-aware ones read `inputs`.
+ */
+const METHODS: Record<ForecastMethod, (history: Series, inputs: ForecastInputs | undefined) => number[]> = {
+  "seasonal-naive": (h) => seasonalNaive(h),
+  "seasonal-mean": (h) => seasonalMean(h),
+  "holt-winters": (h) => holtWinters(h),
+  "weekly-smoothing": (h) => weeklySmoothing(h),
+  ensemble: (h) => ensemble(h),
+  "daily-profile": (h) => dailyProfile(h),
+  "pv-clearsky": (h, inputs) => pvClearSky(h, inputs),
+  "pv-weather": (h, inputs) => pvWeather(h, inputs),
+  "load-temperature": (h, inputs) => temperatureLoad(h, inputs),
+};
+
+/**
  * Forecast the 42 periods after `history` (Wh per period, not rounded, each >= 0). The site-aware methods
  * need `inputs` (MissingForecastInputError otherwise); the history-only ones ignore it.
  */
@@ -78,28 +94,9 @@ export function forecastNextWeek(
   method: ForecastMethod = DEFAULT_METHOD,
   inputs?: ForecastInputs,
 ): number[] {
-  switch (method) {
-    case "seasonal-naive":
-      return seasonalNaive(history);
-    case "seasonal-mean":
-      return seasonalMean(history);
-    case "holt-winters":
-      return holtWinters(history);
-    case "weekly-smoothing":
-      return weeklySmoothing(history);
-    case "ensemble":
-      return ensemble(history);
-    case "daily-profile":
-      return dailyProfile(history);
-    case "pv-clearsky":
-      return pvClearSky(history, inputs);
-    case "pv-weather":
-      return pvWeather(history, inputs);
-    case "load-temperature":
-      return temperatureLoad(history, inputs);
-    default:
-      throw new UnknownForecastMethodError(String(method), FORECAST_METHODS);
-  }
+  // A name from outside the type (a config file, a CLI argument) is refused by name.
+  if (!isForecastMethod(method)) throw new UnknownForecastMethodError(String(method), FORECAST_METHODS);
+  return METHODS[method](history, inputs);
 }
 
 /**

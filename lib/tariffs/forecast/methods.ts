@@ -137,24 +137,18 @@ export function fitHoltWinters(history: Series): HoltWintersParams {
   const k = Math.min(HW_SELECTION_WEEKS, Math.floor((n - 2 * HORIZON) / HORIZON));
   const origins: number[] = [];
   for (let w = k; w >= 1; w--) origins.push(n - w * HORIZON);
-  let best: HoltWintersParams = { alpha: 0.05, beta: 0, delta: 0, omega: 0 };
-  let bestErr = Number.POSITIVE_INFINITY;
+  const grid: HoltWintersParams[] = [];
   for (const alpha of HW_GRID.alpha)
     for (const beta of HW_GRID.beta)
       for (const delta of HW_GRID.delta)
-        for (const omega of HW_GRID.omega) {
-          const p = { alpha, beta, delta, omega };
-          let err = 0;
-          runHoltWinters(history, p, origins, (o, fc) => {
-            for (let h = 0; h < HORIZON; h++) err += Math.abs((history[o + h] as number) - (fc[h] as number));
-          });
-          // Strictly less: on ties the first (smoothest) combination of the grid wins, deterministically.
-          if (err < bestErr) {
-            bestErr = err;
-            best = p;
-          }
-        }
-  return best;
+        for (const omega of HW_GRID.omega) grid.push({ alpha, beta, delta, omega });
+  return argmin(grid, (p) => {
+    let err = 0;
+    runHoltWinters(history, p, origins, (o, fc) => {
+      for (let h = 0; h < HORIZON; h++) err += Math.abs((history[o + h] as number) - (fc[h] as number));
+    });
+    return err;
+  });
 }
 
 /**
@@ -208,13 +202,21 @@ export function fitWeeklyAlpha(history: Series): number {
   if (history.length < WEEKLY_MIN_HISTORY)
     throw new HistoryTooShortError("weekly-smoothing", WEEKLY_MIN_HISTORY, history.length);
   const totals = blockTotals(history);
-  let best: number = WEEKLY_ALPHA_GRID[0];
-  let bestErr = Number.POSITIVE_INFINITY;
-  for (const a of WEEKLY_ALPHA_GRID) {
-    const { error } = smoothTotals(totals, a);
-    if (error < bestErr) {
-      bestErr = error;
-      best = a;
+  return argmin(WEEKLY_ALPHA_GRID, (a) => smoothTotals(totals, a).error);
+}
+
+/**
+ * The candidate with the least cost. Strictly less: on ties the first (smoothest) candidate of the grid wins,
+ * deterministically.
+ */
+function argmin<T>(candidates: readonly T[], cost: (candidate: T) => number): T {
+  let best = candidates[0] as T;
+  let bestCost = Number.POSITIVE_INFINITY;
+  for (const c of candidates) {
+    const e = cost(c);
+    if (e < bestCost) {
+      bestCost = e;
+      best = c;
     }
   }
   return best;
