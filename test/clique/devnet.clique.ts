@@ -54,6 +54,10 @@ const TOPOLOGY_TX_GAS = 1_000_000n;
 // Real nodes take minutes: this suite runs with `npm run test:clique`, not in the default `npm test`.
 const describeDevnet = process.env.GRIDSHARE_DEVNET === "1" ? describe : describe.skip;
 
+/** The Ignition deployment test's own limit (ms), and how long before it its connection is closed. */
+const DEPLOY_TIMEOUT_MS = 300_000;
+const CLOSE_MARGIN_MS = 15_000;
+
 describeDevnet("Clique devnet: 3 EthereumJS signers and a permissioned node on loopback", function () {
   this.timeout(120_000);
   let state: DevnetState | undefined;
@@ -108,6 +112,8 @@ describeDevnet("Clique devnet: 3 EthereumJS signers and a permissioned node on l
   });
 
   it("deploys with Ignition and runs a batch period: proposal, votes, accepted decision", async function () {
+    // Ignition's deployment of every contract plus the topology on real nodes: slower than the other steps.
+    this.timeout(DEPLOY_TIMEOUT_MS);
     const s = devnet();
     const connection = await network.create({
       network: "clique",
@@ -117,62 +123,73 @@ describeDevnet("Clique devnet: 3 EthereumJS signers and a permissioned node on l
         accounts: [s.operatorKeys[0], ...s.nodes.map((n) => n.privateKey)],
       },
     });
-    const { ethers, ignition } = connection;
-    const latest = await blockHeader(s.nodes[0].rpcUrl, "latest");
-    const epoch = mondayBefore(BigInt(latest.timestamp));
-    const { registry, ledger } = await ignition.deploy(CliqueDevnet, {
-      parameters: { CliqueDevnet: { epoch } },
-      deploymentId: DEPLOYMENT_ID,
-      // Clique blocks are final once sealed and propagated; reorged txs return to the pool (patch fix 7).
-      config: { requiredConfirmations: 1, blockPollingInterval: 500 },
-    });
-    const [, node0, node1, node2] = await ethers.getSigners();
-    // Every node is a cluster parent; cluster 1 (node0) has neighbours node1 and node2: 3 voters.
-    // The seven topology txs go out at once (explicit nonces; gas limits given, since an estimate on
-    // the latest state would see none of the earlier ones): one wait instead of seven.
-    const [operator] = await ethers.getSigners();
-    let nonce = await ethers.provider.getTransactionCount(operator.address, "pending");
-    const gasLimit = TOPOLOGY_TX_GAS;
-    const sent = [];
-    for (const [i, node] of [node0, node1, node2].entries()) {
-      sent.push(await registry.addNode(node.address, i * 1000, 0, { nonce: nonce++, gasLimit }));
-      sent.push(await registry.createCluster(node.address, i * 1000, 0, { nonce: nonce++, gasLimit }));
-    }
-    sent.push(await registry.setNeighbours(1, [node1.address, node2.address], { nonce: nonce++, gasLimit }));
-    const receipts = await Promise.all(sent.map((tx) => tx.wait()));
-    expect(receipts.every((r) => r?.status === 1)).to.equal(true);
+    // Closed whatever happens, and before mocha gives up on the test: a deployment still polling an open
+    // connection would keep the test process alive after the run (mocha does not exit by force).
+    const deadline = setTimeout(() => void connection.close(), DEPLOY_TIMEOUT_MS - CLOSE_MARGIN_MS);
+    try {
+      const { ethers, ignition } = connection;
+      const latest = await blockHeader(s.nodes[0].rpcUrl, "latest");
+      const epoch = mondayBefore(BigInt(latest.timestamp));
+      const { registry, ledger } = await ignition.deploy(CliqueDevnet, {
+        parameters: { CliqueDevnet: { epoch } },
+        deploymentId: DEPLOYMENT_ID,
+        // Clique blocks are final once sealed and propagated; reorged txs return to the pool (patch fix 7).
+        config: { requiredConfirmations: 1, blockPollingInterval: 500 },
+      });
+      const [, node0, node1, node2] = await ethers.getSigners();
+      // Every node is a cluster parent; cluster 1 (node0) has neighbours node1 and node2: 3 voters.
+      // The seven topology txs go out at once (explicit nonces; gas limits given, since an estimate on
+      // the latest state would see none of the earlier ones): one wait instead of seven.
+      const [operator] = await ethers.getSigners();
+      let nonce = await ethers.provider.getTransactionCount(operator.address, "pending");
+      const gasLimit = TOPOLOGY_TX_GAS;
+      const sent = [];
+      for (const [i, node] of [node0, node1, node2].entries()) {
+        sent.push(await registry.addNode(node.address, i * 1000, 0, { nonce: nonce++, gasLimit }));
+        sent.push(await registry.createCluster(node.address, i * 1000, 0, { nonce: nonce++, gasLimit }));
+      }
+      sent.push(
+        await registry.setNeighbours(1, [node1.address, node2.address], { nonce: nonce++, gasLimit }),
+      );
+      const receipts = await Promise.all(sent.map((tx) => tx.wait()));
+      expect(receipts.every((r) => r?.status === 1)).to.equal(true);
 
-    const now = BigInt((await blockHeader(s.nodes[0].rpcUrl, "latest")).timestamp);
-    const period = Number((now - epoch) / BigInt(PERIOD_SECONDS)) - 1;
-    const header: BatchHeader = {
-      clusterId: 1,
-      period,
-      root: "0x0123456789abcdef",
-      leafCount: 4,
-      totalLoadWh: 5_200n,
-      totalGenerationWh: 3_100n,
-    };
-    // The parent carries its first neighbour's attestation: 2 of 3 is a strict majority.
-    const domain = ledgerDomain((await ethers.provider.getNetwork()).chainId, await ledger.getAddress());
-    const voters = [node0.address, node1.address, node2.address];
-    const sign = (who: typeof node0) => signAttestation(who, domain, attestationOf(header));
-    const submit = async (from: typeof node0, attestations: SignedAttestation[]) =>
-      (
-        await ledger.connect(from).getFunction("submit")(encodeSubmission([{ header, voters, attestations }]))
-      ).wait();
-    await submit(node0, [await sign(node0), await sign(node1)]);
-    const batch = await ledger.getFunction("batchOf")(1, period);
-    expect(batch.status).to.equal(BatchStatus.Accepted);
-    expect(batch.root).to.equal(header.root);
-    expect(batch.totalLoadWh).to.equal(header.totalLoadWh);
-    expect(batch.parentOverruled).to.equal(false);
-    // The last neighbour still submits its own after the decision; all three attested the same digest.
-    await submit(node2, [await sign(node2)]);
-    const tally = await ledger.getFunction("votesOf")(1, period);
-    expect(tally.voters).to.deep.equal(voters);
-    expect(tally.digest).to.equal(batchDigest(header));
-    expect([tally.votedMask, tally.agreedMask]).to.deep.equal([7n, 7n]);
-    await connection.close();
+      const now = BigInt((await blockHeader(s.nodes[0].rpcUrl, "latest")).timestamp);
+      const period = Number((now - epoch) / BigInt(PERIOD_SECONDS)) - 1;
+      const header: BatchHeader = {
+        clusterId: 1,
+        period,
+        root: "0x0123456789abcdef",
+        leafCount: 4,
+        totalLoadWh: 5_200n,
+        totalGenerationWh: 3_100n,
+      };
+      // The parent carries its first neighbour's attestation: 2 of 3 is a strict majority.
+      const domain = ledgerDomain((await ethers.provider.getNetwork()).chainId, await ledger.getAddress());
+      const voters = [node0.address, node1.address, node2.address];
+      const sign = (who: typeof node0) => signAttestation(who, domain, attestationOf(header));
+      const submit = async (from: typeof node0, attestations: SignedAttestation[]) =>
+        (
+          await ledger.connect(from).getFunction("submit")(
+            encodeSubmission([{ header, voters, attestations }]),
+          )
+        ).wait();
+      await submit(node0, [await sign(node0), await sign(node1)]);
+      const batch = await ledger.getFunction("batchOf")(1, period);
+      expect(batch.status).to.equal(BatchStatus.Accepted);
+      expect(batch.root).to.equal(header.root);
+      expect(batch.totalLoadWh).to.equal(header.totalLoadWh);
+      expect(batch.parentOverruled).to.equal(false);
+      // The last neighbour still submits its own after the decision; all three attested the same digest.
+      await submit(node2, [await sign(node2)]);
+      const tally = await ledger.getFunction("votesOf")(1, period);
+      expect(tally.voters).to.deep.equal(voters);
+      expect(tally.digest).to.equal(batchDigest(header));
+      expect([tally.votedMask, tally.agreedMask]).to.deep.equal([7n, 7n]);
+    } finally {
+      clearTimeout(deadline);
+      await connection.close();
+    }
   });
 
   it("a permissioned node follows the chain, never seals, and relays a transaction the signers mine", async function () {
