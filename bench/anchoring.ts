@@ -7,7 +7,7 @@
 import { id, Wallet, type Signer } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import type { BatchLedger, ClusterRegistry, NaiveReadingStore } from "../types/ethers-contracts/index.js";
-import { deployGrid, mondayBefore, type Grid } from "../lab/fixtures/grid.js";
+import { assignRanking, deployGrid, mondayBefore, type Grid } from "../lab/fixtures/grid.js";
 import {
   attestAll,
   attestAndSubmit,
@@ -134,8 +134,7 @@ async function ringGrid(ctx: GasContext, clusters: number): Promise<VotingGrid> 
   const byAddress = new Map(nodes.map((n) => [n.address, n]));
   const voters: Wallet[][] = [];
   for (let c = 1; c <= clusters; c++) {
-    const ranked = [...(await registry.rankNeighbours(c))];
-    await (await registry.setNeighbours(c, ranked)).wait();
+    const ranked = await assignRanking(registry, c);
     voters.push([nodes[c - 1] as Wallet, ...ranked.map((a) => byAddress.get(a) as Wallet)]);
   }
   const short = voters.flatMap((v, i) => (v.length < VOTERS_FULL ? [i + 1] : []));

@@ -41,7 +41,7 @@ function proofOf(batch: BuiltBatch, index: number): ProofArg {
  */
 async function acceptedBatch(grid: Grid, p: number, signed?: SignedReading[]): Promise<BuiltBatch> {
   const batch = buildBatch(4, p, signed ?? (await signedReadings(grid, 4, p)));
-  const [first] = await assignRanking(grid, 4);
+  const [first] = await assignRanking(grid.registry.connect(grid.utility), 4);
   const neighbour = grid.nodes.find((n) => n.address === first);
   if (!neighbour) throw new Error("fixture: cluster 4 ranks no neighbour among the grid's nodes");
   await attestAndSubmit(grid, batch.header, [grid.nodes[3], neighbour]);

@@ -294,7 +294,11 @@ describe("BatchLedger", () => {
       await vote(grid, h, [n2]);
       // The grid grows right next to cluster 1: its SPEC 2 ranking becomes [x, n1, n2] (n3 drops out).
       const [x] = await growGrid(grid, [[100, 0]]);
-      expect(await assignRanking(grid, 1)).to.deep.equal([x!.address, n1.address, n2.address]);
+      expect(await assignRanking(grid.registry.connect(grid.utility), 1)).to.deep.equal([
+        x!.address,
+        n1.address,
+        n2.address,
+      ]);
       const v = await grid.ledger.votesOf(1, p);
       expect(v.voters).to.deep.equal(
         [parent, n1, n2, n3].map((s) => s.address),
@@ -394,7 +398,11 @@ describe("BatchLedger", () => {
         [-400, 4_100],
         [-400, 3_800],
       ]);
-      expect(await assignRanking(grid, 3)).to.deep.equal([x!.address, y!.address, n0.address]);
+      expect(await assignRanking(grid.registry.connect(grid.utility), 3)).to.deep.equal([
+        x!.address,
+        y!.address,
+        n0.address,
+      ]);
       const late = await signFor(grid, x!, honest);
       await expect(
         grid.ledger.submit(
@@ -705,7 +713,7 @@ describe("BatchLedger", () => {
         [-400, 4_100],
         [-400, 3_800],
       ]);
-      await assignRanking(grid, 3);
+      await assignRanking(grid.registry.connect(grid.utility), 3);
       await grid.warpToPeriod(p + 2);
       await grid.ledger.recordMissedVotes(3, p);
       expect(await grid.ledger.faults(grid.nodes[1].address)).to.equal(1n, "the batch's absent voter");
