@@ -4,8 +4,7 @@
  * call (contracts/bench/MerkleProofBench.sol), plus the call data each proof costs. Merkle64 proofs are packed at
  * 8 bytes per sibling; the same call with an ABI bytes8[] (a 32-byte word per sibling) is the call-data baseline.
  */
-import { randomBytes } from "node:crypto";
-import { concat, hexlify, Interface, keccak256 } from "ethers";
+import { concat, getBytes, hexlify, Interface, keccak256, toUtf8Bytes } from "ethers";
 import type { MerkleProofBench } from "../types/ethers-contracts/index.js";
 import { buildTree, getProof, HASH64_BYTES, unpackProof } from "../lib/batches/merkle64.js";
 import { BenchInputError, figure, type Figure } from "./lib/figures.js";
@@ -59,6 +58,18 @@ export function ozTree(leaves: readonly string[], index: number): { root: string
   return { root: level[0] as string, proof };
 }
 
+/**
+ * `length` pseudo-random bytes fixed by `label`: call data costs 4 gas per zero byte and 16 per other byte, so
+ * random leaves made the calldata figures move from run to run; these make every run measure the same proofs.
+ */
+function benchBytes(label: string, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  for (let o = 0, k = 0; o < length; o += 32, k++) {
+    out.set(getBytes(keccak256(toUtf8Bytes(`${label}/${k}`))).subarray(0, Math.min(32, length - o)), o);
+  }
+  return out;
+}
+
 /** Execution gas of both verifiers at each depth, on a last-leaf proof (every level has a sibling). */
 export async function merkleGasByDepth(
   bench: MerkleProofBench,
@@ -70,7 +81,7 @@ export async function merkleGasByDepth(
       throw new BenchInputError(`depth must be 1..20, got ${depth}`);
     const n = 1 << depth;
     const index = n - 1;
-    const tree = buildTree(new Uint8Array(randomBytes(n * HASH64_BYTES)));
+    const tree = buildTree(benchBytes(`merkle64-depth-${depth}`, n * HASH64_BYTES));
     const leaf64 = hexlify(tree.levels[0]!.subarray(index * HASH64_BYTES, (index + 1) * HASH64_BYTES));
     const args64: [string, string, number, number, string] = [
       getProof(tree, index),
@@ -80,7 +91,9 @@ export async function merkleGasByDepth(
       leaf64,
     ];
     const [ok64, g64] = await bench.merkle64(...args64);
-    const leaves = Array.from({ length: n }, () => hexlify(randomBytes(OZ_HASH_BYTES)));
+    const leaves = Array.from({ length: n }, (_, i) =>
+      hexlify(benchBytes(`oz-depth-${depth}-${i}`, OZ_HASH_BYTES)),
+    );
     const oz = ozTree(leaves, index);
     const argsOz: [string[], string, string] = [oz.proof, oz.root, leaves[index] as string];
     const [okOz, gOz] = await bench.openZeppelin(...argsOz);
