@@ -37,6 +37,36 @@ export class ChainSchemaError extends GridShareError {
   }
 }
 
+/** One build-info output: its id and the sources it compiled. */
+export interface BuildInfoInput {
+  readonly id: string;
+  /** When it was written: a later build-info has the later copy of a source both compiled. */
+  readonly writtenAt: number;
+  readonly sources: Readonly<Record<string, SourceInput>>;
+}
+
+/**
+ * Each source's AST from the build that last compiled it. An incremental build leaves older build-infos in
+ * place for the artifacts it did not recompile, and they can hold a stale copy of a shared file (an interface
+ * compiled as a dependency before a member was added). So a source is taken from the build-info its own
+ * artifacts name (`owners`: input source name -> build-info id); a source with no artifact of its own
+ * (file-level enums only) from the newest build-info that has it.
+ */
+export function latestSources(
+  buildInfos: readonly BuildInfoInput[],
+  owners: ReadonlyMap<string, string>,
+): Record<string, SourceInput> {
+  const sources: Record<string, SourceInput> = {};
+  const oldestFirst = [...buildInfos].sort((a, b) => a.writtenAt - b.writtenAt);
+  for (const info of oldestFirst) {
+    for (const [name, source] of Object.entries(info.sources)) {
+      const owner = owners.get(name);
+      if (owner === undefined || owner === info.id) sources[name] = source;
+    }
+  }
+  return sources;
+}
+
 /** Enum canonical name (`IBatchLedger.BatchStatus`) -> member names in declaration order (index = value). */
 export function collectEnums(
   sources: Readonly<Record<string, SourceInput>>,

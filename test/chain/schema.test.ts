@@ -6,6 +6,7 @@ import {
   collectAbis,
   collectEnums,
   collectStructs,
+  latestSources,
   schemaModule,
   type AstNode,
 } from "../../plugins/chain-schema/generate.js";
@@ -52,6 +53,35 @@ describe("chain schema generator (plugins/chain-schema)", () => {
       Level: ["Low", "High"],
       "A.Phase": ["Open", "Closed"],
     });
+  });
+
+  it("takes each source from the build that last compiled it, not from a stale build-info beside it", () => {
+    const unit = (...enums: AstNode[]) => ({ ast: { nodeType: "SourceUnit", nodes: enums } });
+    const iface = "project/contracts/I.sol";
+    const loose = "project/contracts/Types.sol"; // file-level enum only: no artifact names a build-info
+    // The newer build recompiled I.sol with a new enum; the older one (kept for an artifact it alone built)
+    // holds I.sol as it was, and is listed last.
+    const newer = {
+      id: "b2",
+      writtenAt: 2,
+      sources: {
+        [iface]: unit(enumNode("I.Status", "None", "Used")),
+        [loose]: unit(enumNode("Kind", "A", "B")),
+      },
+    };
+    const older = {
+      id: "b1",
+      writtenAt: 1,
+      sources: { [iface]: unit(), [loose]: unit(enumNode("Kind", "A")) },
+    };
+    const picked = latestSources([newer, older], new Map([[iface, "b2"]]));
+    expect(Object.fromEntries(collectEnums(picked, isProject))).to.deep.equal({
+      "I.Status": ["None", "Used"],
+      Kind: ["A", "B"],
+    });
+    // Ownership wins over age: an artifact that still names the older build-info gets that build's copy.
+    const owned = latestSources([newer, older], new Map([[iface, "b1"]]));
+    expect(Object.fromEntries(collectEnums(owned, isProject))).to.deep.equal({ Kind: ["A", "B"] });
   });
 
   it("takes every struct an ABI carries, nested ones and arrays of structs too", () => {
