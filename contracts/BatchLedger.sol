@@ -51,9 +51,19 @@ import {ReadingLib} from "./libraries/ReadingLib.sol";
 /// set it holds: one storage read instead of one per voter.
 ///
 /// Storage: one word per cluster-period (`_batches`, layout below) holds status, masks, voter-set version,
-/// root, leaf count and totals: an accepted batch costs one fresh slot. A batch left pending across
-/// submissions (voters submitting their own attestations one by one) also keeps one word per attested digest
-/// (`_pendingSlots`). PSA is derived from the stored totals at read time.
+/// root, leaf count and totals. A batch left pending across submissions (voters submitting their own
+/// attestations one by one) also keeps one word per attested digest (`_pendingSlots`). PSA is derived from
+/// the stored totals at read time.
+/// - Ring of periods (chosen here): each cluster's words form a ring of RING_PERIODS (1,024) periods, about
+///   24 weeks: more than the 13-week retention window within which SPEC 3 keeps raw readings and SPEC 8
+///   accepts proofs, with room to settle bills. Period p + 1,024 reuses period p's word, which turns the
+///   accepted batch's write from a fresh slot (22,100 gas) into a rewrite (5,000) once a cluster's first
+///   ring is filled. A period older than the ring is {BatchExpired} on chain; its BatchAccepted event stays in
+///   the log for good. Each word carries its period's lap (`period / RING_PERIODS`, 12 bits) in the top bits
+///   of the load total, so a word left from an earlier lap reads as nothing for the new one.
+/// - Totals: a valid reading carries at most MAX_METER_POWER_W x 4 h = 10^6 Wh < 2^20 per total and a batch
+///   at most 2^32 readings, so a header's totals below 2^52 Wh are all a real batch can carry; larger ones
+///   are {TotalsOutOfRange}.
 contract BatchLedger is IBatchLedger, EIP712 {
     using CalldataWords for bytes;
 
@@ -71,10 +81,14 @@ contract BatchLedger is IBatchLedger, EIP712 {
 
     /// @dev Parent + at most GridConstants.MAX_NEIGHBOURS (3) neighbours, SPEC 2: a 2-bit slot, a 4-bit mask.
     uint256 private constant MAX_VOTERS = 4;
-    uint256 private constant ALL_SLOTS = (1 << MAX_VOTERS) - 1;
+    uint256 private constant ALL_SLOTS = 0xf; // (1 << MAX_VOTERS) - 1
     uint256 private constant PARENT_SLOT = 0;
     /// @dev The batch of period p is voted while the current period is p + 1.
     uint256 private constant VOTING_WINDOW_PERIODS = 1;
+    /// @notice Periods each cluster's ring of batch words holds (see Storage above): a power of two.
+    uint256 public constant RING_PERIODS = 1_024;
+    uint256 private constant RING_BITS = 10;
+    uint256 private constant RING_INDEX_MASK = 0x3ff; // RING_PERIODS - 1
 
     // Packed submission.
     uint256 private constant HEADER_BYTES = 36;
@@ -83,7 +97,7 @@ contract BatchLedger is IBatchLedger, EIP712 {
     uint256 private constant PERIOD_SHIFT = 192;
     uint256 private constant BYTE_SHIFT = 248;
     uint256 private constant ADDRESS_SHIFT = 96;
-    uint256 private constant ITEM_FIXED_BYTES = HEADER_BYTES + 1;
+    uint256 private constant ITEM_FIXED_BYTES = 37; // HEADER_BYTES + the count byte
     uint256 private constant TAG_BYTES = 1;
     uint256 private constant DIGEST_BYTES = 32;
     uint256 private constant SIGNATURE_BYTES = 65;
@@ -105,6 +119,14 @@ contract BatchLedger is IBatchLedger, EIP712 {
     uint256 private constant LEAF_COUNT_SHIFT = 160;
     uint256 private constant LOAD_SHIFT = 96;
     uint256 private constant GENERATION_SHIFT = 32;
+    /// @dev A header total fits TOTAL_BITS; the load total's 12 bits above it hold the word's lap.
+    uint256 private constant TOTAL_BITS = 52;
+    uint256 private constant TOTAL_MASK = 0xfffffffffffff; // (1 << TOTAL_BITS) - 1
+    uint256 private constant LAP_SHIFT = 148; // LOAD_SHIFT + TOTAL_BITS
+    uint256 private constant LAP_MASK = 0xfff; // (1 << (64 - TOTAL_BITS)) - 1
+    /// @dev The lap's bits in a word; with the generation total's spare bits, what a header must leave zero.
+    uint256 private constant LAP_BITS = 0xfff << 148; // LAP_MASK << LAP_SHIFT
+    uint256 private constant TOTALS_SPARE_BITS = (0xfff << 148) | (0xfff << 84); // + GENERATION_SHIFT + TOTAL_BITS
 
     // Voter-set head, one word per cluster: version (bits 0..31), voter count (32..39), hash (40..255).
     uint256 private constant HEAD_COUNT_SHIFT = 32;
@@ -117,8 +139,11 @@ contract BatchLedger is IBatchLedger, EIP712 {
     struct Item {
         uint32 clusterId;
         uint32 period;
+        /// Where the batch word lives (cluster, period within the ring).
         uint256 key;
-        /// The batch word as stored before this item.
+        /// The period's lap, at its offset in the batch word.
+        uint256 lapBits;
+        /// The batch word as stored before this item (zero when it holds an earlier lap).
         uint256 word;
         uint256 version;
         uint256 voterCount;
@@ -141,7 +166,7 @@ contract BatchLedger is IBatchLedger, EIP712 {
     /// @notice Start of period 0, copied from the registry at deployment (the vote path reads no other contract).
     uint64 public immutable epoch;
 
-    mapping(uint256 key => uint256 word) private _batches;
+    mapping(uint256 ringKey => uint256 word) private _batches;
     mapping(uint256 key => mapping(bytes32 digest => uint256 slots)) private _pendingSlots;
     mapping(uint32 clusterId => uint256 head) private _voterHeads;
     mapping(uint32 clusterId => mapping(uint256 version => address[] voters)) private _voterSets;
@@ -152,6 +177,13 @@ contract BatchLedger is IBatchLedger, EIP712 {
     constructor(IClusterRegistry registry_) EIP712(EIP712_NAME, EIP712_VERSION) {
         if (address(registry_) == address(0)) revert ZeroAddress();
         assert(MAX_VOTERS == GridConstants.MAX_NEIGHBOURS + 1);
+        assert(RING_PERIODS > GridConstants.RETENTION_PERIODS + GridConstants.PERIODS_PER_WEEK);
+        // Constants written as literals (a derived one is computed, with overflow checks, at every use).
+        assert(ALL_SLOTS == (1 << MAX_VOTERS) - 1 && ITEM_FIXED_BYTES == HEADER_BYTES + 1);
+        assert(RING_PERIODS == 1 << RING_BITS && RING_INDEX_MASK == RING_PERIODS - 1);
+        assert(TOTAL_MASK == (1 << TOTAL_BITS) - 1 && LAP_SHIFT == LOAD_SHIFT + TOTAL_BITS);
+        assert(LAP_MASK == (1 << (64 - TOTAL_BITS)) - 1 && LAP_BITS == LAP_MASK << LAP_SHIFT);
+        assert(TOTALS_SPARE_BITS == LAP_BITS | (LAP_MASK << (GENERATION_SHIFT + TOTAL_BITS)));
         registry = registry_;
         epoch = registry_.epoch();
     }
@@ -199,22 +231,23 @@ contract BatchLedger is IBatchLedger, EIP712 {
     /// @dev Anyone may call once the window closed. A cluster-period nobody attested is Disputed too; it counts
     /// against the voter set current now.
     function finalize(uint32 clusterId, uint32 period) external {
-        uint256 key = _key(clusterId, period);
-        uint256 word = _batches[key];
+        uint256 key = _ringKey(clusterId, period);
+        uint256 word = _wordOf(clusterId, period);
         BatchStatus status = BatchStatus(word & STATUS_MASK);
         if (status == BatchStatus.Accepted || status == BatchStatus.Disputed) {
             revert BatchAlreadyDecided(clusterId, period, status);
         }
         _requireWindowClosed(clusterId, period);
-        if (status == BatchStatus.None) word = _currentVersion(clusterId) << VERSION_SHIFT;
+        if (status == BatchStatus.None)
+            word = (_currentVersion(clusterId) << VERSION_SHIFT) | _lapBits(period);
         _batches[key] = (word & ~STATUS_MASK) | uint256(BatchStatus.Disputed);
         emit BatchDisputed(clusterId, period);
     }
 
     /// @inheritdoc IBatchLedger
     function recordMissedVotes(uint32 clusterId, uint32 period) external {
-        uint256 key = _key(clusterId, period);
-        uint256 word = _batches[key];
+        uint256 key = _ringKey(clusterId, period);
+        uint256 word = _wordOf(clusterId, period);
         BatchStatus status = BatchStatus(word & STATUS_MASK);
         if (status != BatchStatus.Accepted && status != BatchStatus.Disputed) {
             revert BatchNotDecided(clusterId, period, status);
@@ -233,22 +266,24 @@ contract BatchLedger is IBatchLedger, EIP712 {
     // --------------------------------------------------------------- views
 
     /// @inheritdoc IBatchLedger
+    /// @dev Reverts {BatchExpired} for a period older than the ring.
     function batchOf(uint32 clusterId, uint32 period) public view returns (Batch memory b) {
-        uint256 word = _batches[_key(clusterId, period)];
+        uint256 word = _wordOf(clusterId, period);
         b.status = BatchStatus(word & STATUS_MASK);
         if (b.status != BatchStatus.Accepted) return b;
         b.root = bytes8(uint64(word >> ROOT_SHIFT));
         b.leafCount = uint32(word >> LEAF_COUNT_SHIFT);
-        b.totalLoadWh = uint64(word >> LOAD_SHIFT);
-        b.totalGenerationWh = uint64(word >> GENERATION_SHIFT);
+        b.totalLoadWh = uint64((word >> LOAD_SHIFT) & TOTAL_MASK);
+        b.totalGenerationWh = uint64((word >> GENERATION_SHIFT) & TOTAL_MASK);
         b.psa = uint64(MesMath.psa(b.totalLoadWh, b.totalGenerationWh));
         uint256 parent = 1 << PARENT_SLOT;
         b.parentOverruled = ((word >> VOTED_SHIFT) & parent) != 0 && ((word >> AGREED_SHIFT) & parent) == 0;
     }
 
     /// @inheritdoc IBatchLedger
+    /// @dev Reverts {BatchExpired} for a period older than the ring.
     function isAccepted(uint32 clusterId, uint32 period) external view returns (bool) {
-        return BatchStatus(_batches[_key(clusterId, period)] & STATUS_MASK) == BatchStatus.Accepted;
+        return BatchStatus(_wordOf(clusterId, period) & STATUS_MASK) == BatchStatus.Accepted;
     }
 
     /// @inheritdoc IBatchLedger
@@ -257,8 +292,9 @@ contract BatchLedger is IBatchLedger, EIP712 {
     }
 
     /// @inheritdoc IBatchLedger
+    /// @dev Reverts {BatchExpired} for a period older than the ring.
     function votesOf(uint32 clusterId, uint32 period) external view returns (VoteTally memory v) {
-        uint256 word = _batches[_key(clusterId, period)];
+        uint256 word = _wordOf(clusterId, period);
         v.status = BatchStatus(word & STATUS_MASK);
         uint256 version =
             v.status == BatchStatus.None
@@ -390,10 +426,12 @@ contract BatchLedger is IBatchLedger, EIP712 {
             uint256 header = d.wordAt(o + 8) & HEADER_MASK;
             uint256 count = d.wordAt(o + HEADER_BYTES) >> BYTE_SHIFT;
             if (count == 0) revert NoAttestations(it.clusterId, it.period);
+            if (header & TOTALS_SPARE_BITS != 0) revert TotalsOutOfRange(it.clusterId, it.period, TOTAL_BITS);
             _requireWindowOpen(it.clusterId, it.period, current);
             key = _key(it.clusterId, it.period);
-            it.key = key;
-            it.word = _batches[key];
+            it.key = _ringKey(it.clusterId, it.period);
+            it.lapBits = _lapBits(it.period);
+            it.word = _current(_batches[it.key], it.lapBits);
             it.seenSlots = 0;
             it.forSlots = 0;
             delete it.voters;
@@ -516,34 +554,39 @@ contract BatchLedger is IBatchLedger, EIP712 {
         uint256 voted = (it.word >> VOTED_SHIFT) & ALL_SLOTS;
         uint256 freshFor = it.forSlots & ~voted;
         uint256 freshOther = it.seenSlots & ~it.forSlots & ~voted;
+        uint256 pendingKey = _key(it.clusterId, it.period);
         uint256 pendingFor =
-            BatchStatus(it.word & STATUS_MASK) == BatchStatus.Pending ? _pendingSlots[it.key][it.digest] : 0;
+            BatchStatus(it.word & STATUS_MASK) == BatchStatus.Pending
+                ? _pendingSlots[pendingKey][it.digest]
+                : 0;
         uint256 agreed = pendingFor | freshFor;
         voted |= freshFor | freshOther;
         if (_popcount(agreed) >= votesNeeded(it.voterCount)) {
             _batches[it.key] =
                 (header & HEADER_MASK) |
+                it.lapBits |
                 (it.version << VERSION_SHIFT) |
                 (agreed << AGREED_SHIFT) |
                 (voted << VOTED_SHIFT) |
                 uint256(BatchStatus.Accepted);
-            if (pendingFor != 0) delete _pendingSlots[it.key][it.digest];
+            if (pendingFor != 0) delete _pendingSlots[pendingKey][it.digest];
             emit BatchAccepted(it.clusterId, it.period, it.digest, uint8(voted), uint8(agreed));
             _chargeLosers(it, voted & ~agreed);
             return;
         }
         if (freshFor | freshOther == 0) return;
         _batches[it.key] =
+            it.lapBits |
             (it.version << VERSION_SHIFT) |
             (voted << VOTED_SHIFT) |
             uint256(BatchStatus.Pending);
         if (freshFor != 0) {
-            _pendingSlots[it.key][it.digest] = agreed;
+            _pendingSlots[pendingKey][it.digest] = agreed;
             emit AttestationsRecorded(it.clusterId, it.period, it.digest, uint8(freshFor));
         }
         for (uint256 s = 0; s < it.voterCount; s++) {
             if (freshOther & (1 << s) == 0) continue;
-            _pendingSlots[it.key][it.otherDigest[s]] |= 1 << s;
+            _pendingSlots[pendingKey][it.otherDigest[s]] |= 1 << s;
             emit AttestationsRecorded(it.clusterId, it.period, it.otherDigest[s], uint8(1 << s));
         }
     }
@@ -604,8 +647,8 @@ contract BatchLedger is IBatchLedger, EIP712 {
                     period,
                     bytes8(uint64(word >> ROOT_SHIFT)),
                     uint32(word >> LEAF_COUNT_SHIFT),
-                    uint64(word >> LOAD_SHIFT),
-                    uint64(word >> GENERATION_SHIFT)
+                    uint64((word >> LOAD_SHIFT) & TOTAL_MASK),
+                    uint64((word >> GENERATION_SHIFT) & TOTAL_MASK)
                 )
             );
     }
@@ -632,7 +675,31 @@ contract BatchLedger is IBatchLedger, EIP712 {
         return (POPCOUNT_NIBBLES >> (mask * 4)) & 0xf;
     }
 
+    /// @dev A cluster-period as one number: ascending by (clusterId, period).
     function _key(uint32 clusterId, uint32 period) private pure returns (uint256) {
         return (uint256(clusterId) << 32) | period;
+    }
+
+    /// @dev Where a cluster-period's word lives: the cluster's ring, at the period's place in it.
+    function _ringKey(uint32 clusterId, uint32 period) private pure returns (uint256) {
+        return (uint256(clusterId) << RING_BITS) | (period & RING_INDEX_MASK);
+    }
+
+    /// @dev The period's lap (12 bits, wrapping every 4,096 laps, about 1,900 years) at its offset in a word.
+    function _lapBits(uint32 period) private pure returns (uint256) {
+        return ((uint256(period) >> RING_BITS) & LAP_MASK) << LAP_SHIFT;
+    }
+
+    /// @dev A stored word if it belongs to the lap `lapBits`, else zero (the word of an earlier lap).
+    function _current(uint256 word, uint256 lapBits) private pure returns (uint256) {
+        return word & LAP_BITS == lapBits ? word : 0;
+    }
+
+    /// @dev The word of a cluster-period within the ring; {BatchExpired} when the ring has moved past it.
+    function _wordOf(uint32 clusterId, uint32 period) private view returns (uint256) {
+        uint32 current = currentPeriod();
+        if (current > period && current - period > RING_PERIODS)
+            revert BatchExpired(clusterId, period, current);
+        return _current(_batches[_ringKey(clusterId, period)], _lapBits(period));
     }
 }

@@ -29,6 +29,14 @@ export const LEDGER_EIP712_NAME = "GridShare Ledger";
 export const LEDGER_EIP712_VERSION = "1";
 /** SPEC 6: a digest is accepted only with at least this many votes (a cluster without neighbours never is). */
 export const MIN_VOTES = 2;
+/**
+ * A batch total the ledger takes is below 2^52 Wh (BatchLedger.TOTAL_BITS): a valid reading carries at most
+ * MAX_METER_POWER_W x 4 h = 10^6 Wh < 2^20 and a batch at most 2^32 readings. The ledger keeps its ring lap in
+ * the bits above.
+ */
+export const BATCH_TOTAL_BITS = 52;
+/** Periods each cluster's ring of batch words holds on chain (BatchLedger.RING_PERIODS), about 24 weeks. */
+export const LEDGER_RING_PERIODS = 1_024;
 /** Most cluster-periods one ledger submission may carry (BatchLedger.MAX_ITEMS). */
 export const MAX_SUBMISSION_ITEMS = 64;
 /** SPEC 4: a period's energy cannot exceed its peak average power held for the whole period. */

@@ -29,7 +29,7 @@ import {
   type SignedAttestation,
 } from "../lib/batches/attestation.js";
 import { encodeSubmission, SubmissionError } from "../lib/batches/submission.js";
-import { FIXED_ONE, MAX_SUBMISSION_ITEMS } from "../lib/constants.js";
+import { BATCH_TOTAL_BITS, FIXED_ONE, LEDGER_RING_PERIODS, MAX_SUBMISSION_ITEMS } from "../lib/constants.js";
 import { assignRanking, growGrid, type Grid } from "../lab/fixtures/grid.js";
 import { gridFixture } from "./helpers/grid.js";
 import { BatchStatus } from "../lib/chain/schema.js";
@@ -720,6 +720,90 @@ describe("BatchLedger", () => {
       for (const late of [x!, y!]) {
         expect(await grid.ledger.faults(late.address)).to.equal(0n, "assigned after the first vote");
       }
+    });
+  });
+  describe("ring of periods (1,024 per cluster; SPEC 3/8 retention is 13 weeks)", () => {
+    it("period p + 1,024 reuses p's word: counted afresh, and p is BatchExpired from then on", async () => {
+      const { grid, p } = await openGrid();
+      const ring = Number(await grid.ledger.RING_PERIODS());
+      expect(ring).to.equal(LEDGER_RING_PERIODS);
+      const [parent, n1, n2, n3] = grid.votersOf(1);
+      await vote(grid, header(1, p, 0, { totalLoadWh: 9_000n }), [parent, n1, n2]);
+      // At the ring's edge p is still there; one period later its word may be rewritten.
+      await grid.warpToPeriod(p + ring);
+      expect((await grid.ledger.batchOf(1, p)).totalLoadWh).to.equal(9_000n);
+      await grid.warpToPeriod(p + ring + 1);
+      for (const read of [() => grid.ledger.batchOf(1, p), () => grid.ledger.votesOf(1, p)]) {
+        await expect(read())
+          .to.be.revertedWithCustomError(grid.ledger, "BatchExpired")
+          .withArgs(1, p, p + ring + 1);
+      }
+      // The old lap's word reads as nothing for the new period: no status, no votes, no totals.
+      const q = p + ring;
+      const before = await grid.ledger.votesOf(1, q);
+      expect([before.status, before.votedMask]).to.deep.equal([BatchStatus.None, 0n]);
+      // Two attestations only: the old lap's three voted slots must not make it a majority.
+      await vote(grid, header(1, q, 0, { totalLoadWh: 7_000n }), [n2, n3]);
+      const pending = await grid.ledger.votesOf(1, q);
+      expect([pending.status, pending.votedMask]).to.deep.equal([BatchStatus.Pending, 0b1100n]);
+      await vote(grid, header(1, q, 0, { totalLoadWh: 7_000n }), [parent]);
+      const b = await grid.ledger.batchOf(1, q);
+      expect([b.status, b.totalLoadWh, b.totalGenerationWh]).to.deep.equal([
+        BatchStatus.Accepted,
+        7_000n,
+        15_000n,
+      ]);
+      expect((await grid.ledger.votesOf(1, q)).digest).to.equal(
+        batchDigest(header(1, q, 0, { totalLoadWh: 7_000n })),
+      );
+      await expect(grid.ledger.finalize(1, p))
+        .to.be.revertedWithCustomError(grid.ledger, "BatchExpired")
+        .withArgs(1, p, p + ring + 1);
+    });
+
+    it("an earlier lap's accepted word does not make the new period decided; finalize and missed votes see the new lap", async () => {
+      const { grid, p } = await openGrid();
+      const ring = LEDGER_RING_PERIODS;
+      await vote(grid, header(2, p), grid.votersOf(2));
+      await grid.warpToPeriod(p + ring + 2);
+      const q = p + ring;
+      expect(await grid.ledger.isAccepted(2, q)).to.equal(false);
+      await expect(grid.ledger.recordMissedVotes(2, q))
+        .to.be.revertedWithCustomError(grid.ledger, "BatchNotDecided")
+        .withArgs(2, q, BatchStatus.None);
+      await expect(grid.ledger.finalize(2, q)).to.emit(grid.ledger, "BatchDisputed").withArgs(2, q);
+      await expect(grid.ledger.recordMissedVotes(2, q))
+        .to.emit(grid.ledger, "MissedVotesRecorded")
+        .withArgs(2, q, (1 << grid.votersOf(2).length) - 1);
+      expect((await grid.ledger.batchOf(2, q)).status).to.equal(BatchStatus.Disputed);
+    });
+
+    it("refuses header totals of 2^52 Wh or more (beyond any batch of valid readings); the TS encoder too", async () => {
+      const { grid, p } = await openGrid();
+      const limit = 2n ** BigInt(BATCH_TOTAL_BITS);
+      for (const [c, over] of [
+        [1, { totalLoadWh: limit }],
+        [2, { totalGenerationWh: 2n ** 64n - 1n }],
+      ] as const) {
+        const h = header(c, p, 0, over);
+        const atts = await attestAll(grid, h, grid.votersOf(c));
+        const packed = packedItem(
+          h,
+          atts.map((a, slot) => ({ tag: slot, signature: a.signature })),
+        );
+        await expect(grid.ledger.submit(packed))
+          .to.be.revertedWithCustomError(grid.ledger, "TotalsOutOfRange")
+          .withArgs(c, p, BATCH_TOTAL_BITS);
+        expect(() => encodeSubmission([{ header: h, voters: [], attestations: atts }])).to.throw(
+          SubmissionError,
+          /2\^52 or more/,
+        );
+      }
+      const top = header(3, p, 0, { totalLoadWh: limit - 1n, totalGenerationWh: limit - 1n });
+      await vote(grid, top, grid.votersOf(3));
+      const b = await grid.ledger.batchOf(3, p);
+      expect([b.totalLoadWh, b.totalGenerationWh]).to.deep.equal([limit - 1n, limit - 1n]);
+      expect((await grid.ledger.votesOf(3, p)).digest).to.equal(batchDigest(top));
     });
   });
 });

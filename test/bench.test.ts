@@ -221,6 +221,12 @@ describe("bench modules on tiny sizes", () => {
     const perReading = (k: number) =>
       anchoring.find((f) => f.id === `anchor.perReading.n4.k${k}`)?.value ?? 0;
     expect(perReading(2)).to.be.lessThan(perReading(1), "two cluster-periods share a transaction floor");
+    const firstRing = (k: number) =>
+      anchoring.find((f) => f.id === `anchor.perReading.n4.k${k}.firstRing`)?.value ?? 0;
+    // One ring later the accepted word is rewritten (5,000) instead of created (22,100): 17,100 per
+    // cluster-period of 4 readings, give or take the signatures' call data.
+    const saved = (firstRing(2) - perReading(2)) * 4;
+    expect(saved).to.be.within(17_100 - 200, 17_100 + 200);
     const mes = anchoring.filter((f) => f.group === "mes");
     expect(mes.map((f) => f.id)).to.deep.equal(["mes.decision.n2", "mes.decision.n8"]);
     for (const f of anchoring) expect(f.value).to.be.a("number").and.greaterThan(0);

@@ -158,6 +158,11 @@ interface IBatchLedger is IVoterSetSink, IGridShareErrors {
     /// @dev `recordMissedVotes` needs a decided batch: finalize an undecided one first.
     error BatchNotDecided(uint32 clusterId, uint32 period, BatchStatus status);
     error MissedVotesAlreadyRecorded(uint32 clusterId, uint32 period);
+    /// @dev The period is older than the ledger's ring of periods (BatchLedger.RING_PERIODS, about 24 weeks,
+    /// beyond SPEC 3's 13-week retention): its word was reused; its BatchAccepted event remains in the log.
+    error BatchExpired(uint32 clusterId, uint32 period, uint32 currentPeriod);
+    /// @dev A header total at or above 2^maxBits Wh: more than any batch of valid readings can carry.
+    error TotalsOutOfRange(uint32 clusterId, uint32 period, uint256 maxBits);
 
     // Proven readings (SPEC 5); BatchNotAccepted is raised by Billing too, for a period without a PSA.
 

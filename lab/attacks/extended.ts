@@ -7,6 +7,7 @@ import { Wallet } from "ethers";
 import { buildBatch, type BatchHeader } from "../../lib/batches/batch.js";
 import { attestationOf, ledgerDomain, signAttestation } from "../../lib/batches/attestation.js";
 import { psa } from "../../lib/mes/mes.js";
+import { BATCH_TOTAL_BITS } from "../../lib/constants.js";
 import {
   checkReading,
   signReading,
@@ -49,6 +50,8 @@ const TARGET = 1;
 /** Cluster 2: parent node 1 and one neighbour (node 0): 2 voters. */
 const PAIR = 2;
 const UINT64_MAX = 2n ** 64n - 1n;
+/** Header totals the ledger takes are below 2^52 Wh (BatchLedger.TOTAL_BITS). */
+const BATCH_TOTAL_LIMIT = 2n ** BigInt(BATCH_TOTAL_BITS);
 const FIXED_ONE = 10n ** 18n;
 
 const GRIDSHARE = (expected: string) => ({ gridshare: expected });
@@ -114,27 +117,33 @@ async function roleAbuse(ctx: AttackContext): Promise<Observation> {
 }
 
 /** Accept headers with extreme totals (two voters agree) and read PSA back; compare with the TS twin. */
+/** A 4-leaf header of the PAIR cluster with the given totals. */
+function pairHeader(period: number, totalLoadWh: bigint, totalGenerationWh: bigint): BatchHeader {
+  return {
+    clusterId: PAIR,
+    period,
+    root: "0x00000000000000e1",
+    leafCount: 4,
+    totalLoadWh,
+    totalGenerationWh,
+  };
+}
+
 async function extremeMes(ctx: AttackContext): Promise<Observation> {
   const grid = await ctx.grid();
   const [parent, neighbour] = grid.votersOf(PAIR);
+  const top = BATCH_TOTAL_LIMIT - 1n;
   const cases: [bigint, bigint][] = [
-    [1n, UINT64_MAX],
-    [UINT64_MAX, UINT64_MAX],
-    [UINT64_MAX - 1n, UINT64_MAX],
+    [1n, top],
+    [top, top],
+    [top - 1n, top],
     [0n, 0n],
-    [0n, UINT64_MAX],
+    [0n, top],
   ];
   const seen: string[] = [];
   for (const [totalLoadWh, totalGenerationWh] of cases) {
     const p = await openPeriod(grid);
-    const h: BatchHeader = {
-      clusterId: PAIR,
-      period: p,
-      root: "0x00000000000000e1",
-      leafCount: 4,
-      totalLoadWh,
-      totalGenerationWh,
-    };
+    const h = pairHeader(p, totalLoadWh, totalGenerationWh);
     const a = await attempt(() => attestAndSubmit(grid, h, [parent, neighbour]), grid.ledger.interface);
     if (!a.ok) return { outcome: `reverted: ${verdictName(a)}`, attackSucceeded: true };
     const onChain = (await grid.ledger.batchOf(PAIR, p)).psa;
@@ -143,8 +152,19 @@ async function extremeMes(ctx: AttackContext): Promise<Observation> {
       return { outcome: `wrong PSA ${onChain} (TS ${twin})`, attackSucceeded: true };
     seen.push(`(${totalLoadWh},${totalGenerationWh})->${onChain}`);
   }
+  // Beyond what valid readings can sum to: the ledger refuses the header (the TS encoder would too).
+  const over = pairHeader(await openPeriod(grid), UINT64_MAX, UINT64_MAX);
+  const signatures = await Promise.all(
+    [parent, neighbour].map((v) => signAttestation(v!, grid.ledgerDomain, attestationOf(over))),
+  );
+  const packed = packedItem(
+    over,
+    signatures.map((a, slot) => ({ tag: slot, signature: a.signature })),
+  );
+  const refused = await attempt(() => grid.ledger.submit(packed), grid.ledger.interface);
+  if (refused.ok) return { outcome: "accepted totals of 2^64-1", attackSucceeded: true };
   return {
-    outcome: "no overflow: PSA <= 1 and equal to the TS twin",
+    outcome: `no overflow: PSA <= 1 and equal to the TS twin; 2^64-1 ${verdictName(refused)}`,
     attackSucceeded: false,
     detail: seen.join(" "),
   };
@@ -305,8 +325,8 @@ export const EXTENDED_SCENARIOS: readonly Scenario[] = scenariosOfClass("extende
   },
   {
     id: "X17",
-    title: "extreme totals (0, 1, 2^64-1) in accepted batches: PSA on-chain",
-    expected: GRIDSHARE("no overflow: PSA <= 1 and equal to the TS twin"),
+    title: "extreme totals (0, 1, 2^52-1) in accepted batches: PSA on-chain; 2^64-1 refused",
+    expected: GRIDSHARE("no overflow: PSA <= 1 and equal to the TS twin; 2^64-1 refused: TotalsOutOfRange"),
     run: extremeMes,
   },
   {

@@ -11,7 +11,7 @@
  * the receiver's business (attestation.ts verifyAttestation) and the ledger's.
  */
 import { getAddress, getBytes, hexlify } from "ethers";
-import { MAX_NEIGHBOURS, MAX_SUBMISSION_ITEMS } from "../constants.js";
+import { BATCH_TOTAL_BITS, MAX_NEIGHBOURS, MAX_SUBMISSION_ITEMS } from "../constants.js";
 import { GridShareError } from "../errors.js";
 import { batchDigest, validateHeader, type BatchHeader } from "./batch.js";
 import type { SignedAttestation } from "./attestation.js";
@@ -42,6 +42,23 @@ function where(h: BatchHeader): string {
   return `cluster ${h.clusterId} period ${h.period}`;
 }
 
+const BATCH_TOTAL_LIMIT = 1n << BigInt(BATCH_TOTAL_BITS);
+
+/** Totals of 2^52 Wh or more: the ledger refuses them (TotalsOutOfRange), so the encoder does too. */
+function checkTotals(h: BatchHeader): void {
+  for (const [field, total] of [
+    ["totalLoadWh", h.totalLoadWh],
+    ["totalGenerationWh", h.totalGenerationWh],
+  ] as const) {
+    if (total >= BATCH_TOTAL_LIMIT) {
+      throw new SubmissionError(
+        "TOTALS_OUT_OF_RANGE",
+        `${where(h)}: ${field} ${total} Wh is 2^${BATCH_TOTAL_BITS} or more, beyond any batch of valid readings`,
+      );
+    }
+  }
+}
+
 /** The 36-byte packed header. */
 export function packHeader(h: BatchHeader): Uint8Array {
   validateHeader(h);
@@ -63,6 +80,7 @@ export function itemKey(h: Pick<BatchHeader, "clusterId" | "period">): bigint {
 
 function encodeItem(item: SubmissionItem): Uint8Array[] {
   const h = item.header;
+  checkTotals(h);
   const voters = item.voters.map((v) => getAddress(v));
   if (voters.length === 0 || voters.length > MAX_VOTERS) {
     throw new SubmissionError(
