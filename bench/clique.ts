@@ -55,6 +55,12 @@ const GWEI = 10n ** 9n;
 const DAY_S = 86_400n;
 const WEEK_S = 7n * DAY_S;
 const POLL_MS = 1_000;
+/**
+ * A node executing a large block (tens of seconds on EthereumJS) answers "State trie does not contain state
+ * root" or not at all ("unreachable"): asked again for up to a minute.
+ */
+const BUSY_RETRIES = 240;
+const BUSY_RETRY_MS = 250;
 
 /** What one burst's inclusion looked like. */
 export interface BurstStats {
@@ -143,14 +149,14 @@ export function benchNeighbours(parents: readonly string[]): number[][] {
 }
 
 /** A burst's inclusion: its stats, the gas of the blocks holding it (nothing else runs on this chain). */
-interface Burst {
+export interface Burst {
   segment: BurstSegment;
   gasUsed: number;
   fromBlock: number;
   toBlock: number;
 }
 
-interface SignedTx {
+export interface SignedTx {
   raw: string;
   hash: string;
   from: string;
@@ -158,9 +164,11 @@ interface SignedTx {
 }
 
 /** One devnet run: RPC urls, fee and a deadline every wait is bounded by. */
-class Run {
+export class Run {
   readonly urls: string[];
   maxFee = 0n;
+  /** How long the last tx of a burst may take to be mined once sent (ms). */
+  inclusionWaitMs = 90_000;
 
   constructor(
     readonly state: DevnetState,
@@ -176,8 +184,16 @@ class Run {
     return left;
   }
 
-  rpc(method: string, params: readonly unknown[], url = this.urls[0] as string): Promise<unknown> {
-    return httpTransport(url, method, params);
+  /** One JSON-RPC call; a node busy executing its new head is asked again (see BUSY_RETRIES). */
+  async rpc(method: string, params: readonly unknown[], url = this.urls[0] as string): Promise<unknown> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await httpTransport(url, method, params);
+      } catch (error) {
+        if (attempt >= BUSY_RETRIES || !/state root|unreachable/.test(String(error))) throw error;
+        await sleep(BUSY_RETRY_MS);
+      }
+    }
   }
 
   async sign(
@@ -199,18 +215,15 @@ class Run {
   }
 
   /**
-   * Sends a signed tx, round-robin over the nodes. "State trie does not contain state root" is a node still
-   * executing its new head: transient, the identical bytes are sent again (they cannot apply twice).
+   * Sends a signed tx to one node (`rpc` asks again while the node executes its new head: the identical
+   * bytes cannot apply twice). A node that already holds the tx (gossip was faster) has it.
    */
   async send(tx: SignedTx, url: string): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.rpc("eth_sendRawTransaction", [tx.raw], url);
-        return;
-      } catch (error) {
-        if (attempt >= 20 || !String(error).includes("state root")) throw error;
-        await sleep(250);
-      }
+    try {
+      await this.rpc("eth_sendRawTransaction", [tx.raw], url);
+    } catch (error) {
+      // Gossip from another node got there first: the node holds the tx, which is all that is asked.
+      if (!String(error).includes("already in the TxPool")) throw error;
     }
   }
 
@@ -224,20 +237,52 @@ class Run {
     what: string,
     laneCount = this.urls.length,
   ): Promise<Burst> {
-    const head = await blockHeader(this.urls[0] as string, "latest");
-    const parent = { number: Number(head.number), timestamp: Number(head.timestamp) };
-    // Every tx goes to every signer (in send order): EthereumJS gossips txs slowly, and a tx held only by
-    // the next in-turn signer's peers would land late. The first node must accept it; the others may
-    // already know it from gossip.
+    const parent = await this.head();
     for (const tx of txs) {
-      const [first, ...others] = this.urls.slice(0, laneCount);
-      await Promise.all([
-        this.send(tx, first as string),
-        ...others.map((url) => this.send(tx, url).catch(() => undefined)),
-      ]);
+      await this.sendEverywhere(tx, laneCount);
       if (gapMs > 0) await sleep(gapMs);
     }
     this.log(`${what}: ${txs.length} txs sent`);
+    return this.included(txs, parent, what);
+  }
+
+  /**
+   * Sends tx i at `start + i * intervalMs` (an even offered load, whatever each send takes), then waits for
+   * every tx to be in a block.
+   */
+  async paced(txs: readonly SignedTx[], intervalMs: number, what: string): Promise<Burst> {
+    const parent = await this.head();
+    const start = Date.now();
+    for (const [i, tx] of txs.entries()) {
+      const wait = start + i * intervalMs - Date.now();
+      if (wait > 0) await sleep(wait);
+      await this.sendEverywhere(tx, this.urls.length);
+    }
+    this.log(`${what}: ${txs.length} txs sent in ${((Date.now() - start) / 1000).toFixed(1)} s`);
+    return this.included(txs, parent, what);
+  }
+
+  async head(): Promise<{ number: number; timestamp: number }> {
+    const head = await blockHeader(this.urls[0] as string, "latest");
+    return { number: Number(head.number), timestamp: Number(head.timestamp) };
+  }
+
+  /**
+   * Every tx goes to every signer (in send order): EthereumJS gossips txs slowly, and a tx held only by the
+   * next in-turn signer's peers would land late. One node must take it; the others may already know it from
+   * gossip, or have mined it already (a node busy executing a block answers late).
+   */
+  private async sendEverywhere(tx: SignedTx, laneCount: number): Promise<void> {
+    const results = await Promise.allSettled(this.urls.slice(0, laneCount).map((url) => this.send(tx, url)));
+    if (results.every((r) => r.status === "rejected")) throw (results[0] as PromiseRejectedResult).reason;
+  }
+
+  /** Reads the blocks after `parent` until every tx is in one. */
+  private async included(
+    txs: readonly SignedTx[],
+    parent: { number: number; timestamp: number },
+    what: string,
+  ): Promise<Burst> {
     const wanted = new Set(txs.map((t) => t.hash));
     const txBlocks: number[] = [];
     let gasUsed = 0;
@@ -263,7 +308,7 @@ class Run {
           if (wanted.size === 0) return true;
         }
       },
-      Math.min(90_000, this.remaining()),
+      Math.min(this.inclusionWaitMs, this.remaining()),
       POLL_MS,
     );
     this.log(`${what}: mined in blocks ${parent.number + 1}..${next - 1}`);
@@ -280,7 +325,7 @@ class Run {
   }
 }
 
-function sleep(ms: number): Promise<void> {
+export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
@@ -547,39 +592,68 @@ const LIVE_IDS: readonly [string, string, string][] = [
   ],
 ];
 
-/** Starts the devnet, measures, stops every node whatever happened. Never throws. */
-export async function benchClique(
-  networks: NetworkManager,
-  o: CliqueBenchOptions = DEFAULT_CLIQUE,
-  log: (s: string) => void = () => {},
+/** How a live bench runs its devnet. */
+export interface DevnetRun {
+  /** Folder under `.devnet/` (kept after a failed run for diagnosis, removed after a measured one). */
+  readonly dir: string;
+  readonly periodSeconds: number;
+  readonly operators: number;
+  readonly portOffset: number;
+  readonly budgetMs: number;
+}
+
+/**
+ * Starts a 3-signer devnet, runs `measure` on it, stops every node whatever happened. Never throws: a failure
+ * gives `failed(reason)`'s figures.
+ */
+export async function onDevnet(
+  d: DevnetRun,
+  log: (s: string) => void,
+  measure: (run: Run) => Promise<Figure[]>,
+  failed: (reason: string) => Figure[],
 ): Promise<Figure[]> {
-  const deadline = Date.now() + o.budgetMs;
+  const deadline = Date.now() + d.budgetMs;
   let state: DevnetState | undefined;
-  const baseDir = path.join(ROOT, ".devnet", "bench");
+  const baseDir = path.join(ROOT, ".devnet", d.dir);
   let measured = false;
   try {
     state = await startDevnet(
       {
         baseDir,
         signers: SIGNERS,
-        periodSeconds: o.periodSeconds,
-        operators: 1 + o.clusters,
+        periodSeconds: d.periodSeconds,
+        operators: d.operators,
         clientCli: CLIENT_CLI,
-        portOffset: o.portOffset,
+        portOffset: d.portOffset,
       },
-      Math.min(60_000, o.budgetMs),
+      Math.min(60_000, d.budgetMs),
     );
-    log(`devnet up (${SIGNERS} signers): deploying and sending ${o.clusters * (1 + NEIGHBOURS)} batch txs`);
-    const live = await runLive(networks, o, new Run(state, deadline, log));
+    const figures = await measure(new Run(state, deadline, log));
     measured = true;
-    return liveFigures(live, o.periodSeconds);
+    return figures;
   } catch (error) {
     const reason = (error instanceof Error ? error.message : String(error)).slice(0, 300);
-    log(`live devnet: ${reason}`);
-    return LIVE_IDS.map(([id, label, unit]) => notMeasured(GROUP, id, label, unit, reason));
+    log(`live devnet (${d.dir}): ${reason}`);
+    return failed(reason);
   } finally {
     if (state !== undefined) await stopDevnet(state);
-    // A failed run keeps its node logs under .devnet/bench for diagnosis; a measured one leaves nothing.
     if (measured) rmSync(baseDir, { recursive: true, force: true });
   }
+}
+
+/** Starts the devnet, measures, stops every node whatever happened. Never throws. */
+export async function benchClique(
+  networks: NetworkManager,
+  o: CliqueBenchOptions = DEFAULT_CLIQUE,
+  log: (s: string) => void = () => {},
+): Promise<Figure[]> {
+  return onDevnet(
+    { dir: "bench", operators: 1 + o.clusters, ...o },
+    log,
+    async (run) => {
+      log(`devnet up (${SIGNERS} signers): deploying and sending ${o.clusters * (1 + NEIGHBOURS)} batch txs`);
+      return liveFigures(await runLive(networks, o, run), o.periodSeconds);
+    },
+    (reason) => LIVE_IDS.map(([id, label, unit]) => notMeasured(GROUP, id, label, unit, reason)),
+  );
 }

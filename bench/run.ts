@@ -23,6 +23,7 @@ import { benchGateway, DEFAULT_GATEWAY } from "./gateway.js";
 import { benchGatewayFaults, DEFAULT_GATEWAY_FAULTS } from "./gateway-faults.js";
 import { chainFigures } from "./chain.js";
 import { benchClique, DEFAULT_CLIQUE } from "./clique.js";
+import { benchCliqueSustained, DEFAULT_SUSTAINED } from "./clique-sustained.js";
 import { BenchInputError, figureTable, type Figure } from "./lib/figures.js";
 import {
   DOCS_FILE,
@@ -102,6 +103,25 @@ const STEPS: readonly { name: string; what: string; run: () => Promise<Figure[]>
     name: "clique",
     what: "live Clique devnet: 3 signers, batch burst vs transfer burst",
     run: () => benchClique(network, quick ? { ...DEFAULT_CLIQUE, clusters: 4 } : DEFAULT_CLIQUE, log),
+  },
+  {
+    name: "sustained",
+    what: "live Clique devnet: accepted cluster-periods per second over 2 minutes (many deployments)",
+    run: () =>
+      benchCliqueSustained(
+        network,
+        quick
+          ? {
+              ...DEFAULT_SUSTAINED,
+              grids: 2,
+              clustersPerGrid: 17,
+              itemsPerSubmission: 8,
+              durationS: 10,
+              transfers: 20,
+            }
+          : DEFAULT_SUSTAINED,
+        log,
+      ),
   },
 ];
 

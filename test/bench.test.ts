@@ -3,6 +3,7 @@
  * sizes and return well-formed figures. Behaviour only: no timing is asserted.
  */
 import { expect } from "chai";
+import { id, Wallet } from "ethers";
 import { network } from "hardhat";
 import type {
   EventReadingLog,
@@ -31,6 +32,13 @@ import { benchBilling } from "../bench/billing.js";
 import { gatewayRates } from "../bench/gateway.js";
 import { chainFigures, perBlock } from "../bench/chain.js";
 import { benchNeighbours, burstStats, liveFigures } from "../bench/clique.js";
+import {
+  circleVoters,
+  DEFAULT_SUSTAINED,
+  sustainedFigures,
+  sustainedRate,
+  SUSTAINED_TARGET,
+} from "../bench/clique-sustained.js";
 import { DEFAULT_GAS_LIMIT } from "../lib/clique/genesis.js";
 import type { MerkleProofBench } from "../types/ethers-contracts/index.js";
 
@@ -428,6 +436,39 @@ describe("bench modules on tiny sizes", () => {
     expect(() => burstStats([])).to.throw(BenchInputError);
     expect(() => burstStats([seg([], 10, 100, 100)])).to.throw(BenchInputError);
     expect(() => burstStats([seg([10], 10, 100, 100)])).to.throw(BenchInputError);
+  });
+
+  it("sustained live run: 4 voters per cluster on the circle, rate over the inclusion span, figures", () => {
+    const nodes = Array.from({ length: 17 }, (_, i) => new Wallet(id(`bench-test-node-${i}`)));
+    const voters = circleVoters(nodes);
+    expect(voters).to.have.length(17);
+    for (const [i, v] of voters.entries()) {
+      expect(v.length, `cluster ${i + 1}`).to.equal(4);
+      expect(v[0]).to.equal(nodes[i], "the parent first");
+      expect(new Set(v.map((w) => w.address)).size).to.equal(4);
+    }
+    expect(() => circleVoters(nodes.slice(0, 3))).to.throw(BenchInputError, /ranks 2 neighbours/);
+    // 2,500 accepted between the parent block at t=1,000 and the last inclusion at t=1,125.
+    expect(sustainedRate(2_500, 1_000, 1_125)).to.deep.equal({ spanS: 125, perSecond: 20 });
+    expect(sustainedRate(3, 1_000, 1_000).spanS).to.equal(1, "a sub-second span counts as 1 s");
+    const f = sustainedFigures(
+      {
+        accepted: 2_500,
+        clusterPeriods: 2_560,
+        submissions: 160,
+        reverted: 60,
+        spanS: 125,
+        perSecond: 20,
+        blocks: 63,
+        maxTxPerBlock: 4,
+        transferTxPerSecond: 80,
+        grids: 40,
+      },
+      DEFAULT_SUSTAINED,
+    );
+    const rate = f.find((x) => x.id === "clique.sustained.clusterPeriodsPerSecond");
+    expect([rate?.value, rate?.ratio, rate?.limit?.value]).to.deep.equal([20, 0.25, SUSTAINED_TARGET]);
+    expect(rate?.note).to.match(/^2500 of 2560 cluster-periods accepted \(40 deployments x 64 clusters/);
   });
 
   it("live chain: SPEC 2 neighbours (two votes each) and the figures from a run", () => {
