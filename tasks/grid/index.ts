@@ -46,6 +46,15 @@ export const gridTasks = [
     .addOption(utilityOption)
     .setAction(() => import("./meter-replace.js"))
     .build(),
+  task(
+    "grid:evidence:appoint",
+    "Let the deployment's ReadingEvidence mark meters compromised on proven evidence (utility, once after grid:deploy)",
+  )
+    .addOption(registryOption)
+    .addOption(contractOption("ReadingEvidence"))
+    .addOption(utilityOption)
+    .setAction(() => import("./evidence-appoint.js"))
+    .build(),
   task("grid:show", "Print the whole topology")
     .addFlag(jsonFlag)
     .addOption(registryOption)

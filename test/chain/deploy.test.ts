@@ -103,6 +103,17 @@ describe("grid:deploy, Ignition journals and acting roles", function () {
       expect(await registry.isDgmd(dgmd)).to.equal(true);
     });
 
+    it("grid:evidence:appoint lets the deployed ReadingEvidence mark meters, once", async () => {
+      const { ethers } = await hre.network.getOrCreate();
+      const registry = contractAt("ClusterRegistry", deployed.ClusterRegistry, ethers.provider);
+      const role = await registry.EVIDENCE_ROLE();
+      expect(await registry.hasRole(role, deployed.ReadingEvidence)).to.equal(false, "grid:deploy alone");
+      const args = { registry: deployed.ClusterRegistry, evidence: deployed.ReadingEvidence };
+      expect(await runTask("grid:evidence:appoint", args)).to.match(/appointed/);
+      expect(await registry.hasRole(role, deployed.ReadingEvidence)).to.equal(true);
+      expect(await runTask("grid:evidence:appoint", args)).to.match(/already holds the role: nothing sent/);
+    });
+
     it("acts as the utility for grid:* and as the DGMD for dgmd:* unless --from says otherwise", async () => {
       const { ethers } = await hre.network.getOrCreate();
       const [, dgmd] = await ethers.getSigners();

@@ -143,6 +143,7 @@ describe("one-line errors", function () {
       ],
       ["grid:neighbours", { dryRun: true, registry: ledger }, /--registry: 0x\w+ is not a ClusterRegistry/],
       ["grid:meter:replace", { old: someone(), new: someone(), permit: " ", registry }, /--permit/],
+      ["grid:evidence:appoint", { registry, evidence: ledger }, /--evidence: 0x\w+ is not a ReadingEvidence/],
       [
         "grid:show",
         { registry: ledger },
