@@ -104,6 +104,12 @@ function message(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split("\n")[0]?.slice(0, 300) ?? "";
 }
 
+/** A proof the gateway serves, or why not: none held here, or held against a batch the ledger did not accept. */
+export type Served<T> =
+  | { readonly kind: "served"; readonly value: T }
+  | { readonly kind: "notHeld" }
+  | { readonly kind: "notAccepted"; readonly reason: string };
+
 export class Gateway {
   readonly node: string;
   private lastTickAt: number | null = null;
@@ -399,19 +405,51 @@ export class Gateway {
     } else this.log.info(ctx, `${row.kind} for cluster ${row.clusterId} period ${row.period} ${row.status}`);
   }
 
-  /** IBatchLedger.ReadingProof of an accepted, batched reading (undefined when not held). */
+  /** IBatchLedger.ReadingProof of a batched reading as held (undefined when not held), accepted or not. */
   proofFor(meter: string, period: number): ReadingProof | undefined {
     return this.store.proofFor(getAddress(meter), period);
   }
 
   /**
-   * IBatchLedger.AbsenceProof that the meter's cluster-period batch this node built lacks its reading
-   * (undefined when not held; see GatewayStore.absenceFor).
+   * A held reading proof, served only when the ledger accepted the very batch this node built: a proof
+   * against a batch still open, disputed, or outvoted by another digest would not verify on chain.
    */
-  async absenceFor(meter: string, period: number): Promise<AbsenceProof | undefined> {
+  async acceptedProofFor(meter: string, period: number): Promise<Served<ReadingProof>> {
+    const m = getAddress(meter);
+    const clusterId = this.store.batchedIn(m, period);
+    const proof = this.store.proofFor(m, period);
+    if (clusterId === undefined || !proof) return { kind: "notHeld" };
+    return this.servedIfAccepted(clusterId, period, proof);
+  }
+
+  /**
+   * IBatchLedger.AbsenceProof that the meter's cluster-period batch this node built lacks its reading
+   * (`notHeld`: see GatewayStore.absenceFor), served only when the ledger accepted that batch.
+   */
+  async absenceFor(meter: string, period: number): Promise<Served<AbsenceProof>> {
     const m = getAddress(meter);
     const { clusterId } = await this.chain.meterInfo(m);
-    return clusterId === 0 ? undefined : this.store.absenceFor(m, clusterId, period);
+    const absence = clusterId === 0 ? undefined : this.store.absenceFor(m, clusterId, period);
+    return absence === undefined ? { kind: "notHeld" } : this.servedIfAccepted(clusterId, period, absence);
+  }
+
+  private async servedIfAccepted<T>(clusterId: number, period: number, value: T): Promise<Served<T>> {
+    const built = this.store.getBatch(clusterId, period);
+    const decision = await this.chain.decision(clusterId, period);
+    const what = `the batch of cluster ${clusterId} period ${period}`;
+    if (decision.status !== "accepted") {
+      return {
+        kind: "notAccepted",
+        reason: `${what} is not accepted on the ledger (status ${decision.status}): a proof against it would not verify`,
+      };
+    }
+    if (built !== undefined && decision.digest !== built.digest) {
+      return {
+        kind: "notAccepted",
+        reason: `the ledger accepted another digest (${decision.digest}) than this node's ${what} (${built.digest}): ask another voter`,
+      };
+    }
+    return { kind: "served", value };
   }
 
   health(now = Date.now()): Health {

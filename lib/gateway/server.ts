@@ -285,23 +285,29 @@ export function buildServer(gw: Gateway, opts: ServerOptions = {}): FastifyInsta
   app.get<{ Params: { meter: string; period: string } }>("/proof/:meter/:period", async (req, reply) => {
     const { meter, period } = req.params;
     if (!isMeterPeriod(meter, period)) return reply.status(400).send(badMeterPeriod("proof"));
-    const p = gw.proofFor(getAddress(meter), Number(period));
-    if (!p)
+    const p = await gw.acceptedProofFor(getAddress(meter), Number(period));
+    if (p.kind === "notHeld")
       return reply
         .status(404)
         .send({ error: "NO_PROOF", reason: `no batched reading of ${meter} for period ${period} here` });
-    return proofJson(p);
+    if (p.kind === "notAccepted")
+      return reply.status(409).send({ error: "BATCH_NOT_ACCEPTED", reason: p.reason });
+    return proofJson(p.value);
   });
 
   app.get<{ Params: { meter: string; period: string } }>("/absence/:meter/:period", async (req, reply) => {
     const { meter, period } = req.params;
     if (!isMeterPeriod(meter, period)) return reply.status(400).send(badMeterPeriod("absence"));
-    const a = await gw.absenceFor(meter, Number(period));
-    if (!a)
+    const served = await gw.absenceFor(meter, Number(period));
+    if (served.kind === "notHeld")
       return reply.status(404).send({
         error: "NO_PROOF",
         reason: `no batch built here for the cluster of ${meter} in period ${period} that lacks its reading`,
       });
+    if (served.kind === "notAccepted") {
+      return reply.status(409).send({ error: "BATCH_NOT_ACCEPTED", reason: served.reason });
+    }
+    const a = served.value;
     return { meter: a.meter, period: a.period, around: a.around.map(proofJson) };
   });
 

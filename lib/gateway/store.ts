@@ -264,6 +264,11 @@ export class GatewayStore {
     this.t.batches.closePeriod(clusterId, period, role, built, now);
   }
 
+  /** The cluster whose batch this node built holds the meter-period's reading (undefined when none). */
+  batchedIn(meter: string, period: number): number | undefined {
+    return this.t.batches.leafOf(meter, period)?.clusterId;
+  }
+
   /** SPEC 5 / issue: any accepted, batched reading can be proven later (billing, capacity checks). */
   proofFor(meter: string, period: number): ReadingProof | undefined {
     const leaf = this.t.batches.leafOf(meter, period);

@@ -179,6 +179,38 @@ describe("gateway operations: logs, health, outages (issue 17)", function () {
     }
   });
 
+  it("serves no proof against a batch the ledger did not accept: 409 with the ledger's status", async () => {
+    const gw = await open();
+    const app = buildServer(gw, { logger: false });
+    try {
+      const now = BigInt(await networkHelpers.time.latest());
+      const period = Number((now - grid.epoch) / 14_400n) + 1;
+      await grid.warp(period + 1, 60);
+      const readings = (await grid.fleet.period(period)).filter((x) => x.meter.clusterId === 1);
+      for (const { signed } of readings) await gw.ingest(signedReadingToJson(signed));
+      // The node missed its window: it builds the batch and holds the proofs, but nothing was accepted.
+      await grid.warp(period + 3, 60);
+      await gw.tick();
+      const meter = readings[0]!.signed.reading.meter;
+      expect(gw.proofFor(meter, period), "the proof is held").to.not.equal(undefined);
+      for (const path of [`/proof/${meter}/${period}`]) {
+        const res = await app.inject({ method: "GET", url: path });
+        expect(res.statusCode, res.body).to.equal(409);
+        expect(res.json()).to.deep.equal({
+          error: "BATCH_NOT_ACCEPTED",
+          reason: `the batch of cluster 1 period ${period} is not accepted on the ledger (status none): a proof against it would not verify`,
+        });
+      }
+      const stranger = "0x00000000000000000000000000000000000000ff";
+      expect((await app.inject({ method: "GET", url: `/proof/${stranger}/${period}` })).statusCode).to.equal(
+        404,
+      );
+    } finally {
+      await app.close();
+      gw.close();
+    }
+  });
+
   it("a first start with registry and ledger swapped fails clearly and does not bind the database", async () => {
     const file = dir.file("swapped.db");
     let err: unknown;
