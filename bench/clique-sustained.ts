@@ -15,7 +15,6 @@
  */
 import { getCreateAddress, id, Interface, Wallet, type InterfaceAbi } from "ethers";
 import type { NetworkManager } from "hardhat/types/network";
-import { blockHeader } from "../lib/clique/devnet.js";
 import { PERIOD_SECONDS } from "../lib/constants.js";
 import { mondayOnOrBefore } from "../lib/time.js";
 import { attestationOf, ledgerDomain, signAttestation } from "../lib/batches/attestation.js";
@@ -43,7 +42,7 @@ export interface SustainedOptions {
 }
 
 export const DEFAULT_SUSTAINED: SustainedOptions = {
-  grids: 40,
+  grids: 48,
   clustersPerGrid: 64,
   itemsPerSubmission: 16,
   durationS: 125,
@@ -194,7 +193,10 @@ export interface SustainedRun {
 }
 
 async function runSustained(networks: NetworkManager, o: SustainedOptions, run: Run): Promise<SustainedRun> {
-  const latest = await blockHeader(run.urls[0] as string, "latest");
+  const latest = (await run.rpc("eth_getBlockByNumber", ["latest", false])) as {
+    timestamp: string;
+    baseFeePerGas?: string;
+  };
   run.maxFee = BigInt(latest.baseFeePerGas ?? "0x0") * 4n + GWEI;
   // Setting up thousands of clusters, and a backlog when the offered load exceeds the chain's, take minutes.
   run.inclusionWaitMs = o.budgetMs;

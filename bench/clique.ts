@@ -263,7 +263,10 @@ export class Run {
   }
 
   async head(): Promise<{ number: number; timestamp: number }> {
-    const head = await blockHeader(this.urls[0] as string, "latest");
+    const head = (await this.rpc("eth_getBlockByNumber", ["latest", false])) as {
+      number: string;
+      timestamp: string;
+    };
     return { number: Number(head.number), timestamp: Number(head.timestamp) };
   }
 

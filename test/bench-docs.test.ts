@@ -66,6 +66,7 @@ describe("renderDocs", () => {
         value: 75_014,
         unit: "gas",
         baseline: { label: "b", value: 27_803 },
+        note: "4 batches of 16",
       }),
     ],
     scale: null,
@@ -84,6 +85,9 @@ describe("renderDocs", () => {
       "costs <!--fig:a.b-->75,014<!--/fig--> gas, <!--fig:a.b:baseline-->27,803<!--/fig-->",
     );
     expect(out).to.include("(<!--fig:a.b:ratio-->x2.70<!--/fig-->)");
+    expect(renderDocs(page("run: <!--fig:a.b:note-->old<!--/fig-->."), run)).to.include(
+      "run: <!--fig:a.b:note-->4 batches of 16<!--/fig-->.",
+    );
     expect(out).to.include("Run 2026-01-01T00:00:00.000Z at commit `abc1234`");
     expect(out).to.include("| g | A | 75,014 gas | 27,803 (b) | x2.70 |");
     expect(out).to.not.include("old");

@@ -136,10 +136,10 @@ function replaceBlock(text: string, start: string, end: string, body: string, wh
 
 /**
  * An inline quote of a figure: `<!--fig:ID-->text<!--/fig-->` (its value) or `<!--fig:ID:FIELD-->` with FIELD
- * `value`, `baseline`, `ratio` or `limit`. The text is the number as the results table prints it; the unit
- * stays outside the marker.
+ * `value`, `baseline`, `ratio`, `limit` or `note` (the run's own description of what it measured). The text is
+ * the number as the results table prints it; the unit stays outside the marker.
  */
-const INLINE = /<!--fig:([A-Za-z0-9_.-]+?)(?::(value|baseline|ratio|limit))?-->(.*?)<!--\/fig-->/g;
+const INLINE = /<!--fig:([A-Za-z0-9_.-]+?)(?::(value|baseline|ratio|limit|note))?-->(.*?)<!--\/fig-->/g;
 
 /** What an inline quote shows for one figure of the run. */
 function quote(r: BenchResults, id: string, field: string, where: string): string {
@@ -148,6 +148,11 @@ function quote(r: BenchResults, id: string, field: string, where: string): strin
     // A partial run may lack it; a full run that lacks it means the docs quote a figure that is gone.
     if (r.meta.steps !== undefined || f?.notMeasured !== undefined) return "(not measured in this run)";
     throw new InvalidFileError(where, `quotes figure ${id}, which the results do not hold: fix the quote`);
+  }
+  if (field === "note") {
+    if (f.note === undefined)
+      throw new InvalidFileError(where, `quotes the note of ${id}, which it does not have`);
+    return f.note;
   }
   const v =
     field === "baseline"
