@@ -59,7 +59,6 @@ const GWEI = 10n ** 9n;
 const DEPLOY_GAS = 12_000_000n;
 const SETUP_GAS = 80_000_000n;
 const TX_GAS_PER_ITEM = 90_000n;
-const TRANSFER_GAS = 21_000n;
 /** Margin before the voting window closes (s): setup, signing and the paced run must fit. */
 const WINDOW_MARGIN_S = 180;
 
@@ -91,14 +90,6 @@ export function circleVoters(nodes: readonly Wallet[]): Wallet[][] {
 export function sustainedRate(accepted: number, parentTimestamp: number, lastTimestamp: number) {
   const spanS = Math.max(lastTimestamp - parentTimestamp, 1);
   return { spanS, perSecond: accepted / spanS };
-}
-
-async function call(run: Run, to: string, iface: Interface, fn: string, args: unknown[]) {
-  const data = (await run.rpc("eth_call", [
-    { to, data: iface.encodeFunctionData(fn, args) },
-    "latest",
-  ])) as string;
-  return iface.decodeFunctionResult(fn, data);
 }
 
 async function deployGrids(
@@ -166,7 +157,7 @@ async function deployGrids(
     }
     await run.burst(setup, 0, "setup (deployments and topologies)");
     for (const g of grids) {
-      const [, voters] = await call(run, g.ledger, led, "votersOf", [o.clustersPerGrid]);
+      const [, voters] = await run.call(g.ledger, led, "votersOf", [o.clustersPerGrid]);
       if ((voters as string[]).length !== VOTERS) {
         throw new BenchInputError(
           `topology of ledger ${g.ledger} not in place: ${(voters as string[]).length} voters`,
@@ -183,7 +174,6 @@ export interface SustainedRun {
   accepted: number;
   clusterPeriods: number;
   submissions: number;
-  reverted: number;
   spanS: number;
   perSecond: number;
   blocks: number;
@@ -209,7 +199,7 @@ async function runSustained(networks: NetworkManager, o: SustainedOptions, run: 
     run.log(`the voting window closes in ${left} s: waiting for the next period`);
     await sleep((left + 5) * 1_000);
   }
-  const [current] = await call(run, grids[0]!.ledger, led, "currentPeriod", []);
+  const [current] = await run.call(grids[0]!.ledger, led, "currentPeriod", []);
   const period = Number(current) - 1;
 
   // Every voter's attestation of its cluster's header; submissions interleave the grids.
@@ -233,9 +223,7 @@ async function runSustained(networks: NetworkManager, o: SustainedOptions, run: 
       items.push({ header, voters: voters.map((v) => v.address), attestations });
     }
     const txs: SignedTx[] = [];
-    let nonce = Number(
-      (await run.rpc("eth_getTransactionCount", [grid.operator.address, "pending"])) as string,
-    );
+    let nonce = await run.nonceOf(grid.operator.address);
     for (let k = 0; k < items.length; k += o.itemsPerSubmission) {
       const chunk = items.slice(k, k + o.itemsPerSubmission);
       txs.push(
@@ -260,44 +248,20 @@ async function runSustained(networks: NetworkManager, o: SustainedOptions, run: 
 
   let accepted = 0;
   for (const grid of grids) {
-    const logs = (await run.rpc("eth_getLogs", [
-      {
-        address: grid.ledger,
-        fromBlock: `0x${burst.fromBlock.toString(16)}`,
-        toBlock: `0x${burst.toBlock.toString(16)}`,
-        topics: [[led.getEvent("BatchAccepted")?.topicHash]],
-      },
-    ])) as unknown[];
-    accepted += logs.length;
+    accepted += await run.logCount(grid.ledger, led.getEvent("BatchAccepted")?.topicHash, burst);
   }
   const stats = burstStats([burst.segment]);
   const rate = sustainedRate(accepted, burst.segment.parent.timestamp, burst.segment.lastTimestamp);
 
   // Baseline: plain transfers as fast as the chain takes them, from the same operators.
-  const transfers: SignedTx[] = [];
-  const nonces = await Promise.all(
-    grids.map(async (g) =>
-      Number((await run.rpc("eth_getTransactionCount", [g.operator.address, "pending"])) as string),
-    ),
-  );
-  for (let t = 0; t < o.transfers; t++) {
-    const i = t % grids.length;
-    transfers.push(
-      await run.sign(grids[i]!.operator, {
-        to: grids[(i + 1) % grids.length]!.operator.address,
-        value: 1n,
-        nonce: (nonces[i] as number)++,
-        gas: TRANSFER_GAS,
-        tip: GWEI,
-      }),
-    );
-  }
+  const operators = grids.map((g) => g.operator);
+  const nonces = await Promise.all(operators.map((w) => run.nonceOf(w.address)));
+  const transfers = await run.signTransfers(operators, nonces, o.transfers);
   const transfer = burstStats([(await run.burst(transfers, 0, "transfers")).segment]);
   return {
     accepted,
     clusterPeriods,
     submissions: order.length,
-    reverted: clusterPeriods - accepted,
     spanS: rate.spanS,
     perSecond: rate.perSecond,
     blocks: burst.toBlock - burst.fromBlock + 1,

@@ -10,7 +10,7 @@ import { mondayOnOrBefore } from "../lib/time.js";
 import { planNeighbourAssignments, type ClusterSite } from "../lib/registry/ranking.js";
 import path from "node:path";
 import { rmSync } from "node:fs";
-import { getCreateAddress, Interface, keccak256, Wallet, type InterfaceAbi } from "ethers";
+import { getCreateAddress, Interface, keccak256, Wallet, type InterfaceAbi, type Result } from "ethers";
 import type { NetworkManager } from "hardhat/types/network";
 import { blockHeader, startDevnet, stopDevnet, type DevnetState } from "../lib/clique/devnet.js";
 import { DEFAULT_GAS_LIMIT } from "../lib/clique/genesis.js";
@@ -323,6 +323,49 @@ export class Run {
     };
   }
 
+  /** A view call decoded with `iface`. */
+  async call(to: string, iface: Interface, fn: string, args: readonly unknown[]): Promise<Result> {
+    const data = (await this.rpc("eth_call", [
+      { to, data: iface.encodeFunctionData(fn, args) },
+      "latest",
+    ])) as string;
+    return iface.decodeFunctionResult(fn, data);
+  }
+
+  /** Logs of `address` with `topic` in the blocks that hold a burst. */
+  async logCount(address: string, topic: string | undefined, burst: Burst): Promise<number> {
+    const logs = (await this.rpc("eth_getLogs", [
+      {
+        address,
+        fromBlock: `0x${burst.fromBlock.toString(16)}`,
+        toBlock: `0x${burst.toBlock.toString(16)}`,
+        topics: [[topic]],
+      },
+    ])) as unknown[];
+    return logs.length;
+  }
+
+  /**
+   * `count` plain transfers of 1 wei, sender i paying sender i + 1 round-robin, at the nonces given (advanced
+   * in place): the baseline of a burst, same senders, same chain.
+   */
+  async signTransfers(senders: readonly Wallet[], nonces: number[], count: number): Promise<SignedTx[]> {
+    const out: SignedTx[] = [];
+    for (let t = 0; t < count; t++) {
+      const i = t % senders.length;
+      out.push(
+        await this.sign(senders[i] as Wallet, {
+          to: (senders[(i + 1) % senders.length] as Wallet).address,
+          value: 1n,
+          nonce: (nonces[i] as number)++,
+          gas: TRANSFER_GAS,
+          tip: GWEI,
+        }),
+      );
+    }
+    return out;
+  }
+
   async nonceOf(address: string): Promise<number> {
     return Number((await this.rpc("eth_getTransactionCount", [address, "pending"])) as string);
   }
@@ -409,25 +452,14 @@ async function runLive(networks: NetworkManager, o: CliqueBenchOptions, run: Run
       setup.push(await op(reg.encodeFunctionData("setNeighbours", [c, ns])));
     }
     await run.burst(setup, 0, "topology", 1);
-    const voters = reg.decodeFunctionResult(
-      "votersOf",
-      (await run.rpc("eth_call", [
-        { to: registryAddr, data: reg.encodeFunctionData("votersOf", [o.clusters]) },
-        "latest",
-      ])) as string,
-    )[0] as string[];
+    const voters = (await run.call(registryAddr, reg, "votersOf", [o.clusters]))[0] as string[];
     if (voters.length < 1 + NEIGHBOURS) {
       throw new BenchInputError(
         `topology not in place on the devnet: cluster ${o.clusters} has ${voters.length} voters`,
       );
     }
 
-    const current = BigInt(
-      (await run.rpc("eth_call", [
-        { to: registryAddr, data: reg.encodeFunctionData("currentPeriod", []) },
-        "latest",
-      ])) as string,
-    );
+    const [current] = (await run.call(registryAddr, reg, "currentPeriod", [])) as unknown as [bigint];
     const period = Number(current) - 1;
     if (period < 0) throw new BenchInputError(`no previous period to attest (current ${current})`);
 
@@ -464,37 +496,17 @@ async function runLive(networks: NetworkManager, o: CliqueBenchOptions, run: Run
     const submitted = await run.burst(submissions, o.gapMs, "submissions");
     const batchTxs = submissions;
     // A submission that did not revert decided its batch: exactly one BatchAccepted.
-    const logs = (await run.rpc("eth_getLogs", [
-      {
-        address: ledgerAddr,
-        fromBlock: `0x${submitted.fromBlock.toString(16)}`,
-        toBlock: `0x${submitted.toBlock.toString(16)}`,
-        topics: [[led.getEvent("BatchAccepted")?.topicHash]],
-      },
-    ])) as unknown[];
+    const accepted = await run.logCount(ledgerAddr, led.getEvent("BatchAccepted")?.topicHash, submitted);
 
     // Baseline: the same count of plain transfers, same senders, same pacing, same chain.
-    const transfers: SignedTx[] = [];
-    for (let t = 0; t < batchTxs.length; t++) {
-      const i = t % parents.length;
-      const to = (parents[(i + 1) % parents.length] as Wallet).address;
-      transfers.push(
-        await run.sign(parents[i] as Wallet, {
-          to,
-          value: 1n,
-          nonce: (pNonce[i] as number)++,
-          gas: TRANSFER_GAS,
-          tip: GWEI,
-        }),
-      );
-    }
+    const transfers = await run.signTransfers(parents, pNonce, batchTxs.length);
     const transfer = await run.burst(transfers, o.gapMs, "transfer");
     return {
       batch: burstStats([submitted.segment]),
       transfer: burstStats([transfer.segment]),
       gasPerBatchTx: submitted.gasUsed / batchTxs.length,
       gasPerBatch: submitted.gasUsed / o.clusters,
-      reverted: batchTxs.length - logs.length,
+      reverted: batchTxs.length - accepted,
       clusters: o.clusters,
     };
   } finally {

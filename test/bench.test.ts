@@ -456,7 +456,6 @@ describe("bench modules on tiny sizes", () => {
         accepted: 2_500,
         clusterPeriods: 2_560,
         submissions: 160,
-        reverted: 60,
         spanS: 125,
         perSecond: 20,
         blocks: 63,
