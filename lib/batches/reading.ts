@@ -360,12 +360,15 @@ export function writeReadingFields(out: Uint8Array, offset: number, r: Reading):
   writeUint(out, offset + 224, BigInt(checkUint32("peakGenerationW", r.peakGenerationW)));
 }
 
-/** Big-endian uint64 into the low 8 bytes of a 32-byte word. */
+const UINT32 = 0xffffffffn;
+
+/** Big-endian uint64 into the low 8 bytes of a 32-byte word (two 32-bit halves: fewer BigInt steps). */
 function writeUint(out: Uint8Array, word: number, v: bigint): void {
-  let x = v;
-  for (let i = 31; i >= 24; i--) {
-    out[word + i] = Number(x & 0xffn);
-    x >>= 8n;
+  const hi = Number((v >> 32n) & UINT32);
+  const lo = Number(v & UINT32);
+  for (let i = 0; i < 4; i++) {
+    out[word + 27 - i] = (hi >>> (8 * i)) & 0xff;
+    out[word + 31 - i] = (lo >>> (8 * i)) & 0xff;
   }
 }
 

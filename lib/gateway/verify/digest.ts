@@ -3,9 +3,9 @@
  * encoder: the domain separator and type hash are computed once per domain, the struct is the 256-byte ABI
  * encoding of the fields. Pinned to readingDigest by the tests.
  */
-import { keccak_256 } from "@noble/hashes/sha3.js";
 import { TypedDataEncoder, getBytes, toUtf8Bytes, type TypedDataDomain } from "ethers";
 import { READING_TYPES, writeReadingFields, type Reading } from "../../batches/reading.js";
+import { keccak256 } from "./recover.js";
 
 const WORD = 32;
 const FIELDS_BYTES = 8 * WORD;
@@ -14,21 +14,30 @@ export class ReadingHasher {
   /** 0x19 0x01 || domainSeparator, followed by room for the struct hash. */
   private readonly prefix: Uint8Array;
   private readonly typeHash: Uint8Array;
+  /** Reused inputs of the two hashes: digests are computed synchronously, so sharing them is safe. */
+  private readonly struct = new Uint8Array(WORD + FIELDS_BYTES);
+  private readonly message = new Uint8Array(2 + 2 * WORD);
 
   constructor(domain: TypedDataDomain) {
     this.prefix = new Uint8Array(2 + 2 * WORD);
     this.prefix.set([0x19, 0x01]);
     this.prefix.set(getBytes(TypedDataEncoder.hashDomain(domain)), 2);
-    this.typeHash = keccak_256(toUtf8Bytes(TypedDataEncoder.from(READING_TYPES).encodeType("Reading")));
+    this.typeHash = keccak256(toUtf8Bytes(TypedDataEncoder.from(READING_TYPES).encodeType("Reading")));
+    this.struct.set(this.typeHash, 0);
+    this.message.set(this.prefix.subarray(0, 2 + WORD), 0);
   }
 
   /** keccak256(0x1901 || domainSeparator || hashStruct(reading)), 32 bytes. */
   digest(reading: Reading): Uint8Array {
-    const struct = new Uint8Array(WORD + FIELDS_BYTES);
-    struct.set(this.typeHash, 0);
-    writeReadingFields(struct, WORD, reading);
-    const msg = Uint8Array.from(this.prefix);
-    msg.set(keccak_256(struct), 2 + WORD);
-    return keccak_256(msg);
+    const out = new Uint8Array(WORD);
+    this.digestInto(reading, out, 0);
+    return out;
+  }
+
+  /** The digest of `reading` written at `out[offset..offset + 32]`. */
+  digestInto(reading: Reading, out: Uint8Array, offset: number): void {
+    writeReadingFields(this.struct, WORD, reading);
+    this.message.set(keccak256(this.struct), 2 + WORD);
+    out.set(keccak256(this.message), offset);
   }
 }

@@ -9,7 +9,7 @@
  */
 import { createRequire } from "node:module";
 import { parentPort, workerData } from "node:worker_threads";
-import { keccak_256 } from "@noble/hashes/sha3.js";
+import { createKeccak } from "hash-wasm";
 
 /** The part of the `secp256k1` package's binding this module uses. */
 interface NativeSecp256k1 {
@@ -34,6 +34,20 @@ function loadNative(): NativeSecp256k1 | null {
 }
 
 const native = loadNative();
+
+/**
+ * keccak256 in WebAssembly (hash-wasm): about 6x faster than @noble/hashes' pure JS on the short inputs
+ * of a reading (its two EIP-712 hashes and a public key), which is a third of a reading's cost on the
+ * gateway's event loop. One hasher per thread; calls are synchronous, so sharing it is safe.
+ */
+const hasher = await createKeccak(256);
+
+/** keccak256 of `data`, 32 bytes. */
+export function keccak256(data: Uint8Array): Uint8Array {
+  hasher.init();
+  hasher.update(data);
+  return hasher.digest("binary");
+}
 const requireHere = createRequire(import.meta.url);
 
 /** ethers' recovery, loaded only when the native binding is missing (it costs seconds to load in a worker). */
@@ -79,7 +93,7 @@ export function recoverAddresses(digests: Uint8Array, signatures: Uint8Array, co
       if (native) {
         key = native.ecdsaRecover(sig.subarray(0, 64), (sig[64] as number) - 27, digest, false, pub);
       } else key = recoverPublicKeyJs(digest, sig);
-      addresses.set(keccak_256(key.subarray(1)).subarray(12), i * ADDRESS_BYTES);
+      addresses.set(keccak256(key.subarray(1)).subarray(12), i * ADDRESS_BYTES);
       ok[i] = 1;
     } catch {
       ok[i] = 0;
