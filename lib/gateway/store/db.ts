@@ -9,19 +9,28 @@ export type Db = Database.Database;
 /** A statement prepared once, with typed parameters and row. */
 export type Statement<P extends unknown[], R = unknown> = Database.Statement<P, R>;
 
-/** 2: outbox rows are attestations (kind `attest`), held attestations of the other voters. */
-const SCHEMA_VERSION = 2;
+/**
+ * 2: outbox rows are attestations (kind `attest`), held attestations of the other voters.
+ * 3: readings keyed by (period, meter), without the (cluster_id, period) index: a period's readings
+ *    arrive together, so an upload of 100 writes a few adjacent pages instead of one page per meter
+ *    (a 100-reading commit wrote about 100 pages to the log), and a batch is built from its period's range.
+ */
+const SCHEMA_VERSION = 3;
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS readings (
+/** The readings table as schema 3 lays it out (`name` lets the migration build it beside the old one). */
+function readingsTable(name: string): string {
+  return `CREATE TABLE IF NOT EXISTS ${name} (
   meter TEXT NOT NULL, period INTEGER NOT NULL, cluster_id INTEGER NOT NULL,
   import_wh TEXT NOT NULL, export_wh TEXT NOT NULL, load_wh TEXT NOT NULL, generation_wh TEXT NOT NULL,
   peak_load_w INTEGER NOT NULL, peak_generation_w INTEGER NOT NULL, signature TEXT NOT NULL,
   received_at INTEGER NOT NULL, late INTEGER NOT NULL DEFAULT 0,
-  PRIMARY KEY (meter, period)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS readings_cluster_period ON readings (cluster_id, period);
+  PRIMARY KEY (period, meter)
+) WITHOUT ROWID;`;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+${readingsTable("readings")}
 CREATE TABLE IF NOT EXISTS quarantine (
   id INTEGER PRIMARY KEY AUTOINCREMENT, meter TEXT, period INTEGER, cluster_id INTEGER,
   code TEXT NOT NULL, reason TEXT NOT NULL, body TEXT NOT NULL, received_at INTEGER NOT NULL
@@ -127,8 +136,20 @@ export function openDatabase(file: string): { readonly db: Db; readonly meta: Me
   const meta = new Meta(db);
   const v = meta.get("schema_version");
   if (v === undefined) meta.set("schema_version", String(SCHEMA_VERSION));
+  else if (Number(v) === 2) migrateReadingsToPeriodKey(db, meta);
   else if (Number(v) !== SCHEMA_VERSION) {
     throw new StoreError(`database schema ${v} is not ${SCHEMA_VERSION}: migrate or start a new file`);
   }
   return { db, meta };
+}
+
+/** Schema 2 to 3: the readings table rebuilt with its (period, meter) key, in one transaction. */
+function migrateReadingsToPeriodKey(db: Db, meta: Meta): void {
+  transaction(db, () => {
+    db.exec(readingsTable("readings_v3"));
+    db.exec("INSERT INTO readings_v3 SELECT * FROM readings");
+    db.exec("DROP TABLE readings");
+    db.exec("ALTER TABLE readings_v3 RENAME TO readings");
+    meta.set("schema_version", String(SCHEMA_VERSION));
+  })();
 }

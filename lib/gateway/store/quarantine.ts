@@ -179,11 +179,18 @@ export class Alarms {
   private readonly selectOne: Statement<[string, number]>;
   private readonly insert: Statement<[string, number, number, number]>;
   private readonly selectAll: Statement<[], { meter: string; period: number; cluster_id: number }>;
+  /**
+   * Whether the table may hold a row: false only while it is known empty (the usual state), so checking
+   * each reading costs no query. Set on every raise, even one its transaction later rolls back (then a
+   * check only queries needlessly).
+   */
+  private mayHoldAny: boolean;
 
   constructor(
     db: Db,
     private readonly counters: Counters,
   ) {
+    this.mayHoldAny = db.prepare("SELECT 1 FROM compromised LIMIT 1").get() !== undefined;
     this.selectOne = db.prepare("SELECT 1 FROM compromised WHERE meter = ? AND period = ?");
     this.insert = db.prepare("INSERT INTO compromised VALUES (?, ?, ?, ?)");
     this.selectAll = db.prepare(
@@ -192,11 +199,12 @@ export class Alarms {
   }
 
   isCompromised(meter: string, period: number): boolean {
-    return this.selectOne.get(meter, period) !== undefined;
+    return this.mayHoldAny && this.selectOne.get(meter, period) !== undefined;
   }
 
   /** Mark a meter-period compromised (inside the caller's transaction). */
   raiseInTx(at: MeterPeriod, now: number): void {
+    this.mayHoldAny = true;
     this.insert.run(at.meter, at.period, at.clusterId, now);
     this.counters.bump("meters_compromised");
   }

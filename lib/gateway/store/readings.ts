@@ -12,7 +12,7 @@ import {
   type ReadingRow,
 } from "./codec.js";
 import type { Counters } from "./counters.js";
-import { transaction, type Db, type Statement } from "./db.js";
+import { StoreError, transaction, type Db, type Statement } from "./db.js";
 import type { Alarms, Quarantine } from "./quarantine.js";
 
 /** Outcome of storing a verified reading. */
@@ -47,7 +47,9 @@ export class Readings {
       "SELECT * FROM readings WHERE cluster_id = ? AND period = ? AND late = 0 ORDER BY meter",
     );
     this.selectCount = db.prepare("SELECT COUNT(*) AS n FROM readings");
-    this.insert = db.prepare("INSERT INTO readings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    this.insert = db.prepare(
+      "INSERT INTO readings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (period, meter) DO NOTHING",
+    );
     this.remove = db.prepare("DELETE FROM readings WHERE meter = ? AND period = ?");
     this.storeTx = transaction(db, this.storeInTx.bind(this));
   }
@@ -85,33 +87,35 @@ export class Readings {
       this.quarantine.addCompromisedInTx(at, body(), now);
       return { kind: "compromised", firstAlarm: false };
     }
-    const existing = this.get(meter, period);
-    if (existing) {
-      if (sameSignedReading(existing, signed)) {
-        this.counters.bump("readings_duplicate");
-        return { kind: "duplicate" };
-      }
-      // Two different meter-signed readings: the key is compromised. Neither may be trusted; the first
-      // is withdrawn unless it is already committed in a built batch (then it stays provable).
-      const committed = this.batches.isCommitted(meter, period);
-      if (!committed) {
-        this.remove.run(meter, period);
-        this.counters.bump("readings_withdrawn");
-      }
-      this.quarantine.addCompromisedInTx(
-        at,
-        JSON.stringify(signedReadingToJson(existing)),
-        now,
-        committed ? " (first reading, already in a built batch: kept there)" : " (first reading, withdrawn)",
-      );
-      this.quarantine.addCompromisedInTx(at, body(), now);
-      this.alarms.raiseInTx(at, now);
-      return { kind: "compromised", firstAlarm: true };
-    }
+    // The usual case, a new meter-period, costs one insert; a conflict means one is stored already.
     const late = this.batches.has(clusterId, period);
-    this.insert.run(...signedToColumns(signed, clusterId, now, late));
-    this.counters.bump("readings_accepted");
-    if (late) this.counters.bump("readings_late");
-    return { kind: "accepted", late };
+    if (this.insert.run(...signedToColumns(signed, clusterId, now, late)).changes === 1) {
+      this.counters.bump("readings_accepted");
+      if (late) this.counters.bump("readings_late");
+      return { kind: "accepted", late };
+    }
+    const existing = this.get(meter, period);
+    if (!existing)
+      throw new StoreError(`reading of ${meter} for period ${period} conflicts with no stored row`);
+    if (sameSignedReading(existing, signed)) {
+      this.counters.bump("readings_duplicate");
+      return { kind: "duplicate" };
+    }
+    // Two different meter-signed readings: the key is compromised. Neither may be trusted; the first
+    // is withdrawn unless it is already committed in a built batch (then it stays provable).
+    const committed = this.batches.isCommitted(meter, period);
+    if (!committed) {
+      this.remove.run(meter, period);
+      this.counters.bump("readings_withdrawn");
+    }
+    this.quarantine.addCompromisedInTx(
+      at,
+      JSON.stringify(signedReadingToJson(existing)),
+      now,
+      committed ? " (first reading, already in a built batch: kept there)" : " (first reading, withdrawn)",
+    );
+    this.quarantine.addCompromisedInTx(at, body(), now);
+    this.alarms.raiseInTx(at, now);
+    return { kind: "compromised", firstAlarm: true };
   }
 }
