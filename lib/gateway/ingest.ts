@@ -18,7 +18,8 @@ import type { Admission, AdmitOutcome, GatewayStore, QuarantineRecord } from "./
 import type { ChainView, Role } from "./types.js";
 import type { RegisteredMeterKind } from "../chain/schema.js";
 import { ReadingHasher } from "./verify/digest.js";
-import { recoverHere, type RecoveryPool } from "./verify/pool.js";
+import { recoverPackedHere, type RecoveryPool } from "./verify/pool.js";
+import { DIGEST_BYTES, SIGNATURE_BYTES } from "./verify/recover.js";
 
 /** How the HTTP layer should answer; `status` is an HTTP status code. */
 export type Verdict =
@@ -226,11 +227,16 @@ async function recoverAll(
   hasher: ReadingHasher,
   items: readonly SignedReading[],
 ): Promise<(string | null)[]> {
-  const jobs = items.map((s) => ({
-    digest: hasher.digest(s.reading),
-    signature: Buffer.from(s.signature.slice(2), "hex"),
-  }));
-  return ctx.recovery ? ctx.recovery.recover(jobs) : recoverHere(jobs);
+  const digests = new Uint8Array(items.length * DIGEST_BYTES);
+  const signatures = new Uint8Array(items.length * SIGNATURE_BYTES);
+  const signatureBytes = Buffer.from(signatures.buffer);
+  items.forEach((s, i) => {
+    hasher.digestInto(s.reading, digests, i * DIGEST_BYTES);
+    signatureBytes.write(s.signature.slice(2), i * SIGNATURE_BYTES, "hex");
+  });
+  return ctx.recovery
+    ? ctx.recovery.recoverPacked(digests, signatures, items.length)
+    : recoverPackedHere(digests, signatures, items.length);
 }
 
 /** Judge items against period `current`: shape and window, signatures (in parallel), registry, values. */

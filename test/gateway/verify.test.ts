@@ -26,6 +26,18 @@ describe("gateway signature recovery", function () {
         const r = { ...reading(testMeter(i), i * 7, 2000n + BigInt(i), BigInt(i)), peakLoadW: 4_294_967_295 };
         expect("0x" + Buffer.from(h.digest(r)).toString("hex")).to.equal(readingDigest(domain, r));
       }
+      // Energies across the 32-bit halves of a uint64, and the extremes.
+      const max = 2n ** 64n - 1n;
+      for (const v of [0n, 2n ** 32n - 1n, 2n ** 32n, 0x0123456789abcdefn, max - 1n, max]) {
+        const r = {
+          ...reading(testMeter(3), 4_294_967_295, 0n, 0n),
+          importWh: v,
+          exportWh: max - v,
+          loadWh: v,
+          generationWh: v >> 1n,
+        };
+        expect("0x" + Buffer.from(h.digest(r)).toString("hex")).to.equal(readingDigest(domain, r));
+      }
     }
   });
 
@@ -54,7 +66,7 @@ describe("gateway signature recovery", function () {
     it(`recovers the same signers as ethers with ${threads} worker thread(s), and null for no key`, async () => {
       const pool = new RecoveryPool(threads);
       try {
-        const items = [];
+        const items: { digest: Uint8Array; signature: Uint8Array }[] = [];
         const expected: (string | null)[] = [];
         for (let i = 0; i < 60; i++) {
           const s = await sign(testMeter(i % 5), reading(testMeter(i % 5), i));
@@ -80,6 +92,9 @@ describe("gateway signature recovery", function () {
           expected.slice(0, INLINE_MAX_ITEMS),
         );
         expect(expected.filter((x) => x === null).length).to.be.greaterThan(0);
+        // More items than the workers hold at once (chunks of at most 256, two per worker): every answer in order.
+        const many = Array.from({ length: 12 }, () => items).flat();
+        expect(await pool.recover(many)).to.deep.equal(Array.from({ length: 12 }, () => expected).flat());
       } finally {
         await pool.close();
       }

@@ -1,6 +1,7 @@
 /**
- * Signature recovery on worker threads, one per core by default: requests from concurrent HTTP posts
- * queue here and are sent to idle workers in chunks, so a bulk upload is split across every worker.
+ * Signature recovery on worker threads, one per core by default: each request's digests and signatures,
+ * packed, are split into contiguous chunks (one per worker, at most 256 items) that queue here; every
+ * worker holds up to two chunks, so it has the next one while this thread is busy parsing or committing.
  * A request of a few items (a single post) is recovered inline when the native binding is loaded: that
  * is cheaper than the hand-off. With 0 threads, or when no worker can start, recovery runs inline on the
  * calling thread (same results).
@@ -9,7 +10,9 @@ import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import {
   ADDRESS_BYTES,
+  DIGEST_BYTES,
   RECOVERY_IMPL,
+  SIGNATURE_BYTES,
   WORKER_ROLE,
   recoverAddresses,
   type RecoverAnswer,
@@ -19,22 +22,26 @@ import {
 
 /** Items one message carries at most: large enough to amortise the message, small enough to share. */
 const MAX_CHUNK = 256;
+/** Messages a worker holds at once: the one it works on and the next. */
+const PIPELINE = 2;
 /**
  * Requests of at most this many items are recovered on the calling thread: one native recovery costs
  * less than the two thread hand-offs a worker needs (a single post's latency was dominated by them).
  */
 export const INLINE_MAX_ITEMS = 4;
 
+/** A contiguous part of one request, recovered by one worker message. */
 interface Job {
-  readonly digest: Uint8Array;
-  readonly signature: Uint8Array;
-  readonly resolve: (address: string | null) => void;
+  readonly digests: Uint8Array<ArrayBuffer>;
+  readonly signatures: Uint8Array<ArrayBuffer>;
+  readonly count: number;
+  readonly resolve: (r: Recovered) => void;
 }
 
 interface Slot {
   readonly worker: Worker;
-  /** Jobs of the message in flight (empty when idle). */
-  busy: Job[];
+  /** Jobs of the messages in flight, by message id (empty when idle). */
+  readonly busy: Map<number, Job>;
   dead: boolean;
 }
 
@@ -47,13 +54,23 @@ export interface RecoveryInfo {
 
 function hexAddress(r: Recovered, i: number): string | null {
   if (r.ok[i] !== 1) return null;
-  return "0x" + Buffer.from(r.addresses.subarray(i * ADDRESS_BYTES, (i + 1) * ADDRESS_BYTES)).toString("hex");
+  return (
+    "0x" +
+    Buffer.from(r.addresses.buffer, r.addresses.byteOffset + i * ADDRESS_BYTES, ADDRESS_BYTES).toString("hex")
+  );
+}
+
+/** Signer addresses (lowercase hex, null: no key) of recovered items. */
+function hexAddresses(parts: readonly Recovered[], count: number): (string | null)[] {
+  const out = new Array<string | null>(count);
+  let k = 0;
+  for (const r of parts) for (let i = 0; i < r.ok.length; i++) out[k++] = hexAddress(r, i);
+  return out;
 }
 
 export class RecoveryPool {
   private readonly slots: Slot[] = [];
   private readonly queue: Job[] = [];
-  private readonly inFlight = new Map<number, Slot>();
   private nextId = 1;
   private closed = false;
 
@@ -70,7 +87,7 @@ export class RecoveryPool {
     const worker = new Worker(new URL("./recover.ts", import.meta.url), {
       workerData: { role: WORKER_ROLE },
     });
-    const slot: Slot = { worker, busy: [], dead: false };
+    const slot: Slot = { worker, busy: new Map(), dead: false };
     worker.unref();
     worker.on("message", (m: RecoverAnswer | { ready: string }) => {
       if ("id" in m) this.answered(slot, m);
@@ -78,9 +95,9 @@ export class RecoveryPool {
     const fail = () => {
       if (slot.dead) return;
       slot.dead = true;
-      // Its jobs go back to the front of the queue: another worker (or this thread) recovers them.
-      this.queue.unshift(...slot.busy);
-      slot.busy = [];
+      // Its job goes back to the front of the queue: another worker (or this thread) recovers it.
+      this.queue.unshift(...slot.busy.values());
+      slot.busy.clear();
       this.dispatch();
     };
     worker.on("error", fail);
@@ -90,61 +107,80 @@ export class RecoveryPool {
 
   /** Signer address (lowercase hex) of each item, or null where the signature recovers no key. */
   recover(items: readonly { digest: Uint8Array; signature: Uint8Array }[]): Promise<(string | null)[]> {
-    if (items.length === 0) return Promise.resolve([]);
-    const live = this.slots.some((s) => !s.dead);
-    if (!live || this.closed || (items.length <= INLINE_MAX_ITEMS && RECOVERY_IMPL === "native"))
-      return Promise.resolve(recoverHere(items));
-    const out = Promise.all(
-      items.map(
-        (it) =>
-          new Promise<string | null>((resolve) =>
-            this.queue.push({ digest: it.digest, signature: it.signature, resolve }),
-          ),
-      ),
+    return this.recoverPacked(
+      concat(items.map((x) => x.digest)),
+      concat(items.map((x) => x.signature)),
+      items.length,
     );
+  }
+
+  /**
+   * Signer address of `count` packed items (`DIGEST_BYTES` and `SIGNATURE_BYTES` each, as
+   * recoverAddresses takes them), split across the idle workers in contiguous chunks.
+   */
+  async recoverPacked(
+    digests: Uint8Array<ArrayBuffer>,
+    signatures: Uint8Array<ArrayBuffer>,
+    count: number,
+  ): Promise<(string | null)[]> {
+    if (count === 0) return [];
+    const live = this.slots.filter((s) => !s.dead).length;
+    if (live === 0 || this.closed || (count <= INLINE_MAX_ITEMS && RECOVERY_IMPL === "native"))
+      return recoverPackedHere(digests, signatures, count);
+    const chunk = Math.min(MAX_CHUNK, Math.ceil(count / live));
+    const parts: Promise<Recovered>[] = [];
+    for (let from = 0; from < count; from += chunk) {
+      const n = Math.min(chunk, count - from);
+      parts.push(
+        new Promise<Recovered>((resolve) =>
+          this.queue.push({
+            digests: digests.slice(from * DIGEST_BYTES, (from + n) * DIGEST_BYTES),
+            signatures: signatures.slice(from * SIGNATURE_BYTES, (from + n) * SIGNATURE_BYTES),
+            count: n,
+            resolve,
+          }),
+        ),
+      );
+    }
     this.dispatch();
-    return out;
+    return hexAddresses(await Promise.all(parts), count);
   }
 
   private dispatch(): void {
     const live = this.slots.filter((s) => !s.dead);
     if (live.length === 0) {
       // Every worker died: finish the queue here.
-      const jobs = this.queue.splice(0);
-      this.recoverInline(jobs);
+      for (const job of this.queue.splice(0)) recoverInline(job);
       return;
     }
-    for (const slot of live) {
-      if (this.queue.length === 0) return;
-      if (slot.busy.length > 0) continue;
-      const chunk = Math.min(MAX_CHUNK, Math.ceil(this.queue.length / live.length));
-      const jobs = this.queue.splice(0, chunk);
-      const id = this.nextId++;
-      slot.busy = jobs;
-      this.inFlight.set(id, slot);
-      const req: RecoverRequest = {
-        id,
-        digests: concat(jobs.map((j) => j.digest)),
-        signatures: concat(jobs.map((j) => j.signature)),
-        count: jobs.length,
-      };
-      slot.worker.ref();
-      slot.worker.postMessage(req, [req.digests.buffer, req.signatures.buffer]);
+    // Up to PIPELINE messages per worker: the next chunk is waiting when one is done, even while this
+    // thread is busy (parsing or committing) and cannot hand out more.
+    for (let depth = 0; depth < PIPELINE; depth++) {
+      for (const slot of live) {
+        if (slot.busy.size > depth) continue;
+        const job = this.queue.shift();
+        if (job === undefined) return;
+        const id = this.nextId++;
+        slot.busy.set(id, job);
+        // Copies are sent (not transferred): the job keeps its buffers in case this worker dies.
+        const req: RecoverRequest = {
+          id,
+          digests: job.digests,
+          signatures: job.signatures,
+          count: job.count,
+        };
+        slot.worker.ref();
+        slot.worker.postMessage(req);
+      }
     }
-  }
-
-  private recoverInline(jobs: readonly Job[]): void {
-    if (jobs.length === 0) return;
-    recoverHere(jobs).forEach((a, i) => jobs[i]?.resolve(a));
   }
 
   private answered(slot: Slot, a: RecoverAnswer): void {
-    if (this.inFlight.get(a.id) !== slot) return;
-    this.inFlight.delete(a.id);
-    const jobs = slot.busy;
-    slot.busy = [];
-    slot.worker.unref();
-    jobs.forEach((j, i) => j.resolve(hexAddress(a, i)));
+    const job = slot.busy.get(a.id);
+    if (job === undefined) return;
+    slot.busy.delete(a.id);
+    if (slot.busy.size === 0) slot.worker.unref();
+    job.resolve({ addresses: a.addresses, ok: a.ok });
     this.dispatch();
   }
 
@@ -153,25 +189,26 @@ export class RecoveryPool {
     this.closed = true;
     const pending = this.queue.splice(0);
     for (const s of this.slots) {
-      pending.push(...s.busy);
-      s.busy = [];
+      pending.push(...s.busy.values());
+      s.busy.clear();
       s.dead = true;
     }
-    this.recoverInline(pending);
+    for (const job of pending) recoverInline(job);
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 }
 
-/** Signer addresses (lowercase hex, null: no key) recovered on this thread. */
-export function recoverHere(
-  items: readonly { digest: Uint8Array; signature: Uint8Array }[],
+function recoverInline(job: Job): void {
+  job.resolve(recoverAddresses(job.digests, job.signatures, job.count));
+}
+
+/** Signer addresses (lowercase hex, null: no key) of `count` packed items, recovered on this thread. */
+export function recoverPackedHere(
+  digests: Uint8Array,
+  signatures: Uint8Array,
+  count: number,
 ): (string | null)[] {
-  const r = recoverAddresses(
-    concat(items.map((x) => x.digest)),
-    concat(items.map((x) => x.signature)),
-    items.length,
-  );
-  return items.map((_, i) => hexAddress(r, i));
+  return hexAddresses([recoverAddresses(digests, signatures, count)], count);
 }
 
 function concat(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
