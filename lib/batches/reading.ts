@@ -349,7 +349,8 @@ export function writeReadingFields(out: Uint8Array, offset: number, r: Reading):
     throw new MalformedReadingError("meter", `expected 0x + 20 bytes of hex, got ${describe(r.meter)}`);
   }
   for (let i = 0; i < 20; i++) {
-    out[offset + 12 + i] = parseInt(r.meter.substr(2 + 2 * i, 2), 16);
+    out[offset + 12 + i] =
+      (nibble(r.meter.charCodeAt(2 + 2 * i)) << 4) | nibble(r.meter.charCodeAt(3 + 2 * i));
   }
   writeUint(out, offset + 32, BigInt(checkUint32("period", r.period)));
   writeUint(out, offset + 64, checkUint64("importWh", r.importWh));
@@ -361,6 +362,12 @@ export function writeReadingFields(out: Uint8Array, offset: number, r: Reading):
 }
 
 const UINT32 = 0xffffffffn;
+
+/** The value of one hex digit's char code (the caller has checked it is one). */
+function nibble(c: number): number {
+  // '0'-'9' are 48-57; 'A'-'F' 65-70 and 'a'-'f' 97-102 share their low bits (c & 7 is 1..6).
+  return c <= 57 ? c - 48 : (c & 7) + 9;
+}
 
 /** Big-endian uint64 into the low 8 bytes of a 32-byte word (two 32-bit halves: fewer BigInt steps). */
 function writeUint(out: Uint8Array, word: number, v: bigint): void {

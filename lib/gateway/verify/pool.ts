@@ -52,19 +52,16 @@ export interface RecoveryInfo {
   readonly threads: number;
 }
 
-function hexAddress(r: Recovered, i: number): string | null {
-  if (r.ok[i] !== 1) return null;
-  return (
-    "0x" +
-    Buffer.from(r.addresses.buffer, r.addresses.byteOffset + i * ADDRESS_BYTES, ADDRESS_BYTES).toString("hex")
-  );
-}
-
-/** Signer addresses (lowercase hex, null: no key) of recovered items. */
+/** Signer addresses (lowercase hex, null: no key) of recovered items: one hex conversion per part. */
 function hexAddresses(parts: readonly Recovered[], count: number): (string | null)[] {
   const out = new Array<string | null>(count);
+  const HEX = 2 * ADDRESS_BYTES;
   let k = 0;
-  for (const r of parts) for (let i = 0; i < r.ok.length; i++) out[k++] = hexAddress(r, i);
+  for (const r of parts) {
+    const hex = Buffer.from(r.addresses.buffer, r.addresses.byteOffset, r.addresses.length).toString("hex");
+    for (let i = 0; i < r.ok.length; i++)
+      out[k++] = r.ok[i] === 1 ? "0x" + hex.slice(i * HEX, (i + 1) * HEX) : null;
+  }
   return out;
 }
 
