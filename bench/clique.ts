@@ -56,6 +56,11 @@ const DAY_S = 86_400n;
 const WEEK_S = 7n * DAY_S;
 const POLL_MS = 1_000;
 /**
+ * A tx still unmined this long after the last send is sent again to every node: a node can drop a tx it
+ * took (seen once here: a pool held 3 later nonces of a sender behind a gap, and the run waited out its budget).
+ */
+const RESEND_MS = 20_000;
+/**
  * A node executing a large block (tens of seconds on EthereumJS) answers "State trie does not contain state
  * root" or not at all ("unreachable"): asked again for up to a minute.
  */
@@ -287,6 +292,8 @@ export class Run {
     what: string,
   ): Promise<Burst> {
     const wanted = new Set(txs.map((t) => t.hash));
+    const byHash = new Map(txs.map((t) => [t.hash, t]));
+    let sentAt = Date.now();
     const txBlocks: number[] = [];
     let gasUsed = 0;
     let lastTimestamp = parent.timestamp;
@@ -300,7 +307,16 @@ export class Run {
             gasUsed: string;
             timestamp: string;
           } | null;
-          if (block === null) return undefined;
+          if (block === null) {
+            if (Date.now() - sentAt > RESEND_MS) {
+              sentAt = Date.now();
+              const pending = [...wanted].map((h) => byHash.get(h) as SignedTx);
+              this.log(`${what}: ${pending.length} txs not mined yet, sent again`);
+              // Identical bytes: a node that holds or mined one refuses the copy, which is fine.
+              await Promise.allSettled(pending.map((tx) => this.sendEverywhere(tx, this.urls.length)));
+            }
+            return undefined;
+          }
           const mine = block.transactions.filter((h) => wanted.delete(h));
           for (const _ of mine) txBlocks.push(next);
           if (mine.length > 0) {

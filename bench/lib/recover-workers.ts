@@ -22,8 +22,17 @@ export class RecoverWorkers {
       this.workers.slice(0, count).map(
         (w) =>
           new Promise<RecoverResult>((resolve, reject) => {
-            w.once("message", resolve);
-            w.once("error", reject);
+            // Each run's listeners go when it ends: a worker runs many tasks over a benchmark.
+            const done = (r: RecoverResult) => {
+              w.off("error", failed);
+              resolve(r);
+            };
+            const failed = (e: Error) => {
+              w.off("message", done);
+              reject(e);
+            };
+            w.once("message", done);
+            w.once("error", failed);
             w.postMessage(task);
           }),
       ),
