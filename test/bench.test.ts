@@ -30,6 +30,7 @@ import { baselineComparisons, baselineFigures, benchBaselines } from "../bench/b
 import { benchMerkle, merkleGasByDepth, ozTree } from "../bench/merkle.js";
 import { benchBilling } from "../bench/billing.js";
 import { gatewayRates } from "../bench/gateway.js";
+import { gatewayCeiling } from "../bench/gateway-ceiling.js";
 import { chainFigures, perBlock } from "../bench/chain.js";
 import { benchNeighbours, burstStats, liveFigures } from "../bench/clique.js";
 import {
@@ -377,6 +378,13 @@ describe("bench modules on tiny sizes", () => {
     expect(r.single).to.be.greaterThan(0);
     expect(r.bulk).to.be.greaterThan(0);
     await expect(gatewayRates({ ...o, meters: 0 })).to.be.rejectedWith(BenchInputError);
+  });
+
+  it("gateway ceiling: every reading admitted through the group commit is accepted, the sync is timed, bad sizes are refused", async () => {
+    const r = await gatewayCeiling({ concurrency: 2, readings: 20 });
+    expect(r.requestsPerSecond).to.be.greaterThan(0);
+    expect(r.fdatasyncMs).to.be.greaterThan(0);
+    await expect(gatewayCeiling({ concurrency: 0, readings: 20 })).to.be.rejectedWith(BenchInputError);
   });
 
   it("chain: transactions per block are the genesis gas limit over the measured gas", () => {
