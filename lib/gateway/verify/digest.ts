@@ -11,20 +11,17 @@ const WORD = 32;
 const FIELDS_BYTES = 8 * WORD;
 
 export class ReadingHasher {
-  /** 0x19 0x01 || domainSeparator, followed by room for the struct hash. */
-  private readonly prefix: Uint8Array;
-  private readonly typeHash: Uint8Array;
-  /** Reused inputs of the two hashes: digests are computed synchronously, so sharing them is safe. */
+  /**
+   * The two hashes' inputs, reused (digests are computed synchronously, so sharing them is safe):
+   * typeHash || the 8 fields, and 0x19 0x01 || domainSeparator || the struct hash.
+   */
   private readonly struct = new Uint8Array(WORD + FIELDS_BYTES);
   private readonly message = new Uint8Array(2 + 2 * WORD);
 
   constructor(domain: TypedDataDomain) {
-    this.prefix = new Uint8Array(2 + 2 * WORD);
-    this.prefix.set([0x19, 0x01]);
-    this.prefix.set(getBytes(TypedDataEncoder.hashDomain(domain)), 2);
-    this.typeHash = keccak256(toUtf8Bytes(TypedDataEncoder.from(READING_TYPES).encodeType("Reading")));
-    this.struct.set(this.typeHash, 0);
-    this.message.set(this.prefix.subarray(0, 2 + WORD), 0);
+    this.struct.set(keccak256(toUtf8Bytes(TypedDataEncoder.from(READING_TYPES).encodeType("Reading"))), 0);
+    this.message.set([0x19, 0x01]);
+    this.message.set(getBytes(TypedDataEncoder.hashDomain(domain)), 2);
   }
 
   /** keccak256(0x1901 || domainSeparator || hashStruct(reading)), 32 bytes. */

@@ -92,7 +92,7 @@ export class RecoveryPool {
     const fail = () => {
       if (slot.dead) return;
       slot.dead = true;
-      // Its job goes back to the front of the queue: another worker (or this thread) recovers it.
+      // Its jobs go back to the front of the queue: another worker (or this thread) recovers them.
       this.queue.unshift(...slot.busy.values());
       slot.busy.clear();
       this.dispatch();
