@@ -11,11 +11,14 @@ import { fdatasyncSync, mkdtempSync, openSync, closeSync, rmSync, writeSync } fr
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { getAddress } from "ethers";
-import { gridDomain, type SignedReading } from "../lib/batches/reading.js";
+import { fileURLToPath } from "node:url";
+import type { SignedReading } from "../lib/batches/reading.js";
+import { parseInteger } from "../lib/args.js";
+import { runCli } from "../lib/cli.js";
 import { GroupCommit } from "../lib/gateway/group-commit.js";
 import { GatewayStore } from "../lib/gateway/store.js";
 import { benchReadings } from "../lab/fixtures/readings.js";
+import { BENCH_DOMAIN } from "./gateway.js";
 import { BenchInputError } from "./lib/figures.js";
 import { median } from "./lib/timing.js";
 
@@ -56,10 +59,9 @@ function fdatasyncLatency(dir: string, n = 200): number {
 export async function gatewayCeiling(opts: CeilingOptions): Promise<Ceiling> {
   if (opts.concurrency < 1 || opts.readings < 1)
     throw new BenchInputError(`concurrency and readings must be >= 1, got ${JSON.stringify(opts)}`);
-  const domain = gridDomain(31337n, getAddress("0x5fbdb2315678afecb367f032d93f642f64180aa3"));
   const signed: SignedReading[] = [];
   for (let p = 0; signed.length < opts.readings; p++)
-    signed.push(...(await benchReadings(domain, METERS, 1_000 - p)));
+    signed.push(...(await benchReadings(BENCH_DOMAIN, METERS, 1_000 - p)));
   const dir = mkdtempSync(path.join(tmpdir(), "gridshare-ceiling-"));
   const store = new GatewayStore(path.join(dir, "gateway.sqlite"));
   const group = new GroupCommit(store);
@@ -76,7 +78,9 @@ export async function gatewayCeiling(opts: CeilingOptions): Promise<Ceiling> {
             Date.now(),
           );
           if (o?.kind !== "accepted")
-            throw new BenchInputError(`reading ${next} was not accepted: ${o?.kind}`);
+            throw new BenchInputError(
+              `the reading of ${s.reading.meter} for period ${s.reading.period} was not accepted: ${o?.kind}`,
+            );
         } finally {
           group.end();
         }
@@ -95,13 +99,19 @@ export async function gatewayCeiling(opts: CeilingOptions): Promise<Ceiling> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const arg = (name: string, fallback: number) => {
-    const i = process.argv.indexOf(`--${name}`);
-    const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-    if (!Number.isInteger(v) || v < 1) throw new BenchInputError(`--${name} must be a positive integer`);
-    return v;
-  };
-  const r = await gatewayCeiling({ concurrency: arg("concurrency", 8), readings: arg("readings", 8_000) });
-  console.log(JSON.stringify(r));
+/** The value of `--name` on the command line, or `fallback`. */
+function option(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i < 0 ? fallback : parseInteger(name, process.argv[i + 1] ?? "", 1);
+}
+
+// Run only as a script: test/bench.test.ts imports gatewayCeiling with small sizes.
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  await runCli(async () => {
+    const r = await gatewayCeiling({
+      concurrency: option("concurrency", 8),
+      readings: option("readings", 8_000),
+    });
+    console.log(JSON.stringify(r));
+  });
 }

@@ -57,6 +57,8 @@ export const TARGET_SINGLE_SHARE = 0.25;
 
 const CHAIN_ID = 31337n;
 const REGISTRY = getAddress("0x5fbdb2315678afecb367f032d93f642f64180aa3");
+/** The signing domain of the gateway benches' readings. */
+export const BENCH_DOMAIN = gridDomain(CHAIN_ID, REGISTRY);
 const LEDGER = getAddress("0xe7f1725e7734ce288f8367e1bb143e90bb3f0512");
 const CLUSTER = 1;
 /** The chain clock sits in this period; readings are for the periods just before it. */
@@ -102,7 +104,7 @@ function percentile(xs: readonly number[], p: number): number {
 export async function gatewayRates(opts: GatewayBenchOptions = DEFAULT_GATEWAY): Promise<GatewayRates> {
   if (opts.meters < 1 || opts.periodsPerRound < 1 || opts.rounds < 1 || opts.bulkSize < 1)
     throw new BenchInputError(`gateway bench sizes must be >= 1, got ${JSON.stringify(opts)}`);
-  const domain = gridDomain(CHAIN_ID, REGISTRY);
+  const domain = BENCH_DOMAIN;
   // Two kinds of rounds per round index (single posts, bulk posts), each on fresh periods: no duplicates.
   const periodsNeeded = 2 * opts.rounds * opts.periodsPerRound;
   if (periodsNeeded >= NOW_PERIOD) throw new BenchInputError(`${periodsNeeded} periods do not fit`);
