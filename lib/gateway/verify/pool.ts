@@ -102,17 +102,8 @@ export class RecoveryPool {
     this.slots.push(slot);
   }
 
-  /** Signer address (lowercase hex) of each item, or null where the signature recovers no key. */
-  recover(items: readonly { digest: Uint8Array; signature: Uint8Array }[]): Promise<(string | null)[]> {
-    return this.recoverPacked(
-      concat(items.map((x) => x.digest)),
-      concat(items.map((x) => x.signature)),
-      items.length,
-    );
-  }
-
   /**
-   * Signer address of `count` packed items (`DIGEST_BYTES` and `SIGNATURE_BYTES` each, as
+   * Signer address (lowercase hex, null where the signature recovers no key) of `count` packed items (`DIGEST_BYTES` and `SIGNATURE_BYTES` each, as
    * recoverAddresses takes them), split across the idle workers in contiguous chunks.
    */
   async recoverPacked(
@@ -206,11 +197,4 @@ export function recoverPackedHere(
   count: number,
 ): (string | null)[] {
   return hexAddresses([recoverAddresses(digests, signatures, count)], count);
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const size = parts[0]?.length ?? 0;
-  const out = new Uint8Array(parts.length * size);
-  parts.forEach((p, i) => out.set(p, i * size));
-  return out;
 }
