@@ -57,6 +57,12 @@ const describeDevnet = process.env.GRIDSHARE_DEVNET === "1" ? describe : describ
 /** The Ignition deployment test's own limit (ms), and how long before it its connection is closed. */
 const DEPLOY_TIMEOUT_MS = 300_000;
 const CLOSE_MARGIN_MS = 15_000;
+/**
+ * How long the process may outlive the suite. A deployment abandoned at its timeout has kept the process
+ * alive after mocha's summary (hardhat's mocha does not exit by force), so CI's retry never ran; past this
+ * grace the process exits with the exit code hardhat set from the results (1 when a test failed).
+ */
+const EXIT_GRACE_MS = 30_000;
 
 describeDevnet("Clique devnet: 3 EthereumJS signers and a permissioned node on loopback", function () {
   this.timeout(120_000);
@@ -81,6 +87,11 @@ describeDevnet("Clique devnet: 3 EthereumJS signers and a permissioned node on l
     if (state !== undefined) await stopDevnet(state);
     // Every run is a new chain: drop its Ignition journal, so the next run does not reconcile against it.
     rmSync(path.join(ROOT, "ignition", "deployments", DEPLOYMENT_ID), { recursive: true, force: true });
+    // unref'd: a process that ends by itself is not held for it.
+    setTimeout(() => {
+      console.error(`devnet suite: the process outlived its tests by ${EXIT_GRACE_MS} ms; exiting`);
+      process.exit();
+    }, EXIT_GRACE_MS).unref();
   });
 
   function devnet(): DevnetState {
