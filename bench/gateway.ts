@@ -6,7 +6,9 @@
  * native secp256k1 recovery rate of the same readings on the same cores (the ceiling: what the gateway would
  * do if HTTP, parsing and storage were free). Chain look-ups are served by an in-memory chain view (the
  * gateway's ChainView interface), so the figure is the gateway's own cost, not an RPC node's. Every round is
- * bounded in count and time; subject and baseline alternate.
+ * bounded in count and time; subject and baseline alternate. Each rate comes with its CPU per reading (the
+ * whole process, the gateway's event loop, the load generator) beside the CPU the target leaves per reading
+ * on these cores: a rate target on shared cores is a CPU budget.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
@@ -23,6 +25,7 @@ import { BenchInputError, figure, type Figure } from "./lib/figures.js";
 import { median } from "./lib/timing.js";
 import { benchReadings } from "../lab/fixtures/readings.js";
 import { RecoverWorkers, recoverRate } from "./lib/recover-workers.js";
+import { processCpuUs, threadCpuUs } from "./lib/cpu.js";
 import type { LoadResult, LoadTask } from "./workers/load-task.js";
 
 export interface GatewayBenchOptions {
@@ -93,6 +96,36 @@ export interface GatewayRates {
   p50: number;
   p99: number;
   stored: number;
+  /** CPU per reading taken, µs (median of the rounds), one reading per POST and bulk. */
+  cpu: { single: CpuPerReading; bulk: CpuPerReading };
+}
+
+/**
+ * Where a reading's CPU goes on the shared cores: the whole process (gateway threads, its recovery workers,
+ * libuv's pool and the load generator); the gateway's event loop alone (one thread: what it spends caps the
+ * rate whatever the cores) and the load generator's thread alone (each null where the platform does not say).
+ */
+export interface CpuPerReading {
+  readonly processUs: number;
+  readonly eventLoopUs: number | null;
+  readonly loadGeneratorUs: number | null;
+}
+
+/** CPU a reading may cost, µs, for `rate` readings/s on `cores` cores. */
+export function cpuBudgetUs(cores: number, rate: number): number {
+  return (cores * 1_000_000) / rate;
+}
+
+function medianOrNull(xs: readonly (number | null)[]): number | null {
+  return xs.every((v) => v !== null) ? median(xs as number[]) : null;
+}
+
+function medianCpu(xs: readonly CpuPerReading[]): CpuPerReading {
+  return {
+    processUs: median(xs.map((x) => x.processUs)),
+    eventLoopUs: medianOrNull(xs.map((x) => x.eventLoopUs)),
+    loadGeneratorUs: medianOrNull(xs.map((x) => x.loadGeneratorUs)),
+  };
 }
 
 function percentile(xs: readonly number[], p: number): number {
@@ -131,16 +164,24 @@ export async function gatewayRates(opts: GatewayBenchOptions = DEFAULT_GATEWAY):
   const bulk: number[] = [];
   const native: number[] = [];
   const latencies: number[] = [];
+  const cpu: { single: CpuPerReading[]; bulk: CpuPerReading[] } = { single: [], bulk: [] };
   const recoverers = new RecoverWorkers(cores);
   try {
     const base = await app.listen({ host: "127.0.0.1", port: 0 });
     const url = `${base}/readings`;
-    const load = async (readings: SignedReading[], perBody: number, lat?: number[]): Promise<number> => {
+    const load = async (
+      readings: SignedReading[],
+      perBody: number,
+      spent: CpuPerReading[],
+      lat?: number[],
+    ): Promise<number> => {
       const bodies: string[] = [];
       for (let i = 0; i < readings.length; i += perBody) {
         const chunk = readings.slice(i, i + perBody).map(signedReadingToJson);
         bodies.push(JSON.stringify(perBody === 1 ? chunk[0] : chunk));
       }
+      const cpuBefore = processCpuUs();
+      const loopBefore = threadCpuUs();
       const r = await runLoad({
         url,
         bodies,
@@ -148,7 +189,15 @@ export async function gatewayRates(opts: GatewayBenchOptions = DEFAULT_GATEWAY):
         concurrency: opts.concurrency,
         maxMs: opts.roundMs,
       });
+      const cpuUs = processCpuUs() - cpuBefore;
+      const loopAfter = threadCpuUs();
       if (r.failed !== 0) throw new BenchInputError(`gateway refused ${r.failed} requests: ${r.firstError}`);
+      if (r.readings === 0) throw new BenchInputError("the gateway took no reading in a round");
+      spent.push({
+        processUs: cpuUs / r.readings,
+        eventLoopUs: loopBefore === null || loopAfter === null ? null : (loopAfter - loopBefore) / r.readings,
+        loadGeneratorUs: r.cpuUs === null ? null : r.cpuUs / r.readings,
+      });
       lat?.push(...r.latenciesMs);
       return (r.readings / r.ms) * 1000;
     };
@@ -169,8 +218,8 @@ export async function gatewayRates(opts: GatewayBenchOptions = DEFAULT_GATEWAY):
     await recoverers.run(cores, { ...task, maxOps: 1 }); // load the binding outside the rounds
     for (let r = 0; r < opts.rounds; r++) {
       native.push(recoverRate(await recoverers.run(cores, task)));
-      single.push(await load(nextReadings(), 1, latencies));
-      bulk.push(await load(nextReadings(), Math.min(opts.bulkSize, 1000)));
+      single.push(await load(nextReadings(), 1, cpu.single, latencies));
+      bulk.push(await load(nextReadings(), Math.min(opts.bulkSize, 1000), cpu.bulk));
     }
     return {
       single: median(single),
@@ -180,6 +229,7 @@ export async function gatewayRates(opts: GatewayBenchOptions = DEFAULT_GATEWAY):
       p50: percentile(latencies, 50),
       p99: percentile(latencies, 99),
       stored: gw.store.countReadings(),
+      cpu: { single: medianCpu(cpu.single), bulk: medianCpu(cpu.bulk) },
     };
   } finally {
     await recoverers.close();
@@ -187,6 +237,29 @@ export async function gatewayRates(opts: GatewayBenchOptions = DEFAULT_GATEWAY):
     gw.close();
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/**
+ * CPU per reading taken, against what the target leaves per reading on these cores: a rate target on
+ * shared cores is a CPU budget, and this says how far the gateway and its load are from it.
+ */
+function cpuFigure(id: string, what: string, c: CpuPerReading, r: GatewayRates, share: number): Figure {
+  const part = (us: number | null, where: string) =>
+    us === null ? `${where}: not known on this platform` : `${Math.round(us)} µs ${where}`;
+  const parts = `of which ${part(c.eventLoopUs, "on the gateway's event loop")}, ${part(c.loadGeneratorUs, "in the load generator's thread")}`;
+  return figure({
+    group: "off-chain",
+    id,
+    label: `CPU per reading, ${what}: the whole process (gateway, its workers, the load generator)`,
+    value: c.processUs,
+    unit: "µs",
+    limit: {
+      label: `CPU a reading may cost at the target (${r.cores} cores at ${share * 100}% of native recovery)`,
+      value: cpuBudgetUs(r.cores, share * r.nativeRecover),
+      computed: "issue 17",
+    },
+    note: `${parts}; native recovery alone is ${Math.round(cpuBudgetUs(r.cores, r.nativeRecover))} µs`,
+  });
 }
 
 export async function benchGateway(opts: GatewayBenchOptions = DEFAULT_GATEWAY): Promise<Figure[]> {
@@ -246,6 +319,14 @@ export async function benchGateway(opts: GatewayBenchOptions = DEFAULT_GATEWAY):
       value: r.p99,
       unit: "ms",
     }),
+    cpuFigure("gateway.ingest.cpuPerReading", "one reading per POST", r.cpu.single, r, TARGET_SINGLE_SHARE),
+    cpuFigure(
+      "gateway.ingestBulk.cpuPerReading",
+      `${opts.bulkSize} readings per POST`,
+      r.cpu.bulk,
+      r,
+      TARGET_BULK_SHARE,
+    ),
     figure({
       group: "off-chain",
       id: "gateway.ingest.perCore",

@@ -29,7 +29,8 @@ import { DEFAULT_SCALE, scaleExample, scaleModel } from "../bench/scale.js";
 import { baselineComparisons, baselineFigures, benchBaselines } from "../bench/baselines.js";
 import { benchMerkle, merkleGasByDepth, ozTree } from "../bench/merkle.js";
 import { benchBilling } from "../bench/billing.js";
-import { gatewayRates } from "../bench/gateway.js";
+import { cpuBudgetUs, gatewayRates } from "../bench/gateway.js";
+import { processCpuUs, threadCpuUs } from "../bench/lib/cpu.js";
 import { gatewayCeiling } from "../bench/gateway-ceiling.js";
 import { chainFigures, perBlock } from "../bench/chain.js";
 import { benchNeighbours, burstStats, liveFigures } from "../bench/clique.js";
@@ -167,6 +168,18 @@ describe("bench helpers", () => {
       .to.match(/x0\.250/)
       .and.to.match(/not measured: no contract/);
     expect(figureMarkdown([f, n])).to.match(/- B: no contract/);
+  });
+
+  it("a rate on shared cores is a CPU budget per item; thread CPU is known on Linux and grows with work", () => {
+    // 2 cores at 5,000 readings/s leave 400 µs of CPU per reading.
+    expect(cpuBudgetUs(2, 5_000)).to.equal(400);
+    const before = processCpuUs();
+    const thread = threadCpuUs();
+    let x = 0;
+    for (let i = 0; i < 2_000_000; i++) x += Math.sqrt(i);
+    expect(x).to.be.greaterThan(0);
+    expect(processCpuUs()).to.be.greaterThan(before);
+    if (process.platform === "linux") expect(threadCpuUs()).to.be.greaterThan(thread as number);
   });
 
   it("bounded loops stop at their count or their time budget; bad bounds are refused", () => {
@@ -377,6 +390,16 @@ describe("bench modules on tiny sizes", () => {
     expect(r.stored).to.equal(2 * o.meters);
     expect(r.single).to.be.greaterThan(0);
     expect(r.bulk).to.be.greaterThan(0);
+    // CPU per reading: the whole process's includes the event loop's and the load generator's, which Linux reports.
+    for (const c of [r.cpu.single, r.cpu.bulk]) {
+      expect(c.processUs).to.be.greaterThan(0);
+      if (process.platform === "linux") {
+        for (const part of [c.eventLoopUs, c.loadGeneratorUs]) {
+          expect(part).to.be.a("number").greaterThan(0);
+          expect(part).to.be.lessThan(c.processUs);
+        }
+      }
+    }
     await expect(gatewayRates({ ...o, meters: 0 })).to.be.rejectedWith(BenchInputError);
   });
 

@@ -11,6 +11,7 @@
 import { connect, type Socket } from "node:net";
 import { parentPort } from "node:worker_threads";
 import { performance } from "node:perf_hooks";
+import { threadCpuUs } from "../lib/cpu.js";
 
 export interface LoadTask {
   readonly url: string;
@@ -31,6 +32,8 @@ export interface LoadResult {
   readonly firstError: string | null;
   /** Latency of each answered request, ms. */
   readonly latenciesMs: number[];
+  /** CPU time of this generator's thread over the run, µs (null where the platform does not say). */
+  readonly cpuUs: number | null;
 }
 
 /** The ready bytes of a JSON POST of `body` to `url`. */
@@ -107,6 +110,7 @@ async function run(task: LoadTask): Promise<LoadResult> {
   const requests = task.bodies.map((b) => requestBytes(url, b));
   const connections = await Promise.all(Array.from({ length: task.concurrency }, () => Connection.open(url)));
   const start = performance.now();
+  const cpuAtStart = threadCpuUs();
   let next = 0;
   let readings = 0;
   let failed = 0;
@@ -133,8 +137,10 @@ async function run(task: LoadTask): Promise<LoadResult> {
   };
   await Promise.all(connections.map(lane));
   const ms = performance.now() - start;
+  const cpuAtEnd = threadCpuUs();
   for (const c of connections) c.close();
-  return { readings, failed, ms, firstError, latenciesMs };
+  const cpuUs = cpuAtStart === null || cpuAtEnd === null ? null : cpuAtEnd - cpuAtStart;
+  return { readings, failed, ms, firstError, latenciesMs, cpuUs };
 }
 
 parentPort?.on("message", (task: LoadTask) => {
