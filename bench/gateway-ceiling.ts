@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import type { SignedReading } from "../lib/batches/reading.js";
 import { parseInteger } from "../lib/args.js";
 import { runCli } from "../lib/cli.js";
@@ -36,6 +37,8 @@ export interface Ceiling {
 }
 
 const METERS = 500;
+/** Named in a refused option's message (the script has no --help). */
+const USAGE = "npx tsx bench/gateway-ceiling.ts [--concurrency 8] [--readings 8000]";
 
 /** One append and its fdatasync, `n` times: the disk's durable-write latency. */
 function fdatasyncLatency(dir: string, n = 200): number {
@@ -99,19 +102,21 @@ export async function gatewayCeiling(opts: CeilingOptions): Promise<Ceiling> {
   }
 }
 
-/** The value of `--name` on the command line, or `fallback`. */
-function option(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i < 0 ? fallback : parseInteger(name, process.argv[i + 1] ?? "", 1);
-}
-
 // Run only as a script: test/bench.test.ts imports gatewayCeiling with small sizes.
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   await runCli(async () => {
+    // Strict, as the gateway's own CLI: an unknown or misspelt option is refused, not ignored.
+    const { values } = parseArgs({
+      args: process.argv.slice(2),
+      options: {
+        concurrency: { type: "string", default: "8" },
+        readings: { type: "string", default: "8000" },
+      },
+    });
     const r = await gatewayCeiling({
-      concurrency: option("concurrency", 8),
-      readings: option("readings", 8_000),
+      concurrency: parseInteger("concurrency", values.concurrency, 1),
+      readings: parseInteger("readings", values.readings, 1),
     });
     console.log(JSON.stringify(r));
-  });
+  }, USAGE);
 }
