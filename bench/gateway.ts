@@ -143,15 +143,19 @@ export async function gatewayRates(opts: GatewayBenchOptions = DEFAULT_GATEWAY):
   if (periodsNeeded >= NOW_PERIOD) throw new BenchInputError(`${periodsNeeded} periods do not fit`);
   // Each period's readings are kept as their JSON only: hundreds of thousands of live reading objects in
   // this process would be marked by every major GC of the gateway measured beside them.
+  // The first period also gives the meters and the native baseline's sample.
   const byPeriod: string[][] = [];
-  let first: SignedReading[] = [];
+  let meters: string[] = [];
+  let sample: SignedReading[] = [];
   for (let k = 0; k < periodsNeeded; k++) {
     const signed = await benchReadings(domain, opts.meters, NOW_PERIOD - 1 - k);
-    if (k === 0) first = signed;
+    if (k === 0) {
+      meters = signed.map((s) => s.reading.meter);
+      sample = signed.slice(0, 256);
+    }
     byPeriod.push(signed.map((x) => JSON.stringify(signedReadingToJson(x))));
   }
   const cores = availableParallelism();
-  const meters = first.map((s) => s.reading.meter);
   const tmp = mkdtempSync(path.join(tmpdir(), "gridshare-bench-gateway-"));
   const gw = await Gateway.open({
     dbFile: path.join(tmp, "gateway.sqlite"),
@@ -213,8 +217,6 @@ export async function gatewayRates(opts: GatewayBenchOptions = DEFAULT_GATEWAY):
       for (let j = 0; j < opts.periodsPerRound; j++) out.push(...(byPeriod[k++] ?? []));
       return out;
     };
-    const sample = first.slice(0, 256);
-    first = [];
     const task = {
       mode: "native" as const,
       domain,
