@@ -14,7 +14,8 @@ import { getCreateAddress, Interface, keccak256, Wallet, type InterfaceAbi, type
 import type { NetworkManager } from "hardhat/types/network";
 import { blockHeader, startDevnet, stopDevnet, type DevnetState } from "../lib/clique/devnet.js";
 import { DEFAULT_GAS_LIMIT } from "../lib/clique/genesis.js";
-import { httpTransport, waitFor } from "../lib/clique/rpc.js";
+import { httpTransport, waitFor, type RpcTransport } from "../lib/clique/rpc.js";
+import { inclusionOf } from "../lib/clique/inclusion.js";
 import { CLIENT_CLI, ROOT } from "../lib/clique/config.js";
 import { BenchInputError, figure, notMeasured, type Figure } from "./lib/figures.js";
 import { PAPER_TX_PER_BLOCK } from "./chain.js";
@@ -285,26 +286,29 @@ export class Run {
     if (results.every((r) => r.status === "rejected")) throw (results[0] as PromiseRejectedResult).reason;
   }
 
-  /** Those of `hashes` that have a receipt: the block, gas and block time each was mined with. */
-  private async minedOutOfSight(
-    hashes: ReadonlySet<string>,
-  ): Promise<{ hash: string; block: number; gasUsed: number; timestamp: number }[]> {
-    const out = [];
+  /**
+   * Those of `hashes` mined on the canonical chain (lib/clique/inclusion's receipt check, which ignores a
+   * receipt a reorg made stale): each tx's block, and each of those blocks' gas and time, once.
+   */
+  private async minedOutOfSight(hashes: ReadonlySet<string>): Promise<{
+    txs: { hash: string; block: number }[];
+    blocks: { gasUsed: number; timestamp: number }[];
+  }> {
+    const rpc: RpcTransport = (url, method, params) => this.rpc(method, params, url);
+    const txs = [];
     for (const hash of hashes) {
-      const r = (await this.rpc("eth_getTransactionReceipt", [hash])) as {
-        blockNumber: string;
-        gasUsed: string;
-      } | null;
-      if (r === null) continue;
-      const block = (await this.rpc("eth_getBlockByNumber", [r.blockNumber, false])) as { timestamp: string };
-      out.push({
-        hash,
-        block: Number(r.blockNumber),
-        gasUsed: Number(r.gasUsed),
-        timestamp: Number(block.timestamp),
-      });
+      const at = await inclusionOf(this.urls[0] as string, hash, 1, rpc);
+      if (at.state === "included") txs.push({ hash, block: at.blockNumber });
     }
-    return out;
+    const blocks = [];
+    for (const n of new Set(txs.map((t) => t.block))) {
+      const b = (await this.rpc("eth_getBlockByNumber", [`0x${n.toString(16)}`, false])) as {
+        gasUsed: string;
+        timestamp: string;
+      };
+      blocks.push({ gasUsed: Number(b.gasUsed), timestamp: Number(b.timestamp) });
+    }
+    return { txs, blocks };
   }
 
   /** Reads the blocks after `parent` until every tx is in one. */
@@ -334,11 +338,14 @@ export class Run {
               sentAt = Date.now();
               // A tx a reorg moved into a block already read here has a receipt but was never seen: taken
               // from its receipt (seen here: 13 setup txs mined so, waited for until the budget ran out).
-              for (const at of await this.minedOutOfSight(wanted)) {
-                wanted.delete(at.hash);
-                txBlocks.push(at.block);
-                gasUsed += at.gasUsed;
-                lastTimestamp = Math.max(lastTimestamp, at.timestamp);
+              const seen = await this.minedOutOfSight(wanted);
+              for (const t of seen.txs) {
+                wanted.delete(t.hash);
+                txBlocks.push(t.block);
+              }
+              for (const b of seen.blocks) {
+                gasUsed += b.gasUsed;
+                lastTimestamp = Math.max(lastTimestamp, b.timestamp);
               }
               if (wanted.size === 0) return true;
               const pending = [...wanted].map((h) => byHash.get(h) as SignedTx);
