@@ -26,6 +26,7 @@ import { median } from "./lib/timing.js";
 import { benchReadings } from "../lab/fixtures/readings.js";
 import { RecoverWorkers, recoverRate } from "./lib/recover-workers.js";
 import { processCpuUs, threadCpuUs } from "./lib/cpu.js";
+import { httpFloorServer } from "./lib/http-floor.js";
 import type { LoadResult, LoadTask } from "./workers/load-task.js";
 
 export interface GatewayBenchOptions {
@@ -91,13 +92,18 @@ export interface GatewayRates {
   bulk: number;
   /** Native recovery of the same readings' ready digests, on `cores` worker threads. */
   nativeRecover: number;
+  /**
+   * Exchanges/s of the HTTP floor (bench/lib/http-floor.ts: the gateway's fastify set-up answering a fixed
+   * verdict) with the single posts' bodies and in-flight count: the ceiling of single posts on one event loop.
+   */
+  floor: number;
   cores: number;
   /** Latency of single-reading posts (8 in flight), ms. */
   p50: number;
   p99: number;
   stored: number;
-  /** CPU per reading taken, µs (median of the rounds), one reading per POST and bulk. */
-  cpu: { single: CpuPerReading; bulk: CpuPerReading };
+  /** CPU per reading taken, µs (median of the rounds), one reading per POST, bulk, and per floor exchange. */
+  cpu: { single: CpuPerReading; bulk: CpuPerReading; floor: CpuPerReading };
 }
 
 /**
@@ -170,16 +176,23 @@ export async function gatewayRates(opts: GatewayBenchOptions = DEFAULT_GATEWAY):
   });
   // No log lines in the measurement; one source sends every request, so its refusal allowance is moot.
   const app = buildServer(gw, { logger: false });
+  const floorApp = httpFloorServer();
   const single: number[] = [];
+  const floor: number[] = [];
   const bulk: number[] = [];
   const native: number[] = [];
   const latencies: number[] = [];
-  const cpu: { single: CpuPerReading[]; bulk: CpuPerReading[] } = { single: [], bulk: [] };
+  const cpu: { single: CpuPerReading[]; bulk: CpuPerReading[]; floor: CpuPerReading[] } = {
+    single: [],
+    bulk: [],
+    floor: [],
+  };
   const recoverers = new RecoverWorkers(cores);
   try {
-    const base = await app.listen({ host: "127.0.0.1", port: 0 });
-    const url = `${base}/readings`;
+    const url = `${await app.listen({ host: "127.0.0.1", port: 0 })}/readings`;
+    const floorUrl = `${await floorApp.listen({ host: "127.0.0.1", port: 0 })}/readings`;
     const load = async (
+      url: string,
       readings: string[],
       perBody: number,
       spent: CpuPerReading[],
@@ -227,21 +240,26 @@ export async function gatewayRates(opts: GatewayBenchOptions = DEFAULT_GATEWAY):
     await recoverers.run(cores, { ...task, maxOps: 1 }); // load the binding outside the rounds
     for (let r = 0; r < opts.rounds; r++) {
       native.push(recoverRate(await recoverers.run(cores, task)));
-      single.push(await load(nextReadings(), 1, cpu.single, latencies));
-      bulk.push(await load(nextReadings(), Math.min(opts.bulkSize, 1000), cpu.bulk));
+      const singles = nextReadings();
+      single.push(await load(url, singles, 1, cpu.single, latencies));
+      // The floor stores nothing: the same bodies again, as the same requests.
+      floor.push(await load(floorUrl, singles, 1, cpu.floor));
+      bulk.push(await load(url, nextReadings(), Math.min(opts.bulkSize, 1000), cpu.bulk));
     }
     return {
       single: median(single),
       bulk: median(bulk),
       nativeRecover: median(native),
+      floor: median(floor),
       cores,
       p50: percentile(latencies, 50),
       p99: percentile(latencies, 99),
       stored: gw.store.countReadings(),
-      cpu: { single: medianCpu(cpu.single), bulk: medianCpu(cpu.bulk) },
+      cpu: { single: medianCpu(cpu.single), bulk: medianCpu(cpu.bulk), floor: medianCpu(cpu.floor) },
     };
   } finally {
     await recoverers.close();
+    await floorApp.close();
     await app.close();
     gw.close();
     rmSync(tmp, { recursive: true, force: true });
@@ -252,14 +270,14 @@ export async function gatewayRates(opts: GatewayBenchOptions = DEFAULT_GATEWAY):
  * CPU per reading taken, against what the target leaves per reading on these cores: a rate target on
  * shared cores is a CPU budget, and this says how far the gateway and its load are from it.
  */
-function cpuFigure(id: string, what: string, c: CpuPerReading, r: GatewayRates, share: number): Figure {
+function cpuFigure(id: string, label: string, c: CpuPerReading, r: GatewayRates, share: number): Figure {
   const part = (us: number | null, where: string) =>
     us === null ? `${where}: not known on this platform` : `${Math.round(us)} µs ${where}`;
   const parts = `of which ${part(c.eventLoopUs, "on the gateway's event loop")}, ${part(c.loadGeneratorUs, "in the load generator's thread")}`;
   return figure({
     group: "off-chain",
     id,
-    label: `CPU per reading, ${what}: the whole process (gateway, its workers, the load generator)`,
+    label,
     value: c.processUs,
     unit: "µs",
     limit: {
@@ -270,6 +288,8 @@ function cpuFigure(id: string, what: string, c: CpuPerReading, r: GatewayRates, 
     note: `${parts}; native recovery alone is ${Math.round(cpuBudgetUs(r.cores, r.nativeRecover))} µs`,
   });
 }
+
+const WHOLE_PROCESS = "the whole process (gateway, its workers, the load generator)";
 
 export async function benchGateway(opts: GatewayBenchOptions = DEFAULT_GATEWAY): Promise<Figure[]> {
   const r = await gatewayRates(opts);
@@ -328,13 +348,40 @@ export async function benchGateway(opts: GatewayBenchOptions = DEFAULT_GATEWAY):
       value: r.p99,
       unit: "ms",
     }),
-    cpuFigure("gateway.ingest.cpuPerReading", "one reading per POST", r.cpu.single, r, TARGET_SINGLE_SHARE),
+    cpuFigure(
+      "gateway.ingest.cpuPerReading",
+      `CPU per reading, one reading per POST: ${WHOLE_PROCESS}`,
+      r.cpu.single,
+      r,
+      TARGET_SINGLE_SHARE,
+    ),
     cpuFigure(
       "gateway.ingestBulk.cpuPerReading",
-      `${opts.bulkSize} readings per POST`,
+      `CPU per reading, ${opts.bulkSize} readings per POST: ${WHOLE_PROCESS}`,
       r.cpu.bulk,
       r,
       TARGET_BULK_SHARE,
+    ),
+    figure({
+      group: "off-chain",
+      id: "gateway.httpFloor.exchangesPerSecond",
+      label: `HTTP floor: the gateway's fastify set-up answering a fixed verdict, one reading per POST, ${opts.concurrency} in flight`,
+      value: r.floor,
+      unit: "exchanges/s",
+      baseline,
+      limit: {
+        label: "the one-reading-per-POST target: 25% of native recovery",
+        value: TARGET_SINGLE_SHARE * r.nativeRecover,
+        computed: "issue 17",
+      },
+      note: "the same load generator and bodies as the one-per-POST figure; nothing parsed, verified or stored",
+    }),
+    cpuFigure(
+      "gateway.httpFloor.cpuPerExchange",
+      `CPU per exchange of the HTTP floor: ${WHOLE_PROCESS}`,
+      r.cpu.floor,
+      r,
+      TARGET_SINGLE_SHARE,
     ),
     figure({
       group: "off-chain",

@@ -32,6 +32,7 @@ import { benchBilling } from "../bench/billing.js";
 import { cpuBudgetUs, gatewayRates } from "../bench/gateway.js";
 import { processCpuUs, threadCpuUs } from "../bench/lib/cpu.js";
 import { gatewayCeiling } from "../bench/gateway-ceiling.js";
+import { FLOOR_VERDICT, httpFloorServer } from "../bench/lib/http-floor.js";
 import { chainFigures, perBlock } from "../bench/chain.js";
 import { benchNeighbours, burstStats, liveFigures } from "../bench/clique.js";
 import {
@@ -390,8 +391,9 @@ describe("bench modules on tiny sizes", () => {
     expect(r.stored).to.equal(2 * o.meters);
     expect(r.single).to.be.greaterThan(0);
     expect(r.bulk).to.be.greaterThan(0);
+    expect(r.floor).to.be.greaterThan(0);
     // CPU per reading: the whole process's includes the event loop's and the load generator's, which Linux reports.
-    for (const c of [r.cpu.single, r.cpu.bulk]) {
+    for (const c of [r.cpu.single, r.cpu.bulk, r.cpu.floor]) {
       expect(c.processUs).to.be.greaterThan(0);
       if (process.platform === "linux") {
         for (const part of [c.eventLoopUs, c.loadGeneratorUs]) {
@@ -401,6 +403,23 @@ describe("bench modules on tiny sizes", () => {
       }
     }
     await expect(gatewayRates({ ...o, meters: 0 })).to.be.rejectedWith(BenchInputError);
+  });
+
+  it("HTTP floor: the gateway's set-up answers every JSON POST /readings with the fixed verdict, unparsed", async () => {
+    const app = httpFloorServer();
+    const post = (type: string, payload: string) =>
+      app.inject({ method: "POST", url: "/readings", payload, headers: { "content-type": type } });
+    try {
+      // Not a reading at all: the floor does not look at the body.
+      const ok = await post("application/json", "not json");
+      expect(ok.statusCode).to.equal(200);
+      expect(ok.json()).to.deep.equal(FLOOR_VERDICT);
+      // The gateway's content types: only JSON is a reading.
+      const text = await post("text/plain", "x");
+      expect(text.statusCode).to.equal(415);
+    } finally {
+      await app.close();
+    }
   });
 
   it("gateway ceiling: every reading admitted through the group commit is accepted, the sync is timed, bad sizes are refused", async () => {

@@ -161,33 +161,44 @@ function chainUnavailable(reply: FastifyReply, e: ChainUnavailableError): Fastif
     });
 }
 
-export function buildServer(gw: Gateway, opts: ServerOptions = {}): FastifyInstance {
-  const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
+/**
+ * The gateway's fastify set-up without its routes: logger, body limit, strict validator, and JSON bodies
+ * (only JSON) read as text and handed to `parse`. The benchmarks' HTTP floor uses the same set-up.
+ */
+export function httpServer(
+  opts: Pick<ServerOptions, "bodyLimit" | "logger">,
+  parse: (text: string) => unknown,
+): FastifyInstance {
   const app = Fastify({
     logger: loggerOption(opts.logger),
     // Per-request lines would cost more than a reading; 5xx and events are logged where they happen.
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit,
+    bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT,
     // Strict: a string "5" is not a number, unknown fields are errors, nothing is filled in.
     ajv: {
       customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false },
     },
   });
-  gw.useLog(app.log);
-  const budget = new RefusalBudget({
-    burst: opts.refusalBurst ?? DEFAULT_REFUSAL_LIMITS.burst,
-    perMinute: opts.refusalsPerMinute ?? DEFAULT_REFUSAL_LIMITS.perMinute,
-  });
-
   // Only JSON is a reading: without this, fastify would parse text/plain into a string.
   app.removeContentTypeParser("text/plain");
   app.removeContentTypeParser("application/json");
   app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, text, done) => {
     try {
-      done(null, parseBody(text as string));
+      done(null, parse(text as string));
     } catch (e) {
       done(e as Error, undefined);
     }
+  });
+  return app;
+}
+
+export function buildServer(gw: Gateway, opts: ServerOptions = {}): FastifyInstance {
+  const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const app = httpServer(opts, parseBody);
+  gw.useLog(app.log);
+  const budget = new RefusalBudget({
+    burst: opts.refusalBurst ?? DEFAULT_REFUSAL_LIMITS.burst,
+    perMinute: opts.refusalsPerMinute ?? DEFAULT_REFUSAL_LIMITS.perMinute,
   });
 
   app.setErrorHandler((err: FastifyError | GridShareError, req, reply) => {
