@@ -192,6 +192,11 @@ export function httpServer(
   return app;
 }
 
+/**
+ * The gateway's HTTP API on `httpServer`'s set-up: POST /readings and /attestations, GET /proof, /absence,
+ * /quarantine, /health and /metrics, with the refusal allowance per source and every error answered as
+ * `{ error, reason }`.
+ */
 export function buildServer(gw: Gateway, opts: ServerOptions = {}): FastifyInstance {
   const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const app = httpServer(opts, parseBody);
