@@ -302,10 +302,7 @@ export class Run {
     }
     const blocks = [];
     for (const n of new Set(txs.map((t) => t.block))) {
-      const b = (await this.rpc("eth_getBlockByNumber", [`0x${n.toString(16)}`, false])) as {
-        gasUsed: string;
-        timestamp: string;
-      };
+      const b = await blockHeader(this.urls[0] as string, n, rpc);
       blocks.push({ gasUsed: Number(b.gasUsed), timestamp: Number(b.timestamp) });
     }
     return { txs, blocks };
