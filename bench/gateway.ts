@@ -6,7 +6,7 @@
  * native secp256k1 recovery rate of the same readings on the same cores (the ceiling: what the gateway would
  * do if HTTP, parsing and storage were free). Chain look-ups are served by an in-memory chain view (the
  * gateway's ChainView interface), so the figure is the gateway's own cost, not an RPC node's. Every round is
- * bounded in count and time; subject and baseline alternate. Each rate comes with its CPU per reading (the
+ * bounded in count and time; subject and baseline alternate; unmeasured warm-up rounds come first (steady state). Each rate comes with its CPU per reading (the
  * whole process, the gateway's event loop, the load generator) beside the CPU the target leaves per reading
  * on these cores: a rate target on shared cores is a CPU budget.
  */
@@ -35,6 +35,12 @@ export interface GatewayBenchOptions {
   /** Periods of readings per round (a round sends meters x periods fresh readings). */
   readonly periodsPerRound: number;
   readonly rounds: number;
+  /**
+   * Unmeasured rounds of each kind before the measured ones: V8 keeps optimising the request path for
+   * several seconds (a cold first bulk round ran at two thirds of the steady rate), and a gateway runs
+   * for days, so the figures are its steady state.
+   */
+  readonly warmUpRounds: number;
   /** Time budget of one round, ms. */
   readonly roundMs: number;
   /** Requests in flight. */
@@ -50,6 +56,7 @@ export const DEFAULT_GATEWAY: GatewayBenchOptions = {
   // 12,000 readings per round: a bulk round lasts over a second, long enough to be more than its warm-up.
   periodsPerRound: 24,
   rounds: 3,
+  warmUpRounds: 2,
   roundMs: 10_000,
   concurrency: 8,
   bulkSize: 100,
@@ -143,9 +150,14 @@ function percentile(xs: readonly number[], p: number): number {
 export async function gatewayRates(opts: GatewayBenchOptions = DEFAULT_GATEWAY): Promise<GatewayRates> {
   if (opts.meters < 1 || opts.periodsPerRound < 1 || opts.rounds < 1 || opts.bulkSize < 1)
     throw new BenchInputError(`gateway bench sizes must be >= 1, got ${JSON.stringify(opts)}`);
+  if (!Number.isInteger(opts.warmUpRounds) || opts.warmUpRounds < 0)
+    throw new BenchInputError(
+      `gateway bench warm-up rounds must be an integer >= 0, got ${opts.warmUpRounds}`,
+    );
   const domain = BENCH_DOMAIN;
+  const rounds = opts.warmUpRounds + opts.rounds;
   // Two kinds of rounds per round index (single posts, bulk posts), each on fresh periods: no duplicates.
-  const periodsNeeded = 2 * opts.rounds * opts.periodsPerRound;
+  const periodsNeeded = 2 * rounds * opts.periodsPerRound;
   if (periodsNeeded >= NOW_PERIOD) throw new BenchInputError(`${periodsNeeded} periods do not fit`);
   // Each period's readings are kept as their JSON only: hundreds of thousands of live reading objects in
   // this process would be marked by every major GC of the gateway measured beside them.
@@ -225,9 +237,13 @@ export async function gatewayRates(opts: GatewayBenchOptions = DEFAULT_GATEWAY):
       return (r.readings / r.ms) * 1000;
     };
     let k = 0;
+    // A round's readings are released once sent: the heap the gateway's GC marks shrinks as rounds go.
     const nextReadings = () => {
       const out: string[] = [];
-      for (let j = 0; j < opts.periodsPerRound; j++) out.push(...(byPeriod[k++] ?? []));
+      for (let j = 0; j < opts.periodsPerRound; j++, k++) {
+        out.push(...(byPeriod[k] ?? []));
+        byPeriod[k] = [];
+      }
       return out;
     };
     const task = {
@@ -238,13 +254,19 @@ export async function gatewayRates(opts: GatewayBenchOptions = DEFAULT_GATEWAY):
       maxMs: opts.roundMs / 2,
     };
     await recoverers.run(cores, { ...task, maxOps: 1 }); // load the binding outside the rounds
-    for (let r = 0; r < opts.rounds; r++) {
-      native.push(recoverRate(await recoverers.run(cores, task)));
+    // A warm-up round sends the same requests and keeps nothing: its results go to throw-away lists.
+    const unkept = () => ({ rates: [] as number[], cpu: [] as CpuPerReading[] });
+    for (let r = 0; r < rounds; r++) {
+      const warm = r < opts.warmUpRounds;
+      const s = warm ? unkept() : { rates: single, cpu: cpu.single };
+      const f = warm ? unkept() : { rates: floor, cpu: cpu.floor };
+      const b = warm ? unkept() : { rates: bulk, cpu: cpu.bulk };
+      if (!warm) native.push(recoverRate(await recoverers.run(cores, task)));
       const singles = nextReadings();
-      single.push(await load(url, singles, 1, cpu.single, latencies));
+      s.rates.push(await load(url, singles, 1, s.cpu, warm ? undefined : latencies));
       // The floor stores nothing: the same bodies again, as the same requests.
-      floor.push(await load(floorUrl, singles, 1, cpu.floor));
-      bulk.push(await load(url, nextReadings(), Math.min(opts.bulkSize, 1000), cpu.bulk));
+      f.rates.push(await load(floorUrl, singles, 1, f.cpu));
+      b.rates.push(await load(url, nextReadings(), Math.min(opts.bulkSize, 1000), b.cpu));
     }
     return {
       single: median(single),
@@ -297,7 +319,9 @@ export async function benchGateway(opts: GatewayBenchOptions = DEFAULT_GATEWAY):
     label: `native secp256k1 recovery of the same readings (libsecp256k1 + keccak, ready digests), ${r.cores} cores`,
     value: r.nativeRecover,
   };
-  const how = `gateway recovers with ${RECOVERY_IMPL} code on ${r.cores} worker threads; load generator (raw keep-alive HTTP/1.1) on the same cores`;
+  const how =
+    `gateway recovers with ${RECOVERY_IMPL} code on ${r.cores} worker threads; load generator (raw keep-alive HTTP/1.1) ` +
+    `on the same cores; median of ${opts.rounds} rounds after ${opts.warmUpRounds} warm-up rounds`;
   return [
     figure({
       group: "off-chain",

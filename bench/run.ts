@@ -84,7 +84,15 @@ const STEPS: readonly { name: string; what: string; run: () => Promise<Figure[]>
     run: () =>
       benchGateway(
         quick
-          ? { meters: 8, periodsPerRound: 1, rounds: 1, roundMs: 1000, concurrency: 2, bulkSize: 4 }
+          ? {
+              meters: 8,
+              periodsPerRound: 1,
+              rounds: 1,
+              warmUpRounds: 1,
+              roundMs: 1000,
+              concurrency: 2,
+              bulkSize: 4,
+            }
           : DEFAULT_GATEWAY,
       ),
   },

@@ -385,10 +385,18 @@ describe("bench modules on tiny sizes", () => {
 
   it("gateway: every reading posted is verified and stored once; bad sizes are refused", async () => {
     // The native recovery round runs for half a round's time: a short round keeps the test short.
-    const o = { meters: 3, periodsPerRound: 1, rounds: 1, roundMs: 6_000, concurrency: 2, bulkSize: 2 };
+    const o = {
+      meters: 3,
+      periodsPerRound: 1,
+      rounds: 1,
+      warmUpRounds: 1,
+      roundMs: 6_000,
+      concurrency: 2,
+      bulkSize: 2,
+    };
     const r = await gatewayRates(o);
-    // One round of single posts and one of bulk posts, each on its own period.
-    expect(r.stored).to.equal(2 * o.meters);
+    // A warm-up and a measured round, each of single posts and of bulk posts on its own period.
+    expect(r.stored).to.equal(2 * (o.warmUpRounds + o.rounds) * o.meters);
     expect(r.single).to.be.greaterThan(0);
     expect(r.bulk).to.be.greaterThan(0);
     expect(r.floor).to.be.greaterThan(0);
@@ -403,6 +411,7 @@ describe("bench modules on tiny sizes", () => {
       }
     }
     await expect(gatewayRates({ ...o, meters: 0 })).to.be.rejectedWith(BenchInputError);
+    await expect(gatewayRates({ ...o, warmUpRounds: -1 })).to.be.rejectedWith(BenchInputError, /warm-up/);
   });
 
   it("HTTP floor: the gateway's set-up answers every JSON POST /readings with the fixed verdict, unparsed", async () => {
