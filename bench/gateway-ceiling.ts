@@ -19,7 +19,7 @@ import { runCli } from "../lib/cli.js";
 import { GroupCommit } from "../lib/gateway/group-commit.js";
 import { GatewayStore } from "../lib/gateway/store.js";
 import { benchReadings } from "../lab/fixtures/readings.js";
-import { BENCH_DOMAIN } from "./gateway.js";
+import { BENCH_DOMAIN } from "./lib/bench-gateway.js";
 import { BenchInputError } from "./lib/figures.js";
 import { median } from "./lib/timing.js";
 

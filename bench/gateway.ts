@@ -8,25 +8,25 @@
  * gateway's ChainView interface), so the figure is the gateway's own cost, not an RPC node's. Every round is
  * bounded in count and time; subject and baseline alternate; unmeasured warm-up rounds come first (steady state). Each rate comes with its CPU per reading (the
  * whole process, the gateway's event loop, the load generator) beside the CPU the target leaves per reading
- * on these cores: a rate target on shared cores is a CPU budget.
+ * on these cores: a rate target on shared cores is a CPU budget. Two references run the single posts again
+ * each round: the HTTP floor (the gateway's fastify set-up answering without reading the body) and one
+ * complete gateway per core on one port (the upper bound of a multi-threaded gateway on these cores).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
-import { JsonRpcProvider, getAddress, keccak256, toUtf8Bytes } from "ethers";
-import { Gateway } from "../lib/gateway/gateway.js";
 import { buildServer } from "../lib/gateway/server.js";
-import { buildClusterBatch } from "../lib/gateway/batching.js";
 import { RECOVERY_IMPL } from "../lib/gateway/verify/recover.js";
-import { gridDomain, signedReadingToJson, type SignedReading } from "../lib/batches/reading.js";
-import { FakeChain } from "../lab/fixtures/chain-view.js";
+import { signedReadingToJson, type SignedReading } from "../lib/batches/reading.js";
 import { BenchInputError, figure, type Figure } from "./lib/figures.js";
 import { median } from "./lib/timing.js";
 import { benchReadings } from "../lab/fixtures/readings.js";
 import { RecoverWorkers, recoverRate } from "./lib/recover-workers.js";
 import { processCpuUs, threadCpuUs } from "./lib/cpu.js";
 import { httpFloorServer } from "./lib/http-floor.js";
+import { BENCH_DOMAIN, NOW_PERIOD, openBenchGateway } from "./lib/bench-gateway.js";
+import { startPerCoreGateways, type PerCoreGateways } from "./lib/per-core-gateways.js";
 import type { LoadResult, LoadTask } from "./workers/load-task.js";
 
 export interface GatewayBenchOptions {
@@ -66,24 +66,6 @@ export const DEFAULT_GATEWAY: GatewayBenchOptions = {
 export const TARGET_BULK_SHARE = 0.5;
 export const TARGET_SINGLE_SHARE = 0.25;
 
-const CHAIN_ID = 31337n;
-const REGISTRY = getAddress("0x5fbdb2315678afecb367f032d93f642f64180aa3");
-/** The signing domain of the gateway benches' readings. */
-export const BENCH_DOMAIN = gridDomain(CHAIN_ID, REGISTRY);
-const LEDGER = getAddress("0xe7f1725e7734ce288f8367e1bb143e90bb3f0512");
-const CLUSTER = 1;
-/** The chain clock sits in this period; readings are for the periods just before it. */
-const NOW_PERIOD = 1_000;
-
-/** The gateway's chain view over fixed in-memory state: every meter is an active prosumer of cluster 1. */
-function staticChain(meters: readonly string[]): FakeChain {
-  const chain = new FakeChain();
-  chain.at(NOW_PERIOD);
-  for (const m of meters) chain.addMeter(CLUSTER, m);
-  chain.served = [{ clusterId: CLUSTER, role: "parent" }];
-  return chain;
-}
-
 function runLoad(task: LoadTask): Promise<LoadResult> {
   const w = new Worker(new URL("./workers/load.ts", import.meta.url));
   return new Promise<LoadResult>((resolve, reject) => {
@@ -104,13 +86,24 @@ export interface GatewayRates {
    * verdict) with the single posts' bodies and in-flight count: the ceiling of single posts on one event loop.
    */
   floor: number;
+  /**
+   * Readings/s of one complete gateway per core (bench/lib/per-core-gateways.ts: own thread, own SQLite
+   * file, inline recovery, one shared port) with the single posts' bodies and in-flight count: the upper
+   * bound of a multi-threaded gateway on these cores.
+   */
+  perCore: number;
+  /** Readings the per-core gateways stored together (every round's single posts, warm-up included). */
+  perCoreStored: number;
   cores: number;
   /** Latency of single-reading posts (8 in flight), ms. */
   p50: number;
   p99: number;
   stored: number;
-  /** CPU per reading taken, µs (median of the rounds), one reading per POST, bulk, and per floor exchange. */
-  cpu: { single: CpuPerReading; bulk: CpuPerReading; floor: CpuPerReading };
+  /**
+   * CPU per reading taken, µs (median of the rounds): one reading per POST, bulk, per floor exchange, and
+   * per reading of the per-core gateways (their event loops are worker threads: `eventLoopUs` is null).
+   */
+  cpu: { single: CpuPerReading; bulk: CpuPerReading; floor: CpuPerReading; perCore: CpuPerReading };
 }
 
 /**
@@ -175,34 +168,29 @@ export async function gatewayRates(opts: GatewayBenchOptions = DEFAULT_GATEWAY):
   }
   const cores = availableParallelism();
   const tmp = mkdtempSync(path.join(tmpdir(), "gridshare-bench-gateway-"));
-  const gw = await Gateway.open({
-    dbFile: path.join(tmp, "gateway.sqlite"),
-    // Static network: the gateway asks the provider for the chain id only; no RPC node is contacted.
-    provider: new JsonRpcProvider("http://127.0.0.1:9", CHAIN_ID, { staticNetwork: true }),
-    nodeKey: keccak256(toUtf8Bytes("gridshare-bench-node")),
-    registry: REGISTRY,
-    ledger: LEDGER,
-    build: buildClusterBatch,
-    chain: staticChain(meters),
-    recoveryThreads: opts.recoveryThreads,
-  });
+  const gw = await openBenchGateway(path.join(tmp, "gateway.sqlite"), meters, opts.recoveryThreads);
   // No log lines in the measurement; one source sends every request, so its refusal allowance is moot.
   const app = buildServer(gw, { logger: false });
   const floorApp = httpFloorServer();
   const single: number[] = [];
   const floor: number[] = [];
+  const perCore: number[] = [];
   const bulk: number[] = [];
   const native: number[] = [];
   const latencies: number[] = [];
-  const cpu: { single: CpuPerReading[]; bulk: CpuPerReading[]; floor: CpuPerReading[] } = {
+  const cpu: { [K in keyof GatewayRates["cpu"]]: CpuPerReading[] } = {
     single: [],
     bulk: [],
     floor: [],
+    perCore: [],
   };
+  let perCoreGateways: PerCoreGateways | undefined;
   const recoverers = new RecoverWorkers(cores);
   try {
     const url = `${await app.listen({ host: "127.0.0.1", port: 0 })}/readings`;
     const floorUrl = `${await floorApp.listen({ host: "127.0.0.1", port: 0 })}/readings`;
+    perCoreGateways = await startPerCoreGateways(cores, tmp, meters);
+    const perCoreUrl = perCoreGateways.url;
     const load = async (
       url: string,
       readings: string[],
@@ -260,27 +248,42 @@ export async function gatewayRates(opts: GatewayBenchOptions = DEFAULT_GATEWAY):
       const warm = r < opts.warmUpRounds;
       const s = warm ? unkept() : { rates: single, cpu: cpu.single };
       const f = warm ? unkept() : { rates: floor, cpu: cpu.floor };
+      const p = warm ? unkept() : { rates: perCore, cpu: cpu.perCore };
       const b = warm ? unkept() : { rates: bulk, cpu: cpu.bulk };
       if (!warm) native.push(recoverRate(await recoverers.run(cores, task)));
       const singles = nextReadings();
       s.rates.push(await load(url, singles, 1, s.cpu, warm ? undefined : latencies));
       // The floor stores nothing: the same bodies again, as the same requests.
       f.rates.push(await load(floorUrl, singles, 1, f.cpu));
+      // The per-core gateways have their own databases: the same readings are new to them.
+      p.rates.push(await load(perCoreUrl, singles, 1, p.cpu));
       b.rates.push(await load(url, nextReadings(), Math.min(opts.bulkSize, 1000), b.cpu));
     }
+    const perCoreStored = await perCoreGateways.close();
+    perCoreGateways = undefined;
+    // This thread only waits in the per-core rounds: its CPU is not an event loop's.
+    const perCoreCpu = { ...medianCpu(cpu.perCore), eventLoopUs: null };
     return {
       single: median(single),
       bulk: median(bulk),
       nativeRecover: median(native),
       floor: median(floor),
+      perCore: median(perCore),
+      perCoreStored,
       cores,
       p50: percentile(latencies, 50),
       p99: percentile(latencies, 99),
       stored: gw.store.countReadings(),
-      cpu: { single: medianCpu(cpu.single), bulk: medianCpu(cpu.bulk), floor: medianCpu(cpu.floor) },
+      cpu: {
+        single: medianCpu(cpu.single),
+        bulk: medianCpu(cpu.bulk),
+        floor: medianCpu(cpu.floor),
+        perCore: perCoreCpu,
+      },
     };
   } finally {
     await recoverers.close();
+    await perCoreGateways?.close();
     await floorApp.close();
     await app.close();
     gw.close();
@@ -295,7 +298,11 @@ export async function gatewayRates(opts: GatewayBenchOptions = DEFAULT_GATEWAY):
 function cpuFigure(id: string, label: string, c: CpuPerReading, r: GatewayRates, share: number): Figure {
   const part = (us: number | null, where: string) =>
     us === null ? `${where}: not known on this platform` : `${Math.round(us)} µs ${where}`;
-  const parts = `of which ${part(c.eventLoopUs, "on the gateway's event loop")}, ${part(c.loadGeneratorUs, "in the load generator's thread")}`;
+  const loadGenerator = part(c.loadGeneratorUs, "in the load generator's thread");
+  const parts =
+    id === PER_CORE_CPU
+      ? `of which ${loadGenerator} (each gateway's event loop is a worker thread of its own)`
+      : `of which ${part(c.eventLoopUs, "on the gateway's event loop")}, ${loadGenerator}`;
   return figure({
     group: "off-chain",
     id,
@@ -312,6 +319,7 @@ function cpuFigure(id: string, label: string, c: CpuPerReading, r: GatewayRates,
 }
 
 const WHOLE_PROCESS = "the whole process (gateway, its workers, the load generator)";
+const PER_CORE_CPU = "gateway.perCoreGateways.cpuPerReading";
 
 export async function benchGateway(opts: GatewayBenchOptions = DEFAULT_GATEWAY): Promise<Figure[]> {
   const r = await gatewayRates(opts);
@@ -404,6 +412,27 @@ export async function benchGateway(opts: GatewayBenchOptions = DEFAULT_GATEWAY):
       "gateway.httpFloor.cpuPerExchange",
       `CPU per exchange of the HTTP floor: ${WHOLE_PROCESS}`,
       r.cpu.floor,
+      r,
+      TARGET_SINGLE_SHARE,
+    ),
+    figure({
+      group: "off-chain",
+      id: "gateway.perCoreGateways.readingsPerSecond",
+      label: `upper bound of a multi-threaded gateway: one complete gateway per core (own thread, own SQLite file, inline recovery) on one port (SO_REUSEPORT), one reading per POST, ${opts.concurrency} in flight`,
+      value: r.perCore,
+      unit: "readings/s",
+      baseline,
+      limit: {
+        label: "the one-reading-per-POST target: 25% of native recovery",
+        value: TARGET_SINGLE_SHARE * r.nativeRecover,
+        computed: "issue 17",
+      },
+      note: "the same load generator and bodies as the one-per-POST figure; nothing shared or handed between threads",
+    }),
+    cpuFigure(
+      PER_CORE_CPU,
+      `CPU per reading of the per-core gateways, one reading per POST: the whole process (gateways, load generator)`,
+      r.cpu.perCore,
       r,
       TARGET_SINGLE_SHARE,
     ),

@@ -400,6 +400,11 @@ describe("bench modules on tiny sizes", () => {
     expect(r.single).to.be.greaterThan(0);
     expect(r.bulk).to.be.greaterThan(0);
     expect(r.floor).to.be.greaterThan(0);
+    // One gateway per core: together they stored each round's single posts once.
+    expect(r.perCore).to.be.greaterThan(0);
+    expect(r.perCoreStored).to.equal((o.warmUpRounds + o.rounds) * o.meters);
+    expect(r.cpu.perCore.processUs).to.be.greaterThan(0);
+    expect(r.cpu.perCore.eventLoopUs).to.equal(null);
     // CPU per reading: the whole process's includes the event loop's and the load generator's, which Linux reports.
     for (const c of [r.cpu.single, r.cpu.bulk, r.cpu.floor]) {
       expect(c.processUs).to.be.greaterThan(0);
