@@ -6,9 +6,10 @@
  * native secp256k1 recovery rate of the same readings on the same cores (the ceiling: what the gateway would
  * do if HTTP, parsing and storage were free). Chain look-ups are served by an in-memory chain view (the
  * gateway's ChainView interface), so the figure is the gateway's own cost, not an RPC node's. Every round is
- * bounded in count and time; subject and baseline alternate; unmeasured warm-up rounds come first (steady state). Each rate comes with its CPU per reading (the
- * whole process, the gateway's event loop, the load generator) beside the CPU the target leaves per reading
- * on these cores: a rate target on shared cores is a CPU budget. Two references run the single posts again
+ * bounded in count and time; subject and baseline alternate; unmeasured warm-up rounds come first (the
+ * figures are the steady state). Each rate comes with its CPU per reading (the whole process, the gateway's
+ * event loop, the load generator) beside the CPU the target leaves per reading on these cores: a rate target
+ * on shared cores is a CPU budget. Two references run the single posts again
  * each round: the HTTP floor (the gateway's fastify set-up answering without reading the body) and one
  * complete gateway per core on one port (the upper bound of a multi-threaded gateway on these cores).
  */
@@ -53,7 +54,7 @@ export interface GatewayBenchOptions {
 
 export const DEFAULT_GATEWAY: GatewayBenchOptions = {
   meters: 500,
-  // 12,000 readings per round: a bulk round lasts over a second, long enough to be more than its warm-up.
+  // 12,000 readings per round: a bulk round lasts over a second.
   periodsPerRound: 24,
   rounds: 3,
   warmUpRounds: 2,
@@ -295,14 +296,22 @@ export async function gatewayRates(opts: GatewayBenchOptions = DEFAULT_GATEWAY):
  * CPU per reading taken, against what the target leaves per reading on these cores: a rate target on
  * shared cores is a CPU budget, and this says how far the gateway and its load are from it.
  */
-function cpuFigure(id: string, label: string, c: CpuPerReading, r: GatewayRates, share: number): Figure {
+function cpuFigure(
+  id: string,
+  label: string,
+  c: CpuPerReading,
+  r: GatewayRates,
+  share: number,
+  /** Said instead of the event loop's part where the gateways' event loops are worker threads. */
+  loopElsewhere?: string,
+): Figure {
   const part = (us: number | null, where: string) =>
     us === null ? `${where}: not known on this platform` : `${Math.round(us)} µs ${where}`;
   const loadGenerator = part(c.loadGeneratorUs, "in the load generator's thread");
   const parts =
-    id === PER_CORE_CPU
-      ? `of which ${loadGenerator} (each gateway's event loop is a worker thread of its own)`
-      : `of which ${part(c.eventLoopUs, "on the gateway's event loop")}, ${loadGenerator}`;
+    loopElsewhere === undefined
+      ? `of which ${part(c.eventLoopUs, "on the gateway's event loop")}, ${loadGenerator}`
+      : `of which ${loadGenerator} (${loopElsewhere})`;
   return figure({
     group: "off-chain",
     id,
@@ -319,7 +328,6 @@ function cpuFigure(id: string, label: string, c: CpuPerReading, r: GatewayRates,
 }
 
 const WHOLE_PROCESS = "the whole process (gateway, its workers, the load generator)";
-const PER_CORE_CPU = "gateway.perCoreGateways.cpuPerReading";
 
 export async function benchGateway(opts: GatewayBenchOptions = DEFAULT_GATEWAY): Promise<Figure[]> {
   const r = await gatewayRates(opts);
@@ -430,11 +438,12 @@ export async function benchGateway(opts: GatewayBenchOptions = DEFAULT_GATEWAY):
       note: "the same load generator and bodies as the one-per-POST figure; nothing shared or handed between threads",
     }),
     cpuFigure(
-      PER_CORE_CPU,
+      "gateway.perCoreGateways.cpuPerReading",
       `CPU per reading of the per-core gateways, one reading per POST: the whole process (gateways, load generator)`,
       r.cpu.perCore,
       r,
       TARGET_SINGLE_SHARE,
+      "each gateway's event loop is a worker thread of its own",
     ),
     figure({
       group: "off-chain",
