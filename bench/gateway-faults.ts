@@ -9,22 +9,17 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
-import { JsonRpcProvider, getAddress, keccak256, toUtf8Bytes } from "ethers";
 import type { NetworkManager } from "hardhat/types/network";
-import { gridDomain, signedReadingToJson } from "../lib/batches/reading.js";
-import { buildClusterBatch } from "../lib/gateway/batching.js";
-import { Gateway } from "../lib/gateway/gateway.js";
+import { signedReadingToJson } from "../lib/batches/reading.js";
 import { buildServer } from "../lib/gateway/server.js";
-import { FakeChain } from "../lab/fixtures/chain-view.js";
 import { runCrashCampaign } from "../lab/simulator/crash.js";
 import { postReadings } from "../lab/simulator/fleet.js";
 import { answerProblem, malformedBodies, newlyStored } from "../lab/simulator/fuzz.js";
 import { figure, type Figure } from "./lib/figures.js";
 import { benchReadings } from "../lab/fixtures/readings.js";
+import { BENCH_DOMAIN, NOW_PERIOD, openBenchGateway } from "./lib/bench-gateway.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const REGISTRY = getAddress("0x5fbdb2315678afecb367f032d93f642f64180aa3");
-const NOW_PERIOD = 1_000;
 
 export interface GatewayFaultOptions {
   /** Malformed bodies posted (issue 17: at least 1,000). */
@@ -53,22 +48,12 @@ export interface MalformedOutcome {
 }
 
 export async function malformedRun(n: number, seed: number): Promise<MalformedOutcome> {
-  const domain = gridDomain(31337n, REGISTRY);
-  const signed = await benchReadings(domain, 8, NOW_PERIOD - 1);
-  const chain = new FakeChain();
-  chain.at(NOW_PERIOD);
-  for (const s of signed) chain.addMeter(1, s.reading.meter);
-  chain.served = [{ clusterId: 1, role: "parent" }];
+  const signed = await benchReadings(BENCH_DOMAIN, 8, NOW_PERIOD - 1);
   const tmp = mkdtempSync(path.join(tmpdir(), "gridshare-bench-malformed-"));
-  const gw = await Gateway.open({
-    dbFile: path.join(tmp, "gateway.sqlite"),
-    provider: new JsonRpcProvider("http://127.0.0.1:9", 31337n, { staticNetwork: true }),
-    nodeKey: keccak256(toUtf8Bytes("gridshare-bench-node")),
-    registry: REGISTRY,
-    ledger: REGISTRY,
-    build: buildClusterBatch,
-    chain,
-  });
+  const gw = await openBenchGateway(
+    path.join(tmp, "gateway.sqlite"),
+    signed.map((s) => s.reading.meter),
+  );
   // The refusal limit would answer 429 after the first 2,000 refusals: the generator is to reach the parser.
   const app = buildServer(gw, { logger: false, refusalBurst: 1e9, refusalsPerMinute: 1e9 });
   const statuses: Record<number, number> = {};
