@@ -2,9 +2,11 @@
  * npm run test:clique — a real Clique network of 3 signers plus 1 permissioned node (patched EthereumJS
  * client) on 127.0.0.1: the nodes peer and agree, Ignition deploys the paris build, one batch period is
  * proposed, voted and decided, the permissioned node follows the chain and relays a transaction without
- * ever sealing, the chain keeps sealing with one signer stopped, stalls with two stopped (the
- * permissioned node still up) and resumes when one returns, which resyncs. Everything started here is stopped in `after`, whatever failed. Guarded
- * by GRIDSHARE_DEVNET=1 (set by the npm script), so `npx hardhat test` skips it.
+ * ever sealing, every node answers state reads at its head and takes transactions while blocks with
+ * transfers arrive, the chain keeps sealing with one signer stopped, stalls with two stopped (the
+ * permissioned node still up) and resumes when one returns, which resyncs. Everything started here is
+ * stopped in `after`, whatever failed. Guarded by GRIDSHARE_DEVNET=1 (set by the npm script), so
+ * `npx hardhat test` skips it.
  */
 import { expect } from "chai";
 import { rmSync } from "node:fs";
@@ -50,6 +52,12 @@ const TRANSFER_GAS = 21_000n;
 const GWEI = 10n ** 9n;
 /** Gas limit of one topology tx sent without an estimate (ample: the block limit is 250M). */
 const TOPOLOGY_TX_GAS = 1_000_000n;
+/** How long a node that trails the signers may take to catch up before it is asked to relay. */
+const CATCH_UP_MS = 60_000;
+/** Blocks with transfers from every node's account during which every node's head state is read. */
+const HEAD_STATE_ROUNDS = 4;
+/** Pause between one node's pair of head-state reads. */
+const HEAD_STATE_POLL_MS = 5;
 
 // Real nodes take minutes: this suite runs with `npm run test:clique`, not in the default `npm test`.
 const describeDevnet = process.env.GRIDSHARE_DEVNET === "1" ? describe : describe.skip;
@@ -210,20 +218,14 @@ describeDevnet("Clique devnet: 3 EthereumJS signers and a permissioned node on l
     // Its account (funded at genesis) sends through its own node: the signers must receive and mine it.
     const wallet = new Wallet(follower.privateKey);
     const url = follower.rpcUrl;
+    // A node still catching up refuses sends ("not aware of the current chain height yet"), rightly: on a
+    // loaded host the follower can trail after the deployment's blocks. Start once it holds the signers' head.
+    await waitForAgreement(s, await head(0), CATCH_UP_MS);
     const latest = await blockHeader(url, "latest");
     const nonce = Number(
       (await httpTransport(url, "eth_getTransactionCount", [wallet.address, "pending"])) as string,
     );
-    const raw = await wallet.signTransaction({
-      type: 2,
-      chainId: s.chainId,
-      to: s.nodes[0].address,
-      value: 1n,
-      nonce,
-      gasLimit: TRANSFER_GAS,
-      maxFeePerGas: BigInt(latest.baseFeePerGas ?? "0x0") * 4n + GWEI,
-      maxPriorityFeePerGas: GWEI,
-    });
+    const raw = await signTransfer(s.chainId, wallet, s.nodes[0].address, nonce, latest.baseFeePerGas);
     const hash = (await httpTransport(url, "eth_sendRawTransaction", [raw])) as string;
     const receipt = await waitFor(
       `transfer ${hash} mined (seen by node0)`,
@@ -242,6 +244,82 @@ describeDevnet("Clique devnet: 3 EthereumJS signers and a permissioned node on l
     const sealers = await recentSealers(url, 1, height);
     expect(sealers.map((b) => b.sealer)).to.not.include(follower.address);
     expect(new Set(sealers.map((b) => b.sealer)).size).to.equal(SIGNERS);
+  });
+
+  it("answers state reads and takes transactions at the head on every node while blocks with transfers arrive", async function () {
+    // EthereumJS puts a block into its chain before it executes it; a read at "latest" in that moment failed
+    // with "State trie does not contain state root" (how the relay test above failed in CI), and so did a
+    // sent tx. The patched client (fix 12) answers once the head has executed.
+    const s = devnet();
+    const urls = s.nodes.map((n) => n.rpcUrl);
+    const senders = s.nodes.map((n) => new Wallet(n.privateKey));
+    await waitForAgreement(s, await head(0), CATCH_UP_MS); // every node takes sends only once caught up
+    const failures: string[] = [];
+    let reads = 0;
+    let polling = true;
+    const poll = async (url: string) => {
+      while (polling) {
+        for (const method of ["eth_getTransactionCount", "eth_getBalance"]) {
+          await httpTransport(url, method, [senders[0].address, "latest"]).then(
+            () => reads++,
+            (e: unknown) => failures.push(`read: ${(e as Error).message}`),
+          );
+        }
+        await sleep(HEAD_STATE_POLL_MS);
+      }
+    };
+    const nonces = await Promise.all(
+      senders.map(async (w) =>
+        Number(await httpTransport(urls[0], "eth_getTransactionCount", [w.address, "pending"])),
+      ),
+    );
+    const pollers = urls.map(poll);
+    const hashes: string[] = [];
+    try {
+      for (let round = 0; round < HEAD_STATE_ROUNDS; round++) {
+        const latest = await blockHeader(urls[0], "latest");
+        for (const [i, wallet] of senders.entries()) {
+          const raw = await signTransfer(
+            s.chainId,
+            wallet,
+            s.nodes[0].address,
+            nonces[i]++,
+            latest.baseFeePerGas,
+          );
+          // Each round through another node, so every node takes sends while blocks arrive.
+          const url = urls[(i + round) % urls.length];
+          await httpTransport(url, "eth_sendRawTransaction", [raw]).then(
+            (hash) => hashes.push(hash as string),
+            (e: unknown) => failures.push(`send: ${(e as Error).message}`),
+          );
+        }
+        const after = Number(latest.number);
+        await waitFor(
+          `block after ${after}`,
+          async () => ((await head(0)) > after ? true : undefined),
+          30_000,
+        );
+      }
+    } finally {
+      polling = false;
+      await Promise.all(pollers);
+    }
+    expect(failures).to.deep.equal([]);
+    expect(reads).to.be.greaterThan(0);
+    // Every transfer sent was mined.
+    for (const hash of hashes) {
+      const receipt = await waitFor(
+        `transfer ${hash} mined (seen by node0)`,
+        async () =>
+          ((await httpTransport(urls[0], "eth_getTransactionReceipt", [hash])) as {
+            status: string;
+          } | null) ?? undefined,
+        60_000,
+        500,
+      );
+      expect(receipt.status).to.equal("0x1");
+    }
+    expect(hashes).to.have.length(HEAD_STATE_ROUNDS * senders.length);
   });
 
   it("keeps sealing with one of three signers stopped", async function () {
@@ -277,6 +355,26 @@ describeDevnet("Clique devnet: 3 EthereumJS signers and a permissioned node on l
     expect(sealers.some((b) => b.sealer === s.nodes[2].address)).to.equal(true);
   });
 });
+
+/** A signed EIP-1559 transfer of 1 wei, with a fee cap of 4 base fees plus a 1 gwei tip. */
+function signTransfer(
+  chainId: number,
+  wallet: Wallet,
+  to: string,
+  nonce: number,
+  baseFeePerGas: string | undefined,
+): Promise<string> {
+  return wallet.signTransaction({
+    type: 2,
+    chainId,
+    to,
+    value: 1n,
+    nonce,
+    gasLimit: TRANSFER_GAS,
+    maxFeePerGas: BigInt(baseFeePerGas ?? "0x0") * 4n + GWEI,
+    maxPriorityFeePerGas: GWEI,
+  });
+}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
