@@ -227,16 +227,7 @@ describeDevnet("Clique devnet: 3 EthereumJS signers and a permissioned node on l
     );
     const raw = await signTransfer(s.chainId, wallet, s.nodes[0].address, nonce, latest.baseFeePerGas);
     const hash = (await httpTransport(url, "eth_sendRawTransaction", [raw])) as string;
-    const receipt = await waitFor(
-      `transfer ${hash} mined (seen by node0)`,
-      async () =>
-        ((await httpTransport(s.nodes[0].rpcUrl, "eth_getTransactionReceipt", [hash])) as {
-          blockNumber: string;
-          status: string;
-        } | null) ?? undefined,
-      60_000,
-      500,
-    );
+    const receipt = await minedReceipt(s.nodes[0].rpcUrl, hash);
     expect(receipt.status).to.equal("0x1");
     const block = Number(receipt.blockNumber);
     // The follower holds the same block, and no block of the chain so far was sealed by it.
@@ -307,18 +298,7 @@ describeDevnet("Clique devnet: 3 EthereumJS signers and a permissioned node on l
     expect(failures).to.deep.equal([]);
     expect(reads).to.be.greaterThan(0);
     // Every transfer sent was mined.
-    for (const hash of hashes) {
-      const receipt = await waitFor(
-        `transfer ${hash} mined (seen by node0)`,
-        async () =>
-          ((await httpTransport(urls[0], "eth_getTransactionReceipt", [hash])) as {
-            status: string;
-          } | null) ?? undefined,
-        60_000,
-        500,
-      );
-      expect(receipt.status).to.equal("0x1");
-    }
+    for (const hash of hashes) expect((await minedReceipt(urls[0], hash)).status).to.equal("0x1");
     expect(hashes).to.have.length(HEAD_STATE_ROUNDS * senders.length);
   });
 
@@ -355,6 +335,20 @@ describeDevnet("Clique devnet: 3 EthereumJS signers and a permissioned node on l
     expect(sealers.some((b) => b.sealer === s.nodes[2].address)).to.equal(true);
   });
 });
+
+/** The receipt of `hash` once the node at `url` has it (60 s at most, polled every 500 ms). */
+function minedReceipt(url: string, hash: string): Promise<{ blockNumber: string; status: string }> {
+  return waitFor(
+    `transfer ${hash} mined (seen by ${url})`,
+    async () =>
+      ((await httpTransport(url, "eth_getTransactionReceipt", [hash])) as {
+        blockNumber: string;
+        status: string;
+      } | null) ?? undefined,
+    60_000,
+    500,
+  );
+}
 
 /** A signed EIP-1559 transfer of 1 wei, with a fee cap of 4 base fees plus a 1 gwei tip. */
 function signTransfer(
